@@ -1,0 +1,191 @@
+//! The `palpate` command line: `serve` (the default), `migrate`, `users …`.
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::domain::accounts::{Email, NewPassword, PersonName, Role};
+use crate::services::{accounts, passwords};
+use crate::startup::{self, Application};
+use crate::store::{self, accounts as db};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "palpate", version, about = "Exam prep and CE tracking for massage therapists", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (the default when no command is given).
+    Serve,
+    /// Apply pending database migrations and exit (for release pipelines).
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a verified account. The password comes from PALPATE_PASSWORD, or is asked for.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// student, practitioner, instructor or admin; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+    /// List accounts (optionally those whose name or email contains QUERY).
+    List {
+        #[arg(long)]
+        query: Option<String>,
+    },
+    /// Grant a role to an account.
+    Grant {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Revoke a role from an account.
+    Revoke {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("palpate: configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("palpate: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("palpate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve => {
+            let base = settings.base_url.clone();
+            let app = Application::build(settings).await?;
+            println!("Palpate is running at {base}  (Ctrl-C to stop)");
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let pool = store::connect(&settings.database_url, 1)?;
+            let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+                let mut c = pool.get()?;
+                store::migrate(&mut c)
+            })
+            .await??;
+            if applied.is_empty() {
+                println!("The database is up to date.");
+            } else {
+                for m in applied {
+                    println!("applied {m}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users(cmd) => users(cmd, settings).await,
+    }
+}
+
+fn parse_roles(raw: &[String]) -> anyhow::Result<Vec<Role>> {
+    raw.iter()
+        .map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("unknown role {r:?}: use student, practitioner, instructor or admin")))
+        .collect()
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("PALPATE_PASSWORD") {
+        return Ok(p);
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Repeat the password: ")?;
+    if first != second {
+        anyhow::bail!("the two passwords differ");
+    }
+    Ok(first)
+}
+
+async fn users(cmd: UsersCommand, settings: Settings) -> anyhow::Result<ExitCode> {
+    let state = startup::prepare(settings, Clock::system()).await?;
+    let now = state.clock.now();
+    match cmd {
+        UsersCommand::Create { email, name, roles } => {
+            let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
+            let name = PersonName::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;
+            let roles = parse_roles(&roles)?;
+            let password = NewPassword::parse(&read_password()?).map_err(|m| anyhow::anyhow!("password: {m}"))?;
+            let hash = passwords::hash(password.expose().to_string(), state.settings.argon2_m_cost).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (e2, n2) = (email.as_str().to_string(), name.as_str().to_string());
+            let id = state
+                .db(move |c| accounts::create_verified_blocking(c, &e2, &n2, &hash, &roles, now))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created user {id} <{email}>");
+        }
+        UsersCommand::List { query } => {
+            let page = accounts::search_users(&state, query.unwrap_or_default(), 10_000, 0).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{:>6}  {:<32} {:<24} {:<8} {:<8} roles", "id", "email", "name", "verified", "active");
+            for u in page.users {
+                let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+                println!("{:>6}  {:<32} {:<24} {:<8} {:<8} {}", u.id, u.email, u.name, u.verified, u.active, roles.join(","));
+            }
+            println!("{} account(s)", page.total);
+        }
+        UsersCommand::Grant { email, role } | UsersCommand::Revoke { email, role } if Role::parse(&role).is_none() => {
+            anyhow::bail!("unknown role {role:?} for {email}: use student, practitioner, instructor or admin");
+        }
+        UsersCommand::Grant { email, role } => set_role(&state, &email, &role, true).await?,
+        UsersCommand::Revoke { email, role } => set_role(&state, &email, &role, false).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn set_role(state: &crate::services::AppState, email: &str, role: &str, grant: bool) -> anyhow::Result<()> {
+    let role = parse_roles(&[role.to_string()])?[0];
+    let email = Email::parse(email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
+    let e2 = email.as_str().to_string();
+    let user = state.db(move |c| Ok(db::find_user_by_email(c, &e2)?)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let Some(user) = user else { anyhow::bail!("no account with the email {email}") };
+    let changed = accounts::set_role(state, user.id, role, grant).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let verb = if grant { "granted" } else { "revoked" };
+    if changed {
+        println!("{verb} {role} for {email}");
+    } else {
+        println!("nothing to do: {email} {} {role}", if grant { "already has" } else { "does not have" });
+    }
+    Ok(())
+}

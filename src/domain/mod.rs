@@ -1,0 +1,3 @@
+//! Pure domain logic: no I/O, no actix, no diesel.
+
+pub mod accounts;

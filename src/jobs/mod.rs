@@ -1,0 +1,3 @@
+//! Background loops. Each claims work with row locks, so several instances can run them at once.
+
+pub mod outbox;

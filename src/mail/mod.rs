@@ -1,0 +1,116 @@
+//! Outgoing e-mail through lettre: SMTP in production, `.eml` files by default, in memory for tests.
+//! Nothing sends directly: services put messages in the outbox (see `store::outbox`), and
+//! `jobs::outbox` delivers them after commit.
+
+use crate::config::MailSetting;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// A message as delivered, kept by the in-memory transport.
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The full RFC 5322 message lettre produced.
+    pub raw: String,
+}
+
+#[derive(Default)]
+struct MemoryInner {
+    sent: Vec<SentMail>,
+    fail_next: usize,
+}
+
+/// The in-memory transport. `fail_next(n)` makes the next `n` sends fail, like an SMTP outage.
+#[derive(Clone, Default)]
+pub struct MemoryMailbox {
+    inner: Arc<Mutex<MemoryInner>>,
+}
+
+impl MemoryMailbox {
+    pub fn messages(&self) -> Vec<SentMail> {
+        self.inner.lock().map(|i| i.sent.clone()).unwrap_or_default()
+    }
+
+    pub fn fail_next(&self, n: usize) {
+        if let Ok(mut i) = self.inner.lock() {
+            i.fail_next = n;
+        }
+    }
+}
+
+pub enum Mailer {
+    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    File(AsyncFileTransport<Tokio1Executor>),
+    Memory(MemoryMailbox),
+}
+
+impl Mailer {
+    pub fn from_setting(setting: &MailSetting, data_dir: &Path) -> anyhow::Result<Mailer> {
+        Ok(match setting {
+            MailSetting::File => {
+                let dir = data_dir.join("mail");
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| anyhow::anyhow!("cannot create the mail folder {}: {e}", dir.display()))?;
+                Mailer::File(AsyncFileTransport::new(dir))
+            }
+            MailSetting::Smtp(url) => {
+                let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("PALPATE_MAIL is not a usable SMTP URL: {e}"))?
+                    .build();
+                Mailer::Smtp(Box::new(t))
+            }
+            MailSetting::Memory => Mailer::Memory(MemoryMailbox::default()),
+        })
+    }
+
+    pub fn memory(&self) -> Option<MemoryMailbox> {
+        match self {
+            Mailer::Memory(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Mailer::Smtp(_) => "smtp",
+            Mailer::File(_) => "file",
+            Mailer::Memory(_) => "memory",
+        }
+    }
+
+    /// Builds a multipart (text + HTML) message and delivers it.
+    pub async fn send(&self, from: &str, to: &str, subject: &str, text: &str, html: &str) -> Result<(), String> {
+        let from: Mailbox = from.parse().map_err(|e| format!("bad sender address {from:?}: {e}"))?;
+        let to_box: Mailbox = to.parse().map_err(|e| format!("bad recipient address {to:?}: {e}"))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to_box)
+            .subject(subject)
+            .multipart(MultiPart::alternative_plain_html(text.to_string(), html.to_string()))
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        match self {
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}")),
+            Mailer::File(t) => t.send(message).await.map(|_| ()).map_err(|e| format!("file transport: {e}")),
+            Mailer::Memory(m) => {
+                let mut inner = m.inner.lock().map_err(|_| "mailbox lock poisoned".to_string())?;
+                if inner.fail_next > 0 {
+                    inner.fail_next -= 1;
+                    return Err("in-memory transport: simulated failure".into());
+                }
+                inner.sent.push(SentMail {
+                    to: to.to_string(),
+                    subject: subject.to_string(),
+                    text: text.to_string(),
+                    html: html.to_string(),
+                    raw: String::from_utf8_lossy(&message.formatted()).into_owned(),
+                });
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,580 @@
+//! Accounts: sign-up, e-mail verification, log-in, password reset and change, API tokens, roles.
+
+use super::{AppState, passwords};
+use crate::domain::accounts::{Email, NewPassword, PersonName, Role, random_hex, token_hash};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::store::{self, DbConn, accounts as db, attempts, outbox};
+use serde::Serialize;
+use time::{Duration, PrimitiveDateTime};
+
+pub const VERIFY: &str = "verify";
+pub const RESET: &str = "reset";
+pub const VERIFY_TTL: Duration = Duration::hours(48);
+pub const RESET_TTL: Duration = Duration::hours(1);
+pub const API_TOKEN_PREFIX: &str = "plp_";
+
+/// A signed-in person as the web layer sees them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub session_version: i32,
+    pub verified: bool,
+    pub active: bool,
+}
+
+impl Account {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn require(&self, role: Role) -> AppResult<()> {
+        if self.has(role) { Ok(()) } else { Err(AppError::forbidden()) }
+    }
+}
+
+pub fn load_account(conn: &mut DbConn, user_id: i64) -> AppResult<Option<Account>> {
+    let Some(u) = db::find_user(conn, user_id)? else { return Ok(None) };
+    let roles = db::roles_of(conn, u.id)?.iter().filter_map(|r| Role::parse(r)).collect();
+    Ok(Some(to_account(u, roles)))
+}
+
+fn to_account(u: db::User, roles: Vec<Role>) -> Account {
+    Account {
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        roles,
+        session_version: u.session_version,
+        verified: u.email_verified_at.is_some(),
+        active: u.is_active,
+    }
+}
+
+/// Renders an e-mail template and puts it in the outbox on `conn` (the caller's transaction).
+fn queue_email(state: &AppState, conn: &mut DbConn, to: &str, subject: &str, template: &str, data: serde_json::Value) -> AppResult<()> {
+    let (text, html) = state.views.email(template, &data).map_err(AppError::internal)?;
+    outbox::enqueue(conn, to, subject, &text, &html, state.clock.now())?;
+    Ok(())
+}
+
+// ---------- rate limits ----------
+
+fn check_limit(conn: &mut DbConn, action: &str, subject: &str, since: PrimitiveDateTime, max: i64, failures_only: bool, message: &str) -> AppResult<()> {
+    if attempts::count_since(conn, action, subject, since, failures_only)? >= max {
+        return Err(AppError::RateLimited(message.to_string()));
+    }
+    Ok(())
+}
+
+fn window_start(state: &AppState) -> PrimitiveDateTime {
+    state.clock.now() - Duration::minutes(state.settings.rate_limits.window_minutes)
+}
+
+fn wait_text(state: &AppState) -> String {
+    format!("{} minutes", state.settings.rate_limits.window_minutes)
+}
+
+// ---------- sign-up and verification ----------
+
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
+pub struct SignupInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub student: bool,
+    #[serde(default)]
+    pub practitioner: bool,
+}
+
+/// Creates an unverified account and queues the verification e-mail, in one transaction.
+pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResult<i64> {
+    let mut errors = FieldErrors::default();
+    let name = PersonName::parse(&input.name).map_err(|m| errors.add("name", m)).ok();
+    let email = Email::parse(&input.email).map_err(|m| errors.add("email", m)).ok();
+    let password = NewPassword::parse(&input.password).map_err(|m| errors.add("password", m)).ok();
+    if !input.student && !input.practitioner {
+        errors.add("purpose", "Choose at least one: preparing for an exam, or a certified therapist.");
+    }
+    let limits = state.settings.rate_limits.clone();
+    let since = window_start(state);
+    let wait = wait_text(state);
+    {
+        let ip = ip.clone();
+        state
+            .db(move |c| {
+                check_limit(c, "signup", &format!("ip:{ip}"), since, limits.signup_per_ip, false,
+                    &format!("Too many sign-ups from your network. Please try again in {wait}."))
+            })
+            .await?;
+    }
+    if let Some(e) = &email {
+        let e = e.as_str().to_string();
+        if state.db(move |c| Ok(db::email_taken(c, &e)?)).await? {
+            errors.add("email", "An account with this email already exists. Log in, or reset your password.");
+        }
+    }
+    errors.into_result()?;
+    let (Some(name), Some(email), Some(password)) = (name, email, password) else {
+        return Err(AppError::BadRequest("Please fill in every field.".into()));
+    };
+    let hash = passwords::hash(password.expose().to_string(), state.settings.argon2_m_cost).await?;
+    let token = random_hex(32);
+    let st = state.clone();
+    let roles: Vec<Role> = [(input.student, Role::Student), (input.practitioner, Role::Practitioner)]
+        .into_iter()
+        .filter_map(|(on, r)| on.then_some(r))
+        .collect();
+    let id = state
+        .tx(move |c| {
+            let now = st.clock.now();
+            attempts::record(c, "signup", &format!("ip:{ip}"), true, now)?;
+            if db::email_taken(c, email.as_str())? {
+                let mut f = FieldErrors::default();
+                f.add("email", "An account with this email already exists. Log in, or reset your password.");
+                return Err(AppError::Fields(f));
+            }
+            let id = db::insert_user(c, &db::NewUser {
+                email: email.as_str(),
+                name: name.as_str(),
+                password_hash: &hash,
+                email_verified_at: None,
+                is_active: true,
+                session_version: 1,
+                created_at: now,
+                updated_at: now,
+            })?;
+            for r in &roles {
+                db::grant_role(c, id, r.as_str(), now)?;
+            }
+            db::insert_email_token(c, id, VERIFY, &token_hash(&token), now + VERIFY_TTL, now)?;
+            queue_email(&st, c, email.as_str(), "Confirm your email for Palpate", "verify", serde_json::json!({
+                "name": name.as_str(),
+                "link": st.url(&format!("/verify?token={token}")),
+                "hours": VERIFY_TTL.whole_hours(),
+            }))?;
+            Ok(id)
+        })
+        .await?;
+    state.outbox_wake.notify_one();
+    Ok(id)
+}
+
+pub enum VerifyOutcome {
+    Verified,
+    AlreadyUsed,
+    Expired,
+    Unknown,
+}
+
+pub async fn verify_email(state: &AppState, token: String) -> AppResult<VerifyOutcome> {
+    let st = state.clone();
+    state
+        .tx(move |c| {
+            let now = st.clock.now();
+            let Some(t) = db::find_email_token(c, VERIFY, &token_hash(&token))? else { return Ok(VerifyOutcome::Unknown) };
+            if t.used_at.is_some() {
+                return Ok(VerifyOutcome::AlreadyUsed);
+            }
+            if t.expires_at < now {
+                return Ok(VerifyOutcome::Expired);
+            }
+            db::use_email_token(c, t.id, now)?;
+            db::mark_verified(c, t.user_id, now)?;
+            Ok(VerifyOutcome::Verified)
+        })
+        .await
+}
+
+/// Sends a fresh verification link when the address belongs to an unverified account. Says nothing
+/// about whether it does.
+pub async fn resend_verification(state: &AppState, email: String, ip: String) -> AppResult<()> {
+    let Ok(email) = Email::parse(&email) else { return Err(AppError::invalid("email", "Enter a valid email address, like name@example.com.")) };
+    let st = state.clone();
+    let since = window_start(state);
+    let wait = wait_text(state);
+    let queued = state
+        .tx(move |c| {
+            let now = st.clock.now();
+            let l = &st.settings.rate_limits;
+            check_limit(c, "reset", &format!("ip:{ip}"), since, l.reset_per_ip, false, &format!("Too many requests from your network. Please try again in {wait}."))?;
+            check_limit(c, "reset", &format!("acct:{email}"), since, l.reset_per_account, false, &format!("Too many emails requested for this address. Please try again in {wait}."))?;
+            attempts::record(c, "reset", &format!("ip:{ip}"), true, now)?;
+            attempts::record(c, "reset", &format!("acct:{email}"), true, now)?;
+            let Some(u) = db::find_user_by_email(c, email.as_str())? else { return Ok(false) };
+            if u.email_verified_at.is_some() || !u.is_active {
+                return Ok(false);
+            }
+            db::expire_email_tokens(c, u.id, VERIFY, now)?;
+            let token = random_hex(32);
+            db::insert_email_token(c, u.id, VERIFY, &token_hash(&token), now + VERIFY_TTL, now)?;
+            queue_email(&st, c, &u.email, "Confirm your email for Palpate", "verify", serde_json::json!({
+                "name": u.name, "link": st.url(&format!("/verify?token={token}")), "hours": VERIFY_TTL.whole_hours(),
+            }))?;
+            Ok(true)
+        })
+        .await?;
+    if queued {
+        state.outbox_wake.notify_one();
+    }
+    Ok(())
+}
+
+// ---------- log-in ----------
+
+#[derive(Debug)]
+pub enum LoginError {
+    /// Wrong e-mail or password (never says which).
+    BadCredentials,
+    Unverified,
+    Deactivated,
+    Other(AppError),
+}
+
+impl From<AppError> for LoginError {
+    fn from(e: AppError) -> Self {
+        LoginError::Other(e)
+    }
+}
+
+/// Checks the credentials under the per-IP and per-account rate limits; returns the account.
+pub async fn login(state: &AppState, email: String, password: String, ip: String) -> Result<Account, LoginError> {
+    let email_norm = email.trim().to_lowercase();
+    let since = window_start(state);
+    let wait = wait_text(state);
+    let limits = state.settings.rate_limits.clone();
+    let (ip2, em2) = (ip.clone(), email_norm.clone());
+    let user = state
+        .db(move |c| {
+            check_limit(c, "login", &format!("ip:{ip2}"), since, limits.login_per_ip, false,
+                &format!("Too many log-in attempts from your network. Please try again in {wait}."))?;
+            check_limit(c, "login", &format!("acct:{em2}"), since, limits.login_per_account, true,
+                &format!("Too many failed log-ins for this account. Please try again in {wait}, or reset your password."))?;
+            Ok(db::find_user_by_email(c, &em2)?)
+        })
+        .await?;
+    let ok = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()), state.settings.argon2_m_cost).await?;
+    let st = state.clone();
+    let uid = user.as_ref().map(|u| u.id);
+    let account = state
+        .db(move |c| {
+            let now = st.clock.now();
+            attempts::record(c, "login", &format!("ip:{ip}"), ok, now)?;
+            attempts::record(c, "login", &format!("acct:{email_norm}"), ok, now)?;
+            match (ok, uid) {
+                (true, Some(id)) => load_account(c, id),
+                _ => Ok(None),
+            }
+        })
+        .await?;
+    let Some(account) = account else { return Err(LoginError::BadCredentials) };
+    if !account.active {
+        return Err(LoginError::Deactivated);
+    }
+    if !account.verified {
+        return Err(LoginError::Unverified);
+    }
+    Ok(account)
+}
+
+// ---------- password reset and change ----------
+
+/// Queues a reset link when the address belongs to an active account. The caller shows the same
+/// message either way, so the form does not reveal who is registered.
+pub async fn request_reset(state: &AppState, email: String, ip: String) -> AppResult<()> {
+    let Ok(email) = Email::parse(&email) else { return Err(AppError::invalid("email", "Enter a valid email address, like name@example.com.")) };
+    let st = state.clone();
+    let since = window_start(state);
+    let wait = wait_text(state);
+    let queued = state
+        .tx(move |c| {
+            let now = st.clock.now();
+            let l = &st.settings.rate_limits;
+            check_limit(c, "reset", &format!("ip:{ip}"), since, l.reset_per_ip, false, &format!("Too many reset requests from your network. Please try again in {wait}."))?;
+            check_limit(c, "reset", &format!("acct:{email}"), since, l.reset_per_account, false, &format!("Too many reset emails requested for this address. Please try again in {wait}."))?;
+            attempts::record(c, "reset", &format!("ip:{ip}"), true, now)?;
+            attempts::record(c, "reset", &format!("acct:{email}"), true, now)?;
+            let Some(u) = db::find_user_by_email(c, email.as_str())? else { return Ok(false) };
+            if !u.is_active {
+                return Ok(false);
+            }
+            db::expire_email_tokens(c, u.id, RESET, now)?;
+            let token = random_hex(32);
+            db::insert_email_token(c, u.id, RESET, &token_hash(&token), now + RESET_TTL, now)?;
+            queue_email(&st, c, &u.email, "Reset your Palpate password", "reset", serde_json::json!({
+                "name": u.name, "link": st.url(&format!("/password/reset?token={token}")), "minutes": RESET_TTL.whole_minutes(),
+            }))?;
+            Ok(true)
+        })
+        .await?;
+    if queued {
+        state.outbox_wake.notify_one();
+    }
+    Ok(())
+}
+
+/// Why a reset link cannot be used.
+pub fn reset_link_problem(conn: &mut DbConn, token: &str, now: PrimitiveDateTime) -> AppResult<Option<&'static str>> {
+    Ok(match db::find_email_token(conn, RESET, &token_hash(token))? {
+        None => Some("This reset link is not valid. Check that you copied the whole link, or request a new one."),
+        Some(t) if t.used_at.is_some() => Some("This reset link has already been used. Request a new one if you still need it."),
+        Some(t) if t.expires_at < now => Some("This reset link has expired (links last one hour). Request a new one."),
+        Some(_) => None,
+    })
+}
+
+pub async fn check_reset_token(state: &AppState, token: String) -> AppResult<Option<&'static str>> {
+    let clock = state.clock.clone();
+    state.db(move |c| reset_link_problem(c, &token, clock.now())).await
+}
+
+/// Sets a new password from a reset link: single use, one hour, ends every session.
+pub async fn reset_password(state: &AppState, token: String, password: String, confirm: String) -> AppResult<()> {
+    let mut errors = FieldErrors::default();
+    let pw = NewPassword::parse(&password).map_err(|m| errors.add("password", m)).ok();
+    if password != confirm {
+        errors.add("confirm", "The two passwords do not match.");
+    }
+    errors.into_result()?;
+    let Some(pw) = pw else { return Err(AppError::invalid("password", "Choose a password.")) };
+    let hash = passwords::hash(pw.expose().to_string(), state.settings.argon2_m_cost).await?;
+    let st = state.clone();
+    state
+        .tx(move |c| {
+            let now = st.clock.now();
+            if let Some(problem) = reset_link_problem(c, &token, now)? {
+                return Err(AppError::Gone(problem.to_string()));
+            }
+            let Some(t) = db::find_email_token(c, RESET, &token_hash(&token))? else { return Err(AppError::not_found()) };
+            if !db::use_email_token(c, t.id, now)? {
+                return Err(AppError::Gone("This reset link has already been used.".into()));
+            }
+            db::set_password(c, t.user_id, &hash, now)?;
+            db::mark_verified(c, t.user_id, now)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Changes the password after checking the current one. Every other session ends; returns the new
+/// session version for the caller's own session.
+pub async fn change_password(state: &AppState, user_id: i64, current: String, new: String, confirm: String) -> AppResult<i32> {
+    let mut errors = FieldErrors::default();
+    let pw = NewPassword::parse(&new).map_err(|m| errors.add("new_password", m)).ok();
+    if new != confirm {
+        errors.add("confirm", "The two passwords do not match.");
+    }
+    let stored = state.db(move |c| Ok(db::find_user(c, user_id)?.map(|u| u.password_hash))).await?;
+    if !passwords::verify(current, stored, state.settings.argon2_m_cost).await? {
+        errors.add("current_password", "That is not your current password.");
+    }
+    errors.into_result()?;
+    let Some(pw) = pw else { return Err(AppError::invalid("new_password", "Choose a password.")) };
+    let hash = passwords::hash(pw.expose().to_string(), state.settings.argon2_m_cost).await?;
+    let clock = state.clock.clone();
+    state
+        .tx(move |c| {
+            db::set_password(c, user_id, &hash, clock.now())?;
+            Ok(db::find_user(c, user_id)?.map(|u| u.session_version).unwrap_or(0))
+        })
+        .await
+}
+
+pub async fn end_all_sessions(state: &AppState, user_id: i64) -> AppResult<i32> {
+    let clock = state.clock.clone();
+    state.tx(move |c| Ok(db::bump_session_version(c, user_id, clock.now())?)).await
+}
+
+pub async fn update_name(state: &AppState, user_id: i64, name: String) -> AppResult<()> {
+    let name = PersonName::parse(&name).map_err(|m| AppError::invalid("name", m))?;
+    let clock = state.clock.clone();
+    state.tx(move |c| Ok(db::update_name(c, user_id, name.as_str(), clock.now())?)).await
+}
+
+// ---------- API tokens ----------
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+fn token_info(t: db::ApiToken) -> TokenInfo {
+    TokenInfo {
+        id: t.id,
+        name: t.name,
+        prefix: t.prefix,
+        created_at: crate::clock::display(t.created_at),
+        last_used_at: t.last_used_at.map(crate::clock::display),
+    }
+}
+
+/// Creates a token; the secret is returned once and only its hash is stored.
+pub async fn create_token(state: &AppState, user_id: i64, name: String) -> AppResult<(TokenInfo, String)> {
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(AppError::invalid("name", "Give the token a name of 1 to 60 characters, e.g. 'my laptop'."));
+    }
+    let secret = format!("{API_TOKEN_PREFIX}{}", random_hex(24));
+    let prefix: String = secret.chars().take(API_TOKEN_PREFIX.len() + 6).collect();
+    let clock = state.clock.clone();
+    let hash = token_hash(&secret);
+    let info = state
+        .tx(move |c| {
+            let id = db::insert_api_token(c, user_id, &name, &hash, &prefix, clock.now())?;
+            let t = db::list_api_tokens(c, user_id)?.into_iter().find(|t| t.id == id).ok_or_else(AppError::not_found)?;
+            Ok(token_info(t))
+        })
+        .await?;
+    Ok((info, secret))
+}
+
+pub async fn list_tokens(state: &AppState, user_id: i64) -> AppResult<Vec<TokenInfo>> {
+    state.db(move |c| Ok(db::list_api_tokens(c, user_id)?.into_iter().map(token_info).collect())).await
+}
+
+pub async fn revoke_token(state: &AppState, user_id: i64, token_id: i64) -> AppResult<()> {
+    let clock = state.clock.clone();
+    let done = state.tx(move |c| Ok(db::revoke_api_token(c, user_id, token_id, clock.now())?)).await?;
+    if done { Ok(()) } else { Err(AppError::NotFound("No such token.".into())) }
+}
+
+/// The account behind a bearer token, if the token is live and the account active.
+pub async fn authenticate_token(state: &AppState, secret: String) -> AppResult<Option<Account>> {
+    let clock = state.clock.clone();
+    state
+        .db(move |c| {
+            let Some((t, u)) = db::find_live_api_token(c, &token_hash(&secret))? else { return Ok(None) };
+            if !u.is_active {
+                return Ok(None);
+            }
+            db::touch_api_token(c, t.id, clock.now())?;
+            load_account(c, u.id)
+        })
+        .await
+}
+
+// ---------- administration ----------
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserSummary {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub verified: bool,
+    pub active: bool,
+    pub created_at: String,
+}
+
+pub struct UserPage {
+    pub users: Vec<UserSummary>,
+    pub total: i64,
+}
+
+pub fn search_users_blocking(c: &mut DbConn, q: &str, limit: i64, offset: i64) -> AppResult<UserPage> {
+    let (rows, total) = db::search_users(c, q, limit, offset)?;
+    let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
+    let roles = db::roles_of_many(c, &ids)?;
+    let users = rows
+        .into_iter()
+        .map(|u| {
+            let r = roles.iter().filter(|(id, _)| *id == u.id).filter_map(|(_, r)| Role::parse(r)).collect();
+            summary(u, r)
+        })
+        .collect();
+    Ok(UserPage { users, total })
+}
+
+fn summary(u: db::User, roles: Vec<Role>) -> UserSummary {
+    UserSummary {
+        id: u.id,
+        roles,
+        verified: u.email_verified_at.is_some(),
+        active: u.is_active,
+        created_at: crate::clock::display(u.created_at),
+        email: u.email,
+        name: u.name,
+    }
+}
+
+pub async fn user_summary(state: &AppState, id: i64) -> AppResult<UserSummary> {
+    state
+        .db(move |c| {
+            let u = db::find_user(c, id)?.ok_or_else(|| AppError::NotFound("No such user.".into()))?;
+            let roles = db::roles_of(c, id)?.iter().filter_map(|r| Role::parse(r)).collect();
+            Ok(summary(u, roles))
+        })
+        .await
+}
+
+pub async fn search_users(state: &AppState, q: String, limit: i64, offset: i64) -> AppResult<UserPage> {
+    state.db(move |c| search_users_blocking(c, &q, limit, offset)).await
+}
+
+/// Grants or revokes a role. The last active administrator cannot lose the admin role.
+pub fn set_role_blocking(c: &mut DbConn, user_id: i64, role: Role, grant: bool, now: PrimitiveDateTime) -> AppResult<bool> {
+    if db::find_user(c, user_id)?.is_none() {
+        return Err(AppError::NotFound("No such user.".into()));
+    }
+    if grant {
+        Ok(db::grant_role(c, user_id, role.as_str(), now)?)
+    } else {
+        if role == Role::Admin && db::roles_of(c, user_id)?.iter().any(|r| r == "admin") && db::count_with_role(c, "admin")? <= 1 {
+            return Err(AppError::Conflict("This is the last administrator; grant the role to someone else first.".into()));
+        }
+        Ok(db::revoke_role(c, user_id, role.as_str())?)
+    }
+}
+
+pub async fn set_role(state: &AppState, user_id: i64, role: Role, grant: bool) -> AppResult<bool> {
+    let clock = state.clock.clone();
+    state.tx(move |c| set_role_blocking(c, user_id, role, grant, clock.now())).await
+}
+
+pub async fn set_active(state: &AppState, actor: i64, user_id: i64, active: bool) -> AppResult<()> {
+    if actor == user_id && !active {
+        return Err(AppError::Conflict("You cannot deactivate your own account.".into()));
+    }
+    let clock = state.clock.clone();
+    state
+        .tx(move |c| {
+            if db::find_user(c, user_id)?.is_none() {
+                return Err(AppError::NotFound("No such user.".into()));
+            }
+            Ok(db::set_active(c, user_id, active, clock.now())?)
+        })
+        .await
+}
+
+/// Creates a verified account (the CLI's `users create`).
+pub fn create_verified_blocking(c: &mut DbConn, email: &str, name: &str, password_hash: &str, roles: &[Role], now: PrimitiveDateTime) -> AppResult<i64> {
+    store::write_tx(c, |c| {
+        if db::email_taken(c, email)? {
+            return Err(AppError::Conflict(format!("An account with the email {email} already exists.")));
+        }
+        let id = db::insert_user(c, &db::NewUser {
+            email,
+            name,
+            password_hash,
+            email_verified_at: Some(now),
+            is_active: true,
+            session_version: 1,
+            created_at: now,
+            updated_at: now,
+        })?;
+        for r in roles {
+            db::grant_role(c, id, r.as_str(), now)?;
+        }
+        Ok(id)
+    })
+}

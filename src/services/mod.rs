@@ -1,0 +1,56 @@
+//! Use-cases. Each owns its transaction, calls the domain and the store, and enqueues mail.
+
+pub mod accounts;
+pub mod passwords;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
+use crate::mail::Mailer;
+use crate::store::{DbConn, Pool};
+use crate::views::Views;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Everything a request or a background job needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    pub views: Arc<Views>,
+    pub mailer: Arc<Mailer>,
+    /// Wakes the outbox sender after a commit that queued mail.
+    pub outbox_wake: Arc<Notify>,
+}
+
+impl AppState {
+    /// Runs blocking database work on the blocking pool, never on an actix worker.
+    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Like [`AppState::db`] inside a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn tx<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn| crate::store::write_tx(conn, f)).await
+    }
+
+    /// A link into the site for e-mails.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.settings.base_url, path)
+    }
+}

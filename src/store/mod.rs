@@ -1,0 +1,177 @@
+//! The store: every SQL statement of Palpate lives under this module.
+//!
+//! One [`DbConn`] enum wraps a PostgreSQL or SQLite connection, chosen by the URL scheme. The pool is
+//! r2d2 (blocking); callers run store functions inside `web::block` / `spawn_blocking`.
+
+pub mod accounts;
+pub mod attempts;
+pub mod outbox;
+pub mod schema;
+
+use diesel::prelude::*;
+use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Arbitrary constant identifying Palpate's migration lock among PostgreSQL advisory locks.
+const MIGRATION_LOCK_ID: i64 = 0x5041_4C50_4154_45; // "PALPATE"
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a database URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Turns `sqlite://path` (or a bare path) into what SQLite's opener expects.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+}
+
+/// A connection manager that picks the backend from the URL scheme instead of trying each in turn.
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        let conn = match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url).map(DbConn::Pg),
+            Backend::Sqlite => SqliteConnection::establish(sqlite_path(&self.url)).map(DbConn::Sqlite),
+        };
+        conn.map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// Per-connection settings for SQLite (busy timeout, foreign keys); nothing for PostgreSQL.
+#[derive(Debug)]
+struct ConnectionSetup;
+
+impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            for pragma in ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
+                diesel::sql_query(pragma).execute(c).map_err(r2d2::Error::QueryError)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+// Keep the unused-import lint quiet: ConnectionManager is the diesel default we deliberately replace.
+#[allow(dead_code)]
+type _DieselDefault = ConnectionManager<DbConn>;
+
+/// Builds the pool. For SQLite, creates the parent folder and switches the file to WAL once.
+pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Pool> {
+    let backend = Backend::of(url);
+    if backend == Backend::Sqlite {
+        let path = sqlite_path(url);
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| anyhow::anyhow!("cannot create the database folder {}: {e}", parent.display()))?;
+            }
+        }
+        let mut c = SqliteConnection::establish(path)
+            .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {path}: {e}"))?;
+        diesel::sql_query("PRAGMA journal_mode = WAL").execute(&mut c)?;
+    }
+    let manager = Manager { url: url.to_string(), backend };
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(ConnectionSetup))
+        .build(manager)
+        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
+    Ok(pool)
+}
+
+/// Runs pending migrations. On PostgreSQL they run under an advisory lock so that several instances
+/// starting together apply them once.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        DbConn::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")).execute(c)?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|vs| vs.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")).execute(c)?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+/// `SELECT 1` for the readiness probe.
+pub fn ping(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}
+
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so a read-then-write never fails
+/// with SQLITE_BUSY), a normal transaction on PostgreSQL.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(_) => {
+            // immediate_transaction is only on SqliteConnection, but `f` needs the enum; issue the
+            // statements on the enum through diesel's transaction manager instead.
+            diesel::sql_query("BEGIN IMMEDIATE").execute(conn)?;
+            match f(conn) {
+                Ok(v) => {
+                    diesel::sql_query("COMMIT").execute(conn)?;
+                    Ok(v)
+                }
+                Err(e) => {
+                    let _ = diesel::sql_query("ROLLBACK").execute(conn);
+                    Err(e)
+                }
+            }
+        }
+        DbConn::Pg(_) => conn.transaction(f),
+    }
+}

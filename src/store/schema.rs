@@ -1,0 +1,82 @@
+//! Diesel table definitions. Portable types only (see DESIGN.md): the same schema serves SQLite and
+//! PostgreSQL through the `DbConn` multi-connection.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        email_verified_at -> Nullable<Timestamp>,
+        is_active -> Bool,
+        session_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, role) {
+        user_id -> BigInt,
+        role -> Text,
+        granted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        prefix -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        to_addr -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    auth_attempts (id) {
+        id -> BigInt,
+        action -> Text,
+        subject -> Text,
+        succeeded -> Bool,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, user_roles, email_tokens, api_tokens, outbox, auth_attempts);

@@ -1,0 +1,55 @@
+//! Handlebars registries built from the embedded `templates/` folder: one that HTML-escapes (pages
+//! and HTML e-mails) and one that does not (plain-text e-mails, where `&#x3D;` would be a bug).
+//! In debug builds templates are re-read from disk on every render (live reload).
+
+use handlebars::Handlebars;
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct TemplateFiles;
+
+pub struct Views {
+    html: Handlebars<'static>,
+    text: Handlebars<'static>,
+}
+
+impl Views {
+    pub fn load() -> anyhow::Result<Views> {
+        let build = |escape: bool| -> anyhow::Result<Handlebars<'static>> {
+            let mut hb = Handlebars::new();
+            hb.set_dev_mode(cfg!(debug_assertions));
+            if !escape {
+                hb.register_escape_fn(handlebars::no_escape);
+            }
+            hb.register_embed_templates_with_extension::<TemplateFiles>(".hbs")?;
+            register_helpers(&mut hb);
+            Ok(hb)
+        };
+        Ok(Views { html: build(true)?, text: build(false)? })
+    }
+
+    /// Renders an HTML page or fragment (escaped).
+    pub fn html<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
+        self.html.render(name, data).map_err(|e| anyhow::anyhow!("template {name}: {e}"))
+    }
+
+    /// Renders plain text (not escaped).
+    pub fn text<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
+        self.text.render(name, data).map_err(|e| anyhow::anyhow!("template {name}: {e}"))
+    }
+
+    /// An e-mail: `emails/<name>.txt` and `emails/<name>.html`.
+    pub fn email<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<(String, String)> {
+        Ok((self.text(&format!("emails/{name}.txt"), data)?, self.html(&format!("emails/{name}.html"), data)?))
+    }
+}
+
+handlebars::handlebars_helper!(eq: |a: Json, b: Json| a == b);
+handlebars::handlebars_helper!(percent: |n: f64| format!("{:.0}", n * 100.0));
+
+fn register_helpers(hb: &mut Handlebars<'static>) {
+    hb.register_helper("eq", Box::new(eq));
+    hb.register_helper("percent", Box::new(percent));
+}

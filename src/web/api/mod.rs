@@ -1,0 +1,46 @@
+//! The JSON API under `/api/v1`. Authenticated with bearer tokens only (never the session cookie),
+//! so it needs no CSRF token. Errors: `{"error": {"code", "message", "field"?}}`.
+
+pub mod openapi;
+pub mod tokens;
+
+use crate::error::AppError;
+use crate::services::AppState;
+use crate::services::accounts::{self, Account};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
+
+/// The account behind the request's `Authorization: Bearer …` token.
+pub struct ApiUser(pub Account);
+
+impl FromRequest for ApiUser {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
+            let token = header
+                .as_deref()
+                .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or(AppError::Unauthorized)?
+                .to_string();
+            match accounts::authenticate_token(&state, token).await? {
+                Some(a) => Ok(ApiUser(a)),
+                None => Err(AppError::Unauthorized.into()),
+            }
+        })
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(tokens::create)
+        .service(tokens::list)
+        .service(tokens::revoke)
+        .service(tokens::me)
+        .service(openapi::document_route);
+}

@@ -1,0 +1,57 @@
+//! The HTTP layer: handlers parse and authorise, call one service function, and render.
+
+pub mod api;
+pub mod assets;
+pub mod ctx;
+pub mod forms;
+pub mod middleware;
+pub mod pages;
+pub mod session;
+
+use crate::error::AppError;
+use actix_web::web;
+
+/// Every route of the site.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use pages::{account, admin, auth, home};
+    cfg.app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
+        AppError::BadRequest(format!("The form could not be read: {e}")).into()
+    }))
+    .app_data(web::JsonConfig::default().limit(1024 * 1024).error_handler(|e, _| {
+        AppError::BadRequest(format!("The JSON body could not be read: {e}")).into()
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|e, _| AppError::BadRequest(format!("Bad query string: {e}")).into()))
+    .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found().into()))
+    .service(home::home)
+    .service(home::dashboard)
+    .service(home::register_alias)
+    .service(home::healthz)
+    .service(home::readyz)
+    .service(auth::signup_page)
+    .service(auth::signup)
+    .service(auth::verify)
+    .service(auth::resend_page)
+    .service(auth::resend)
+    .service(auth::login_page)
+    .service(auth::login)
+    .service(auth::logout)
+    .service(auth::forgot_page)
+    .service(auth::forgot)
+    .service(auth::reset_page)
+    .service(auth::reset)
+    .service(account::show)
+    .service(account::update_profile)
+    .service(account::change_password)
+    .service(account::end_sessions)
+    .service(account::create_token)
+    .service(account::revoke_token)
+    .service(admin::users)
+    .service(admin::user)
+    .service(admin::set_role)
+    .service(admin::confirm_deactivate)
+    .service(admin::deactivate)
+    .service(admin::reactivate)
+    .service(assets::file)
+    .service(assets::favicon)
+    .configure(api::configure);
+}

@@ -1,0 +1,73 @@
+//! What Palpate keeps in the (signed, encrypted) session cookie: who is logged in with which session
+//! version, the CSRF token, and one-shot flash messages.
+
+use crate::domain::accounts::random_hex;
+use actix_session::Session;
+use serde::{Deserialize, Serialize};
+
+const UID: &str = "uid";
+const VERSION: &str = "sv";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
+}
+
+pub fn user_id(session: &Session) -> Option<(i64, i32)> {
+    let uid = session.get::<i64>(UID).ok().flatten()?;
+    let sv = session.get::<i32>(VERSION).ok().flatten()?;
+    Some((uid, sv))
+}
+
+/// Starts a fresh session for `uid` (a new cookie, so a planted session id is useless).
+pub fn log_in(session: &Session, uid: i64, session_version: i32) {
+    let flashes = take_flashes(session);
+    session.purge();
+    session.renew();
+    let _ = session.insert(UID, uid);
+    let _ = session.insert(VERSION, session_version);
+    let _ = session.insert(CSRF, random_hex(32));
+    for f in flashes {
+        flash(session, &f.kind, &f.message);
+    }
+}
+
+/// Keeps the current session valid after the user's session version moved on (password change).
+pub fn set_version(session: &Session, session_version: i32) {
+    let _ = session.insert(VERSION, session_version);
+}
+
+pub fn log_out(session: &Session) {
+    session.purge();
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(CSRF) {
+        return t;
+    }
+    let t = random_hex(32);
+    let _ = session.insert(CSRF, &t);
+    t
+}
+
+pub fn stored_csrf(session: &Session) -> Option<String> {
+    session.get::<String>(CSRF).ok().flatten()
+}
+
+pub fn flash(session: &Session, kind: &str, message: &str) {
+    let mut all: Vec<Flash> = session.get(FLASH).ok().flatten().unwrap_or_default();
+    all.push(Flash { kind: kind.to_string(), message: message.to_string() });
+    let _ = session.insert(FLASH, all);
+}
+
+pub fn take_flashes(session: &Session) -> Vec<Flash> {
+    let all: Vec<Flash> = session.get(FLASH).ok().flatten().unwrap_or_default();
+    if !all.is_empty() {
+        session.remove(FLASH);
+    }
+    all
+}
