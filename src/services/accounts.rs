@@ -37,7 +37,8 @@ impl Account {
 
 pub fn load_account(conn: &mut DbConn, user_id: i64) -> AppResult<Option<Account>> {
     let Some(u) = db::find_user(conn, user_id)? else { return Ok(None) };
-    let roles = db::roles_of(conn, u.id)?.iter().filter_map(|r| Role::parse(r)).collect();
+    let mut roles: Vec<Role> = db::roles_of(conn, u.id)?.iter().filter_map(|r| Role::parse(r)).collect();
+    roles.sort();
     Ok(Some(to_account(u, roles)))
 }
 

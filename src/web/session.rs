@@ -25,7 +25,7 @@ pub fn user_id(session: &Session) -> Option<(i64, i32)> {
 /// Starts a fresh session for `uid` (a new cookie, so a planted session id is useless).
 pub fn log_in(session: &Session, uid: i64, session_version: i32) {
     let flashes = take_flashes(session);
-    session.purge();
+    session.clear();
     session.renew();
     let _ = session.insert(UID, uid);
     let _ = session.insert(VERSION, session_version);
@@ -40,8 +40,11 @@ pub fn set_version(session: &Session, session_version: i32) {
     let _ = session.insert(VERSION, session_version);
 }
 
+/// Forgets who is logged in and moves to a new session id (the old cookie is useless). A fresh
+/// CSRF token is created on the next page.
 pub fn log_out(session: &Session) {
-    session.purge();
+    session.clear();
+    session.renew();
 }
 
 /// The session's CSRF token, created on first use.

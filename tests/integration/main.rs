@@ -1,1 +1,9 @@
+//! The one integration-test binary: black-box tests against the real server over HTTP.
 
+mod helpers;
+
+mod accounts;
+mod admin;
+mod api;
+mod outbox;
+mod site;

@@ -175,7 +175,6 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> AppResult<HttpRespon
 #[post("/logout")]
 pub async fn logout(ctx: Ctx) -> AppResult<HttpResponse> {
     session::log_out(&ctx.session);
-    ctx.session.renew();
     ctx.flash("info", "You have logged out.");
     Ok(see_other("/"))
 }

@@ -1,0 +1,232 @@
+//! Sign-up, verification, log-in/out, password reset and change, rate limits, CSRF.
+
+use crate::db_tests;
+use crate::helpers::{PASSWORD, TestApp, link_in};
+use palpate::domain::accounts::Role;
+
+async fn signup_verify_login_logout(app: TestApp) {
+    let c = app.client();
+    let page = c.get("/signup").await;
+    assert_eq!(page.status(), 200);
+    let r = c
+        .submit("/signup", "/signup", &[
+            ("name", "Maya Chen"),
+            ("email", "Maya@Example.com"),
+            ("password", "kneading is my cardio"),
+            ("student", "on"),
+        ])
+        .await;
+    assert_eq!(r.status(), 200);
+    r.assert_contains("We sent a confirmation link");
+
+    // Not confirmed yet: log-in is refused with a way forward.
+    let r = c.login("maya@example.com", "kneading is my cardio").await;
+    assert_eq!(r.status(), 403);
+    r.assert_contains("confirm your email");
+
+    let mails = app.wait_for_mail(1).await;
+    assert_eq!(mails[0].to, "maya@example.com");
+    assert_eq!(mails[0].subject, "Confirm your email for Palpate");
+    // Plain text is not HTML-escaped: the link's '=' survives as is.
+    assert!(mails[0].text.contains("/verify?token="), "{}", mails[0].text);
+    assert!(!mails[0].text.contains("&#x3D;"));
+    let link = link_in(&mails[0]);
+    let r = c.get(&link).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.location.as_deref(), Some("/login"));
+    c.get("/login").await.assert_contains("Your email is confirmed");
+
+    // The link works once.
+    let again = c.get(&link).await;
+    again.assert_contains("already used");
+
+    let r = c.login("maya@example.com", "kneading is my cardio").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.location.as_deref(), Some("/dashboard"));
+    let dash = c.get("/dashboard").await;
+    assert_eq!(dash.status(), 200);
+    dash.assert_contains("Welcome, Maya Chen");
+    dash.assert_contains("Exam preparation");
+
+    let r = c.logout().await;
+    assert_eq!(r.status(), 303);
+    let dash = c.get("/dashboard").await;
+    assert_eq!(dash.status(), 303, "logged out: dashboard redirects to log-in");
+    assert_eq!(dash.location.as_deref(), Some("/login?next=%2Fdashboard"));
+}
+
+async fn signup_errors_keep_input(app: TestApp) {
+    let c = app.client();
+    let r = c
+        .submit("/signup", "/signup", &[("name", "Sam Ortiz"), ("email", "not-an-email"), ("password", "short")])
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("value=\"Sam Ortiz\"");
+    r.assert_contains("value=\"not-an-email\"");
+    r.assert_contains("Enter a valid email address");
+    r.assert_contains("Use at least 10 characters");
+    r.assert_contains("Choose at least one");
+    r.assert_contains("aria-invalid=\"true\"");
+    assert!(app.mail.messages().is_empty());
+
+    app.user("taken@example.com", &[Role::Student]).await;
+    let r = c
+        .submit("/signup", "/signup", &[("name", "Sam"), ("email", "taken@example.com"), ("password", PASSWORD), ("practitioner", "on")])
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("already exists");
+}
+
+async fn wrong_password_is_refused(app: TestApp) {
+    app.user("lee@example.com", &[Role::Practitioner]).await;
+    let c = app.client();
+    let r = c.login("lee@example.com", "not the password").await;
+    assert_eq!(r.status(), 401);
+    r.assert_contains("do not match an account");
+    r.assert_contains("value=\"lee@example.com\"");
+    // Unknown e-mail gets the very same message.
+    let r = c.login("nobody@example.com", "whatever it is").await;
+    assert_eq!(r.status(), 401);
+    r.assert_contains("do not match an account");
+    assert_eq!(c.get("/dashboard").await.status(), 303);
+}
+
+async fn password_reset_flow(app: TestApp) {
+    app.user("ana@example.com", &[Role::Student]).await;
+    let c = app.client();
+    let r = c.submit("/password/forgot", "/password/forgot", &[("email", "ana@example.com")]).await;
+    assert_eq!(r.status(), 200);
+    r.assert_contains("If an account exists for ana@example.com");
+    // An unknown address gets the same answer and no e-mail.
+    let r2 = c.submit("/password/forgot", "/password/forgot", &[("email", "ghost@example.com")]).await;
+    assert_eq!(r2.status(), 200);
+    r2.assert_contains("If an account exists for ghost@example.com");
+
+    let mails = app.wait_for_mail(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mail.messages().len(), 1, "no mail for an unknown address");
+    assert_eq!(mails[0].to, "ana@example.com");
+    let link = link_in(&mails[0]);
+    let form = c.get(&link).await;
+    assert_eq!(form.status(), 200);
+    let token = link.split("token=").nth(1).unwrap().to_string();
+
+    // Mismatched confirmation re-renders with the message by the field.
+    let r = c
+        .submit(&link, "/password/reset", &[("token", &token), ("password", "brand new password"), ("confirm", "different")])
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("do not match");
+
+    let r = c
+        .submit(&link, "/password/reset", &[("token", &token), ("password", "brand new password"), ("confirm", "brand new password")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(c.login("ana@example.com", PASSWORD).await.status(), 401, "old password is gone");
+    assert_eq!(c.login("ana@example.com", "brand new password").await.status(), 303);
+
+    // Single use.
+    let again = app.client().get(&link).await;
+    assert_eq!(again.status(), 410);
+    again.assert_contains("already been used");
+}
+
+async fn reset_link_expires_after_an_hour(app: TestApp) {
+    app.user("old@example.com", &[Role::Student]).await;
+    let c = app.client();
+    c.submit("/password/forgot", "/password/forgot", &[("email", "old@example.com")]).await;
+    let mails = app.wait_for_mail(1).await;
+    let link = link_in(&mails[0]);
+    app.clock.advance(time::Duration::minutes(61));
+    let r = c.get(&link).await;
+    assert_eq!(r.status(), 410);
+    r.assert_contains("expired");
+}
+
+async fn csrf_is_required(app: TestApp) {
+    app.user("csrf@example.com", &[Role::Student]).await;
+    let c = app.client();
+    c.get("/login").await;
+    let r = c.post_raw("/login", &[("email", "csrf@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status(), 403);
+    r.assert_contains("did not come from Palpate");
+    let r = c.post_raw("/login", &[("email", "csrf@example.com"), ("password", PASSWORD), ("_csrf", "forged")]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(c.get("/dashboard").await.status(), 303, "not logged in");
+
+    // A token from another visitor's session does not work either.
+    let other = app.client();
+    let foreign = other.get("/login").await.csrf();
+    let r = c.post_raw("/login", &[("email", "csrf@example.com"), ("password", PASSWORD), ("_csrf", &foreign)]).await;
+    assert_eq!(r.status(), 403);
+
+    // Logged in: state-changing account forms need it too.
+    let r = c.login("csrf@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let r = c.post_raw("/account/sessions/end", &[]).await;
+    assert_eq!(r.status(), 403);
+    let r = c.post_raw("/logout", &[]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(c.get("/dashboard").await.status(), 200, "still logged in: the forged log-out did nothing");
+}
+
+async fn login_is_rate_limited(app: TestApp) {
+    app.user("target@example.com", &[Role::Student]).await;
+    let c = app.client();
+    for i in 0..5 {
+        let r = c.login("target@example.com", "guess number one").await;
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    // Even the right password is refused now, with a clear message.
+    let r = c.login("target@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    r.assert_contains("Too many failed log-ins for this account");
+    // The limit is per account: another account from the same network still works.
+    app.user("other@example.com", &[Role::Student]).await;
+    assert_eq!(app.client().login("other@example.com", PASSWORD).await.status(), 303);
+    // After the window the account can log in again.
+    app.clock.advance(time::Duration::minutes(16));
+    assert_eq!(c.login("target@example.com", PASSWORD).await.status(), 303);
+}
+
+async fn password_change_ends_other_sessions(app: TestApp) {
+    app.user("two@example.com", &[Role::Practitioner]).await;
+    let laptop = app.client();
+    let phone = app.client();
+    assert_eq!(laptop.login("two@example.com", PASSWORD).await.status(), 303);
+    assert_eq!(phone.login("two@example.com", PASSWORD).await.status(), 303);
+    assert_eq!(phone.get("/dashboard").await.status(), 200);
+
+    let r = laptop
+        .submit("/account", "/account/password", &[("current_password", "wrong one!!"), ("new_password", "another long password"), ("confirm", "another long password")])
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("not your current password");
+    assert_eq!(phone.get("/dashboard").await.status(), 200, "a failed change ends nothing");
+
+    let r = laptop
+        .submit("/account", "/account/password", &[("current_password", PASSWORD), ("new_password", "another long password"), ("confirm", "another long password")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(laptop.get("/dashboard").await.status(), 200, "the session that changed it stays");
+    let r = phone.get("/dashboard").await;
+    assert_eq!(r.status(), 303, "the other session has ended");
+
+    // "Log out everywhere else" does the same without a password change.
+    assert_eq!(phone.login("two@example.com", "another long password").await.status(), 303);
+    let r = laptop.submit("/account", "/account/sessions/end", &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(laptop.get("/dashboard").await.status(), 200);
+    assert_eq!(phone.get("/dashboard").await.status(), 303);
+}
+
+db_tests!(
+    signup_verify_login_logout,
+    signup_errors_keep_input,
+    wrong_password_is_refused,
+    password_reset_flow,
+    reset_link_expires_after_an_hour,
+    csrf_is_required,
+    login_is_rate_limited,
+    password_change_ends_other_sessions,
+);

@@ -1,0 +1,53 @@
+//! Role guards and the administration pages.
+
+use crate::db_tests;
+use crate::helpers::{PASSWORD, TestApp};
+use palpate::domain::accounts::Role;
+
+async fn students_cannot_reach_admin_pages(app: TestApp) {
+    let student = app.logged_in("stu@example.com", &[Role::Student]).await;
+    let r = student.get("/admin/users").await;
+    assert_eq!(r.status(), 403);
+    r.assert_contains("Access denied");
+    r.assert_contains("class=\"site-header\"");
+    let token = student.get("/account").await.csrf();
+    let r = student.post_raw("/admin/users/1/roles", &[("role", "admin"), ("action", "grant"), ("_csrf", &token)]).await;
+    assert_eq!(r.status(), 403);
+    assert!(!student.get("/dashboard").await.body.contains("/admin/users"), "no admin link in a student's navigation");
+}
+
+async fn admin_manages_roles_and_deactivates(app: TestApp) {
+    let admin = app.logged_in("boss@example.com", &[Role::Admin]).await;
+    let uid = app.user("teach@example.com", &[Role::Student]).await;
+    let list = admin.get("/admin/users?q=teach").await;
+    assert_eq!(list.status(), 200);
+    list.assert_contains("teach@example.com");
+    assert!(!list.body.contains("boss@example.com"), "search filters");
+
+    let page = format!("/admin/users/{uid}");
+    let r = admin.submit(&page, &format!("/admin/users/{uid}/roles"), &[("role", "instructor"), ("action", "grant")]).await;
+    assert_eq!(r.status(), 303);
+    admin.get(&page).await.assert_contains("Revoke Instructor");
+
+    // The teacher logs in; the admin deactivates them after a confirmation page.
+    let teacher = app.client();
+    assert_eq!(teacher.login("teach@example.com", PASSWORD).await.status(), 303);
+    let confirm = admin.get(&format!("/admin/users/{uid}/deactivate")).await;
+    assert_eq!(confirm.status(), 200);
+    confirm.assert_contains("Yes, deactivate");
+    let r = admin.submit(&format!("/admin/users/{uid}/deactivate"), &format!("/admin/users/{uid}/deactivate"), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(teacher.get("/dashboard").await.status(), 303, "their session ended");
+    let r = teacher.login("teach@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 403);
+    r.assert_contains("deactivated");
+
+    // The last administrator cannot remove their own admin role.
+    let me = app.state.db(|c| Ok(palpate::store::accounts::find_user_by_email(c, "boss@example.com")?)).await.unwrap().unwrap().id;
+    let r = admin.submit(&format!("/admin/users/{me}"), &format!("/admin/users/{me}/roles"), &[("role", "admin"), ("action", "revoke")]).await;
+    assert_eq!(r.status(), 303);
+    admin.get(&format!("/admin/users/{me}")).await.assert_contains("last administrator");
+    assert_eq!(admin.get("/admin/users").await.status(), 200);
+}
+
+db_tests!(students_cannot_reach_admin_pages, admin_manages_roles_and_deactivates);

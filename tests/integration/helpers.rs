@@ -1,0 +1,237 @@
+//! The test harness: each test gets the real server on a free port with its own database (a SQLite
+//! file, or a fresh PostgreSQL database when `PALPATE_TEST_DATABASE_URL` is set), an in-memory mail
+//! transport and a clock it can move forward.
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use palpate::clock::Clock;
+use palpate::config::{MailSetting, Settings};
+use palpate::domain::accounts::Role;
+use palpate::mail::{MemoryMailbox, SentMail};
+use palpate::services::{AppState, accounts, passwords};
+use palpate::startup::Application;
+use reqwest::redirect::Policy;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub const PASSWORD: &str = "a long enough password";
+
+pub struct TestApp {
+    pub addr: String,
+    pub state: AppState,
+    pub mail: MemoryMailbox,
+    pub clock: Clock,
+    pub settings: Settings,
+    pub db: Db,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh PostgreSQL database for one test, or `None` (test skipped) when no server is configured.
+fn postgres_url() -> Option<String> {
+    let base = match std::env::var("PALPATE_TEST_DATABASE_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            if std::env::var("PALPATE_REQUIRE_POSTGRES").is_ok() {
+                panic!("PALPATE_REQUIRE_POSTGRES is set but PALPATE_TEST_DATABASE_URL is not");
+            }
+            eprintln!("skipped: PALPATE_TEST_DATABASE_URL is not set");
+            return None;
+        }
+    };
+    let name = format!("palpate_t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(&base).expect("connect to PALPATE_TEST_DATABASE_URL");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
+    let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+    Some(format!("{prefix}/{name}"))
+}
+
+pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
+    let mut s = Settings {
+        bind: "127.0.0.1:0".into(),
+        base_url: "http://palpate.test".into(),
+        database_url,
+        data_dir: dir.to_path_buf(),
+        session_key: Some("k".repeat(64) + "-test-session-key-that-is-long-enough"),
+        mail: MailSetting::Memory,
+        outbox_backoff_ms: 150,
+        outbox_poll_ms: 40,
+        argon2_m_cost: 1024,
+        import_bank_on_start: false,
+        db_pool_size: 4,
+        workers: Some(1),
+        ..Settings::default()
+    };
+    s.finish().unwrap();
+    s
+}
+
+impl TestApp {
+    pub async fn spawn(db: Db) -> Option<TestApp> {
+        let dir = tempfile::tempdir().unwrap();
+        let url = match db {
+            Db::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
+            Db::Postgres => postgres_url()?,
+        };
+        let settings = test_settings(dir.path(), url);
+        Some(Self::spawn_with(db, settings, dir).await)
+    }
+
+    pub async fn spawn_with(db: Db, settings: Settings, dir: tempfile::TempDir) -> TestApp {
+        let clock = Clock::system();
+        let app = Application::build_with_clock(settings.clone(), clock.clone()).await.expect("build app");
+        let addr = format!("http://127.0.0.1:{}", app.port);
+        let state = app.state.clone();
+        let mail = state.mailer.memory().expect("memory mailer");
+        tokio::spawn(app.run_until_stopped());
+        TestApp { addr, state, mail, clock, settings, db, _dir: dir }
+    }
+
+    /// A second server on the same database (another "instance").
+    pub async fn second_instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = self.settings.clone();
+        settings.data_dir = dir.path().to_path_buf();
+        TestApp::spawn_with(self.db, settings, dir).await
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.addr.clone(),
+            http: reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap(),
+        }
+    }
+
+    /// Creates a verified account with these roles directly (like `palpate users create`).
+    pub async fn user(&self, email: &str, roles: &[Role]) -> i64 {
+        let hash = passwords::hash_blocking(PASSWORD, self.settings.argon2_m_cost).unwrap();
+        let (email, roles) = (email.to_string(), roles.to_vec());
+        let now = self.clock.now();
+        self.state
+            .db(move |c| accounts::create_verified_blocking(c, &email, "Test Person", &hash, &roles, now))
+            .await
+            .unwrap()
+    }
+
+    /// A client logged in as a new verified user with these roles.
+    pub async fn logged_in(&self, email: &str, roles: &[Role]) -> Client {
+        self.user(email, roles).await;
+        let c = self.client();
+        let r = c.login(email, PASSWORD).await;
+        assert_eq!(r.status(), 303, "login of {email} should redirect");
+        c
+    }
+
+    /// Waits (up to 10 s) until at least `n` messages were delivered.
+    pub async fn wait_for_mail(&self, n: usize) -> Vec<SentMail> {
+        for _ in 0..200 {
+            let m = self.mail.messages();
+            if m.len() >= n {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {n} emails, got {}", self.mail.messages().len());
+    }
+
+}
+
+/// Path and query of the first site link in an e-mail's text part.
+pub fn link_in(mail: &SentMail) -> String {
+    let start = mail.text.find("http://palpate.test").expect("link in email");
+    let rest = &mail.text[start + "http://palpate.test".len()..];
+    rest.split_whitespace().next().unwrap().to_string()
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    pub fn csrf(&self) -> String {
+        csrf_in(&self.body).unwrap_or_else(|| panic!("no CSRF token in page:\n{}", self.body))
+    }
+
+    pub fn assert_contains(&self, needle: &str) {
+        assert!(self.body.contains(needle), "expected {needle:?} in page (status {}):\n{}", self.status, self.body);
+    }
+}
+
+pub fn csrf_in(body: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let i = body.find(marker)? + marker.len();
+    Some(body[i..].split('"').next()?.to_string())
+}
+
+impl Client {
+    async fn page(resp: reqwest::Response) -> Page {
+        let status = resp.status().as_u16();
+        let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        let body = resp.text().await.unwrap();
+        Page { status, location, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(self.http.get(format!("{}{path}", self.base)).send().await.unwrap()).await
+    }
+
+    /// Posts a form exactly as given (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Self::page(self.http.post(format!("{}{path}", self.base)).form(form).send().await.unwrap()).await
+    }
+
+    /// Loads `form_page` for its CSRF token, then posts `form` with it to `path`.
+    pub async fn submit(&self, form_page: &str, path: &str, form: &[(&str, &str)]) -> Page {
+        let token = self.get(form_page).await.csrf();
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("_csrf", &token));
+        self.post_raw(path, &fields).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Page {
+        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn logout(&self) -> Page {
+        self.submit("/account", "/logout", &[]).await
+    }
+}
+
+/// Generates one test per database for each listed `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::helpers::TestApp::spawn($crate::helpers::Db::Sqlite).await.unwrap();
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Db::Postgres).await else { return };
+                    super::$name(app).await;
+                }
+            )*
+        }
+    };
+}
