@@ -7,6 +7,7 @@ use crate::services::{accounts, passwords};
 use crate::startup::{self, Application};
 use crate::store::{self, accounts as db};
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -25,6 +26,25 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Validate, import, export and count the question bank.
+    #[command(subcommand)]
+    Bank(BankCommand),
+}
+
+#[derive(Subcommand)]
+enum BankCommand {
+    /// Check a bank folder; prints every problem as file:line: item: field: message.
+    Validate { dir: PathBuf },
+    /// Import a bank folder in one transaction (nothing is imported if anything is invalid).
+    Import { dir: PathBuf },
+    /// Write the bank in the database to DIR in the bank file format.
+    Export { dir: PathBuf },
+    /// Count items by area, sub-area, status, level, pillar and key position.
+    Stats {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -118,6 +138,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Users(cmd) => users(cmd, settings).await,
+        Command::Bank(cmd) => bank_command(cmd, settings).await,
     }
 }
 
@@ -188,4 +209,96 @@ async fn set_role(state: &crate::services::AppState, email: &str, role: &str, gr
         println!("nothing to do: {email} {} {role}", if grant { "already has" } else { "does not have" });
     }
     Ok(())
+}
+
+fn print_problems(problems: &[crate::domain::bank::format::Problem]) {
+    for p in problems {
+        eprintln!("{p}");
+    }
+    eprintln!("{} problem(s); nothing was imported.", problems.len());
+}
+
+fn print_counts(title: &str, m: &std::collections::BTreeMap<String, usize>, total: usize) {
+    println!("{title}:");
+    for (k, v) in m {
+        let pct = if total > 0 { 100.0 * *v as f64 / total as f64 } else { 0.0 };
+        println!("  {k:<14} {v:>5}  {pct:>5.1}%");
+    }
+}
+
+async fn bank_command(cmd: BankCommand, mut settings: Settings) -> anyhow::Result<ExitCode> {
+    use crate::services::bank;
+    match cmd {
+        BankCommand::Validate { dir } => {
+            let files = bank::read_dir(&dir)?;
+            match bank::parse(&files) {
+                Ok(b) => {
+                    let s = bank::stats_of(b.items.iter().map(|i| (i.status.as_str(), &i.content)));
+                    println!("{}: {} items, no problems.", dir.display(), s.total);
+                    print_counts("key positions", &s.by_key, s.total);
+                    print_counts("areas", &s.by_area, s.total);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) => {
+                    for p in &problems {
+                        println!("{p}");
+                    }
+                    println!("{} problem(s).", problems.len());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        BankCommand::Import { dir } => {
+            let files = bank::read_dir(&dir)?;
+            let parsed = match bank::parse(&files) {
+                Ok(b) => b,
+                Err(problems) => {
+                    print_problems(&problems);
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            settings.import_bank_on_start = false;
+            let state = startup::prepare(settings, Clock::system()).await?;
+            let now = state.clock.now();
+            let report = state
+                .db(move |c| bank::import_blocking(c, &parsed, "palpate bank import", now))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!(
+                "imported: {} new item(s), {} new version(s), {} status change(s), {} unchanged",
+                report.created, report.new_versions, report.status_changes, report.unchanged
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        BankCommand::Export { dir } => {
+            let state = startup::prepare(settings, Clock::system()).await?;
+            let files = state.db(bank::export_blocking).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            std::fs::create_dir_all(dir.join("items"))?;
+            for f in bank::shipped_files().into_iter().filter(|f| !f.path.starts_with("items/")) {
+                std::fs::write(dir.join(&f.path), f.text)?;
+            }
+            for (path, text) in &files {
+                std::fs::write(dir.join(path), text)?;
+            }
+            println!("wrote {} file(s) to {}", files.len(), dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        BankCommand::Stats { json } => {
+            let state = startup::prepare(settings, Clock::system()).await?;
+            let s = state.db(bank::stats_blocking).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                println!("total items: {}", s.total);
+                print_counts("areas", &s.by_area, s.total);
+                print_counts("sub-areas", &s.by_subarea, s.total);
+                print_counts("status", &s.by_status, s.total);
+                print_counts("cognitive level", &s.by_level, s.total);
+                print_counts("difficulty", &s.by_difficulty, s.total);
+                print_counts("pillars", &s.by_pillar, s.total);
+                print_counts("key positions", &s.by_key, s.total);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -66,6 +66,18 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
             tracing::info!(migrations = ?applied, "database migrated");
         }
     }
+    if settings.import_bank_on_start {
+        let pool = pool.clone();
+        let now = clock.now();
+        let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let mut c = pool.get()?;
+            crate::services::bank::import_shipped_if_empty(&mut c, now)
+        })
+        .await??;
+        if let Some(r) = report {
+            tracing::info!(items = r.created, "imported the shipped question bank");
+        }
+    }
     let views = Views::load()?;
     let mailer = Mailer::from_setting(&settings.mail, &settings.data_dir)?;
     tracing::info!(backend = ?store::Backend::of(&settings.database_url), mail = mailer.describe(), "ready");

@@ -1,3 +1,4 @@
 //! Pure domain logic: no I/O, no actix, no diesel.
 
 pub mod accounts;
+pub mod bank;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod attempts;
+pub mod bank;
 pub mod outbox;
 pub mod schema;
 

@@ -80,3 +80,76 @@ diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(users, user_roles, email_tokens, api_tokens, outbox, auth_attempts);
+
+diesel::table! {
+    bank_items (id) {
+        id -> Text,
+        subarea -> Text,
+        area -> Text,
+        status -> Text,
+        live_version -> Nullable<Integer>,
+        latest_version -> Integer,
+        author_id -> Nullable<BigInt>,
+        open_reports -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bank_item_versions (id) {
+        id -> BigInt,
+        item_id -> Text,
+        version -> Integer,
+        status -> Text,
+        content -> Text,
+        content_hash -> Text,
+        subarea -> Text,
+        area -> Text,
+        level -> Text,
+        difficulty -> Text,
+        key_letter -> Text,
+        pillars -> Text,
+        author -> Text,
+        search_text -> Text,
+        irt_a -> Double,
+        irt_b -> Double,
+        irt_c -> Double,
+        calibrated -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bank_item_events (id) {
+        id -> BigInt,
+        item_id -> Text,
+        version -> Integer,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        comment -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bank_reports (id) {
+        id -> BigInt,
+        item_id -> Text,
+        version -> Integer,
+        reporter_id -> BigInt,
+        message -> Text,
+        status -> Text,
+        resolution -> Nullable<Text>,
+        resolved_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(bank_item_versions -> bank_items (item_id));
+diesel::joinable!(bank_item_events -> bank_items (item_id));
+diesel::joinable!(bank_reports -> bank_items (item_id));
+diesel::allow_tables_to_appear_in_same_query!(bank_items, bank_item_versions, bank_item_events, bank_reports, users);

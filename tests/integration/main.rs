@@ -5,5 +5,6 @@ mod helpers;
 mod accounts;
 mod admin;
 mod api;
+mod bank;
 mod outbox;
 mod site;
