@@ -103,9 +103,28 @@ pub fn store_version(
     created_by: Option<i64>,
     now: PrimitiveDateTime,
 ) -> AppResult<()> {
+    write_version(conn, item_id, version, status, content, created_by, now, false)
+}
+
+/// Overwrites a draft or returned version in place (no student can have seen it).
+pub fn replace_version(conn: &mut DbConn, item_id: &str, version: i32, status: &str, content: &ItemContent, now: PrimitiveDateTime) -> AppResult<()> {
+    write_version(conn, item_id, version, status, content, None, now, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_version(
+    conn: &mut DbConn,
+    item_id: &str,
+    version: i32,
+    status: &str,
+    content: &ItemContent,
+    created_by: Option<i64>,
+    now: PrimitiveDateTime,
+    replace: bool,
+) -> AppResult<()> {
     let json = serde_json::to_string(content).map_err(AppError::internal)?;
     let (a, b, c) = content.difficulty.prior();
-    db::insert_version(conn, &db::NewVersion {
+    let row = db::NewVersion {
         item_id,
         version,
         status,
@@ -125,7 +144,12 @@ pub fn store_version(
         calibrated: false,
         created_by,
         created_at: now,
-    })?;
+    };
+    if replace {
+        db::replace_version_content(conn, item_id, version, &row)?;
+    } else {
+        db::insert_version(conn, &row)?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Use-cases. Each owns its transaction, calls the domain and the store, and enqueues mail.
 
 pub mod accounts;
+pub mod authoring;
 pub mod bank;
 pub mod passwords;
 

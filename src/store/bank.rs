@@ -384,3 +384,37 @@ pub fn reports_for_item(conn: &mut DbConn, item_id: &str) -> QueryResult<Vec<Rep
         .select(ReportRow::as_select())
         .load(conn)
 }
+
+pub fn ids_with_prefix(conn: &mut DbConn, prefix: &str) -> QueryResult<Vec<String>> {
+    bank_items::table.filter(bank_items::id.like(format!("{prefix}%"))).select(bank_items::id).load(conn)
+}
+
+pub fn existing_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<String>> {
+    bank_items::table.filter(bank_items::id.eq_any(ids)).select(bank_items::id).load(conn)
+}
+
+/// Replaces the content of a version that no student can have seen (a draft or returned version).
+pub fn replace_version_content(conn: &mut DbConn, item_id: &str, version: i32, v: &NewVersion) -> QueryResult<()> {
+    diesel::update(
+        bank_item_versions::table
+            .filter(bank_item_versions::item_id.eq(item_id))
+            .filter(bank_item_versions::version.eq(version)),
+    )
+    .set((
+        bank_item_versions::content.eq(v.content),
+        bank_item_versions::content_hash.eq(v.content_hash),
+        bank_item_versions::subarea.eq(v.subarea),
+        bank_item_versions::area.eq(v.area),
+        bank_item_versions::level.eq(v.level),
+        bank_item_versions::difficulty.eq(v.difficulty),
+        bank_item_versions::key_letter.eq(v.key_letter),
+        bank_item_versions::pillars.eq(v.pillars),
+        bank_item_versions::search_text.eq(v.search_text),
+        bank_item_versions::irt_a.eq(v.irt_a),
+        bank_item_versions::irt_b.eq(v.irt_b),
+        bank_item_versions::irt_c.eq(v.irt_c),
+        bank_item_versions::status.eq(v.status),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}

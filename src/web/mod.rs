@@ -13,7 +13,7 @@ use actix_web::web;
 
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use pages::{account, admin, auth, home};
+    use pages::{account, admin, auth, bank, home};
     cfg.app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
         AppError::BadRequest(format!("The form could not be read: {e}")).into()
     }))
@@ -51,6 +51,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(admin::confirm_deactivate)
     .service(admin::deactivate)
     .service(admin::reactivate)
+    .service(bank::browse)
+    .service(bank::new_page)
+    .service(bank::create)
+    .service(bank::item)
+    .service(bank::edit_page)
+    .service(bank::edit)
+    .service(bank::transition)
+    .service(bank::comment)
+    .service(bank::reports_queue)
+    .service(bank::resolve)
+    .service(bank::report_page)
+    .service(bank::report)
+    .service(bank::my_reports)
     .service(assets::file)
     .service(assets::favicon)
     .configure(api::configure);

@@ -5,6 +5,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod api;
+mod authoring;
 mod bank;
 mod outbox;
 mod site;

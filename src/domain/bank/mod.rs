@@ -3,6 +3,7 @@
 
 pub mod format;
 pub mod taxonomy;
+pub mod workflow;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

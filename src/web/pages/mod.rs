@@ -1,4 +1,5 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod bank;
 pub mod home;

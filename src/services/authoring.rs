@@ -1,0 +1,390 @@
+//! Instructors' authoring and review: drafts, edits (approved content is never changed: an edit
+//! forks a new version), the review workflow, the bank browser, and problem reports.
+
+use super::AppState;
+use super::accounts::Account;
+use super::bank::{self as bankops, content_of, taxonomy};
+use crate::domain::bank::format::{DraftInput, check_draft};
+use crate::domain::bank::workflow::{self, Action};
+use crate::domain::bank::{ItemContent, Status};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::store::{DbConn, bank as db};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+fn field_errors(m: BTreeMap<String, String>) -> AppError {
+    let mut f = FieldErrors::default();
+    for (k, v) in m {
+        f.add(&k, v);
+    }
+    AppError::Fields(f)
+}
+
+fn check_enemies(c: &mut DbConn, content: &ItemContent, own_id: Option<&str>) -> AppResult<()> {
+    if content.enemies.is_empty() {
+        return Ok(());
+    }
+    if own_id.is_some_and(|id| content.enemies.iter().any(|e| e == id)) {
+        return Err(AppError::invalid("enemies", "An item cannot be its own enemy."));
+    }
+    let found = db::existing_ids(c, &content.enemies)?;
+    let missing: Vec<&String> = content.enemies.iter().filter(|e| !found.contains(e)).collect();
+    if !missing.is_empty() {
+        return Err(AppError::invalid("enemies", format!("Unknown item id(s): {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))));
+    }
+    Ok(())
+}
+
+/// The next free id in a sub-area: "2.D" → "2D-0NN".
+fn next_id(c: &mut DbConn, subarea: &str) -> AppResult<String> {
+    let prefix = format!("{}-", subarea.replace('.', ""));
+    let max = db::ids_with_prefix(c, &prefix)?
+        .iter()
+        .filter_map(|id| id[prefix.len()..].parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok(format!("{prefix}{:03}", max + 1))
+}
+
+/// Validates an editor draft without saving it (for the preview).
+pub fn preview(input: &DraftInput, author: &str) -> Result<ItemContent, FieldErrors> {
+    check_draft(input, taxonomy(), author).map_err(|m| {
+        let mut f = FieldErrors::default();
+        for (k, v) in m {
+            f.add(&k, v);
+        }
+        f
+    })
+}
+
+/// Saves a new item as a draft; returns its id.
+pub async fn create_draft(state: &AppState, user: &Account, input: DraftInput) -> AppResult<String> {
+    let content = check_draft(&input, taxonomy(), &user.name).map_err(field_errors)?;
+    let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
+    state
+        .tx(move |c| {
+            check_enemies(c, &content, None)?;
+            let now = clock.now();
+            let id = next_id(c, &content.subarea)?;
+            db::insert_item(c, &id, &content.subarea, content.area(), Status::Draft.as_str(), None, Some(uid), now)?;
+            bankops::store_version(c, &id, 1, Status::Draft.as_str(), &content, Some(uid), now)?;
+            db::insert_event(c, &id, 1, Some(uid), &name, "created as draft", None, now)?;
+            Ok(id)
+        })
+        .await
+}
+
+/// Saves an edit. A draft or returned version is changed in place; an approved or retired item
+/// gets a new draft version, and students keep seeing the approved one until the new one is
+/// approved. Items in review cannot be edited.
+pub async fn save_edit(state: &AppState, user: &Account, id: String, input: DraftInput) -> AppResult<i32> {
+    let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
+    let taxo = taxonomy();
+    state
+        .tx(move |c| {
+            let now = clock.now();
+            let item = db::find_item(c, &id)?.ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
+            let latest = db::find_version(c, &id, item.latest_version)?.ok_or_else(AppError::not_found)?;
+            let original_author = content_of(&latest)?.author;
+            let status = Status::parse(&item.status).unwrap_or(Status::Draft);
+            let content = check_draft(&input, taxo, &original_author).map_err(field_errors)?;
+            check_enemies(c, &content, Some(&id))?;
+            match status {
+                Status::InReview => Err(AppError::Conflict("This item is in review. The reviewer must return it before it can be edited.".into())),
+                Status::Draft | Status::Returned => {
+                    if latest.content_hash == content.hash() {
+                        return Ok(latest.version);
+                    }
+                    bankops::replace_version(c, &id, latest.version, Status::Draft.as_str(), &content, now)?;
+                    db::update_item(c, &id, &content.subarea, content.area(), Status::Draft.as_str(), latest.version, item.live_version, now)?;
+                    db::insert_event(c, &id, latest.version, Some(uid), &name, "edited draft", None, now)?;
+                    Ok(latest.version)
+                }
+                Status::Approved | Status::Retired => {
+                    if latest.content_hash == content.hash() {
+                        return Ok(latest.version);
+                    }
+                    let v = item.latest_version + 1;
+                    bankops::store_version(c, &id, v, Status::Draft.as_str(), &content, Some(uid), now)?;
+                    db::update_item(c, &id, &content.subarea, content.area(), Status::Draft.as_str(), v, item.live_version, now)?;
+                    db::insert_event(c, &id, v, Some(uid), &name, &format!("new version {v} drafted (version {} stays live)", item.latest_version), None, now)?;
+                    Ok(v)
+                }
+            }
+        })
+        .await
+}
+
+/// Moves an item through the workflow, keeping every step and comment in its history.
+pub async fn transition(state: &AppState, user: &Account, id: String, action: Action, comment: Option<String>) -> AppResult<Status> {
+    let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
+    state
+        .tx(move |c| {
+            let now = clock.now();
+            let item = db::find_item(c, &id)?.ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
+            let latest = db::find_version(c, &id, item.latest_version)?.ok_or_else(AppError::not_found)?;
+            let from = Status::parse(&item.status).unwrap_or(Status::Draft);
+            let is_author = latest.created_by == Some(uid) || (latest.created_by.is_none() && item.author_id == Some(uid));
+            let comment = comment.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            let to = workflow::transition(from, action, is_author, comment.as_deref(), item.live_version.is_some())
+                .map_err(|m| AppError::Conflict(m.to_string()))?;
+            let mut live = item.live_version;
+            let mut latest_version = item.latest_version;
+            match (action, to) {
+                (Action::Approve, _) => {
+                    if let Some(old) = item.live_version.filter(|v| *v != latest.version) {
+                        db::set_version_status(c, &id, old, "superseded")?;
+                    }
+                    live = Some(latest.version);
+                    db::set_version_status(c, &id, latest.version, Status::Approved.as_str())?;
+                }
+                (Action::Restore, Status::Approved) => {
+                    // Back to the last approved version.
+                    latest_version = item.live_version.unwrap_or(item.latest_version);
+                    db::set_version_status(c, &id, latest_version, Status::Approved.as_str())?;
+                }
+                (Action::Retire, _) => {
+                    db::set_version_status(c, &id, latest.version, Status::Retired.as_str())?;
+                }
+                _ => db::set_version_status(c, &id, latest.version, to.as_str())?,
+            }
+            let content = content_of(&latest)?;
+            db::update_item(c, &id, &content.subarea, content.area(), to.as_str(), latest_version, live, now)?;
+            db::insert_event(c, &id, latest.version, Some(uid), &name, action.event(), comment.as_deref(), now)?;
+            Ok(to)
+        })
+        .await
+}
+
+pub async fn comment(state: &AppState, user: &Account, id: String, text: String) -> AppResult<()> {
+    let text = text.trim().to_string();
+    if text.is_empty() {
+        return Err(AppError::invalid("comment", "Write a comment first."));
+    }
+    let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
+    state
+        .tx(move |c| {
+            let item = db::find_item(c, &id)?.ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
+            db::insert_event(c, &id, item.latest_version, Some(uid), &name, "commented", Some(&text), clock.now())?;
+            Ok(())
+        })
+        .await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionSummary {
+    pub version: i32,
+    pub status: String,
+    pub created_at: String,
+    pub live: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub version: i32,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportView {
+    pub id: i64,
+    pub item_id: String,
+    pub version: i32,
+    pub message: String,
+    pub status: String,
+    pub resolution: Option<String>,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+}
+
+fn report_view(r: db::ReportRow) -> ReportView {
+    ReportView {
+        id: r.id,
+        item_id: r.item_id,
+        version: r.version,
+        message: r.message,
+        status: r.status,
+        resolution: r.resolution,
+        created_at: crate::clock::display(r.created_at),
+        resolved_at: r.resolved_at.map(crate::clock::display),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemDetail {
+    pub id: String,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub latest_version: i32,
+    pub live_version: Option<i32>,
+    pub content: ItemContent,
+    pub author_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub versions: Vec<VersionSummary>,
+    pub history: Vec<EventView>,
+    pub reports: Vec<ReportView>,
+}
+
+pub async fn detail(state: &AppState, id: String, version: Option<i32>) -> AppResult<ItemDetail> {
+    state
+        .db(move |c| {
+            let item = db::find_item(c, &id)?.ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
+            let versions = db::versions_of(c, &id)?;
+            let shown = version.unwrap_or(item.latest_version);
+            let v = versions.iter().find(|v| v.version == shown).ok_or_else(|| AppError::NotFound(format!("Item {id} has no version {shown}.")))?;
+            Ok(ItemDetail {
+                status: Status::parse(&item.status).unwrap_or(Status::Draft),
+                status_label: Status::parse(&item.status).unwrap_or(Status::Draft).label(),
+                latest_version: item.latest_version,
+                live_version: item.live_version,
+                content: content_of(v)?,
+                author_id: item.author_id,
+                created_by: v.created_by,
+                versions: versions
+                    .iter()
+                    .map(|v| VersionSummary {
+                        version: v.version,
+                        status: v.status.clone(),
+                        created_at: crate::clock::display(v.created_at),
+                        live: Some(v.version) == item.live_version,
+                    })
+                    .collect(),
+                history: db::events_of(c, &id)?
+                    .into_iter()
+                    .map(|e| EventView { at: crate::clock::display(e.at), actor: e.actor, action: e.action, version: e.version, comment: e.comment })
+                    .collect(),
+                reports: db::reports_for_item(c, &id)?.into_iter().map(report_view).collect(),
+                id: item.id,
+            })
+        })
+        .await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemRowView {
+    pub id: String,
+    pub area: String,
+    pub subarea: String,
+    pub status: String,
+    pub status_label: &'static str,
+    pub level: String,
+    pub author: String,
+    pub stem: String,
+    pub open_reports: i32,
+    pub live_version: Option<i32>,
+    pub latest_version: i32,
+}
+
+pub struct SearchResult {
+    pub rows: Vec<ItemRowView>,
+    pub total: i64,
+}
+
+pub async fn search(state: &AppState, filter: db::Filter, limit: i64, offset: i64) -> AppResult<SearchResult> {
+    state
+        .db(move |c| {
+            let (rows, total) = db::search(c, &filter, limit, offset)?;
+            let rows = rows
+                .into_iter()
+                .map(|(i, v)| {
+                    let stem: String = content_of(&v).map(|c| c.stem).unwrap_or_default();
+                    let short: String = stem.chars().take(160).collect();
+                    ItemRowView {
+                        status_label: Status::parse(&i.status).map(|s| s.label()).unwrap_or("?"),
+                        id: i.id,
+                        area: i.area,
+                        subarea: i.subarea,
+                        status: i.status,
+                        level: v.level,
+                        author: v.author,
+                        stem: if stem.chars().count() > 160 { format!("{short}…") } else { short },
+                        open_reports: i.open_reports,
+                        live_version: i.live_version,
+                        latest_version: i.latest_version,
+                    }
+                })
+                .collect();
+            Ok(SearchResult { rows, total })
+        })
+        .await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub area: String,
+    pub name: String,
+    pub live: i64,
+    pub weight_pct: f64,
+    pub target: i64,
+    pub gap: i64,
+}
+
+/// Live items per area against the MBLEx blueprint, scaled to the bank's live size.
+pub async fn coverage(state: &AppState) -> AppResult<Vec<Coverage>> {
+    let counts = state.db(|c| Ok(db::live_counts_by_area(c)?)).await?;
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let mblex = bankops::blueprints().iter().find(|b| b.id == "mblex");
+    Ok(taxonomy()
+        .areas
+        .iter()
+        .map(|a| {
+            let live = counts.iter().find(|(c, _)| c == &a.code).map(|(_, n)| *n).unwrap_or(0);
+            let w = mblex.and_then(|b| b.weights.get(&a.code)).copied().unwrap_or(0.0);
+            let target = (w * total as f64).round() as i64;
+            Coverage { area: a.code.clone(), name: a.name.clone(), live, weight_pct: (w * 1000.0).round() / 10.0, target, gap: (target - live).max(0) }
+        })
+        .collect())
+}
+
+pub async fn authors(state: &AppState) -> AppResult<Vec<String>> {
+    state.db(|c| Ok(db::distinct_authors(c)?)).await
+}
+
+/// A student reports a problem with the version they saw.
+pub async fn report_problem(state: &AppState, user: &Account, item_id: String, version: i32, message: String) -> AppResult<i64> {
+    let message = message.trim().to_string();
+    if message.chars().count() < 5 {
+        return Err(AppError::invalid("message", "Describe the problem in a few words."));
+    }
+    if message.chars().count() > 2000 {
+        return Err(AppError::invalid("message", "Keep the report under 2,000 characters."));
+    }
+    let (clock, uid) = (state.clock.clone(), user.id);
+    state
+        .tx(move |c| {
+            db::find_version(c, &item_id, version)?.ok_or_else(|| AppError::NotFound("No such question.".into()))?;
+            Ok(db::insert_report(c, &item_id, version, uid, &message, clock.now())?)
+        })
+        .await
+}
+
+pub async fn resolve_report(state: &AppState, reviewer: &Account, report_id: i64, accepted: bool, note: String) -> AppResult<String> {
+    let note = note.trim().to_string();
+    if note.is_empty() {
+        return Err(AppError::invalid("resolution", "Tell the reporter what happened."));
+    }
+    let (clock, uid, name) = (state.clock.clone(), reviewer.id, reviewer.name.clone());
+    state
+        .tx(move |c| {
+            let now = clock.now();
+            let r = db::find_report(c, report_id)?.ok_or_else(|| AppError::NotFound("No such report.".into()))?;
+            let status = if accepted { "accepted" } else { "dismissed" };
+            if !db::resolve_report(c, report_id, status, &note, uid, now)? {
+                return Err(AppError::Conflict("This report was already resolved.".into()));
+            }
+            db::insert_event(c, &r.item_id, r.version, Some(uid), &name, &format!("problem report {status}"), Some(&note), now)?;
+            Ok(r.item_id)
+        })
+        .await
+}
+
+pub async fn open_reports(state: &AppState) -> AppResult<Vec<ReportView>> {
+    state.db(|c| Ok(db::open_reports(c)?.into_iter().map(report_view).collect())).await
+}
+
+pub async fn my_reports(state: &AppState, user_id: i64) -> AppResult<Vec<ReportView>> {
+    state.db(move |c| Ok(db::reports_by(c, user_id)?.into_iter().map(report_view).collect())).await
+}
