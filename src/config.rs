@@ -69,6 +69,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// How often abandoned exams are looked for, in milliseconds.
+    pub exam_sweep_ms: u64,
 }
 
 impl Default for Settings {
@@ -91,6 +93,7 @@ impl Default for Settings {
             import_bank_on_start: true,
             db_pool_size: 8,
             workers: None,
+            exam_sweep_ms: 5_000,
         }
     }
 }

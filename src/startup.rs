@@ -42,6 +42,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = serve(listener, state.clone(), key)?;
         tokio::spawn(jobs::outbox::run(state.clone()));
+        tokio::spawn(jobs::exams::run(state.clone()));
         Ok(Application { port, state, server })
     }
 
@@ -88,6 +89,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         views: Arc::new(views),
         mailer: Arc::new(mailer),
         outbox_wake: Arc::new(Notify::new()),
+        pools: Arc::new(crate::services::exams::PoolCache::default()),
     })
 }
 

@@ -1,3 +1,4 @@
 //! Background loops. Each claims work with row locks, so several instances can run them at once.
 
 pub mod outbox;
+pub mod exams;

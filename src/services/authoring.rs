@@ -118,7 +118,8 @@ pub async fn save_edit(state: &AppState, user: &Account, id: String, input: Draf
 /// Moves an item through the workflow, keeping every step and comment in its history.
 pub async fn transition(state: &AppState, user: &Account, id: String, action: Action, comment: Option<String>) -> AppResult<Status> {
     let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
-    state
+    let pools = state.pools.clone();
+    let result = state
         .tx(move |c| {
             let now = clock.now();
             let item = db::find_item(c, &id)?.ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
@@ -137,6 +138,10 @@ pub async fn transition(state: &AppState, user: &Account, id: String, action: Ac
                     }
                     live = Some(latest.version);
                     db::set_version_status(c, &id, latest.version, Status::Approved.as_str())?;
+                    if latest.created_by.is_some() {
+                        // Written and reviewed here: served unscored until calibrated.
+                        db::set_pool_status(c, &id, latest.version, "pretest")?;
+                    }
                 }
                 (Action::Restore, Status::Approved) => {
                     // Back to the last approved version.
@@ -153,7 +158,11 @@ pub async fn transition(state: &AppState, user: &Account, id: String, action: Ac
             db::insert_event(c, &id, latest.version, Some(uid), &name, action.event(), comment.as_deref(), now)?;
             Ok(to)
         })
-        .await
+        .await;
+    if result.is_ok() {
+        pools.invalidate();
+    }
+    result
 }
 
 pub async fn comment(state: &AppState, user: &Account, id: String, text: String) -> AppResult<()> {

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod authoring;
+pub mod exams;
 pub mod bank;
 pub mod passwords;
 
@@ -24,6 +25,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Wakes the outbox sender after a commit that queued mail.
     pub outbox_wake: Arc<Notify>,
+    /// The live question bank as an exam-engine pool.
+    pub pools: Arc<exams::PoolCache>,
 }
 
 impl AppState {

@@ -43,6 +43,7 @@ pub struct VersionRow {
     pub calibrated: bool,
     pub created_by: Option<i64>,
     pub created_at: PrimitiveDateTime,
+    pub pool_status: String,
 }
 
 #[derive(Insertable)]
@@ -417,4 +418,29 @@ pub fn replace_version_content(conn: &mut DbConn, item_id: &str, version: i32, v
     ))
     .execute(conn)
     .map(|_| ())
+}
+
+pub fn set_pool_status(conn: &mut DbConn, item_id: &str, version: i32, pool_status: &str) -> QueryResult<()> {
+    diesel::update(
+        bank_item_versions::table
+            .filter(bank_item_versions::item_id.eq(item_id))
+            .filter(bank_item_versions::version.eq(version)),
+    )
+    .set(bank_item_versions::pool_status.eq(pool_status))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Every live item (approved version, not retired) with that version.
+pub fn live_versions(conn: &mut DbConn) -> QueryResult<Vec<(ItemRow, VersionRow)>> {
+    bank_items::table
+        .inner_join(
+            bank_item_versions::table.on(bank_item_versions::item_id
+                .eq(bank_items::id)
+                .and(bank_item_versions::version.nullable().eq(bank_items::live_version))),
+        )
+        .filter(bank_items::status.ne("retired"))
+        .order(bank_items::id)
+        .select((ItemRow::as_select(), VersionRow::as_select()))
+        .load(conn)
 }

@@ -79,7 +79,6 @@ diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, user_roles, email_tokens, api_tokens, outbox, auth_attempts);
 
 diesel::table! {
     bank_items (id) {
@@ -118,6 +117,7 @@ diesel::table! {
         calibrated -> Bool,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        pool_status -> Text,
     }
 }
 
@@ -152,4 +152,64 @@ diesel::table! {
 diesel::joinable!(bank_item_versions -> bank_items (item_id));
 diesel::joinable!(bank_item_events -> bank_items (item_id));
 diesel::joinable!(bank_reports -> bank_items (item_id));
-diesel::allow_tables_to_appear_in_same_query!(bank_items, bank_item_versions, bank_item_events, bank_reports, users);
+
+diesel::table! {
+    exams (id) {
+        id -> BigInt,
+        public_id -> Text,
+        user_id -> BigInt,
+        program -> Text,
+        title -> Text,
+        config -> Text,
+        seed -> BigInt,
+        prior_mu -> Double,
+        status -> Text,
+        started_at -> Timestamp,
+        deadline_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        passed -> Nullable<Bool>,
+        p_pass -> Nullable<Double>,
+        theta -> Nullable<Double>,
+        psd -> Nullable<Double>,
+        scaled_score -> Nullable<Integer>,
+        n_scored -> Integer,
+        n_correct -> Integer,
+        result -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    exam_items (id) {
+        id -> BigInt,
+        exam_id -> BigInt,
+        position -> Integer,
+        item_id -> Text,
+        version -> Integer,
+        area -> Text,
+        scored -> Bool,
+        option_order -> Text,
+        presented_at -> Timestamp,
+        chosen -> Nullable<Integer>,
+        correct -> Nullable<Bool>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(exam_items -> exams (exam_id));
+diesel::joinable!(exams -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    user_roles,
+    email_tokens,
+    api_tokens,
+    outbox,
+    auth_attempts,
+    bank_items,
+    bank_item_versions,
+    bank_item_events,
+    bank_reports,
+    exams,
+    exam_items,
+);

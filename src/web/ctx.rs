@@ -68,6 +68,9 @@ pub fn layout_model(user: Option<&Account>, csrf: &str, path: &str, title: &str,
     match user {
         Some(u) => {
             push("/dashboard", "Dashboard");
+            if u.has(Role::Student) {
+                push("/exams", "Practice");
+            }
             if u.has(Role::Instructor) {
                 push("/bank", "Question bank");
             }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod charts;
 pub mod ctx;
 pub mod forms;
 pub mod middleware;
@@ -13,7 +14,7 @@ use actix_web::web;
 
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use pages::{account, admin, auth, bank, home};
+    use pages::{account, admin, auth, bank, exams, home};
     cfg.app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
         AppError::BadRequest(format!("The form could not be read: {e}")).into()
     }))
@@ -64,6 +65,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(bank::report_page)
     .service(bank::report)
     .service(bank::my_reports)
+    .service(exams::index)
+    .service(exams::start)
+    .service(exams::show)
+    .service(exams::answer)
+    .service(exams::answered_item)
+    .service(exams::result)
+    .service(exams::review)
     .service(assets::file)
     .service(assets::favicon)
     .configure(api::configure);

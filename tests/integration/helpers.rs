@@ -63,6 +63,7 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
         import_bank_on_start: false,
         db_pool_size: 4,
         workers: Some(1),
+        exam_sweep_ms: 100,
         ..Settings::default()
     };
     s.finish().unwrap();
@@ -96,6 +97,51 @@ impl TestApp {
         let mut settings = self.settings.clone();
         settings.data_dir = dir.path().to_path_buf();
         TestApp::spawn_with(self.db, settings, dir).await
+    }
+
+    /// Imports a synthetic bank: `per_area[i]` items in area i+1. The correct option's text starts
+    /// with "Right", so a test can play a student who knows the answers.
+    pub async fn seed_bank(&self, per_area: [usize; 7]) {
+        use palpate::domain::bank::{Difficulty, Item, ItemContent, Level, Status};
+        let mut items = vec![];
+        for (a, n) in per_area.iter().enumerate() {
+            let area = a + 1;
+            let sub = format!("{area}.A");
+            for i in 0..*n {
+                let key = (i + a) % 4;
+                let mut options: [String; 4] = Default::default();
+                for (j, o) in options.iter_mut().enumerate() {
+                    *o = if j == key { format!("Right answer {area}-{i}") } else { format!("Wrong answer {area}-{i}-{j}") };
+                }
+                let difficulty = [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard][i % 3];
+                items.push(Item {
+                    id: format!("S{area}-{i:03}"),
+                    status: Status::Approved,
+                    content: ItemContent {
+                        subarea: sub.clone(),
+                        level: Level::Application,
+                        difficulty,
+                        pillars: vec![],
+                        topics: vec!["synthetic".into()],
+                        stem: format!("Synthetic question {i} of area {area}: which option is right?"),
+                        options,
+                        key,
+                        rationales: [0, 1, 2, 3].map(|j| format!("Rationale {area}-{i}-{j}: explains option {j}.")),
+                        reference: "test".into(),
+                        author: "test".into(),
+                        enemies: vec![],
+                    },
+                });
+            }
+        }
+        let bank = palpate::domain::bank::format::Bank {
+            taxonomy: palpate::services::bank::taxonomy().clone(),
+            blueprints: palpate::services::bank::blueprints().to_vec(),
+            items,
+        };
+        let now = self.clock.now();
+        self.state.db(move |c| palpate::services::bank::import_blocking(c, &bank, "test", now)).await.unwrap();
+        self.state.pools.invalidate();
     }
 
     pub fn client(&self) -> Client {

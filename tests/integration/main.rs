@@ -7,5 +7,6 @@ mod admin;
 mod api;
 mod authoring;
 mod bank;
+mod exams;
 mod outbox;
 mod site;

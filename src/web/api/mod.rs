@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Authenticated with bearer tokens only (never the session cookie),
 //! so it needs no CSRF token. Errors: `{"error": {"code", "message", "field"?}}`.
 
+pub mod exams;
 pub mod openapi;
 pub mod tokens;
 
@@ -42,5 +43,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tokens::list)
         .service(tokens::revoke)
         .service(tokens::me)
+        .service(exams::start)
+        .service(exams::list)
+        .service(exams::current)
+        .service(exams::answer)
+        .service(exams::result)
+        .service(exams::review)
         .service(openapi::document_route);
 }

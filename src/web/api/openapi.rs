@@ -38,6 +38,19 @@ pub fn document() -> Value {
                         "created_at": { "type": "string" }, "last_used_at": { "type": ["string", "null"] }
                     }
                 },
+                "ExamState": {
+                    "type": "object",
+                    "properties": {
+                        "id": { "type": "string" }, "title": { "type": "string" }, "program": { "type": "string" },
+                        "finished": { "type": "boolean" }, "position": { "type": ["integer", "null"] },
+                        "item": { "type": ["object", "null"], "properties": {
+                            "id": { "type": "string" }, "stem": { "type": "string" },
+                            "options": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "string" }, "text": { "type": "string" } } } }
+                        } },
+                        "answered": { "type": "integer" }, "max_items": { "type": "integer" },
+                        "remaining_seconds": { "type": ["integer", "null"] }, "pace_warning": { "type": "boolean" }
+                    }
+                },
                 "Me": {
                     "type": "object",
                     "properties": {
@@ -95,6 +108,65 @@ pub fn document() -> Value {
                         "200": { "description": "The account", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Me" } } } },
                         "401": error_response("Missing or invalid token")
                     }
+                }
+            },
+            "/api/v1/exams": {
+                "post": {
+                    "summary": "Start a practice exam (students)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["program"],
+                        "properties": {
+                            "program": { "type": "string", "enum": ["readiness", "mblex", "ncbtmb", "drill"] },
+                            "areas": { "type": "array", "items": { "type": "string" }, "description": "drill: area (\"3\") or sub-area (\"3.B\") codes" },
+                            "length": { "type": "integer", "minimum": 1, "maximum": 50, "description": "drill: number of questions" }
+                        }
+                    } } } },
+                    "responses": {
+                        "201": { "description": "The exam and its first item", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ExamState" } } } },
+                        "400": error_response("Unknown program or bad drill choice"),
+                        "403": error_response("Not a student"),
+                        "409": error_response("Not enough live questions")
+                    }
+                },
+                "get": { "summary": "Your exams, newest first", "responses": { "200": { "description": "History" }, "401": error_response("Missing or invalid token") } }
+            },
+            "/api/v1/exams/{id}/current": {
+                "get": {
+                    "summary": "The item on screen (stem and options only) and the remaining time, or that the exam is finished",
+                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "responses": { "200": { "description": "State", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ExamState" } } } }, "404": error_response("No such exam of yours") }
+                }
+            },
+            "/api/v1/exams/{id}/answers": {
+                "post": {
+                    "summary": "Answer the item at `position`; a repeated identical answer is harmless",
+                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["position", "option_id"],
+                        "properties": { "position": { "type": "integer" }, "option_id": { "type": "string", "enum": ["A", "B", "C", "D"] } }
+                    } } } },
+                    "responses": {
+                        "200": { "description": "The next state (drills include `feedback` with the key and rationales)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ExamState" } } } },
+                        "409": error_response("Not the current position, or already answered differently"),
+                        "410": error_response("The deadline passed (the exam was finished) or the exam is over")
+                    }
+                }
+            },
+            "/api/v1/exams/{id}/result": {
+                "get": {
+                    "summary": "Pass/fail, P(pass), practice scaled score, per-area diagnostics",
+                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "responses": { "200": { "description": "Result" }, "409": error_response("Still in progress") }
+                }
+            },
+            "/api/v1/exams/{id}/review": {
+                "get": {
+                    "summary": "Every scored item with your answer, the key and all rationales (after finishing only)",
+                    "parameters": [
+                        { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                        { "name": "missed", "in": "query", "required": false, "schema": { "type": "boolean" } }
+                    ],
+                    "responses": { "200": { "description": "Review" }, "403": error_response("The exam is not finished") }
                 }
             },
             "/api/v1/openapi.json": {

@@ -2,4 +2,5 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod bank;
+pub mod exams;
 pub mod home;

@@ -1,0 +1,241 @@
+//! Exams (attempts) and the items presented in them.
+
+use super::DbConn;
+use super::schema::{exam_items, exams};
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = exams)]
+pub struct ExamRow {
+    pub id: i64,
+    pub public_id: String,
+    pub user_id: i64,
+    pub program: String,
+    pub title: String,
+    pub config: String,
+    pub seed: i64,
+    pub prior_mu: f64,
+    pub status: String,
+    pub started_at: PrimitiveDateTime,
+    pub deadline_at: Option<PrimitiveDateTime>,
+    pub finished_at: Option<PrimitiveDateTime>,
+    pub outcome: Option<String>,
+    pub passed: Option<bool>,
+    pub p_pass: Option<f64>,
+    pub theta: Option<f64>,
+    pub psd: Option<f64>,
+    pub scaled_score: Option<i32>,
+    pub n_scored: i32,
+    pub n_correct: i32,
+    pub result: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = exams)]
+pub struct NewExam<'a> {
+    pub public_id: &'a str,
+    pub user_id: i64,
+    pub program: &'a str,
+    pub title: &'a str,
+    pub config: &'a str,
+    pub seed: i64,
+    pub prior_mu: f64,
+    pub status: &'a str,
+    pub started_at: PrimitiveDateTime,
+    pub deadline_at: Option<PrimitiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = exam_items)]
+pub struct ExamItemRow {
+    pub id: i64,
+    pub exam_id: i64,
+    pub position: i32,
+    pub item_id: String,
+    pub version: i32,
+    pub area: String,
+    pub scored: bool,
+    pub option_order: String,
+    pub presented_at: PrimitiveDateTime,
+    pub chosen: Option<i32>,
+    pub correct: Option<bool>,
+    pub answered_at: Option<PrimitiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = exam_items)]
+pub struct NewExamItem<'a> {
+    pub exam_id: i64,
+    pub position: i32,
+    pub item_id: &'a str,
+    pub version: i32,
+    pub area: &'a str,
+    pub scored: bool,
+    pub option_order: &'a str,
+    pub presented_at: PrimitiveDateTime,
+}
+
+pub const IN_PROGRESS: &str = "in_progress";
+pub const FINISHED: &str = "finished";
+
+pub fn insert_exam(conn: &mut DbConn, e: &NewExam) -> QueryResult<i64> {
+    diesel::insert_into(exams::table).values(e).returning(exams::id).get_result(conn)
+}
+
+pub fn insert_item(conn: &mut DbConn, i: &NewExamItem) -> QueryResult<()> {
+    diesel::insert_into(exam_items::table).values(i).execute(conn).map(|_| ())
+}
+
+pub fn find_by_public_id(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<ExamRow>> {
+    exams::table.filter(exams::public_id.eq(public_id)).select(ExamRow::as_select()).first(conn).optional()
+}
+
+/// Locks the exam row until the end of the transaction (PostgreSQL); on SQLite the surrounding
+/// `BEGIN IMMEDIATE` already serialises writers.
+pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SELECT id FROM exams WHERE id = $1 FOR UPDATE").bind::<diesel::sql_types::BigInt, _>(id).execute(c)?;
+    }
+    Ok(())
+}
+
+pub fn items_of(conn: &mut DbConn, exam_id: i64) -> QueryResult<Vec<ExamItemRow>> {
+    exam_items::table.filter(exam_items::exam_id.eq(exam_id)).order(exam_items::position).select(ExamItemRow::as_select()).load(conn)
+}
+
+/// Records an answer unless the position was already answered. Returns whether it was recorded.
+pub fn answer(conn: &mut DbConn, exam_id: i64, position: i32, chosen: i32, correct: bool, now: PrimitiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        exam_items::table
+            .filter(exam_items::exam_id.eq(exam_id))
+            .filter(exam_items::position.eq(position))
+            .filter(exam_items::chosen.is_null()),
+    )
+    .set((exam_items::chosen.eq(chosen), exam_items::correct.eq(correct), exam_items::answered_at.eq(now)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Removes a presented item that was never answered (an exam ended while it was on screen).
+pub fn drop_unanswered(conn: &mut DbConn, exam_id: i64) -> QueryResult<usize> {
+    diesel::delete(exam_items::table.filter(exam_items::exam_id.eq(exam_id)).filter(exam_items::chosen.is_null())).execute(conn)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn finish(
+    conn: &mut DbConn,
+    id: i64,
+    status: &str,
+    outcome: &str,
+    passed: Option<bool>,
+    p_pass: Option<f64>,
+    theta: Option<f64>,
+    psd: Option<f64>,
+    scaled: Option<i32>,
+    n_scored: i32,
+    n_correct: i32,
+    result: Option<&str>,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(exams::table.find(id).filter(exams::status.eq(IN_PROGRESS)))
+        .set((
+            exams::status.eq(status),
+            exams::outcome.eq(outcome),
+            exams::passed.eq(passed),
+            exams::p_pass.eq(p_pass),
+            exams::theta.eq(theta),
+            exams::psd.eq(psd),
+            exams::scaled_score.eq(scaled),
+            exams::n_scored.eq(n_scored),
+            exams::n_correct.eq(n_correct),
+            exams::result.eq(result),
+            exams::finished_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn exams_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<ExamRow>> {
+    exams::table.filter(exams::user_id.eq(user_id)).order(exams::id.desc()).select(ExamRow::as_select()).load(conn)
+}
+
+/// The user's most recent finished exam of an adaptive program (for the next exam's prior).
+pub fn last_theta(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<f64>> {
+    exams::table
+        .filter(exams::user_id.eq(user_id))
+        .filter(exams::theta.is_not_null())
+        .order(exams::id.desc())
+        .select(exams::theta)
+        .first::<Option<f64>>(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
+/// Item ids this user saw in the last 30 days or in their last 3 exams, least recently seen first.
+pub fn recently_seen(conn: &mut DbConn, user_id: i64, since: PrimitiveDateTime, exclude_exam: i64) -> QueryResult<Vec<String>> {
+    let last3: Vec<i64> = exams::table
+        .filter(exams::user_id.eq(user_id))
+        .filter(exams::id.ne(exclude_exam))
+        .order(exams::id.desc())
+        .limit(3)
+        .select(exams::id)
+        .load(conn)?;
+    let rows: Vec<(String, PrimitiveDateTime)> = exam_items::table
+        .inner_join(exams::table)
+        .filter(exams::user_id.eq(user_id))
+        .filter(exams::id.ne(exclude_exam))
+        .filter(exam_items::presented_at.ge(since).or(exams::id.eq_any(&last3)))
+        .order(exam_items::presented_at.asc())
+        .select((exam_items::item_id, exam_items::presented_at))
+        .load(conn)?;
+    let mut seen: Vec<String> = vec![];
+    // Keep each id once, at its most recent showing (least recent first overall).
+    for (id, _) in rows.into_iter().rev() {
+        if !seen.contains(&id) {
+            seen.push(id);
+        }
+    }
+    seen.reverse();
+    Ok(seen)
+}
+
+/// In-progress exams whose deadline has passed, claimed for finalising (skipping rows another
+/// instance holds on PostgreSQL).
+pub fn overdue(conn: &mut DbConn, now: PrimitiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query(
+            "SELECT public_id FROM exams WHERE status = 'in_progress' AND deadline_at IS NOT NULL AND deadline_at <= $1 \
+             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+        )
+        .bind::<diesel::sql_types::Timestamp, _>(now)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load::<PublicId>(c)
+        .map(|v| v.into_iter().map(|p| p.public_id).collect()),
+        DbConn::Sqlite(_) => exams::table
+            .filter(exams::status.eq(IN_PROGRESS))
+            .filter(exams::deadline_at.le(now))
+            .order(exams::id)
+            .limit(limit)
+            .select(exams::public_id)
+            .load(conn),
+    }
+}
+
+#[derive(QueryableByName)]
+pub struct PublicId {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub public_id: String,
+}
+
+/// Per item: in how many exams started since `since` it was presented; and how many exams started.
+pub fn exposure_counts(conn: &mut DbConn, since: PrimitiveDateTime) -> QueryResult<(i64, Vec<(String, i64)>)> {
+    let total: i64 = exams::table.filter(exams::started_at.ge(since)).count().get_result(conn)?;
+    let per_item: Vec<(String, i64)> = exam_items::table
+        .inner_join(exams::table)
+        .filter(exams::started_at.ge(since))
+        .group_by(exam_items::item_id)
+        .select((exam_items::item_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok((total, per_item))
+}

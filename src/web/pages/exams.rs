@@ -1,0 +1,207 @@
+//! Practice exams in the browser: start, one item per page, answer, drill feedback, results,
+//! review and history.
+
+use crate::domain::accounts::Role;
+use crate::error::{AppError, AppResult};
+use crate::services::bank::taxonomy;
+use crate::services::exams::{self, AnswerRefused, AnswerResult, StartRequest};
+use crate::web::charts;
+use crate::web::ctx::Ctx;
+use crate::web::forms::see_other;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use serde_json::json;
+
+fn clock_text(secs: i64) -> String {
+    let secs = secs.max(0);
+    if secs >= 3600 {
+        format!("{}:{:02}:{:02}", secs / 3600, (secs % 3600) / 60, secs % 60)
+    } else {
+        format!("{}:{:02}", secs / 60, secs % 60)
+    }
+}
+
+#[get("/exams")]
+pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+    let uid = ctx.require(Role::Student)?.id;
+    let history = exams::history(&ctx.state, uid).await?;
+    let mut adaptive: Vec<(f64, f64)> = history.iter().rev().filter_map(|h| Some((h.theta?, h.p_pass?))).collect();
+    if adaptive.len() > 30 {
+        adaptive = adaptive.split_off(adaptive.len() - 30);
+    }
+    let trend = (adaptive.len() >= 2).then(|| charts::trend(&adaptive));
+    // Per-area strength over the finished attempts.
+    let mut totals: std::collections::BTreeMap<String, (String, u32, u32, bool)> = Default::default();
+    for h in history.iter().filter(|h| h.status == "finished") {
+        for a in &h.areas {
+            let e = totals.entry(a.area.clone()).or_insert((a.name.clone(), 0, 0, false));
+            e.1 += a.items;
+            e.2 += a.correct;
+        }
+    }
+    if let Some(latest) = history.iter().find(|h| h.status == "finished" && !h.areas.is_empty()) {
+        for a in &latest.areas {
+            if let Some(e) = totals.get_mut(&a.area) {
+                e.3 = a.weak;
+            }
+        }
+    }
+    let area_rows: Vec<(String, f64, bool)> =
+        totals.iter().map(|(code, (name, n, c, weak))| (format!("{code}. {name}"), if *n > 0 { *c as f64 / *n as f64 } else { 0.0 }, *weak)).collect();
+    let area_chart = (!area_rows.is_empty()).then(|| charts::areas(&area_rows));
+    let rows: Vec<_> = history
+        .iter()
+        .map(|h| {
+            json!({
+                "exam_id": h.exam_id, "title": h.title, "started_at": h.started_at, "in_progress": h.status == "in_progress",
+                "passed": h.passed, "p_pass_pct": h.p_pass.map(|p| format!("{:.0}", p * 100.0)),
+                "scaled_score": h.scaled_score, "n_scored": h.n_scored, "n_correct": h.n_correct,
+                "timed_out": h.outcome.as_deref() == Some("time_out"),
+            })
+        })
+        .collect();
+    let areas: Vec<_> = taxonomy()
+        .areas
+        .iter()
+        .map(|a| json!({"code": a.code, "name": a.name, "subareas": a.subareas.iter().map(|s| json!({"code": s.code, "name": s.name})).collect::<Vec<_>>()}))
+        .collect();
+    ctx.render("exams", "Practice exams", json!({
+        "history": rows, "trend": trend, "area_chart": area_chart, "areas": areas, "errors": {},
+    }))
+}
+
+#[post("/exams")]
+pub async fn start(ctx: Ctx, body: web::Bytes) -> AppResult<HttpResponse> {
+    let user = ctx.require(Role::Student)?.clone();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let mut req = StartRequest::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "program" => req.program = v,
+            "areas" => req.areas.push(v),
+            "length" => req.length = v.trim().parse().ok().or(Some(0)),
+            _ => {}
+        }
+    }
+    match exams::start(&ctx.state, &user, req).await {
+        Ok(id) => Ok(see_other(&format!("/exams/{id}"))),
+        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => {
+            ctx.flash("error", &message);
+            Ok(see_other("/exams"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn exam_page(ctx: &Ctx, v: &exams::CurrentView, status: StatusCode, error: Option<&str>) -> AppResult<HttpResponse> {
+    let progress_max = if v.fixed_length { v.max_items } else { v.max_items.max(v.answered + 1) };
+    let position = v.item.as_ref().map(|i| i.position).unwrap_or(0);
+    ctx.render_status(status, "exam_item", &v.title, json!({
+        "exam": v,
+        "position": position,
+        "progress_max": progress_max,
+        "progress_label": if v.fixed_length { format!("Question {position} of {}", v.max_items) } else { format!("Question {position} (this check stops as soon as it can decide; at most {})", v.max_items) },
+        "remaining": v.remaining_secs.map(clock_text),
+        "remaining_secs": v.remaining_secs,
+        "error": error,
+    }))
+}
+
+#[get("/exams/{id}")]
+pub async fn show(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let uid = ctx.require(Role::Student)?.id;
+    let id = path.into_inner();
+    let v = exams::current(&ctx.state, uid, id.clone()).await?;
+    if v.finished {
+        return Ok(see_other(&format!("/exams/{id}/result")));
+    }
+    exam_page(&ctx, &v, StatusCode::OK, None)
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    position: i32,
+    option: Option<String>,
+}
+
+#[post("/exams/{id}/answer")]
+pub async fn answer(ctx: Ctx, path: web::Path<String>, form: web::Form<AnswerForm>) -> AppResult<HttpResponse> {
+    let uid = ctx.require(Role::Student)?.id;
+    let id = path.into_inner();
+    let f = form.into_inner();
+    let Some(option) = f.option.filter(|o| !o.trim().is_empty()) else {
+        let v = exams::current(&ctx.state, uid, id.clone()).await?;
+        if v.finished {
+            return Ok(see_other(&format!("/exams/{id}/result")));
+        }
+        return exam_page(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, Some("Choose an answer before moving on."));
+    };
+    match exams::answer(&ctx.state, uid, id.clone(), f.position, option).await? {
+        AnswerResult::Next(v) => {
+            if let Some(fb) = &v.last_feedback {
+                return ctx.render("exam_feedback", &v.title, json!({ "exam": v, "fb": fb, "next_url": if v.finished { format!("/exams/{id}/result") } else { format!("/exams/{id}") } }));
+            }
+            Ok(see_other(&if v.finished { format!("/exams/{id}/result") } else { format!("/exams/{id}") }))
+        }
+        AnswerResult::Refused(AnswerRefused::TimeUp) => {
+            ctx.flash("error", "Time is up: the answer arrived after the exam's deadline and was not recorded. The exam has been finished under its rules.");
+            Ok(see_other(&format!("/exams/{id}/result")))
+        }
+        AnswerResult::Refused(AnswerRefused::Finished) => {
+            ctx.flash("info", "This exam is already finished.");
+            Ok(see_other(&format!("/exams/{id}/result")))
+        }
+        AnswerResult::Refused(AnswerRefused::WrongPosition(m)) => {
+            ctx.flash("info", &format!("{m} Here is the current question."));
+            Ok(see_other(&format!("/exams/{id}")))
+        }
+        AnswerResult::Refused(AnswerRefused::BadOption) => Err(AppError::BadRequest("Choose one of the options A to D.".into())),
+    }
+}
+
+#[get("/exams/{id}/items/{position}")]
+pub async fn answered_item(ctx: Ctx, path: web::Path<(String, i32)>) -> AppResult<HttpResponse> {
+    let uid = ctx.require(Role::Student)?.id;
+    let (id, position) = path.into_inner();
+    let fb = exams::answered_item(&ctx.state, uid, id.clone(), position).await?;
+    let v = exams::current(&ctx.state, uid, id.clone()).await?;
+    let next_url = if v.finished { format!("/exams/{id}/result") } else { format!("/exams/{id}") };
+    ctx.render("exam_feedback", &v.title, json!({ "exam": v, "fb": fb, "next_url": next_url, "revisit": true }))
+}
+
+#[get("/exams/{id}/result")]
+pub async fn result(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let uid = ctx.require(Role::Student)?.id;
+    let id = path.into_inner();
+    let r = match exams::result(&ctx.state, uid, id.clone()).await {
+        Ok(r) => r,
+        Err(AppError::Conflict(_)) => return Ok(see_other(&format!("/exams/{id}"))),
+        Err(e) => return Err(e),
+    };
+    let area_rows: Vec<(String, f64, bool)> =
+        r.areas.iter().map(|a| (format!("{}. {}", a.area, a.name), if a.items > 0 { a.correct as f64 / a.items as f64 } else { 0.0 }, a.weak)).collect();
+    ctx.render("exam_result", &r.title, json!({
+        "r": r,
+        "p_pass_pct": r.p_pass.map(|p| format!("{:.0}", p * 100.0)),
+        "timed_out": r.outcome.as_deref() == Some("time_out"),
+        "time_used": clock_text(r.time_used_secs),
+        "area_chart": (!area_rows.is_empty()).then(|| charts::areas(&area_rows)),
+        "weak": r.areas.iter().filter(|a| a.weak).map(|a| format!("{}. {}", a.area, a.name)).collect::<Vec<_>>(),
+        "drill": r.kind == "drill",
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ReviewQuery {
+    missed: Option<String>,
+}
+
+#[get("/exams/{id}/review")]
+pub async fn review(ctx: Ctx, path: web::Path<String>, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
+    let uid = ctx.require(Role::Student)?.id;
+    let id = path.into_inner();
+    let missed = q.missed.as_deref() == Some("1");
+    let items = exams::review(&ctx.state, uid, id.clone(), missed).await?;
+    ctx.render("exam_review", "Review your answers", json!({ "exam_id": id, "items": items, "missed": missed }))
+}

@@ -1,0 +1,291 @@
+//! Practice exams end to end: delivery without answer keys, idempotent answers, the server's clock,
+//! resume after restart, time-outs, drills, results and review.
+
+use crate::db_tests;
+use crate::helpers::{Client, Page, TestApp};
+use palpate::domain::accounts::Role;
+use palpate::domain::bank::Status;
+use serde_json::{Value, json};
+
+/// MBLEx-proportional bank with room for a 110-item simulation.
+const BANK: [usize; 7] = [20, 22, 26, 26, 30, 28, 26];
+
+/// The option id whose text starts with "Right" (or "Wrong" when `right` is false).
+fn pick(page: &Page, right: bool) -> String {
+    let want = if right { "Right answer" } else { "Wrong answer" };
+    let marker = "name=\"option\" value=\"";
+    for chunk in page.body.split(marker).skip(1) {
+        let id = chunk.split('"').next().unwrap();
+        let text = chunk.split("</label>").next().unwrap();
+        if text.contains(want) {
+            return id.to_string();
+        }
+    }
+    panic!("no {want} option in:\n{}", page.body);
+}
+
+fn position(page: &Page) -> String {
+    let marker = "name=\"position\" value=\"";
+    let i = page.body.find(marker).unwrap_or_else(|| panic!("no question on page:\n{}", page.body)) + marker.len();
+    page.body[i..].split('"').next().unwrap().to_string()
+}
+
+async fn start(c: &Client, program: &str) -> String {
+    let r = c.submit("/exams", "/exams", &[("program", program)]).await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    r.location.unwrap()
+}
+
+async fn answer(c: &Client, url: &str, page: &Page, right: bool) -> Page {
+    let pos = position(page);
+    let opt = pick(page, right);
+    c.submit(url, &format!("{url}/answer"), &[("position", &pos), ("option", &opt)]).await
+}
+
+async fn readiness_check_in_the_browser(app: TestApp) {
+    app.seed_bank(BANK).await;
+    let c = app.logged_in("stu@example.com", &[Role::Student]).await;
+    let url = start(&c, "readiness").await;
+    let mut answered = 0;
+    loop {
+        let page = c.get(&url).await;
+        if page.status() == 303 {
+            break;
+        }
+        assert_eq!(page.status(), 200);
+        // Stem and options only: no rationale, no key, before answering.
+        assert!(!page.body.contains("Rationale"), "rationale leaked before answering");
+        assert!(!page.body.contains("correct answer"));
+        page.assert_contains("Time left:");
+        let r = answer(&c, &url, &page, true).await;
+        assert_eq!(r.status(), 303);
+        answered += 1;
+        assert!(answered <= 110, "the readiness check must stop");
+    }
+    assert!((25..=100).contains(&answered) || answered <= 110, "answered {answered}");
+    let result = c.get(&format!("{url}/result")).await;
+    assert_eq!(result.status(), 200);
+    result.assert_contains("Pass");
+    result.assert_contains("Probability of passing");
+    result.assert_contains("practice 300–900 scale");
+    // Always right: P(pass) is high and the practice score is above the standard.
+    let pct: u32 = result.body.split("<strong>").find_map(|s| s.split(" %</strong>").next().and_then(|n| n.trim().parse().ok())).unwrap();
+    assert!(pct >= 90, "P(pass) {pct}");
+    let review = c.get(&format!("{url}/review")).await;
+    review.assert_contains("Rationale");
+    review.assert_contains("(correct answer)");
+    let missed = c.get(&format!("{url}/review?missed=1")).await;
+    missed.assert_contains("You did not miss any question");
+    let hist = c.get("/exams").await;
+    hist.assert_contains("Readiness check");
+    hist.assert_contains("P(pass)");
+}
+
+async fn api_answers_are_idempotent_and_keys_stay_hidden(app: TestApp) {
+    app.seed_bank(BANK).await;
+    app.user("api-stu@example.com", &[Role::Student]).await;
+    app.user("other@example.com", &[Role::Student]).await;
+    let http = reqwest::Client::new();
+    let url = |p: &str| format!("{}{p}", app.addr);
+    let token = |email: &'static str| {
+        let http = http.clone();
+        let u = url("/api/v1/tokens");
+        async move {
+            let r: Value = http.post(u).json(&json!({"email": email, "password": crate::helpers::PASSWORD})).send().await.unwrap().json().await.unwrap();
+            r["token"].as_str().unwrap().to_string()
+        }
+    };
+    let t = token("api-stu@example.com").await;
+    let other = token("other@example.com").await;
+
+    let r = http.post(url("/api/v1/exams")).bearer_auth(&t).json(&json!({"program": "readiness"})).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let s: Value = r.json().await.unwrap();
+    let id = s["id"].as_str().unwrap().to_string();
+    assert_eq!(s["position"], 1);
+    assert!(s["remaining_seconds"].as_i64().unwrap() > 6000);
+    let text = s.to_string();
+    for leak in ["key", "rationale", "Rationale", "correct"] {
+        assert!(!text.contains(leak), "{leak} leaked: {text}");
+    }
+    let opts = s["item"]["options"].as_array().unwrap();
+    assert_eq!(opts.len(), 4);
+    let right = opts.iter().find(|o| o["text"].as_str().unwrap().starts_with("Right")).unwrap()["id"].as_str().unwrap().to_string();
+    let wrong = opts.iter().find(|o| o["text"].as_str().unwrap().starts_with("Wrong")).unwrap()["id"].as_str().unwrap().to_string();
+
+    // Someone else cannot see or answer it.
+    let r = http.get(url(&format!("/api/v1/exams/{id}/current"))).bearer_auth(&other).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    // No review before finishing.
+    let r = http.get(url(&format!("/api/v1/exams/{id}/review"))).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+
+    let ans = |opt: String, pos: i64| {
+        let http = http.clone();
+        let (u, t) = (url(&format!("/api/v1/exams/{id}/answers")), t.clone());
+        async move { http.post(u).bearer_auth(t).json(&json!({"position": pos, "option_id": opt})).send().await.unwrap() }
+    };
+    let (a, b) = tokio::join!(ans(right.clone(), 1), ans(right.clone(), 1));
+    assert_eq!(a.status(), 200);
+    assert_eq!(b.status(), 200, "a double submit is harmless");
+    let sa: Value = a.json().await.unwrap();
+    let sb: Value = b.json().await.unwrap();
+    assert_eq!(sa["position"], 2);
+    assert_eq!(sa["position"], sb["position"]);
+    assert_eq!(sa["item"]["id"], sb["item"]["id"]);
+    // A different answer to the same position is refused; so is a position that is not current.
+    let r = ans(wrong.clone(), 1).await;
+    assert_eq!(r.status(), 409);
+    let r = ans(right.clone(), 5).await;
+    assert_eq!(r.status(), 409);
+    let cur: Value = http.get(url(&format!("/api/v1/exams/{id}/current"))).bearer_auth(&t).send().await.unwrap().json().await.unwrap();
+    assert_eq!(cur["position"], 2);
+    assert_eq!(cur["answered"], 1);
+
+    let exam_row = app.state.db({ let id = id.clone(); move |c| Ok(palpate::store::exams::find_by_public_id(c, &id)?) }).await.unwrap().unwrap();
+    let rows = app.state.db(move |c| Ok(palpate::store::exams::items_of(c, exam_row.id)?)).await.unwrap();
+    assert_eq!(rows.iter().filter(|r| r.chosen.is_some()).count(), 1, "one answer recorded");
+    assert_eq!(rows.len(), 2);
+}
+
+async fn resume_after_refresh_and_restart(app: TestApp) {
+    app.seed_bank(BANK).await;
+    let c = app.logged_in("resume@example.com", &[Role::Student]).await;
+    let url = start(&c, "mblex").await;
+    let first = c.get(&url).await;
+    let r = answer(&c, &url, &first, true).await;
+    assert_eq!(r.status(), 303);
+    let a = c.get(&url).await;
+    let b = c.get(&url).await;
+    assert_eq!(position(&a), "2");
+    assert_eq!(position(&b), "2");
+    let stem = |p: &Page| p.body.split("<legend class=\"stem\">").nth(1).unwrap().split("</legend>").next().unwrap().to_string();
+    assert_eq!(stem(&a), stem(&b), "a refresh shows the same item");
+    // Another instance on the same database (a restart) resumes at the same item and clock.
+    let other = app.second_instance().await;
+    let c2 = Client { base: other.addr.clone(), http: c.http.clone() };
+    app.clock.advance(time::Duration::minutes(10));
+    other.clock.advance(time::Duration::minutes(10));
+    let resumed = c2.get(&url).await;
+    assert_eq!(resumed.status(), 200);
+    assert_eq!(stem(&resumed), stem(&a));
+    resumed.assert_contains("Question 2 of 110");
+    let left: i64 = resumed.body.split("data-remaining=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+    assert!((5990..=6000).contains(&left), "110 min − 10 min ≈ 6000 s left, got {left}");
+}
+
+async fn mblex_time_out_is_an_automatic_fail(app: TestApp) {
+    app.seed_bank(BANK).await;
+    let c = app.logged_in("slow@example.com", &[Role::Student]).await;
+    let url = start(&c, "mblex").await;
+    let page = c.get(&url).await;
+    answer(&c, &url, &page, true).await;
+    let page = c.get(&url).await;
+    let (csrf, pos, opt) = (page.csrf(), position(&page), pick(&page, true));
+    app.clock.advance(time::Duration::minutes(111));
+    let r = c.post_raw(&format!("{url}/answer"), &[("position", &pos), ("option", &opt), ("_csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.location.as_deref(), Some(format!("{url}/result").as_str()));
+    let result = c.get(&format!("{url}/result")).await;
+    result.assert_contains("Time is up");
+    result.assert_contains("automatic fail with no diagnostic report");
+    assert!(!result.body.contains("Probability of passing"));
+    assert!(!result.body.contains("By content area"));
+}
+
+async fn abandoned_exams_are_finished_at_their_deadline(app: TestApp) {
+    app.seed_bank(BANK).await;
+    let c = app.logged_in("gone@example.com", &[Role::Student]).await;
+    let url = start(&c, "readiness").await;
+    let page = c.get(&url).await;
+    answer(&c, &url, &page, false).await;
+    let id = url.rsplit('/').next().unwrap().to_string();
+    app.clock.advance(time::Duration::minutes(111));
+    // No request from the student: the background job finishes it.
+    let mut status = String::new();
+    for _ in 0..100 {
+        let id = id.clone();
+        status = app.state.db(move |c| Ok(palpate::store::exams::find_by_public_id(c, &id)?)).await.unwrap().unwrap().status;
+        if status == "finished" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "finished");
+    let id2 = id.clone();
+    let exam = app.state.db(move |c| Ok(palpate::store::exams::find_by_public_id(c, &id2)?)).await.unwrap().unwrap();
+    assert_eq!(exam.outcome.as_deref(), Some("time_out"));
+    assert_eq!(exam.passed, Some(false), "under the minimum number of items: fail");
+    let result = c.get(&format!("{url}/result")).await;
+    assert_eq!(result.status(), 200);
+    result.assert_contains("Time ran out");
+}
+
+async fn topic_drill_shows_rationales_and_allows_going_back(app: TestApp) {
+    app.seed_bank(BANK).await;
+    let c = app.logged_in("drill@example.com", &[Role::Student]).await;
+    let r = c.submit("/exams", "/exams", &[("program", "drill"), ("areas", "3"), ("length", "3")]).await;
+    assert_eq!(r.status(), 303);
+    let url = r.location.unwrap();
+    let page = c.get(&url).await;
+    assert!(!page.body.contains("Time left"), "drills are untimed");
+    assert!(page.body.contains("area 3"), "drill questions come from the chosen area");
+    let fb = answer(&c, &url, &page, false).await;
+    assert_eq!(fb.status(), 200);
+    fb.assert_contains("Not quite");
+    fb.assert_contains("Rationale 3-");
+    fb.assert_contains("(your answer)");
+    fb.assert_contains("Report a problem with this question");
+    let back = c.get(&format!("{url}/items/1")).await;
+    assert_eq!(back.status(), 200);
+    back.assert_contains("(correct answer)");
+    for _ in 0..2 {
+        let page = c.get(&url).await;
+        let fb = answer(&c, &url, &page, true).await;
+        fb.assert_contains("Correct.");
+    }
+    let result = c.get(&format!("{url}/result")).await;
+    result.assert_contains("You answered 2 of 3 questions correctly");
+    // A drill with nothing chosen is refused with a reason.
+    let r = c.submit("/exams", "/exams", &[("program", "drill"), ("length", "3")]).await;
+    assert_eq!(r.status(), 303);
+    c.get("/exams").await.assert_contains("Choose at least one area");
+}
+
+async fn only_students_take_exams_and_retired_items_stay_reviewable(app: TestApp) {
+    app.seed_bank(BANK).await;
+    let inst = app.logged_in("teacher@example.com", &[Role::Instructor]).await;
+    assert_eq!(inst.get("/exams").await.status(), 403);
+    let c = app.logged_in("retire@example.com", &[Role::Student]).await;
+    let r = c.submit("/exams", "/exams", &[("program", "drill"), ("areas", "1"), ("length", "2")]).await;
+    let url = r.location.unwrap();
+    let page = c.get(&url).await;
+    let stem = page.body.split("<legend class=\"stem\">").nth(1).unwrap().split("</legend>").next().unwrap().to_string();
+    let item_id = format!("S1-{:03}", stem.split("question ").nth(1).unwrap().split(' ').next().unwrap().parse::<u32>().unwrap());
+    answer(&c, &url, &page, true).await;
+    // The item is retired (import with status retired) while the exam is running.
+    let id = item_id.clone();
+    app.state
+        .db(move |c| {
+            palpate::store::bank::update_item(c, &id, "1.A", "1", Status::Retired.as_str(), 1, Some(1), time::macros::datetime!(2026-01-01 0:00))?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    app.state.pools.invalidate();
+    let page = c.get(&url).await;
+    answer(&c, &url, &page, true).await;
+    let review = c.get(&format!("{url}/review")).await;
+    assert_eq!(review.status(), 200);
+    review.assert_contains(&stem);
+}
+
+db_tests!(
+    readiness_check_in_the_browser,
+    api_answers_are_idempotent_and_keys_stay_hidden,
+    resume_after_refresh_and_restart,
+    mblex_time_out_is_an_automatic_fail,
+    abandoned_exams_are_finished_at_their_deadline,
+    topic_drill_shows_rationales_and_allows_going_back,
+    only_students_take_exams_and_retired_items_stay_reviewable,
+);
