@@ -29,6 +29,40 @@ enum Command {
     /// Validate, import, export and count the question bank.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Run the adaptive engine on simulated examinees (no database) and print JSON figures.
+    Simulate(SimulateArgs),
+}
+
+#[derive(clap::Args)]
+struct SimulateArgs {
+    /// Item bank: [{"id", "a", "b", "c", "domain"}, ...]
+    #[arg(long, required_unless_present = "synthetic_bank")]
+    bank: Option<PathBuf>,
+    /// True abilities: {"thetas": [...]} or a bare list.
+    #[arg(long, required_unless_present = "synthetic_simulees")]
+    thetas: Option<PathBuf>,
+    /// Area weights {"DOMAIN": weight, ...} (default: each domain's share of the bank).
+    #[arg(long)]
+    blueprint: Option<PathBuf>,
+    /// readiness | mblex | cat-ci
+    #[arg(long, default_value = "readiness")]
+    program: String,
+    /// Passing standard on the θ scale.
+    #[arg(long, default_value_t = 0.0)]
+    cut: f64,
+    /// Number of seeds (1..=N); figures are means over seeds.
+    #[arg(long, default_value_t = 5)]
+    seeds: u64,
+    #[arg(long)]
+    min_items: Option<u32>,
+    #[arg(long)]
+    max_items: Option<u32>,
+    /// Instead of --bank: a synthetic 3PL bank of N items (reference set-up, seed 20240601).
+    #[arg(long)]
+    synthetic_bank: Option<usize>,
+    /// Instead of --thetas: N abilities drawn from N(0, 1) (seed 20240602).
+    #[arg(long)]
+    synthetic_simulees: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +173,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Users(cmd) => users(cmd, settings).await,
         Command::Bank(cmd) => bank_command(cmd, settings).await,
+        Command::Simulate(args) => {
+            let out = simulate(&args)?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -301,4 +340,68 @@ async fn bank_command(cmd: BankCommand, mut settings: Settings) -> anyhow::Resul
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn read_json(path: &std::path::Path, what: &str) -> anyhow::Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {what} file {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{what} file {} is not valid JSON: {e}", path.display()))
+}
+
+/// `palpate simulate`: the same engine code as the server, on simulated examinees.
+fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
+    use crate::domain::irt::sim::{self, BankItem, SimProgram};
+    use crate::domain::irt::{Blueprint, StopRule};
+    let bank: Vec<BankItem> = match (&args.bank, args.synthetic_bank) {
+        (Some(p), _) => serde_json::from_value(read_json(p, "bank")?)
+            .map_err(|e| anyhow::anyhow!("bank file: expected [{{\"id\", \"a\", \"b\", \"c\", \"domain\"}}, ...]: {e}"))?,
+        (None, Some(n)) => sim::synthetic_bank(n, 20240601),
+        (None, None) => anyhow::bail!("give --bank FILE or --synthetic-bank N"),
+    };
+    if bank.is_empty() {
+        anyhow::bail!("the bank is empty");
+    }
+    let thetas: Vec<f64> = match (&args.thetas, args.synthetic_simulees) {
+        (Some(p), _) => {
+            let v = read_json(p, "thetas")?;
+            let list = v.get("thetas").cloned().unwrap_or(v);
+            serde_json::from_value(list).map_err(|e| anyhow::anyhow!("thetas file: expected {{\"thetas\": [numbers]}} or a list of numbers: {e}"))?
+        }
+        (None, Some(n)) => sim::synthetic_thetas(n, 20240602),
+        (None, None) => anyhow::bail!("give --thetas FILE or --synthetic-simulees N"),
+    };
+    if thetas.is_empty() || thetas.iter().any(|t| !t.is_finite()) {
+        anyhow::bail!("thetas: give at least one finite number");
+    }
+    let which: SimProgram = serde_json::from_value(serde_json::json!(args.program))
+        .map_err(|_| anyhow::anyhow!("--program must be readiness, mblex or cat-ci, not {:?}", args.program))?;
+    let blueprint = match &args.blueprint {
+        Some(p) => {
+            let weights: std::collections::BTreeMap<String, f64> = serde_json::from_value(read_json(p, "blueprint")?)
+                .map_err(|e| anyhow::anyhow!("blueprint file: expected {{\"DOMAIN\": weight, ...}}: {e}"))?;
+            Blueprint::from_weights(weights).map_err(|e| anyhow::anyhow!("blueprint: {e}"))?
+        }
+        None => sim::proportional_blueprint(&bank).map_err(|e| anyhow::anyhow!("{e}"))?,
+    };
+    let mut program = which.program(&blueprint);
+    program.cut = args.cut;
+    if let Some(n) = args.min_items {
+        program.stopping.min_items = n;
+    }
+    if let Some(n) = args.max_items {
+        program.stopping.max_items = n;
+    }
+    if matches!(program.stopping.rule, StopRule::None) {
+        program.stopping.min_items = program.stopping.max_items;
+    }
+    program.validate().map_err(|e| anyhow::anyhow!("program: {e}"))?;
+    let seeds: Vec<u64> = (1..=args.seeds.max(1)).collect();
+    let started = std::time::Instant::now();
+    let report = sim::simulate(&bank, &thetas, &program, &seeds).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let wall = started.elapsed().as_secs_f64();
+    let mut out = serde_json::to_value(&report)?;
+    out["wall_time_s"] = serde_json::json!(wall / seeds.len() as f64);
+    out["wall_time_total_s"] = serde_json::json!(wall);
+    out["program"] = serde_json::json!(args.program);
+    out["bank_items"] = serde_json::json!(bank.len());
+    Ok(out)
 }
