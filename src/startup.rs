@@ -90,6 +90,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         mailer: Arc::new(mailer),
         outbox_wake: Arc::new(Notify::new()),
         pools: Arc::new(crate::services::exams::PoolCache::default()),
+        sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
     })
 }
 

@@ -453,6 +453,8 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
                 _ => db::last_theta(c, uid)?.map(|t| (0.5 * t).clamp(-1.0, 1.0)).unwrap_or(0.0),
             };
             let seed: i64 = rand::rng().random_range(1..i64::MAX);
+            let seen = db::recently_seen(c, uid, now - Duration::days(30), 0)?;
+            let seen_json = serde_json::to_string(&seen).map_err(AppError::internal)?;
             let public_id = uuid::Uuid::new_v4().simple().to_string();
             let config = serde_json::to_string(&cfg).map_err(AppError::internal)?;
             let deadline = cfg.timed.then(|| now + Duration::seconds(cfg.engine.time_limit_secs as i64));
@@ -464,13 +466,14 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
                 config: &config,
                 seed,
                 prior_mu: prior,
+                seen: &seen_json,
                 status: db::IN_PROGRESS,
                 started_at: now,
                 deadline_at: deadline,
             })?;
             let exam = db::find_by_public_id(c, &public_id)?.ok_or_else(AppError::not_found)?;
+            let _ = id;
             let live = exam_pool(&st, c, &cfg, &[], now)?;
-            let seen = db::recently_seen(c, uid, now - Duration::days(30), id)?;
             let ctx = SelectionContext::new(&live.pool, &seen);
             let mut session = Session::new(cfg.engine.clone(), seed as u64, prior).map_err(engine_err)?;
             match session.next_item(&live.pool, &ctx).map_err(engine_err)? {
@@ -601,18 +604,40 @@ fn finish_if_overdue(state: &AppState, conn: &mut DbConn, exam: &db::ExamRow, no
 fn current_view(state: &AppState, conn: &mut DbConn, exam: &db::ExamRow, now: PrimitiveDateTime, last: Option<Feedback>) -> AppResult<CurrentView> {
     let cfg = load_config(exam)?;
     let rows = db::items_of(conn, exam.id)?;
+    current_view_with(state, conn, exam, &cfg, &rows, None, now, last)
+}
+
+/// As [`current_view`], reusing what the caller already loaded (and its session, when it has one).
+#[allow(clippy::too_many_arguments)]
+fn current_view_with(
+    state: &AppState,
+    conn: &mut DbConn,
+    exam: &db::ExamRow,
+    cfg: &ExamConfig,
+    rows: &[db::ExamItemRow],
+    session: Option<(&Session, &LivePool)>,
+    now: PrimitiveDateTime,
+    last: Option<Feedback>,
+) -> AppResult<CurrentView> {
     let answered = rows.iter().filter(|r| r.correct.is_some()).count() as u32;
     let finished = exam.status != db::IN_PROGRESS;
     let pending = if finished { None } else { rows.iter().find(|r| r.chosen.is_none()) };
     let item = match pending {
-        Some(r) => Some(item_view(r, &version_content(conn, &r.item_id, r.version)?)),
+        Some(r) => {
+            let cached = session.and_then(|(_, live)| live.items.get(&r.item_id)).filter(|li| li.version == r.version);
+            match cached {
+                Some(li) => Some(item_view(r, &li.content)),
+                None => Some(item_view(r, &version_content(conn, &r.item_id, r.version)?)),
+            }
+        }
         None => None,
     };
     let remaining = if finished { None } else { exam.deadline_at.map(|d| (d - now).whole_seconds().max(0)) };
-    let pace_warning = match (finished, cfg.timed) {
-        (false, true) => {
-            let live = exam_pool(state, conn, &cfg, &rows, now)?;
-            replay(&cfg, exam, &live.pool, &rows)?.pace_warning(elapsed_secs(exam, now))
+    let pace_warning = match (finished, cfg.timed, session) {
+        (false, true, Some((s, _))) => s.pace_warning(elapsed_secs(exam, now)),
+        (false, true, None) => {
+            let live = exam_pool(state, conn, cfg, rows, now)?;
+            replay(cfg, exam, &live.pool, rows)?.pace_warning(elapsed_secs(exam, now))
         }
         _ => false,
     };
@@ -669,73 +694,163 @@ pub enum AnswerResult {
 
 /// Records the answer to `position` and presents the next item (or finishes the exam). A repeated
 /// identical answer (double click, retried request) changes nothing and returns the same state.
+/// The work an answer needs, computed from a consistent read of the exam: the engine's decision
+/// and the next item. Applying it is a short write.
+struct Step {
+    position: i32,
+    chosen: i32,
+    correct: bool,
+    content: ItemContent,
+    rows: Vec<db::ExamItemRow>,
+    session: Session,
+    next: Option<Choice>,
+    live: Arc<LivePool>,
+}
+
+enum Decision {
+    Done(AnswerResult),
+    Overdue,
+    Step(Box<Step>),
+}
+
+/// Reads only: what answering `position` with `option` does.
+#[allow(clippy::too_many_arguments)]
+fn decide(st: &AppState, c: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, rows: Vec<db::ExamItemRow>, position: i32, option: &str, now: PrimitiveDateTime) -> AppResult<Decision> {
+    let Some(display) = KEYS.iter().position(|k| k.to_string() == option.trim().to_uppercase()) else {
+        return Ok(Decision::Done(AnswerResult::Refused(AnswerRefused::BadOption)));
+    };
+    let over = |e: &db::ExamRow| if e.outcome.as_deref() == Some("time_out") { AnswerRefused::TimeUp } else { AnswerRefused::Finished };
+    let Some(row) = rows.iter().find(|r| r.position == position).cloned() else {
+        return Ok(Decision::Done(AnswerResult::Refused(if exam.status != db::IN_PROGRESS {
+            over(exam)
+        } else {
+            AnswerRefused::WrongPosition(format!("Question {position} is not the current question."))
+        })));
+    };
+    let chosen = order_of(&row.option_order)[display] as i32;
+    if let Some(prev) = row.chosen {
+        // Already answered: the same answer again is a harmless repeat.
+        if prev == chosen {
+            let fb = cfg.feedback.then(|| version_content(c, &row.item_id, row.version).map(|ct| feedback_of(&row, &ct))).transpose()?;
+            return Ok(Decision::Done(AnswerResult::Next(current_view_with(st, c, exam, cfg, &rows, None, now, fb)?)));
+        }
+        return Ok(Decision::Done(AnswerResult::Refused(AnswerRefused::WrongPosition(format!("Question {position} has already been answered.")))));
+    }
+    if exam.status != db::IN_PROGRESS {
+        return Ok(Decision::Done(AnswerResult::Refused(over(exam))));
+    }
+    if exam.deadline_at.is_some_and(|d| now >= d) {
+        return Ok(Decision::Overdue);
+    }
+    let live = exam_pool(st, c, cfg, &rows, now)?;
+    let content = match live.items.get(&row.item_id).filter(|li| li.version == row.version) {
+        Some(li) => (*li.content).clone(),
+        None => version_content(c, &row.item_id, row.version)?,
+    };
+    let correct = chosen as usize == content.key;
+    let rows: Vec<db::ExamItemRow> = rows
+        .into_iter()
+        .map(|mut r| {
+            if r.position == position {
+                r.chosen = Some(chosen);
+                r.correct = Some(correct);
+                r.answered_at = Some(now);
+            }
+            r
+        })
+        .collect();
+    // Replay what came before, then record this answer on the restored pending item.
+    let before: Vec<db::ExamItemRow> = rows.iter().filter(|r| r.position < position).cloned().collect();
+    let mut session = replay(cfg, exam, &live.pool, &before)?;
+    session.restore_pending(&live.pool, &Choice { item_id: row.item_id.clone(), scored: row.scored }).map_err(engine_err)?;
+    session.record(&row.item_id, correct).map_err(engine_err)?;
+    if cfg.timed {
+        session.check_time(elapsed_secs(exam, now));
+    }
+    let mut next = None;
+    if session.is_finished().is_none() {
+        let seen: Vec<String> = serde_json::from_str(&exam.seen).unwrap_or_default();
+        let ctx = SelectionContext::new(&live.pool, &seen);
+        next = session.next_item(&live.pool, &ctx).map_err(engine_err)?;
+    }
+    Ok(Decision::Step(Box::new(Step { position, chosen, correct, content, rows, session, next, live })))
+}
+
+/// Writes a step; `None` when the item was answered meanwhile (the caller starts over, locked).
+fn apply(st: &AppState, c: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, step: Step, now: PrimitiveDateTime) -> AppResult<Option<AnswerResult>> {
+    if !db::answer(c, exam.id, step.position, step.chosen, step.correct, now)? {
+        return Ok(None);
+    }
+    let fb = if cfg.feedback { step.rows.iter().find(|r| r.position == step.position).map(|r| feedback_of(r, &step.content)) } else { None };
+    match &step.next {
+        Some(choice) => present(c, exam, &step.live, choice, step.position + 1, now)?,
+        None => {
+            finalize(c, exam, cfg, &step.session, &step.rows, now)?;
+            let exam = db::find_by_public_id(c, &exam.public_id)?.ok_or_else(AppError::not_found)?;
+            return Ok(Some(AnswerResult::Next(current_view(st, c, &exam, now, fb)?)));
+        }
+    }
+    let rows = db::items_of(c, exam.id)?;
+    Ok(Some(AnswerResult::Next(current_view_with(st, c, exam, cfg, &rows, Some((&step.session, &step.live)), now, fb)?)))
+}
+
+/// Records the answer to `position` and presents the next item (or finishes the exam). A repeated
+/// identical answer (double click, retried request) changes nothing and returns the same state.
+///
+/// The engine's work is done on a plain read; the write transaction then only checks that the item
+/// is still unanswered and the exam still running, and stores the answer and the next item. If
+/// another request got there first, the whole answer is redone under the exam's lock.
 pub async fn answer(state: &AppState, user_id: i64, public_id: String, position: i32, option: String) -> AppResult<AnswerResult> {
+    let st = state.clone();
+    let (pid, opt) = (public_id.clone(), option.clone());
+    let planned = state
+        .db(move |c| {
+            let now = st.clock.now();
+            let exam = own_exam(c, user_id, &pid)?;
+            let cfg = load_config(&exam)?;
+            let rows = db::items_of(c, exam.id)?;
+            Ok((decide(&st, c, &exam, &cfg, rows, position, &opt, now)?, exam, cfg))
+        })
+        .await?;
+    match planned {
+        (Decision::Done(r), _, _) => return Ok(r),
+        (Decision::Overdue, _, _) => {}
+        (Decision::Step(step), exam, cfg) => {
+            let st = state.clone();
+            let applied = state
+                .tx(move |c| {
+                    let now = st.clock.now();
+                    db::lock(c, exam.id)?;
+                    let fresh = db::find_by_public_id(c, &exam.public_id)?.ok_or_else(AppError::not_found)?;
+                    if fresh.status != db::IN_PROGRESS || fresh.deadline_at.is_some_and(|d| now >= d) {
+                        return Ok(None);
+                    }
+                    apply(&st, c, &fresh, &cfg, *step, now)
+                })
+                .await?;
+            if let Some(r) = applied {
+                return Ok(r);
+            }
+        }
+    }
+    // Slow path: everything under the exam's lock.
     let st = state.clone();
     state
         .tx(move |c| {
             let now = st.clock.now();
             let exam = own_exam(c, user_id, &public_id)?;
             db::lock(c, exam.id)?;
-            let Some(display) = KEYS.iter().position(|k| k.to_string() == option.trim().to_uppercase()) else {
-                return Ok(AnswerResult::Refused(AnswerRefused::BadOption));
-            };
             let cfg = load_config(&exam)?;
             let rows = db::items_of(c, exam.id)?;
-            let over = |e: &db::ExamRow| if e.outcome.as_deref() == Some("time_out") { AnswerRefused::TimeUp } else { AnswerRefused::Finished };
-            let Some(row) = rows.iter().find(|r| r.position == position) else {
-                return Ok(AnswerResult::Refused(if exam.status != db::IN_PROGRESS {
-                    over(&exam)
-                } else {
-                    AnswerRefused::WrongPosition(format!("Question {position} is not the current question."))
-                }));
-            };
-            let chosen = order_of(&row.option_order)[display] as i32;
-            if let Some(prev) = row.chosen {
-                // Already answered: the same answer again is a harmless repeat.
-                if prev == chosen {
-                    let fb = cfg.feedback.then(|| version_content(c, &row.item_id, row.version).map(|ct| feedback_of(row, &ct))).transpose()?;
-                    return Ok(AnswerResult::Next(current_view(&st, c, &exam, now, fb)?));
+            match decide(&st, c, &exam, &cfg, rows, position, &option, now)? {
+                Decision::Done(r) => Ok(r),
+                Decision::Overdue => {
+                    finish_if_overdue(&st, c, &exam, now)?;
+                    Ok(AnswerResult::Refused(AnswerRefused::TimeUp))
                 }
-                return Ok(AnswerResult::Refused(AnswerRefused::WrongPosition(format!("Question {position} has already been answered."))));
+                Decision::Step(step) => Ok(apply(&st, c, &exam, &cfg, *step, now)?
+                    .unwrap_or_else(|| AnswerResult::Refused(AnswerRefused::WrongPosition(format!("Question {position} has already been answered."))))),
             }
-            if exam.status != db::IN_PROGRESS {
-                return Ok(AnswerResult::Refused(over(&exam)));
-            }
-            if finish_if_overdue(&st, c, &exam, now)? {
-                return Ok(AnswerResult::Refused(AnswerRefused::TimeUp));
-            }
-            let content = version_content(c, &row.item_id, row.version)?;
-            let correct = chosen as usize == content.key;
-            if !db::answer(c, exam.id, position, chosen, correct, now)? {
-                return Ok(AnswerResult::Refused(AnswerRefused::WrongPosition(format!("Question {position} has already been answered."))));
-            }
-            let rows = db::items_of(c, exam.id)?;
-            let live = exam_pool(&st, c, &cfg, &rows, now)?;
-            // Replay what came before, then record this answer on the restored pending item.
-            let before: Vec<db::ExamItemRow> = rows.iter().filter(|r| r.position < position).cloned().collect();
-            let mut session = replay(&cfg, &exam, &live.pool, &before)?;
-            session.restore_pending(&live.pool, &Choice { item_id: row.item_id.clone(), scored: row.scored }).map_err(engine_err)?;
-            session.record(&row.item_id, correct).map_err(engine_err)?;
-            if cfg.timed {
-                session.check_time(elapsed_secs(&exam, now));
-            }
-            let mut next = None;
-            if session.is_finished().is_none() {
-                let seen = db::recently_seen(c, user_id, now - Duration::days(30), exam.id)?;
-                let ctx = SelectionContext::new(&live.pool, &seen);
-                next = session.next_item(&live.pool, &ctx).map_err(engine_err)?;
-            }
-            match next {
-                Some(choice) => present(c, &exam, &live, &choice, position + 1, now)?,
-                None => finalize(c, &exam, &cfg, &session, &rows, now)?,
-            }
-            let exam = own_exam(c, user_id, &public_id)?;
-            let row = rows.iter().find(|r| r.position == position).cloned();
-            let fb = match (cfg.feedback, row) {
-                (true, Some(r)) => Some(feedback_of(&r, &content)),
-                _ => None,
-            };
-            Ok(AnswerResult::Next(current_view(&st, c, &exam, now, fb)?))
         })
         .await
 }

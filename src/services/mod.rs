@@ -27,6 +27,9 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
     /// The live question bank as an exam-engine pool.
     pub pools: Arc<exams::PoolCache>,
+    /// SQLite has one writer: write transactions queue here instead of sleeping in SQLite's busy
+    /// handler (PostgreSQL does not use it).
+    pub sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -51,7 +54,12 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.db(move |conn| crate::store::write_tx(conn, f)).await
+        if crate::store::Backend::of(&self.settings.database_url) == crate::store::Backend::Sqlite {
+            let _turn = self.sqlite_writer.lock().await;
+            self.db(move |conn| crate::store::write_tx(conn, f)).await
+        } else {
+            self.db(move |conn| crate::store::write_tx(conn, f)).await
+        }
     }
 
     /// A link into the site for e-mails.

@@ -16,6 +16,8 @@ pub struct ExamRow {
     pub config: String,
     pub seed: i64,
     pub prior_mu: f64,
+    /// Item ids seen recently before this exam (JSON list, least recent first).
+    pub seen: String,
     pub status: String,
     pub started_at: PrimitiveDateTime,
     pub deadline_at: Option<PrimitiveDateTime>,
@@ -41,6 +43,7 @@ pub struct NewExam<'a> {
     pub config: &'a str,
     pub seed: i64,
     pub prior_mu: f64,
+    pub seen: &'a str,
     pub status: &'a str,
     pub started_at: PrimitiveDateTime,
     pub deadline_at: Option<PrimitiveDateTime>,

@@ -163,6 +163,7 @@ diesel::table! {
         config -> Text,
         seed -> BigInt,
         prior_mu -> Double,
+        seen -> Text,
         status -> Text,
         started_at -> Timestamp,
         deadline_at -> Nullable<Timestamp>,

@@ -11,6 +11,7 @@ CREATE TABLE exams (
     config TEXT NOT NULL,
     seed BIGINT NOT NULL,
     prior_mu DOUBLE PRECISION NOT NULL,
+    seen TEXT NOT NULL,
     status TEXT NOT NULL,
     started_at TIMESTAMP NOT NULL,
     deadline_at TIMESTAMP,

@@ -1,0 +1,177 @@
+//! Load driver: N concurrent students play readiness checks against the real server over HTTP,
+//! answering without pause, then the database is checked for lost or duplicated answers.
+//!
+//!     cargo bench --bench load -- [students=100] [seconds=20] [sqlite|postgres://…]
+//!
+//! Prints one JSON object: answers, answers_per_s, latency p50/p99 (ms), errors, and the check.
+
+use palpate::clock::Clock;
+use palpate::config::{MailSetting, Settings};
+use palpate::domain::accounts::Role;
+use palpate::domain::bank::format::Bank;
+use palpate::domain::bank::{Difficulty, Item, ItemContent, Level, Status};
+use palpate::services::{accounts, bank, passwords};
+use palpate::startup::Application;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+fn synthetic_bank() -> Bank {
+    let per_area = [73usize, 79, 92, 99, 112, 106, 99];
+    let mut items = vec![];
+    for (a, n) in per_area.iter().enumerate() {
+        for i in 0..*n {
+            let key = (i * 7 + a) % 4;
+            items.push(Item {
+                id: format!("L{}-{i:03}", a + 1),
+                status: Status::Approved,
+                content: ItemContent {
+                    subarea: format!("{}.A", a + 1),
+                    level: Level::Application,
+                    difficulty: [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard][i % 3],
+                    pillars: vec![],
+                    topics: vec!["load".into()],
+                    stem: format!("Load-test question {i} in area {}?", a + 1),
+                    options: [0, 1, 2, 3].map(|j| format!("Option {j} of {a}-{i}")),
+                    key,
+                    rationales: [0, 1, 2, 3].map(|j| format!("Rationale {j}")),
+                    reference: "load".into(),
+                    author: "load".into(),
+                    enemies: vec![],
+                },
+            });
+        }
+    }
+    Bank { taxonomy: bank::taxonomy().clone(), blueprints: bank::blueprints().to_vec(), items }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let students: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let dir = tempfile::tempdir()?;
+    let url = args.get(2).filter(|u| u.starts_with("postgres")).cloned().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("load.db").display()));
+    let mut settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url: url,
+        data_dir: dir.path().to_path_buf(),
+        session_key: Some("k".repeat(80)),
+        mail: MailSetting::Memory,
+        argon2_m_cost: 1024,
+        import_bank_on_start: false,
+        db_pool_size: 8,
+        log: "warn".into(),
+        ..Settings::default()
+    };
+    settings.finish()?;
+    let app = Application::build_with_clock(settings, Clock::system()).await?;
+    let state = app.state.clone();
+    let base = format!("http://127.0.0.1:{}", app.port);
+    tokio::spawn(app.run_until_stopped());
+
+    let b = synthetic_bank();
+    let now = state.clock.now();
+    state.db(move |c| bank::import_blocking(c, &b, "load", now)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let hash = passwords::hash_blocking("load test password", 1024).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut tokens = vec![];
+    for i in 0..students {
+        let (h, email) = (hash.clone(), format!("load{i}@example.com"));
+        let id = state.db(move |c| accounts::create_verified_blocking(c, &email, "Load", &h, &[Role::Student], now)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let (_, t) = accounts::create_token(&state, id, "load".into()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        tokens.push(t);
+    }
+
+    let http = reqwest::Client::builder().pool_max_idle_per_host(students).build()?;
+    let answers = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let exams_done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = vec![];
+    for (n, token) in tokens.into_iter().enumerate() {
+        let (http, base, answers, errors, exams_done) = (http.clone(), base.clone(), answers.clone(), errors.clone(), exams_done.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat: Vec<f64> = Vec::with_capacity(4096);
+            let mut k = n as u64;
+            'outer: while Instant::now() < deadline {
+                let r = http.post(format!("{base}/api/v1/exams")).bearer_auth(&token).json(&serde_json::json!({"program": "readiness"})).send().await;
+                let Ok(r) = r else { errors.fetch_add(1, Ordering::Relaxed); continue };
+                if r.status() != 201 {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                let mut s: serde_json::Value = r.json().await.unwrap_or_default();
+                let id = s["id"].as_str().unwrap_or_default().to_string();
+                while !s["finished"].as_bool().unwrap_or(true) {
+                    if Instant::now() >= deadline {
+                        break 'outer;
+                    }
+                    k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let opt = ["A", "B", "C", "D"][(k >> 33) as usize % 4];
+                    let t0 = Instant::now();
+                    let r = http
+                        .post(format!("{base}/api/v1/exams/{id}/answers"))
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({"position": s["position"], "option_id": opt}))
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status() == 200 => {
+                            s = r.json().await.unwrap_or_default();
+                            lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+                            answers.fetch_add(1, Ordering::Relaxed);
+                        }
+                        _ => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                }
+                exams_done.fetch_add(1, Ordering::Relaxed);
+            }
+            lat
+        }));
+    }
+    let mut all = vec![];
+    for t in tasks {
+        all.extend(t.await?);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    all.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let recorded: i64 = state
+        .db(|c| {
+            use diesel::prelude::*;
+            use palpate::store::schema::exam_items;
+            Ok(exam_items::table.filter(exam_items::chosen.is_not_null()).count().get_result(c)?)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let ok = answers.load(Ordering::Relaxed);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "students": students,
+            "seconds": wall,
+            "backend": if state.settings.database_url.starts_with("postgres") { "postgres" } else { "sqlite" },
+            "answers": ok,
+            "answers_per_s": ok as f64 / wall,
+            "latency_ms_p50": percentile(&all, 0.50),
+            "latency_ms_p99": percentile(&all, 0.99),
+            "latency_ms_max": all.last().copied().unwrap_or(0.0),
+            "errors": errors.load(Ordering::Relaxed),
+            "exams_started": exams_done.load(Ordering::Relaxed),
+            "answers_recorded_in_db": recorded,
+            "lost_or_duplicated": recorded - ok as i64,
+        }))?
+    );
+    Ok(())
+}
