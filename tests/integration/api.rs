@@ -79,7 +79,21 @@ async fn tokens_from_the_account_page(app: TestApp) {
 async fn openapi_document_lists_the_api(app: TestApp) {
     let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.addr)).await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    for path in ["/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/me", "/api/v1/openapi.json"] {
+    for path in [
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+        "/api/v1/me",
+        "/api/v1/openapi.json",
+        "/api/v1/bank/items",
+        "/api/v1/bank/items/{id}",
+        "/api/v1/bank/items/{id}/transitions",
+        "/api/v1/bank/stats",
+        "/api/v1/exams",
+        "/api/v1/exams/{id}/current",
+        "/api/v1/exams/{id}/answers",
+        "/api/v1/exams/{id}/result",
+        "/api/v1/exams/{id}/review",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
     assert!(doc["paths"]["/api/v1/tokens"].get("post").is_some());

@@ -151,4 +151,127 @@ async fn students_report_problems_and_see_the_outcome(app: TestApp) {
     instructor.get("/bank/reports").await.assert_contains("No open problem reports");
 }
 
-db_tests!(write_review_and_version_an_item, students_report_problems_and_see_the_outcome);
+
+async fn bank_api_is_for_instructors(app: TestApp) {
+    app.seed_bank([3, 0, 0, 0, 0, 0, 0]).await;
+    for (email, roles) in [("s@example.com", vec![Role::Student]), ("a@example.com", vec![Role::Instructor]), ("r@example.com", vec![Role::Instructor])] {
+        app.user(email, &roles).await;
+    }
+    let http = reqwest::Client::new();
+    let url = |p: &str| format!("{}{p}", app.addr);
+    let mut tokens = vec![];
+    for email in ["s@example.com", "a@example.com", "r@example.com"] {
+        let r: serde_json::Value = http
+            .post(url("/api/v1/tokens"))
+            .json(&serde_json::json!({"email": email, "password": crate::helpers::PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(r["token"].as_str().unwrap().to_string());
+    }
+    let (student, author, reviewer) = (&tokens[0], &tokens[1], &tokens[2]);
+    // Students get no keys from the API.
+    for path in ["/api/v1/bank/items", "/api/v1/bank/items/S1-000", "/api/v1/bank/stats"] {
+        let r = http.get(url(path)).bearer_auth(student).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    let r: serde_json::Value = http.get(url("/api/v1/bank/items?q=synthetic")).bearer_auth(author).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["total"], 3);
+
+    let mut draft = serde_json::json!({
+        "subarea": "4.D", "level": "application", "difficulty": "easy", "topics": "cryotherapy", "pillars": ["techniques"],
+        "stem": "A runner rolled an ankle a few minutes ago. Which application fits best now?",
+        "option_a": "Moist heat", "option_b": "Paraffin", "option_c": "Ice over a thin barrier", "option_d": "Hot stones",
+        "key": "C", "rationale_a": "Heat adds swelling.", "rationale_b": "Paraffin is heat.", "rationale_c": "Cold limits swelling.", "rationale_d": "Heat again.",
+        "reference": "Cryotherapy", "enemies": ""
+    });
+    draft["rationale_b"] = serde_json::json!("");
+    let r = http.post(url("/api/v1/bank/items")).bearer_auth(author).json(&draft).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["error"]["fields"]["rationale_b"].as_str().unwrap().contains("option B"));
+    draft["rationale_b"] = serde_json::json!("Paraffin is a heat application.");
+    let r = http.post(url("/api/v1/bank/items")).bearer_auth(author).json(&draft).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let item: serde_json::Value = r.json().await.unwrap();
+    let id = item["id"].as_str().unwrap().to_string();
+    let t = |who: &String, action: &str| {
+        let (http, u, who) = (http.clone(), url(&format!("/api/v1/bank/items/{id}/transitions")), who.clone());
+        let body = serde_json::json!({"action": action});
+        async move { http.post(u).bearer_auth(who).json(&body).send().await.unwrap() }
+    };
+    assert_eq!(t(author, "submit").await.status(), 200);
+    let r = t(author, "approve").await;
+    assert_eq!(r.status(), 409, "an author cannot approve their own item");
+    assert_eq!(t(reviewer, "approve").await.status(), 200);
+    let live: serde_json::Value = http.get(url(&format!("/api/v1/bank/items/{id}"))).bearer_auth(reviewer).send().await.unwrap().json().await.unwrap();
+    assert_eq!(live["status"], "approved");
+    assert_eq!(live["live_version"], 1);
+}
+
+async fn the_shipped_bank_imports(app: TestApp) {
+    let now = app.clock.now();
+    let report = app
+        .state
+        .db(move |c| Ok(palpate::services::bank::import_shipped_if_empty(c, now).map_err(palpate::error::AppError::internal)?))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(report.created >= 600, "imported {}", report.created);
+    let stats = app.state.db(palpate::services::bank::stats_blocking).await.unwrap();
+    assert_eq!(stats.total, report.created);
+    assert_eq!(stats.by_status.get("approved"), Some(&report.created));
+    // Idempotent: a second first-start import does nothing.
+    let again = app.state.db(move |c| Ok(palpate::services::bank::import_shipped_if_empty(c, now).map_err(palpate::error::AppError::internal)?)).await.unwrap();
+    assert!(again.is_none());
+}
+
+async fn past_attempts_keep_the_version_students_saw(app: TestApp) {
+    app.seed_bank([0, 0, 4, 0, 0, 0, 0]).await;
+    let student = app.logged_in("past@example.com", &[Role::Student]).await;
+    let author = app.logged_in("edit@example.com", &[Role::Instructor]).await;
+    let reviewer = app.logged_in("check@example.com", &[Role::Instructor]).await;
+    let r = student.submit("/exams", "/exams", &[("program", "drill"), ("areas", "3"), ("length", "1")]).await;
+    let url = r.location.unwrap();
+    let page = student.get(&url).await;
+    let stem = page.body.split("<legend class=\"stem\">").nth(1).unwrap().split("</legend>").next().unwrap().to_string();
+    let n: u32 = stem.split("question ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let item_id = format!("S3-{n:03}");
+    let opt = page.body.split("name=\"option\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let pos = "1".to_string();
+    student.submit(&url, &format!("{url}/answer"), &[("position", &pos), ("option", &opt)]).await;
+
+    // The item is edited and the new version approved.
+    let item_url = format!("/bank/items/{item_id}");
+    let edit = author.get(&format!("{item_url}/edit")).await;
+    assert_eq!(edit.status(), 200);
+    let mut fields = item_form("A rewritten question about the same topic: which option is right?");
+    for (k, v) in fields.iter_mut() {
+        if *k == "subarea" {
+            *v = "3.A".into();
+        }
+    }
+    let r = post_item(&author, &format!("{item_url}/edit"), &format!("{item_url}/edit"), &fields, "save").await;
+    assert_eq!(r.status(), 303);
+    author.submit(&item_url, &format!("{item_url}/transition"), &[("action", "submit")]).await;
+    reviewer.submit(&item_url, &format!("{item_url}/transition"), &[("action", "approve")]).await;
+    reviewer.get(&item_url).await.assert_contains("v2 (approved, live)");
+
+    // The student's review still shows the version they answered.
+    let review = student.get(&format!("{url}/review")).await;
+    review.assert_contains(&stem);
+    assert!(!review.body.contains("A rewritten question"));
+    // And students cannot open the authoring page with its key.
+    assert_eq!(student.get(&item_url).await.status(), 403);
+}
+
+db_tests!(
+    write_review_and_version_an_item,
+    students_report_problems_and_see_the_outcome,
+    bank_api_is_for_instructors,
+    the_shipped_bank_imports,
+    past_attempts_keep_the_version_students_saw,
+);

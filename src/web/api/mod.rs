@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Authenticated with bearer tokens only (never the session cookie),
 //! so it needs no CSRF token. Errors: `{"error": {"code", "message", "field"?}}`.
 
+pub mod bank;
 pub mod exams;
 pub mod openapi;
 pub mod tokens;
@@ -43,6 +44,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tokens::list)
         .service(tokens::revoke)
         .service(tokens::me)
+        .service(bank::list)
+        .service(bank::stats)
+        .service(bank::create)
+        .service(bank::get_item)
+        .service(bank::update)
+        .service(bank::transition)
         .service(exams::start)
         .service(exams::list)
         .service(exams::current)

@@ -38,6 +38,20 @@ pub fn document() -> Value {
                         "created_at": { "type": "string" }, "last_used_at": { "type": ["string", "null"] }
                     }
                 },
+                "DraftItem": {
+                    "type": "object",
+                    "required": ["subarea", "level", "difficulty", "topics", "stem", "option_a", "option_b", "option_c", "option_d", "key",
+                                 "rationale_a", "rationale_b", "rationale_c", "rationale_d", "reference"],
+                    "properties": {
+                        "subarea": { "type": "string", "examples": ["2.D"] }, "level": { "type": "string", "enum": ["recall", "application", "analysis"] },
+                        "difficulty": { "type": "string", "enum": ["easy", "medium", "hard"] }, "topics": { "type": "string", "description": "comma-separated" },
+                        "pillars": { "type": "array", "items": { "type": "string", "enum": ["anatomy", "physiology", "kinesiology", "pathology", "techniques"] } },
+                        "stem": { "type": "string" }, "option_a": { "type": "string" }, "option_b": { "type": "string" }, "option_c": { "type": "string" }, "option_d": { "type": "string" },
+                        "key": { "type": "string", "enum": ["A", "B", "C", "D"] },
+                        "rationale_a": { "type": "string" }, "rationale_b": { "type": "string" }, "rationale_c": { "type": "string" }, "rationale_d": { "type": "string" },
+                        "reference": { "type": "string" }, "enemies": { "type": "string", "description": "comma-separated item ids" }
+                    }
+                },
                 "ExamState": {
                     "type": "object",
                     "properties": {
@@ -109,6 +123,59 @@ pub fn document() -> Value {
                         "401": error_response("Missing or invalid token")
                     }
                 }
+            },
+            "/api/v1/bank/items": {
+                "get": {
+                    "summary": "Search the bank (instructors)",
+                    "parameters": [
+                        { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "words in stems, options, rationales or topics" },
+                        { "name": "area", "in": "query", "schema": { "type": "string" } },
+                        { "name": "subarea", "in": "query", "schema": { "type": "string" } },
+                        { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["draft", "in_review", "returned", "approved", "retired"] } },
+                        { "name": "author", "in": "query", "schema": { "type": "string" } },
+                        { "name": "level", "in": "query", "schema": { "type": "string", "enum": ["recall", "application", "analysis"] } },
+                        { "name": "pillar", "in": "query", "schema": { "type": "string" } },
+                        { "name": "open_reports", "in": "query", "schema": { "type": "boolean" } },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 500 } },
+                        { "name": "offset", "in": "query", "schema": { "type": "integer" } }
+                    ],
+                    "responses": { "200": { "description": "{total, items}" }, "403": error_response("Not an instructor") }
+                },
+                "post": {
+                    "summary": "Create a draft item (instructors)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DraftItem" } } } },
+                    "responses": { "201": { "description": "The item with its history" }, "422": error_response("Field errors in error.fields"), "403": error_response("Not an instructor") }
+                }
+            },
+            "/api/v1/bank/items/{id}": {
+                "get": {
+                    "summary": "An item with key, rationales, versions, history and reports (instructors)",
+                    "parameters": [
+                        { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                        { "name": "version", "in": "query", "schema": { "type": "integer" } }
+                    ],
+                    "responses": { "200": { "description": "Item" }, "404": error_response("No such item"), "403": error_response("Not an instructor") }
+                },
+                "put": {
+                    "summary": "Edit an item: drafts change in place, approved items get a new draft version (instructors)",
+                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DraftItem" } } } },
+                    "responses": { "200": { "description": "Item" }, "409": error_response("In review"), "422": error_response("Field errors") }
+                }
+            },
+            "/api/v1/bank/items/{id}/transitions": {
+                "post": {
+                    "summary": "Move an item through review: submit, approve, return (comment required), retire, restore",
+                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["action"],
+                        "properties": { "action": { "type": "string", "enum": ["submit", "approve", "return", "retire", "restore"] }, "comment": { "type": "string" } }
+                    } } } },
+                    "responses": { "200": { "description": "{id, status}" }, "409": error_response("Not allowed (e.g. the author approving their own item)") }
+                }
+            },
+            "/api/v1/bank/stats": {
+                "get": { "summary": "Counts by area, sub-area, status, level, difficulty, pillar and key position (instructors)", "responses": { "200": { "description": "{total, by_area, …}" } } }
             },
             "/api/v1/exams": {
                 "post": {
