@@ -361,10 +361,13 @@ pub async fn report_problem(state: &AppState, user: &Account, item_id: String, v
     if message.chars().count() > 2000 {
         return Err(AppError::invalid("message", "Keep the report under 2,000 characters."));
     }
-    let (clock, uid) = (state.clock.clone(), user.id);
+    let (clock, uid, instructor) = (state.clock.clone(), user.id, user.has(crate::domain::accounts::Role::Instructor));
     state
         .tx(move |c| {
             db::find_version(c, &item_id, version)?.ok_or_else(|| AppError::NotFound("No such question.".into()))?;
+            if !instructor && !crate::store::exams::has_answered(c, uid, &item_id, version)? {
+                return Err(AppError::NotFound("You can report a problem with a question after answering it.".into()));
+            }
             Ok(db::insert_report(c, &item_id, version, uid, &message, clock.now())?)
         })
         .await
@@ -392,6 +395,20 @@ pub async fn resolve_report(state: &AppState, reviewer: &Account, report_id: i64
 
 pub async fn open_reports(state: &AppState) -> AppResult<Vec<ReportView>> {
     state.db(|c| Ok(db::open_reports(c)?.into_iter().map(report_view).collect())).await
+}
+
+/// The question as a student saw it, for the report form: only after they answered it.
+pub async fn reportable(state: &AppState, user: &Account, item_id: String, version: i32) -> AppResult<ItemContent> {
+    let (uid, instructor) = (user.id, user.has(crate::domain::accounts::Role::Instructor));
+    state
+        .db(move |c| {
+            let v = db::find_version(c, &item_id, version)?.ok_or_else(|| AppError::NotFound("No such question.".into()))?;
+            if !instructor && !crate::store::exams::has_answered(c, uid, &item_id, version)? {
+                return Err(AppError::NotFound("You can report a problem with a question after answering it.".into()));
+            }
+            content_of(&v)
+        })
+        .await
 }
 
 pub async fn my_reports(state: &AppState, user_id: i64) -> AppResult<Vec<ReportView>> {

@@ -242,3 +242,16 @@ pub fn exposure_counts(conn: &mut DbConn, since: PrimitiveDateTime) -> QueryResu
         .load(conn)?;
     Ok((total, per_item))
 }
+
+/// Whether the user answered this version of the item in one of their exams.
+pub fn has_answered(conn: &mut DbConn, user_id: i64, item_id: &str, version: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        exam_items::table
+            .inner_join(exams::table)
+            .filter(exams::user_id.eq(user_id))
+            .filter(exam_items::item_id.eq(item_id))
+            .filter(exam_items::version.eq(version))
+            .filter(exam_items::chosen.is_not_null()),
+    ))
+    .get_result(conn)
+}

@@ -386,11 +386,11 @@ pub struct ReportQuery {
 
 #[get("/questions/{id}/report")]
 pub async fn report_page(ctx: Ctx, path: web::Path<String>, q: web::Query<ReportQuery>) -> AppResult<HttpResponse> {
-    ctx.user()?;
+    let user = ctx.user()?.clone();
     let id = path.into_inner();
-    let d = authoring::detail(&ctx.state, id.clone(), Some(q.version)).await?;
+    let content = authoring::reportable(&ctx.state, &user, id.clone(), q.version).await?;
     ctx.render("report_problem", "Report a problem", json!({
-        "item_id": id, "version": q.version, "question": student_view(&d.content), "errors": {}, "message": "",
+        "item_id": id, "version": q.version, "question": student_view(&content), "errors": {}, "message": "",
     }))
 }
 
@@ -412,9 +412,9 @@ pub async fn report(ctx: Ctx, path: web::Path<String>, form: web::Form<ReportFor
             Ok(see_other("/reports"))
         }
         Err(AppError::Invalid { field, message }) => {
-            let d = authoring::detail(&ctx.state, id.clone(), Some(f.version)).await?;
+            let content = authoring::reportable(&ctx.state, &user, id.clone(), f.version).await?;
             ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "report_problem", "Report a problem", json!({
-                "item_id": id, "version": f.version, "question": student_view(&d.content), "errors": {field: message}, "message": f.message,
+                "item_id": id, "version": f.version, "question": student_view(&content), "errors": {field: message}, "message": f.message,
             }))
         }
         Err(e) => Err(e),
