@@ -126,39 +126,12 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
             })
         }
         "drill" => {
-            let taxo = taxonomy();
-            let mut subareas: Vec<String> = vec![];
-            for code in &req.areas {
-                if let Some(a) = taxo.area(code) {
-                    subareas.extend(a.subareas.iter().map(|s| s.code.clone()));
-                } else if taxo.subarea(code).is_some() {
-                    subareas.push(code.clone());
-                } else {
-                    return Err(AppError::invalid("areas", format!("{code:?} is not a content area or sub-area.")));
-                }
-            }
-            subareas.sort();
-            subareas.dedup();
-            if subareas.is_empty() {
-                return Err(AppError::invalid("areas", "Choose at least one area or sub-area to drill."));
-            }
+            let subareas = resolve_subareas(&req.areas)?;
             let length = req.length.unwrap_or(10);
             if !(1..=50).contains(&length) {
                 return Err(AppError::invalid("length", "A drill has 1 to 50 questions."));
             }
-            let mut areas: Vec<String> = subareas.iter().map(|s| s.split('.').next().unwrap_or("").to_string()).collect();
-            areas.dedup();
-            let w = 1.0 / areas.len() as f64;
-            let mut p = Program::readiness();
-            p.id = "drill".into();
-            p.blueprint = Blueprint::from_weights(areas.iter().map(|a| (a.clone(), w))).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
-            p.stopping.min_items = length;
-            p.stopping.max_items = length;
-            p.stopping.min_per_area = 0;
-            p.stopping.rule = StopRule::None;
-            p.pretest = PretestPlan::None;
-            p.time_limit_secs = 7 * 24 * 3600;
-            p.timeout = TimeoutRule::ByEstimate;
+            let p = fixed_program("drill", &subareas, length, 7 * 24 * 3600)?;
             Ok(ExamConfig {
                 kind: "drill".into(),
                 title: format!("Topic drill: {}", subareas.join(", ")),
@@ -172,6 +145,128 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
             })
         }
         other => Err(AppError::invalid("program", format!("Unknown program {other:?}: use mblex, readiness, ncbtmb or drill."))),
+    }
+}
+
+/// Area and sub-area codes → the sorted sub-area codes they cover.
+pub fn resolve_subareas(codes: &[String]) -> AppResult<Vec<String>> {
+    let taxo = taxonomy();
+    let mut subareas: Vec<String> = vec![];
+    for code in codes {
+        if let Some(a) = taxo.area(code) {
+            subareas.extend(a.subareas.iter().map(|s| s.code.clone()));
+        } else if taxo.subarea(code).is_some() {
+            subareas.push(code.clone());
+        } else {
+            return Err(AppError::invalid("areas", format!("{code:?} is not a content area or sub-area.")));
+        }
+    }
+    subareas.sort();
+    subareas.dedup();
+    if subareas.is_empty() {
+        return Err(AppError::invalid("areas", "Choose at least one area or sub-area."));
+    }
+    Ok(subareas)
+}
+
+/// A fixed-length program over some sub-areas, areas weighted equally, no pretest, no early stop.
+fn fixed_program(id: &str, subareas: &[String], length: u32, secs: u32) -> AppResult<Program> {
+    let mut areas: Vec<String> = subareas.iter().map(|s| s.split('.').next().unwrap_or("").to_string()).collect();
+    areas.dedup();
+    let w = 1.0 / areas.len() as f64;
+    let mut p = Program::readiness();
+    p.id = id.into();
+    p.blueprint = Blueprint::from_weights(areas.iter().map(|a| (a.clone(), w))).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    p.stopping.min_items = length;
+    p.stopping.max_items = length;
+    p.stopping.min_per_area = 0;
+    p.stopping.rule = StopRule::None;
+    p.pretest = PretestPlan::None;
+    p.time_limit_secs = secs;
+    p.timeout = TimeoutRule::ByEstimate;
+    Ok(p)
+}
+
+/// An instructor's program: timed, fixed length, in order, reviewed after finishing.
+pub fn custom_config(row: &crate::store::programs::ProgramRow) -> AppResult<ExamConfig> {
+    let codes: Vec<String> = serde_json::from_str(&row.areas).map_err(AppError::internal)?;
+    let subareas = resolve_subareas(&codes)?;
+    let p = fixed_program(&format!("custom:{}", row.id), &subareas, row.length as u32, row.minutes as u32 * 60)?;
+    Ok(ExamConfig {
+        kind: "custom".into(),
+        title: row.name.clone(),
+        max_items: row.length as u32,
+        engine: p,
+        timed: true,
+        feedback: false,
+        allow_back: false,
+        subareas,
+        fixed_length: true,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomProgram {
+    pub id: i64,
+    pub name: String,
+    pub areas: Vec<String>,
+    pub length: i32,
+    pub minutes: i32,
+    pub author: String,
+    pub active: bool,
+}
+
+/// Creates an instructor's program after checking it.
+pub async fn create_program(state: &AppState, owner: &Account, name: String, areas: Vec<String>, length: Option<i32>, minutes: Option<i32>) -> AppResult<i64> {
+    let mut errors = crate::error::FieldErrors::default();
+    let name = name.trim().to_string();
+    if !(3..=80).contains(&name.chars().count()) {
+        errors.add("name", "Give the program a name of 3 to 80 characters.");
+    }
+    if let Err(AppError::Invalid { message, .. }) = resolve_subareas(&areas) {
+        errors.add("areas", message);
+    }
+    let length = length.unwrap_or(0);
+    if !(5..=150).contains(&length) {
+        errors.add("length", "Use 5 to 150 questions.");
+    }
+    let minutes = minutes.unwrap_or(0);
+    if !(5..=300).contains(&minutes) {
+        errors.add("minutes", "Use 5 to 300 minutes.");
+    }
+    errors.into_result()?;
+    let json = serde_json::to_string(&areas).map_err(AppError::internal)?;
+    let (clock, uid) = (state.clock.clone(), owner.id);
+    state.tx(move |c| Ok(crate::store::programs::insert(c, uid, &name, &json, length, minutes, clock.now())?)).await
+}
+
+fn program_view(r: crate::store::programs::ProgramRow, author: String) -> CustomProgram {
+    CustomProgram {
+        areas: serde_json::from_str(&r.areas).unwrap_or_default(),
+        id: r.id,
+        name: r.name,
+        length: r.length,
+        minutes: r.minutes,
+        author,
+        active: r.active,
+    }
+}
+
+pub async fn active_programs(state: &AppState) -> AppResult<Vec<CustomProgram>> {
+    state.db(|c| Ok(crate::store::programs::active(c)?.into_iter().map(|(r, n)| program_view(r, n)).collect())).await
+}
+
+pub async fn my_programs(state: &AppState, owner: &Account) -> AppResult<Vec<CustomProgram>> {
+    let (uid, name) = (owner.id, owner.name.clone());
+    state.db(move |c| Ok(crate::store::programs::owned_by(c, uid)?.into_iter().map(|r| program_view(r, name.clone())).collect())).await
+}
+
+pub async fn archive_program(state: &AppState, owner: &Account, id: i64) -> AppResult<()> {
+    let uid = owner.id;
+    if state.tx(move |c| Ok(crate::store::programs::archive(c, uid, id)?)).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("No such program of yours.".into()))
     }
 }
 
@@ -442,12 +537,28 @@ fn own_exam(conn: &mut DbConn, user_id: i64, public_id: &str) -> AppResult<db::E
 
 /// Starts an exam and presents its first item; returns the exam's public id.
 pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<String> {
-    let cfg = config_for(&req)?;
+    let custom_id = req.program.strip_prefix("custom:").map(|id| id.parse::<i64>().map_err(|_| AppError::invalid("program", "Unknown program.")));
+    let cfg = match custom_id {
+        None => Some(config_for(&req)?),
+        Some(id) => {
+            id?;
+            None
+        }
+    };
+    let custom_id = req.program.strip_prefix("custom:").and_then(|id| id.parse::<i64>().ok());
     let st = state.clone();
     let uid = user.id;
     state
         .tx(move |c| {
             let now = st.clock.now();
+            let cfg = match (cfg, custom_id) {
+                (Some(cfg), _) => cfg,
+                (None, Some(id)) => match crate::store::programs::find(c, id)? {
+                    Some(row) if row.active => custom_config(&row)?,
+                    _ => return Err(AppError::invalid("program", "That program is no longer offered.")),
+                },
+                (None, None) => return Err(AppError::invalid("program", "Unknown program.")),
+            };
             let prior = match cfg.kind.as_str() {
                 "drill" => 0.0,
                 _ => db::last_theta(c, uid)?.map(|t| (0.5 * t).clamp(-1.0, 1.0)).unwrap_or(0.0),

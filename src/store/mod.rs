@@ -8,6 +8,7 @@ pub mod attempts;
 pub mod bank;
 pub mod exams;
 pub mod outbox;
+pub mod programs;
 pub mod schema;
 
 use diesel::prelude::*;

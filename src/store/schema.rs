@@ -200,7 +200,21 @@ diesel::table! {
 diesel::joinable!(exam_items -> exams (exam_id));
 diesel::joinable!(exams -> users (user_id));
 
+diesel::table! {
+    custom_programs (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        name -> Text,
+        areas -> Text,
+        length -> Integer,
+        minutes -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    custom_programs,
     users,
     user_roles,
     email_tokens,

@@ -14,7 +14,7 @@ use actix_web::web;
 
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use pages::{account, admin, auth, bank, exams, home};
+    use pages::{account, admin, auth, bank, exams, home, programs};
     cfg.app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
         AppError::BadRequest(format!("The form could not be read: {e}")).into()
     }))
@@ -72,6 +72,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(exams::answered_item)
     .service(exams::result)
     .service(exams::review)
+    .service(programs::index)
+    .service(programs::create)
+    .service(programs::archive)
     .service(assets::file)
     .service(assets::favicon)
     .configure(api::configure);

@@ -280,7 +280,40 @@ async fn only_students_take_exams_and_retired_items_stay_reviewable(app: TestApp
     review.assert_contains(&stem);
 }
 
+async fn instructors_define_programs_for_students(app: TestApp) {
+    app.seed_bank(BANK).await;
+    let inst = app.logged_in("prog@example.com", &[Role::Instructor]).await;
+    let stu = app.logged_in("takes@example.com", &[Role::Student]).await;
+    assert_eq!(stu.get("/programs").await.status(), 403);
+    let r = inst.submit("/programs", "/programs", &[("name", "Wk"), ("length", "500"), ("minutes", "20")]).await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("3 to 80 characters");
+    r.assert_contains("Choose at least one area");
+    r.assert_contains("5 to 150 questions");
+    let r = inst
+        .submit("/programs", "/programs", &[("name", "Week 6: pathology"), ("areas", "3"), ("areas", "6.A"), ("length", "5"), ("minutes", "8")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let list = stu.get("/exams").await;
+    list.assert_contains("Week 6: pathology");
+    let id = list.body.split("value=\"custom:").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = stu.submit("/exams", "/exams", &[("program", &format!("custom:{id}"))]).await;
+    assert_eq!(r.status(), 303);
+    let url = r.location.unwrap();
+    let page = stu.get(&url).await;
+    page.assert_contains("Question 1 of 5");
+    let left: i64 = page.body.split("data-remaining=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+    assert!((470..=480).contains(&left), "8 minutes on the clock, got {left} s");
+    assert!(page.body.contains("area 3") || page.body.contains("area 6"));
+    // Archived programs can no longer be started.
+    inst.submit("/programs", &format!("/programs/{id}/archive"), &[]).await;
+    let r = stu.submit("/exams", "/exams", &[("program", &format!("custom:{id}"))]).await;
+    assert_eq!(r.status(), 303);
+    stu.get("/exams").await.assert_contains("no longer offered");
+}
+
 db_tests!(
+    instructors_define_programs_for_students,
     readiness_check_in_the_browser,
     api_answers_are_idempotent_and_keys_stay_hidden,
     resume_after_refresh_and_restart,

@@ -66,8 +66,9 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         .iter()
         .map(|a| json!({"code": a.code, "name": a.name, "subareas": a.subareas.iter().map(|s| json!({"code": s.code, "name": s.name})).collect::<Vec<_>>()}))
         .collect();
+    let custom = exams::active_programs(&ctx.state).await?;
     ctx.render("exams", "Practice exams", json!({
-        "history": rows, "trend": trend, "area_chart": area_chart, "areas": areas, "errors": {},
+        "history": rows, "trend": trend, "area_chart": area_chart, "areas": areas, "errors": {}, "custom": custom,
     }))
 }
 
