@@ -60,7 +60,7 @@ pub fn areas(rows: &[(String, f64, bool)]) -> String {
             s,
             r##"<text x="0" y="{:.1}" font-size="12" fill="#1d2a33">{}</text><rect x="{label_w}" y="{y:.1}" width="{bw:.1}" height="{bar_h}" fill="{color}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#1d2a33">{:.0} %{}</text>"##,
             y + 15.0,
-            escape(label),
+            escape(&short_label(label)),
             label_w + bw + 6.0,
             y + 15.0,
             share * 100.0,
@@ -69,6 +69,15 @@ pub fn areas(rows: &[(String, f64, bool)]) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+/// Labels longer than the label column are cut with an ellipsis (the table below has them whole).
+fn short_label(s: &str) -> String {
+    if s.chars().count() <= 36 {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(35).collect::<String>().trim_end())
+    }
 }
 
 fn escape(s: &str) -> String {

@@ -13,6 +13,17 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
 
+/// A probability as a percentage a person reads right: "< 1" and "> 99" rather than 0 and 100.
+fn pct(p: f64) -> String {
+    if p < 0.005 {
+        "< 1".into()
+    } else if p > 0.995 {
+        "> 99".into()
+    } else {
+        format!("{:.0}", p * 100.0)
+    }
+}
+
 fn clock_text(secs: i64) -> String {
     let secs = secs.max(0);
     if secs >= 3600 {
@@ -55,7 +66,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         .map(|h| {
             json!({
                 "exam_id": h.exam_id, "title": h.title, "started_at": h.started_at, "in_progress": h.status == "in_progress",
-                "passed": h.passed, "p_pass_pct": h.p_pass.map(|p| format!("{:.0}", p * 100.0)),
+                "passed": h.passed, "p_pass_pct": h.p_pass.map(pct),
                 "scaled_score": h.scaled_score, "n_scored": h.n_scored, "n_correct": h.n_correct,
                 "timed_out": h.outcome.as_deref() == Some("time_out"),
             })
@@ -184,7 +195,7 @@ pub async fn result(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse
         r.areas.iter().map(|a| (format!("{}. {}", a.area, a.name), if a.items > 0 { a.correct as f64 / a.items as f64 } else { 0.0 }, a.weak)).collect();
     ctx.render("exam_result", &r.title, json!({
         "r": r,
-        "p_pass_pct": r.p_pass.map(|p| format!("{:.0}", p * 100.0)),
+        "p_pass_pct": r.p_pass.map(pct),
         "timed_out": r.outcome.as_deref() == Some("time_out"),
         "time_used": clock_text(r.time_used_secs),
         "area_chart": (!area_rows.is_empty()).then(|| charts::areas(&area_rows)),
