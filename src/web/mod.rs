@@ -56,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(bank::new_page)
     .service(bank::create)
     .service(bank::item)
+    .service(bank::confirm_retire)
     .service(bank::edit_page)
     .service(bank::edit)
     .service(bank::transition)

@@ -106,11 +106,23 @@ async fn write_review_and_version_an_item(app: TestApp) {
         page.assert_contains(step);
     }
 
+    // Retiring asks for confirmation first, and keeps every version.
+    let confirm = reviewer.get(&format!("{item_url}/retire")).await;
+    confirm.assert_contains("Yes, retire it");
+    let r = reviewer.submit(&format!("{item_url}/retire"), &format!("{item_url}/transition"), &[("action", "retire")]).await;
+    assert_eq!(r.status(), 303);
+    let page = reviewer.get(&item_url).await;
+    page.assert_contains("Retired");
+    page.assert_contains("v1 (");
+    reviewer.submit(&item_url, &format!("{item_url}/transition"), &[("action", "restore")]).await;
+    reviewer.get(&item_url).await.assert_contains("Approved (live)");
+
     // The browser finds it by words in a rationale and by status.
     let found = author.get("/bank?q=swelling+fresh").await;
     found.assert_contains(&item_url);
-    let drafts = author.get("/bank?status=approved").await;
-    assert!(!drafts.body.contains(&item_url), "its latest version is a draft");
+    // Restoring went back to the live version 1; the abandoned draft v2 stays in the history.
+    assert!(author.get("/bank?status=approved").await.body.contains(&item_url));
+    assert!(!author.get("/bank?status=draft").await.body.contains(&item_url));
 }
 
 async fn students_report_problems_and_see_the_outcome(app: TestApp) {

@@ -276,6 +276,13 @@ fn action_label(a: Action) -> &'static str {
     }
 }
 
+#[get("/bank/items/{id}/retire")]
+pub async fn confirm_retire(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
+    ctx.require(Role::Instructor)?;
+    let d = authoring::detail(&ctx.state, path.into_inner(), None).await?;
+    ctx.render("bank_retire", &format!("Retire {}", d.id), json!({ "item": d, "view": full_view(&d.content) }))
+}
+
 #[get("/bank/items/{id}/edit")]
 pub async fn edit_page(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
     ctx.require(Role::Instructor)?;
