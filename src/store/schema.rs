@@ -213,7 +213,78 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ce_profiles (user_id) {
+        user_id -> BigInt,
+        birth_date -> Nullable<Date>,
+        reminders -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ce_credentials (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        rule_id -> Text,
+        number -> Nullable<Text>,
+        issued_on -> Date,
+        first_cycle -> Bool,
+        cycle_start -> Nullable<Date>,
+        cycle_end -> Nullable<Date>,
+        deadline -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ce_activities (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        title -> Text,
+        provider -> Text,
+        completed_on -> Date,
+        delivery -> Text,
+        hours -> Double,
+        unit -> Text,
+        topics -> Text,
+        approvals -> Text,
+        certificate_sha -> Nullable<Text>,
+        certificate_mime -> Nullable<Text>,
+        certificate_name -> Nullable<Text>,
+        certificate_size -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ce_credential_items (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        valid_from -> Nullable<Date>,
+        valid_to -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ce_reminders (id) {
+        id -> BigInt,
+        credential_id -> BigInt,
+        deadline -> Date,
+        kind -> Text,
+        days_before -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    ce_profiles,
+    ce_credentials,
+    ce_activities,
+    ce_credential_items,
+    ce_reminders,
     custom_programs,
     users,
     user_roles,

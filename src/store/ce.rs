@@ -1,0 +1,221 @@
+//! Continuing education: a practitioner's credentials, CE activities (with certificate files),
+//! non-hour credential items (CPR/BLS cards, background checks) and sent reminders.
+
+use super::DbConn;
+use super::schema::{ce_activities, ce_credential_items, ce_credentials, ce_profiles, ce_reminders};
+use diesel::prelude::*;
+use time::{Date, PrimitiveDateTime};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ce_profiles)]
+pub struct Profile {
+    pub user_id: i64,
+    pub birth_date: Option<Date>,
+    pub reminders: bool,
+    pub updated_at: PrimitiveDateTime,
+}
+
+pub fn profile(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Profile>> {
+    ce_profiles::table.find(user_id).select(Profile::as_select()).first(conn).optional()
+}
+
+pub fn save_profile(conn: &mut DbConn, user_id: i64, birth_date: Option<Date>, reminders: bool, now: PrimitiveDateTime) -> QueryResult<()> {
+    let n = diesel::update(ce_profiles::table.find(user_id))
+        .set((ce_profiles::birth_date.eq(birth_date), ce_profiles::reminders.eq(reminders), ce_profiles::updated_at.eq(now)))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(ce_profiles::table)
+            .values((
+                ce_profiles::user_id.eq(user_id),
+                ce_profiles::birth_date.eq(birth_date),
+                ce_profiles::reminders.eq(reminders),
+                ce_profiles::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ce_credentials)]
+pub struct Credential {
+    pub id: i64,
+    pub user_id: i64,
+    pub rule_id: String,
+    pub number: Option<String>,
+    pub issued_on: Date,
+    pub first_cycle: bool,
+    pub cycle_start: Option<Date>,
+    pub cycle_end: Option<Date>,
+    pub deadline: Option<Date>,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert_credential(
+    conn: &mut DbConn,
+    user_id: i64,
+    rule_id: &str,
+    number: Option<&str>,
+    issued_on: Date,
+    first_cycle: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(ce_credentials::table)
+        .values((
+            ce_credentials::user_id.eq(user_id),
+            ce_credentials::rule_id.eq(rule_id),
+            ce_credentials::number.eq(number),
+            ce_credentials::issued_on.eq(issued_on),
+            ce_credentials::first_cycle.eq(first_cycle),
+            ce_credentials::created_at.eq(now),
+        ))
+        .returning(ce_credentials::id)
+        .get_result(conn)
+}
+
+pub fn credentials_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<Credential>> {
+    ce_credentials::table.filter(ce_credentials::user_id.eq(user_id)).order(ce_credentials::id).select(Credential::as_select()).load(conn)
+}
+
+/// Sets (or clears) the hand-corrected cycle of one of the user's credentials.
+pub fn set_cycle(conn: &mut DbConn, user_id: i64, id: i64, start: Option<Date>, end: Option<Date>, deadline: Option<Date>) -> QueryResult<bool> {
+    let n = diesel::update(ce_credentials::table.filter(ce_credentials::id.eq(id)).filter(ce_credentials::user_id.eq(user_id)))
+        .set((ce_credentials::cycle_start.eq(start), ce_credentials::cycle_end.eq(end), ce_credentials::deadline.eq(deadline)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn delete_credential(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<bool> {
+    let n = diesel::delete(ce_credentials::table.filter(ce_credentials::id.eq(id)).filter(ce_credentials::user_id.eq(user_id))).execute(conn)?;
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ce_activities)]
+pub struct Activity {
+    pub id: i64,
+    pub user_id: i64,
+    pub title: String,
+    pub provider: String,
+    pub completed_on: Date,
+    pub delivery: String,
+    pub hours: f64,
+    pub unit: String,
+    pub topics: String,
+    pub approvals: String,
+    pub certificate_sha: Option<String>,
+    pub certificate_mime: Option<String>,
+    pub certificate_name: Option<String>,
+    pub certificate_size: Option<i64>,
+    pub created_at: PrimitiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ce_activities)]
+pub struct NewActivity<'a> {
+    pub user_id: i64,
+    pub title: &'a str,
+    pub provider: &'a str,
+    pub completed_on: Date,
+    pub delivery: &'a str,
+    pub hours: f64,
+    pub unit: &'a str,
+    pub topics: &'a str,
+    pub approvals: &'a str,
+    pub certificate_sha: Option<&'a str>,
+    pub certificate_mime: Option<&'a str>,
+    pub certificate_name: Option<&'a str>,
+    pub certificate_size: Option<i64>,
+    pub created_at: PrimitiveDateTime,
+}
+
+pub fn insert_activity(conn: &mut DbConn, a: &NewActivity) -> QueryResult<i64> {
+    diesel::insert_into(ce_activities::table).values(a).returning(ce_activities::id).get_result(conn)
+}
+
+pub fn activities_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<Activity>> {
+    ce_activities::table
+        .filter(ce_activities::user_id.eq(user_id))
+        .order((ce_activities::completed_on.desc(), ce_activities::id.desc()))
+        .select(Activity::as_select())
+        .load(conn)
+}
+
+/// The user's activity `id`; `None` for someone else's.
+pub fn activity_of(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<Option<Activity>> {
+    ce_activities::table
+        .filter(ce_activities::id.eq(id))
+        .filter(ce_activities::user_id.eq(user_id))
+        .select(Activity::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn delete_activity(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<bool> {
+    let n = diesel::delete(ce_activities::table.filter(ce_activities::id.eq(id)).filter(ce_activities::user_id.eq(user_id))).execute(conn)?;
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ce_credential_items)]
+pub struct CredentialItem {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
+    pub created_at: PrimitiveDateTime,
+}
+
+pub fn insert_item(conn: &mut DbConn, user_id: i64, kind: &str, from: Option<Date>, to: Option<Date>, now: PrimitiveDateTime) -> QueryResult<i64> {
+    diesel::insert_into(ce_credential_items::table)
+        .values((
+            ce_credential_items::user_id.eq(user_id),
+            ce_credential_items::kind.eq(kind),
+            ce_credential_items::valid_from.eq(from),
+            ce_credential_items::valid_to.eq(to),
+            ce_credential_items::created_at.eq(now),
+        ))
+        .returning(ce_credential_items::id)
+        .get_result(conn)
+}
+
+pub fn items_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<CredentialItem>> {
+    ce_credential_items::table.filter(ce_credential_items::user_id.eq(user_id)).order(ce_credential_items::id).select(CredentialItem::as_select()).load(conn)
+}
+
+pub fn delete_item(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<bool> {
+    let n = diesel::delete(ce_credential_items::table.filter(ce_credential_items::id.eq(id)).filter(ce_credential_items::user_id.eq(user_id))).execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Records a reminder as sent; false when it had been sent already (by this or another instance).
+pub fn claim_reminder(conn: &mut DbConn, credential_id: i64, deadline: Date, kind: &str, days_before: i32, now: PrimitiveDateTime) -> QueryResult<bool> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        ce_reminders::table
+            .filter(ce_reminders::credential_id.eq(credential_id))
+            .filter(ce_reminders::deadline.eq(deadline))
+            .filter(ce_reminders::kind.eq(kind))
+            .filter(ce_reminders::days_before.eq(days_before)),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Ok(false);
+    }
+    let r = diesel::insert_into(ce_reminders::table)
+        .values((
+            ce_reminders::credential_id.eq(credential_id),
+            ce_reminders::deadline.eq(deadline),
+            ce_reminders::kind.eq(kind),
+            ce_reminders::days_before.eq(days_before),
+            ce_reminders::sent_at.eq(now),
+        ))
+        .execute(conn);
+    match r {
+        Ok(_) => Ok(true),
+        // Another instance inserted it between our check and our insert.
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
