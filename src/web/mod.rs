@@ -8,6 +8,7 @@ pub mod forms;
 pub mod middleware;
 pub mod pages;
 pub mod session;
+pub mod upload;
 
 use crate::error::AppError;
 use actix_web::web;
