@@ -220,7 +220,37 @@ async fn password_change_ends_other_sessions(app: TestApp) {
     assert_eq!(phone.get("/dashboard").await.status(), 303);
 }
 
+async fn signup_and_reset_are_rate_limited(app: TestApp) {
+    app.user("often@example.com", &[Role::Student]).await;
+    let c = app.client();
+    for i in 0..3 {
+        let r = c.submit("/password/forgot", "/password/forgot", &[("email", "often@example.com")]).await;
+        assert_eq!(r.status(), 200, "reset request {i}");
+    }
+    let r = c.submit("/password/forgot", "/password/forgot", &[("email", "often@example.com")]).await;
+    assert_eq!(r.status(), 429);
+    r.assert_contains("Too many reset emails requested for this address");
+    r.assert_contains("value=\"often@example.com\"");
+    // An unknown address is limited the same way, so the limit reveals nothing either.
+    for _ in 0..3 {
+        c.submit("/password/forgot", "/password/forgot", &[("email", "nobody@example.com")]).await;
+    }
+    let r = c.submit("/password/forgot", "/password/forgot", &[("email", "nobody@example.com")]).await;
+    assert_eq!(r.status(), 429);
+
+    for i in 0..10 {
+        let email = format!("new{i}@example.com");
+        let r = c.submit("/signup", "/signup", &[("name", "New Person"), ("email", &email), ("password", PASSWORD), ("student", "on")]).await;
+        assert_eq!(r.status(), 200, "sign-up {i}");
+    }
+    let r = c.submit("/signup", "/signup", &[("name", "One More"), ("email", "more@example.com"), ("password", PASSWORD), ("student", "on")]).await;
+    assert_eq!(r.status(), 429);
+    r.assert_contains("Too many sign-ups from your network");
+    r.assert_contains("value=\"One More\"");
+}
+
 db_tests!(
+    signup_and_reset_are_rate_limited,
     signup_verify_login_logout,
     signup_errors_keep_input,
     wrong_password_is_refused,
