@@ -31,6 +31,21 @@ enum Command {
     Bank(BankCommand),
     /// Run the adaptive engine on simulated examinees (no database) and print JSON figures.
     Simulate(SimulateArgs),
+    /// Continuing-education rules.
+    #[command(subcommand)]
+    Ce(CeCommand),
+}
+
+#[derive(Subcommand)]
+enum CeCommand {
+    /// Evaluate a scenario (credentials + CE log) against the built-in renewal rules; prints JSON.
+    Evaluate {
+        /// SCENARIO.json: {"as_of", "person", "credentials", "activities", "credential_items"}
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// List the built-in rules with their confidence and what remains to verify.
+    Rules,
 }
 
 #[derive(clap::Args)]
@@ -173,6 +188,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Users(cmd) => users(cmd, settings).await,
         Command::Bank(cmd) => bank_command(cmd, settings).await,
+        Command::Ce(CeCommand::Evaluate { input }) => {
+            let text = std::fs::read_to_string(&input).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
+            match crate::domain::ce::evaluate_scenario_json(&text) {
+                Ok(out) => {
+                    println!("{out}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("palpate: {}: {e}", input.display());
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Ce(CeCommand::Rules) => {
+            let rules = crate::domain::ce::builtin_rules().map_err(|e| anyhow::anyhow!("{e}"))?;
+            for r in rules {
+                println!("{:<14} {:<2} {}  ({} item(s) to verify)", r.id, r.confidence.code(), r.name, r.to_verify.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Simulate(args) => {
             let out = simulate(&args)?;
             println!("{}", serde_json::to_string_pretty(&out)?);

@@ -71,6 +71,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// How often abandoned exams are looked for, in milliseconds.
     pub exam_sweep_ms: u64,
+    /// How often CE reminders are looked for, in milliseconds.
+    pub reminder_sweep_ms: u64,
 }
 
 impl Default for Settings {
@@ -94,6 +96,7 @@ impl Default for Settings {
             db_pool_size: 8,
             workers: None,
             exam_sweep_ms: 5_000,
+            reminder_sweep_ms: 3_600_000,
         }
     }
 }

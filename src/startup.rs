@@ -43,6 +43,7 @@ impl Application {
         let server = serve(listener, state.clone(), key)?;
         tokio::spawn(jobs::outbox::run(state.clone()));
         tokio::spawn(jobs::exams::run(state.clone()));
+        tokio::spawn(jobs::ce_reminders::run(state.clone()));
         Ok(Application { port, state, server })
     }
 

@@ -2,4 +2,5 @@
 
 pub mod accounts;
 pub mod bank;
+pub mod ce;
 pub mod irt;

@@ -2,3 +2,4 @@
 
 pub mod outbox;
 pub mod exams;
+pub mod ce_reminders;

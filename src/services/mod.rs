@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod authoring;
 pub mod exams;
 pub mod bank;
+pub mod ce;
 pub mod certificates;
 pub mod passwords;
 

@@ -2,7 +2,7 @@
 //! non-hour credential items (CPR/BLS cards, background checks) and sent reminders.
 
 use super::DbConn;
-use super::schema::{ce_activities, ce_credential_items, ce_credentials, ce_profiles, ce_reminders};
+use super::schema::{ce_activities, ce_credential_items, ce_credentials, ce_profiles};
 use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
@@ -191,31 +191,40 @@ pub fn delete_item(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<bool
 }
 
 /// Records a reminder as sent; false when it had been sent already (by this or another instance).
+/// One statement that cannot fail on a duplicate, so the caller's transaction stays usable.
 pub fn claim_reminder(conn: &mut DbConn, credential_id: i64, deadline: Date, kind: &str, days_before: i32, now: PrimitiveDateTime) -> QueryResult<bool> {
-    let exists: bool = diesel::select(diesel::dsl::exists(
-        ce_reminders::table
-            .filter(ce_reminders::credential_id.eq(credential_id))
-            .filter(ce_reminders::deadline.eq(deadline))
-            .filter(ce_reminders::kind.eq(kind))
-            .filter(ce_reminders::days_before.eq(days_before)),
-    ))
-    .get_result(conn)?;
-    if exists {
-        return Ok(false);
-    }
-    let r = diesel::insert_into(ce_reminders::table)
-        .values((
-            ce_reminders::credential_id.eq(credential_id),
-            ce_reminders::deadline.eq(deadline),
-            ce_reminders::kind.eq(kind),
-            ce_reminders::days_before.eq(days_before),
-            ce_reminders::sent_at.eq(now),
-        ))
-        .execute(conn);
-    match r {
-        Ok(_) => Ok(true),
-        // Another instance inserted it between our check and our insert.
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e),
-    }
+    use diesel::sql_types::{BigInt, Date as SqlDate, Integer, Text, Timestamp};
+    let n = match conn {
+        DbConn::Pg(c) => diesel::sql_query(
+            "INSERT INTO ce_reminders (credential_id, deadline, kind, days_before, sent_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind::<BigInt, _>(credential_id)
+        .bind::<SqlDate, _>(deadline)
+        .bind::<Text, _>(kind)
+        .bind::<Integer, _>(days_before)
+        .bind::<Timestamp, _>(now)
+        .execute(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "INSERT OR IGNORE INTO ce_reminders (credential_id, deadline, kind, days_before, sent_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind::<BigInt, _>(credential_id)
+        .bind::<SqlDate, _>(deadline)
+        .bind::<Text, _>(kind)
+        .bind::<Integer, _>(days_before)
+        .bind::<Timestamp, _>(now)
+        .execute(c)?,
+    };
+    Ok(n == 1)
+}
+
+/// Every credential whose owner wants reminders (and is active), with the owner's e-mail and name.
+pub fn credentials_wanting_reminders(conn: &mut DbConn) -> QueryResult<Vec<(Credential, String, String)>> {
+    use super::schema::users;
+    let rows: Vec<(Credential, String, String, Option<bool>)> = ce_credentials::table
+        .inner_join(users::table.on(users::id.eq(ce_credentials::user_id)))
+        .left_join(ce_profiles::table.on(ce_profiles::user_id.eq(ce_credentials::user_id)))
+        .filter(users::is_active.eq(true))
+        .select((Credential::as_select(), users::email, users::name, ce_profiles::reminders.nullable()))
+        .load(conn)?;
+    Ok(rows.into_iter().filter(|r| r.3.unwrap_or(true)).map(|(c, e, n, _)| (c, e, n)).collect())
 }

@@ -71,6 +71,9 @@ pub fn layout_model(user: Option<&Account>, csrf: &str, path: &str, title: &str,
             if u.has(Role::Student) {
                 push("/exams", "Practice");
             }
+            if u.has(Role::Practitioner) {
+                push("/ce", "CE credits");
+            }
             if u.has(Role::Instructor) {
                 push("/bank", "Question bank");
             }

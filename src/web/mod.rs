@@ -15,7 +15,7 @@ use actix_web::web;
 
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use pages::{account, admin, auth, bank, exams, home, programs};
+    use pages::{account, admin, auth, bank, ce, exams, home, programs};
     cfg.app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
         AppError::BadRequest(format!("The form could not be read: {e}")).into()
     }))
@@ -77,6 +77,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(programs::index)
     .service(programs::create)
     .service(programs::archive)
+    .service(ce::index)
+    .service(ce::new_credential)
+    .service(ce::add_credential)
+    .service(ce::confirm_remove_credential)
+    .service(ce::remove_credential)
+    .service(ce::set_cycle)
+    .service(ce::new_activity)
+    .service(ce::add_activity)
+    .service(ce::certificate)
+    .service(ce::confirm_remove_activity)
+    .service(ce::remove_activity)
+    .service(ce::add_item)
+    .service(ce::remove_item)
+    .service(ce::profile)
     .service(assets::file)
     .service(assets::favicon)
     .configure(api::configure);

@@ -7,6 +7,7 @@ mod admin;
 mod api;
 mod authoring;
 mod bank;
+mod ce;
 mod exams;
 mod outbox;
 mod site;

@@ -1,0 +1,411 @@
+//! Renewal cycles: turning a deadline rule plus issue date, birth date and
+//! "as of" date into the cycle (earning window and deadline) to evaluate.
+
+use std::fmt;
+
+use time::{Date, Month};
+
+/// Year parity of a fixed deadline (FL: odd years; IL, GA: even years).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parity {
+    /// Odd years.
+    Odd,
+    /// Even years.
+    Even,
+}
+
+impl Parity {
+    fn accepts(self, year: i32) -> bool {
+        match self {
+            Parity::Odd => year.rem_euclid(2) == 1,
+            Parity::Even => year.rem_euclid(2) == 0,
+        }
+    }
+}
+
+/// How a credential's deadlines are laid out (§3.2 `deadline`).
+///
+/// For the yearly-anchored kinds (`Fixed`, `BirthMonthEnd`, `Birthday`) the
+/// first deadline is the first anchor date that is after the issue date and at
+/// least `first_after_months` months after it (and of the right parity, if
+/// one is given); later deadlines follow every `every_years` years.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeadlineRule {
+    /// A fixed calendar date (day clamped to the month's length).
+    Fixed {
+        /// Month, 1–12.
+        month: u8,
+        /// Day of month.
+        day: u8,
+        /// Years between deadlines.
+        every_years: u8,
+        /// Year parity, when the board fixes it for everybody.
+        parity: Option<Parity>,
+        /// Minimum months between issue and the first deadline.
+        first_after_months: u32,
+    },
+    /// Last day of the licensee's birth month.
+    BirthMonthEnd {
+        /// Years between deadlines.
+        every_years: u8,
+        /// Year parity, if fixed.
+        parity: Option<Parity>,
+        /// Minimum months between issue and the first deadline.
+        first_after_months: u32,
+    },
+    /// The licensee's birthday (29 Feb falls on 28 Feb in common years).
+    Birthday {
+        /// Years between deadlines.
+        every_years: u8,
+        /// Minimum months between issue and the first deadline.
+        first_after_months: u32,
+    },
+    /// Every `months` months from the issue date (deadline = the day before
+    /// the anniversary).
+    Anniversary {
+        /// Cycle length in months.
+        months: u32,
+    },
+}
+
+impl DeadlineRule {
+    /// Does this rule need the person's birth date?
+    pub fn needs_birth_date(&self) -> bool {
+        matches!(self, DeadlineRule::BirthMonthEnd { .. } | DeadlineRule::Birthday { .. })
+    }
+}
+
+/// When renewal is due relative to the end of the earning window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Due {
+    /// Due on the last day of the cycle.
+    #[default]
+    End,
+    /// Due on the first day of the cycle's last month (OR: renew by the 1st
+    /// of the birth month; the licence runs to the month's end).
+    FirstOfMonth,
+}
+
+/// One renewal cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cycle {
+    /// First day CE may be earned.
+    pub start: Date,
+    /// Last day CE may be earned (licence expiry).
+    pub end: Date,
+    /// Date by which the renewal (and CE) is due.
+    pub deadline: Date,
+    /// 0 for the cycle that starts at the issue date.
+    pub index: u32,
+}
+
+impl Cycle {
+    /// The cycle's years (§3.2 `extra_min per: cycle_year`): consecutive
+    /// windows of one year from `start`, the last clipped at `end`.
+    pub fn years(&self) -> Vec<(Date, Date)> {
+        let mut out = Vec::new();
+        let mut from = self.start;
+        for i in 1..=200 {
+            let next = add_months(self.start, 12 * i);
+            let to = next.and_then(|d| d.previous_day()).unwrap_or(self.end).min(self.end);
+            out.push((from, to));
+            match to.next_day() {
+                Some(n) if to < self.end => from = n,
+                _ => break,
+            }
+        }
+        out
+    }
+
+    /// Months or part-months from `start` to `end` (FL proration).
+    pub fn months_touched(&self) -> u32 {
+        let months = (self.end.year() - self.start.year()) * 12
+            + (self.end.month() as i32 - self.start.month() as i32)
+            + 1;
+        months.max(0) as u32
+    }
+}
+
+/// Why a cycle could not be computed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CycleError {
+    /// The rule is anchored to the birth date and none was given.
+    MissingBirthDate,
+    /// `as_of` is before the credential was issued.
+    AsOfBeforeIssue {
+        /// The issue date.
+        issued_on: Date,
+        /// The as-of date.
+        as_of: Date,
+    },
+    /// Date arithmetic left the supported calendar range.
+    OutOfRange,
+}
+
+impl fmt::Display for CycleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CycleError::MissingBirthDate => {
+                f.write_str("this rule's deadline depends on person.birth_date, which is missing")
+            }
+            CycleError::AsOfBeforeIssue { issued_on, as_of } => write!(
+                f,
+                "as_of {} is before the issue date {}",
+                format_date(*as_of),
+                format_date(*issued_on)
+            ),
+            CycleError::OutOfRange => f.write_str("date out of the supported range"),
+        }
+    }
+}
+
+impl std::error::Error for CycleError {}
+
+/// Formats a date as `YYYY-MM-DD`.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+/// Parses a strict `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+    };
+    let year = digits(0..4)? as i32;
+    let month = Month::try_from(digits(5..7)? as u8).ok()?;
+    let day = digits(8..10)? as u8;
+    Date::from_calendar_date(year, month, day).ok()
+}
+
+/// Days in a month.
+pub fn days_in_month(year: i32, month: Month) -> u8 {
+    month.length(year)
+}
+
+/// A date from parts, clamping the day to the month's length.
+pub fn clamped_date(year: i32, month: u8, day: u8) -> Option<Date> {
+    let m = Month::try_from(month).ok()?;
+    let d = day.min(days_in_month(year, m)).max(1);
+    Date::from_calendar_date(year, m, d).ok()
+}
+
+/// Adds calendar months, clamping the day (31 Jan + 1 month = 28/29 Feb).
+pub fn add_months(d: Date, months: u32) -> Option<Date> {
+    let total = d.year() as i64 * 12 + (d.month() as i64 - 1) + months as i64;
+    let year = i32::try_from(total.div_euclid(12)).ok()?;
+    let month = (total.rem_euclid(12) + 1) as u8;
+    clamped_date(year, month, d.day())
+}
+
+/// The yearly anchor date of a rule in `year`.
+fn anchor_in_year(rule: &DeadlineRule, birth: Option<Date>, year: i32) -> Result<Option<Date>, CycleError> {
+    Ok(match rule {
+        DeadlineRule::Fixed { month, day, .. } => clamped_date(year, *month, *day),
+        DeadlineRule::BirthMonthEnd { .. } => {
+            let b = birth.ok_or(CycleError::MissingBirthDate)?;
+            clamped_date(year, b.month() as u8, 31)
+        }
+        DeadlineRule::Birthday { .. } => {
+            let b = birth.ok_or(CycleError::MissingBirthDate)?;
+            clamped_date(year, b.month() as u8, b.day())
+        }
+        DeadlineRule::Anniversary { .. } => None,
+    })
+}
+
+/// The `k`-th deadline (k = 0 is the first after issue).
+fn nth_deadline(
+    rule: &DeadlineRule,
+    issued_on: Date,
+    birth: Option<Date>,
+    k: u32,
+) -> Result<Date, CycleError> {
+    let (every_years, parity, first_after_months) = match rule {
+        DeadlineRule::Anniversary { months } => {
+            let months_total = months.checked_mul(k + 1).ok_or(CycleError::OutOfRange)?;
+            return add_months(issued_on, months_total)
+                .and_then(|d| d.previous_day())
+                .ok_or(CycleError::OutOfRange);
+        }
+        DeadlineRule::Fixed { every_years, parity, first_after_months, .. } => {
+            (*every_years, *parity, *first_after_months)
+        }
+        DeadlineRule::BirthMonthEnd { every_years, parity, first_after_months } => {
+            (*every_years, *parity, *first_after_months)
+        }
+        DeadlineRule::Birthday { every_years, first_after_months } => {
+            (*every_years, None, *first_after_months)
+        }
+    };
+    let threshold = add_months(issued_on, first_after_months).ok_or(CycleError::OutOfRange)?;
+    let mut first = None;
+    for year in issued_on.year()..=issued_on.year() + 8 + first_after_months as i32 / 12 {
+        if let Some(p) = parity
+            && !p.accepts(year)
+        {
+            continue;
+        }
+        if let Some(d) = anchor_in_year(rule, birth, year)?
+            && d > issued_on
+            && d >= threshold
+        {
+            first = Some(year);
+            break;
+        }
+    }
+    let first_year = first.ok_or(CycleError::OutOfRange)?;
+    let year = first_year
+        .checked_add((every_years.max(1) as i32).checked_mul(k as i32).ok_or(CycleError::OutOfRange)?)
+        .ok_or(CycleError::OutOfRange)?;
+    anchor_in_year(rule, birth, year)?.ok_or(CycleError::OutOfRange)
+}
+
+/// The `index`-th cycle of a credential.
+pub fn cycle_by_index(
+    rule: &DeadlineRule,
+    due: Due,
+    issued_on: Date,
+    birth: Option<Date>,
+    index: u32,
+) -> Result<Cycle, CycleError> {
+    let end = nth_deadline(rule, issued_on, birth, index)?;
+    let start = if index == 0 {
+        issued_on
+    } else {
+        nth_deadline(rule, issued_on, birth, index - 1)?.next_day().ok_or(CycleError::OutOfRange)?
+    };
+    let deadline = match due {
+        Due::End => end,
+        Due::FirstOfMonth => end.replace_day(1).map_err(|_| CycleError::OutOfRange)?,
+    };
+    Ok(Cycle { start, end, deadline, index })
+}
+
+/// The cycle whose earning window contains `as_of`.
+pub fn cycle_at(
+    rule: &DeadlineRule,
+    due: Due,
+    issued_on: Date,
+    birth: Option<Date>,
+    as_of: Date,
+) -> Result<Cycle, CycleError> {
+    if rule.needs_birth_date() && birth.is_none() {
+        return Err(CycleError::MissingBirthDate);
+    }
+    if as_of < issued_on {
+        return Err(CycleError::AsOfBeforeIssue { issued_on, as_of });
+    }
+    for k in 0..2000 {
+        let end = nth_deadline(rule, issued_on, birth, k)?;
+        if end >= as_of {
+            return cycle_by_index(rule, due, issued_on, birth, k);
+        }
+    }
+    Err(CycleError::OutOfRange)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cycle, CycleError, DeadlineRule, Due, Parity, cycle_at, format_date, parse_date};
+    use time::macros::date;
+
+    fn span(c: &Cycle) -> (String, String, String) {
+        (format_date(c.start), format_date(c.end), format_date(c.deadline))
+    }
+
+    fn fixed(month: u8, day: u8, every_years: u8, parity: Option<Parity>) -> DeadlineRule {
+        DeadlineRule::Fixed { month, day, every_years, parity, first_after_months: 0 }
+    }
+
+    #[test]
+    fn florida_aug_31_odd_years() {
+        let r = fixed(8, 31, 2, Some(Parity::Odd));
+        let c = cycle_at(&r, Due::End, date!(2019 - 05 - 10), None, date!(2025 - 08 - 01)).expect("cycle");
+        assert_eq!(span(&c), ("2023-09-01".into(), "2025-08-31".into(), "2025-08-31".into()));
+        assert_eq!(c.index, 3);
+        // Issued inside a cycle: first cycle is short and starts at issue.
+        let c = cycle_at(&r, Due::End, date!(2024 - 03 - 10), None, date!(2024 - 04 - 01)).expect("cycle");
+        assert_eq!(span(&c).0, "2024-03-10");
+        assert_eq!(span(&c).1, "2025-08-31");
+        assert_eq!(c.index, 0);
+        assert_eq!(c.months_touched(), 18);
+    }
+
+    #[test]
+    fn illinois_georgia_pennsylvania_fixed_dates() {
+        let il = fixed(12, 31, 2, Some(Parity::Even));
+        let c = cycle_at(&il, Due::End, date!(2015 - 01 - 05), None, date!(2025 - 06 - 01)).expect("il");
+        assert_eq!(span(&c).0, "2025-01-01");
+        assert_eq!(span(&c).1, "2026-12-31");
+        let ga = fixed(10, 31, 2, Some(Parity::Even));
+        let c = cycle_at(&ga, Due::End, date!(2015 - 01 - 05), None, date!(2025 - 06 - 01)).expect("ga");
+        assert_eq!((span(&c).0, span(&c).1), ("2024-11-01".into(), "2026-10-31".into()));
+        let pa = fixed(1, 31, 2, Some(Parity::Odd));
+        let c = cycle_at(&pa, Due::End, date!(2015 - 01 - 05), None, date!(2025 - 06 - 01)).expect("pa");
+        assert_eq!((span(&c).0, span(&c).1), ("2025-02-01".into(), "2027-01-31".into()));
+    }
+
+    #[test]
+    fn michigan_three_years_phased_from_issue() {
+        let mi = fixed(10, 31, 3, None);
+        let c = cycle_at(&mi, Due::End, date!(2022 - 11 - 15), None, date!(2026 - 05 - 01)).expect("mi");
+        assert_eq!((span(&c).0, span(&c).1), ("2023-11-01".into(), "2026-10-31".into()));
+        assert_eq!(c.index, 1);
+        assert_eq!(c.years().len(), 3);
+        assert_eq!(format_date(c.years()[2].0), "2025-11-01");
+        assert_eq!(format_date(c.years()[2].1), "2026-10-31");
+    }
+
+    #[test]
+    fn anniversary_cycles() {
+        let r = DeadlineRule::Anniversary { months: 24 };
+        let c = cycle_at(&r, Due::End, date!(2020 - 03 - 15), None, date!(2025 - 08 - 01)).expect("c");
+        assert_eq!((span(&c).0, span(&c).1), ("2024-03-15".into(), "2026-03-14".into()));
+        // The last day of a cycle belongs to it.
+        let c = cycle_at(&r, Due::End, date!(2020 - 03 - 15), None, date!(2026 - 03 - 14)).expect("c");
+        assert_eq!(span(&c).1, "2026-03-14");
+        let c = cycle_at(&r, Due::End, date!(2020 - 03 - 15), None, date!(2026 - 03 - 15)).expect("c");
+        assert_eq!(span(&c).0, "2026-03-15");
+    }
+
+    #[test]
+    fn birth_month_and_birthday() {
+        let or = DeadlineRule::BirthMonthEnd { every_years: 2, parity: None, first_after_months: 12 };
+        let birth = Some(date!(1990 - 02 - 14));
+        let c = cycle_at(&or, Due::FirstOfMonth, date!(2021 - 05 - 01), birth, date!(2025 - 01 - 10))
+            .expect("or");
+        // first deadline: first end of February at least 12 months after issue = 2023-02-28
+        assert_eq!(span(&c), ("2023-03-01".into(), "2025-02-28".into(), "2025-02-01".into()));
+        let wa = DeadlineRule::Birthday { every_years: 2, first_after_months: 12 };
+        let leap = Some(date!(1992 - 02 - 29));
+        let c = cycle_at(&wa, Due::End, date!(2020 - 01 - 10), leap, date!(2021 - 06 - 01)).expect("wa");
+        assert_eq!(span(&c).1, "2023-02-28");
+        assert_eq!(span(&c).0, "2021-03-01");
+        assert_eq!(
+            cycle_at(&wa, Due::End, date!(2020 - 01 - 10), None, date!(2021 - 06 - 01)),
+            Err(CycleError::MissingBirthDate)
+        );
+    }
+
+    #[test]
+    fn as_of_before_issue_is_an_error() {
+        let r = DeadlineRule::Anniversary { months: 24 };
+        assert!(matches!(
+            cycle_at(&r, Due::End, date!(2020 - 03 - 15), None, date!(2019 - 01 - 01)),
+            Err(CycleError::AsOfBeforeIssue { .. })
+        ));
+    }
+
+    #[test]
+    fn strict_date_parsing() {
+        assert_eq!(parse_date("2024-02-29"), Some(date!(2024 - 02 - 29)));
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("2024-2-29"), None);
+        assert_eq!(parse_date("2024-02-2x"), None);
+    }
+}

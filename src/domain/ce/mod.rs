@@ -1,0 +1,39 @@
+//! CE (continuing education) renewal-rules engine: pure, no I/O.
+//!
+//! * [`rules`] — rule files as data (one TOML per credential, embedded from
+//!   `rules/` at the crate root), loading and validation;
+//! * [`cycle`] — deadline rules and renewal cycles;
+//! * [`allocate`] — exact allocation of hours to requirements (min-cost flow);
+//! * [`evaluate`] — evaluation of one credential's current cycle;
+//! * [`scenario`] — the JSON contract [`evaluate_scenario_json`].
+//!
+//! The module only refers to itself through `super::`, so the folder can be
+//! moved (e.g. to `src/domain/ce/`); only the `include_str!` paths in
+//! `rules.rs` depend on where `rules/` sits relative to this folder.
+
+pub mod allocate;
+pub mod codes;
+pub mod cycle;
+pub mod evaluate;
+pub mod flow;
+pub mod hours;
+pub mod rules;
+pub mod scenario;
+pub mod selector;
+
+#[cfg(test)]
+mod golden;
+
+pub use allocate::{AllocError, Allocation, Mode, Problem, allocate};
+pub use codes::{Delivery, ItemKind, Jurisdiction, Scheme, Topic, TopicRef, Unit};
+pub use cycle::{Cycle, CycleError, DeadlineRule, Due, cycle_at};
+pub use evaluate::{
+    Activity, Credential, CredentialItem, CredentialReport, EvalError, Log, Status, evaluate_credential,
+};
+pub use hours::Hours;
+pub use rules::{Rule, RuleError, builtin_rules, parse_rule, parse_rules};
+pub use scenario::{
+    CeError, Scenario, ScenarioReport, evaluate_scenario, evaluate_scenario_json, evaluate_scenario_json_with,
+    parse_scenario,
+};
+pub use selector::Selector;

@@ -1,0 +1,526 @@
+//! Continuing education for certified therapists: their credentials, one CE log for all of them,
+//! certificates, and non-hour items such as CPR cards. Evaluation against renewal rules lives in
+//! `domain::ce`; this module stores and checks what people enter.
+
+use super::AppState;
+use super::accounts::Account;
+use super::certificates;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::store::ce as db;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use time::Date;
+
+/// (code, label) lists for the forms. Backed by the rule engine's vocabularies.
+pub mod vocab {
+    pub fn deliveries() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("in_person_hands_on", "In person, with hands-on practice"),
+            ("in_person_lecture", "In-person lecture"),
+            ("live_online", "Live interactive online"),
+            ("self_study", "Self-study (home study, recorded webinar)"),
+            ("academic", "Academic credit"),
+        ]
+    }
+    pub fn units() -> Vec<(&'static str, &'static str)> {
+        vec![("hour", "CE hours"), ("ceu", "CEUs (1 CEU = 10 hours)"), ("minute", "Minutes"), ("semester_credit", "Semester credits"), ("quarter_credit", "Quarter credits")]
+    }
+    pub fn item_kinds() -> Vec<(&'static str, &'static str)> {
+        vec![("cpr_bls", "CPR / BLS card"), ("background_check", "Background check"), ("ht_once", "One-time human-trafficking training"), ("attestation", "Signed attestation")]
+    }
+}
+
+pub fn date(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<Date> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")) {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.add(field, "Use a date like 2026-03-14.");
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ActivityInput {
+    pub title: String,
+    pub provider: String,
+    pub completed_on: String,
+    pub delivery: String,
+    pub hours: String,
+    pub unit: String,
+    /// topic code → hours (as typed)
+    pub topics: BTreeMap<String, String>,
+    /// approval scheme → approval number (as typed)
+    pub approvals: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivityView {
+    pub id: i64,
+    pub title: String,
+    pub provider: String,
+    pub completed_on: String,
+    pub delivery: String,
+    pub delivery_label: String,
+    pub hours: f64,
+    pub unit: String,
+    pub topics: BTreeMap<String, f64>,
+    pub approvals: BTreeMap<String, String>,
+    pub certificate: Option<String>,
+}
+
+pub fn view(a: &db::Activity) -> ActivityView {
+    ActivityView {
+        id: a.id,
+        title: a.title.clone(),
+        provider: a.provider.clone(),
+        completed_on: a.completed_on.to_string(),
+        delivery_label: vocab::deliveries().iter().find(|(c, _)| *c == a.delivery).map(|(_, l)| l.to_string()).unwrap_or_else(|| a.delivery.clone()),
+        delivery: a.delivery.clone(),
+        hours: a.hours,
+        unit: a.unit.clone(),
+        topics: serde_json::from_str(&a.topics).unwrap_or_default(),
+        approvals: serde_json::from_str(&a.approvals).unwrap_or_default(),
+        certificate: a.certificate_name.clone(),
+    }
+}
+
+/// Checks an activity as typed; `topics` must be known codes and their hours add up to the total.
+pub fn check_activity(input: &ActivityInput, known_topics: &[&str], known_schemes: &[&str]) -> Result<(Date, f64, BTreeMap<String, f64>, BTreeMap<String, String>), FieldErrors> {
+    let mut e = FieldErrors::default();
+    if input.title.trim().is_empty() || input.title.chars().count() > 200 {
+        e.add("title", "Give the course title as it appears on the certificate (up to 200 characters).");
+    }
+    if input.provider.trim().chars().count() > 200 {
+        e.add("provider", "Keep the provider's name under 200 characters.");
+    }
+    let completed = date("completed_on", &input.completed_on, &mut e);
+    if completed.is_none() && !e.0.contains_key("completed_on") {
+        e.add("completed_on", "Give the date you completed the course.");
+    }
+    if !vocab::deliveries().iter().any(|(c, _)| *c == input.delivery) {
+        e.add("delivery", "Choose how the course was delivered.");
+    }
+    if !vocab::units().iter().any(|(c, _)| *c == input.unit) {
+        e.add("unit", "Choose the unit the certificate uses.");
+    }
+    let hours: Option<f64> = input.hours.trim().replace(',', ".").parse().ok().filter(|h: &f64| h.is_finite() && *h > 0.0 && *h <= 1000.0);
+    if hours.is_none() {
+        e.add("hours", "Give the number on the certificate, e.g. 3 or 1.5.");
+    }
+    let mut topics = BTreeMap::new();
+    for (code, raw) in &input.topics {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        if !known_topics.contains(&code.as_str()) {
+            e.add("topics", format!("{code:?} is not a topic we know."));
+            continue;
+        }
+        match raw.trim().replace(',', ".").parse::<f64>() {
+            Ok(h) if h.is_finite() && h > 0.0 => {
+                topics.insert(code.clone(), h);
+            }
+            _ => e.add("topics", format!("Hours for {code} must be a positive number.")),
+        }
+    }
+    if topics.is_empty() && !e.0.contains_key("topics") {
+        e.add("topics", "Say which topics the hours cover (for example 3 hours of ethics).");
+    }
+    let mut approvals = BTreeMap::new();
+    for (scheme, number) in &input.approvals {
+        if number.trim().is_empty() {
+            continue;
+        }
+        if !known_schemes.contains(&scheme.as_str()) {
+            e.add("approvals", format!("{scheme:?} is not an approval scheme we know."));
+        } else if number.chars().count() > 60 {
+            e.add("approvals", "Approval numbers have at most 60 characters.");
+        } else {
+            approvals.insert(scheme.clone(), number.trim().to_string());
+        }
+    }
+    if let Some(total) = hours {
+        let in_hours = to_hours(total, &input.unit);
+        let split: f64 = topics.values().sum();
+        let split_hours = to_hours(split, &input.unit);
+        if (split_hours - in_hours).abs() > 0.01 && !topics.is_empty() {
+            e.add("topics", format!("The topic hours add up to {split}, but the certificate says {total}."));
+        }
+    }
+    match (e.is_empty(), completed, hours) {
+        (true, Some(d), Some(h)) => Ok((d, h, topics, approvals)),
+        _ => Err(e),
+    }
+}
+
+/// A certificate's number in CE hours.
+pub fn to_hours(value: f64, unit: &str) -> f64 {
+    match unit {
+        "ceu" => value * 10.0,
+        "minute" => value / 60.0,
+        "semester_credit" => value * 15.0,
+        "quarter_credit" => value * 10.0,
+        _ => value,
+    }
+}
+
+/// Logs an activity (and stores its certificate when one was uploaded).
+pub async fn add_activity(
+    state: &AppState,
+    user: &Account,
+    input: ActivityInput,
+    certificate: Option<(String, Vec<u8>)>,
+    known_topics: &[&str],
+    known_schemes: &[&str],
+) -> AppResult<i64> {
+    let mut checked = check_activity(&input, known_topics, known_schemes);
+    let mut cert: Option<(String, &'static str, String, i64)> = None;
+    if let Some((name, bytes)) = certificate {
+        match certificates::check(&bytes) {
+            Ok(_) => {
+                let dir = state.settings.data_dir.clone();
+                let size = bytes.len() as i64;
+                let (sha, mime) = tokio::task::spawn_blocking(move || certificates::store(&dir, &bytes))
+                    .await
+                    .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
+                cert = Some((sha, mime, certificates::safe_name(&name, mime), size));
+            }
+            Err(AppError::Invalid { field, message }) => {
+                let mut e = checked.err().unwrap_or_default();
+                e.add(&field, message);
+                checked = Err(e);
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    let (completed, hours, topics, approvals) = checked.map_err(AppError::Fields)?;
+    let topics = serde_json::to_string(&topics).map_err(AppError::internal)?;
+    let approvals = serde_json::to_string(&approvals).map_err(AppError::internal)?;
+    let (clock, uid) = (state.clock.clone(), user.id);
+    state
+        .tx(move |c| {
+            Ok(db::insert_activity(c, &db::NewActivity {
+                user_id: uid,
+                title: input.title.trim(),
+                provider: input.provider.trim(),
+                completed_on: completed,
+                delivery: &input.delivery,
+                hours,
+                unit: &input.unit,
+                topics: &topics,
+                approvals: &approvals,
+                certificate_sha: cert.as_ref().map(|c| c.0.as_str()),
+                certificate_mime: cert.as_ref().map(|c| c.1),
+                certificate_name: cert.as_ref().map(|c| c.2.as_str()),
+                certificate_size: cert.as_ref().map(|c| c.3),
+                created_at: clock.now(),
+            })?)
+        })
+        .await
+}
+
+/// The certificate of one of the user's own activities: (file name, mime, bytes).
+pub async fn certificate(state: &AppState, user_id: i64, activity_id: i64) -> AppResult<(String, String, Vec<u8>)> {
+    let a = state.db(move |c| Ok(db::activity_of(c, user_id, activity_id)?)).await?;
+    // Someone else's activity looks exactly like a missing one.
+    let Some(a) = a else { return Err(AppError::NotFound("No such certificate.".into())) };
+    let (Some(sha), Some(mime), Some(name)) = (a.certificate_sha, a.certificate_mime, a.certificate_name) else {
+        return Err(AppError::NotFound("This activity has no certificate.".into()));
+    };
+    let dir = state.settings.data_dir.clone();
+    let bytes = tokio::task::spawn_blocking(move || certificates::read(&dir, &sha)).await.map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
+    Ok((name, mime, bytes))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialView {
+    pub id: i64,
+    pub rule_id: String,
+    pub name: String,
+    pub number: Option<String>,
+    pub issued_on: String,
+    pub first_cycle: bool,
+    pub cycle_override: Option<(String, String, String)>,
+}
+
+pub async fn add_credential(state: &AppState, user: &Account, rule_id: String, number: String, issued_on: String, first_cycle: bool, known_rules: &[String]) -> AppResult<i64> {
+    let mut e = FieldErrors::default();
+    if !known_rules.contains(&rule_id) {
+        e.add("rule", "Choose the credential.");
+    }
+    let issued = date("issued_on", &issued_on, &mut e);
+    if issued.is_none() && !e.0.contains_key("issued_on") {
+        e.add("issued_on", "Give the date the credential was issued.");
+    }
+    let number = number.trim().to_string();
+    if number.chars().count() > 40 {
+        e.add("number", "Licence numbers have at most 40 characters.");
+    }
+    e.into_result()?;
+    let Some(issued) = issued else { return Err(AppError::invalid("issued_on", "Give the date the credential was issued.")) };
+    let (clock, uid) = (state.clock.clone(), user.id);
+    state
+        .tx(move |c| Ok(db::insert_credential(c, uid, &rule_id, (!number.is_empty()).then_some(number.as_str()), issued, first_cycle, clock.now())?))
+        .await
+}
+
+pub async fn set_cycle(state: &AppState, user: &Account, id: i64, start: String, end: String, deadline: String) -> AppResult<()> {
+    let mut e = FieldErrors::default();
+    let (s, en, d) = (date("cycle_start", &start, &mut e), date("cycle_end", &end, &mut e), date("deadline", &deadline, &mut e));
+    let all = [s.is_some(), en.is_some(), d.is_some()];
+    if all.iter().any(|x| *x) && !all.iter().all(|x| *x) {
+        e.add("cycle_start", "Give the start, end and deadline together, or leave all three empty to use the computed cycle.");
+    }
+    if let (Some(s), Some(en)) = (s, en) {
+        if en < s {
+            e.add("cycle_end", "The cycle must end after it starts.");
+        }
+    }
+    e.into_result()?;
+    let uid = user.id;
+    if state.tx(move |c| Ok(db::set_cycle(c, uid, id, s, en, d)?)).await? { Ok(()) } else { Err(AppError::NotFound("No such credential.".into())) }
+}
+
+pub async fn delete_credential(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
+    let uid = user.id;
+    if state.tx(move |c| Ok(db::delete_credential(c, uid, id)?)).await? { Ok(()) } else { Err(AppError::NotFound("No such credential.".into())) }
+}
+
+pub async fn delete_activity(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
+    let uid = user.id;
+    if state.tx(move |c| Ok(db::delete_activity(c, uid, id)?)).await? { Ok(()) } else { Err(AppError::NotFound("No such activity.".into())) }
+}
+
+pub async fn add_item(state: &AppState, user: &Account, kind: String, from: String, to: String) -> AppResult<i64> {
+    let mut e = FieldErrors::default();
+    if !vocab::item_kinds().iter().any(|(k, _)| *k == kind) {
+        e.add("kind", "Choose what this is.");
+    }
+    let (f, t) = (date("valid_from", &from, &mut e), date("valid_to", &to, &mut e));
+    if let (Some(f), Some(t)) = (f, t) {
+        if t < f {
+            e.add("valid_to", "The expiry date must come after the issue date.");
+        }
+    }
+    e.into_result()?;
+    let (clock, uid) = (state.clock.clone(), user.id);
+    state.tx(move |c| Ok(db::insert_item(c, uid, &kind, f, t, clock.now())?)).await
+}
+
+pub async fn delete_item(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
+    let uid = user.id;
+    if state.tx(move |c| Ok(db::delete_item(c, uid, id)?)).await? { Ok(()) } else { Err(AppError::NotFound("No such item.".into())) }
+}
+
+pub async fn save_profile(state: &AppState, user: &Account, birth_date: String, reminders: bool) -> AppResult<()> {
+    let mut e = FieldErrors::default();
+    let d = date("birth_date", &birth_date, &mut e);
+    e.into_result()?;
+    let (clock, uid) = (state.clock.clone(), user.id);
+    state.tx(move |c| Ok(db::save_profile(c, uid, d, reminders, clock.now())?)).await
+}
+
+/// Everything the CE pages show for one person.
+pub struct Log {
+    pub profile: Option<db::Profile>,
+    pub credentials: Vec<db::Credential>,
+    pub activities: Vec<db::Activity>,
+    pub items: Vec<db::CredentialItem>,
+}
+
+pub async fn log(state: &AppState, user_id: i64) -> AppResult<Log> {
+    state
+        .db(move |c| {
+            Ok(Log {
+                profile: db::profile(c, user_id)?,
+                credentials: db::credentials_of(c, user_id)?,
+                activities: db::activities_of(c, user_id)?,
+                items: db::items_of(c, user_id)?,
+            })
+        })
+        .await
+}
+
+/// Credentials the rules know: (rule id, name).
+pub fn rules() -> Vec<(String, String)> {
+    match crate::domain::ce::builtin_rules() {
+        Ok(rules) => rules.iter().map(|r| (r.id.clone(), r.name.clone())).collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "the built-in CE rules do not load");
+            vec![]
+        }
+    }
+}
+
+/// Topic codes and labels for the activity form.
+pub fn topics() -> Vec<(&'static str, &'static str)> {
+    crate::domain::ce::codes::Topic::ALL.iter().map(|t| (t.code(), t.label())).collect()
+}
+
+/// Approval schemes for the activity form.
+pub fn schemes() -> Vec<(&'static str, &'static str)> {
+    crate::domain::ce::codes::Scheme::ALL.iter().map(|s| (s.code(), s.label())).collect()
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Requirement {
+    pub id: String,
+    pub label: String,
+    pub required: f64,
+    pub counted: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Deficit {
+    pub requirement: String,
+    pub hours: f64,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Excluded {
+    pub activity: String,
+    pub activity_title: String,
+    pub hours: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Cycle {
+    pub start: String,
+    pub end: String,
+    pub deadline: String,
+}
+
+/// One credential's standing, as the dashboard shows it.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CredentialReport {
+    pub credential_id: i64,
+    pub rule: String,
+    pub status: String,
+    pub status_label: String,
+    pub cycle: Option<Cycle>,
+    pub deadline: Option<String>,
+    pub days_left: Option<i64>,
+    pub required_hours: f64,
+    pub counted_hours: f64,
+    pub requirements: Vec<Requirement>,
+    pub deficits: Vec<Deficit>,
+    pub excluded: Vec<Excluded>,
+    pub error: Option<String>,
+}
+
+fn status_label(s: &str) -> &'static str {
+    match s {
+        "compliant" => "Compliant",
+        "deficient" => "Not yet compliant",
+        "conditional" => "Conditional: hours done, something else missing",
+        "exempt" => "Exempt this cycle",
+        _ => "Unknown",
+    }
+}
+
+/// The evaluation scenario (the `palpate ce evaluate` input) for one person's records.
+pub fn scenario(log: &Log, credential: &db::Credential, as_of: Date) -> serde_json::Value {
+    let activities: Vec<serde_json::Value> = log
+        .activities
+        .iter()
+        .map(|a| {
+            let topics: BTreeMap<String, f64> = serde_json::from_str(&a.topics).unwrap_or_default();
+            let approvals: BTreeMap<String, String> = serde_json::from_str(&a.approvals).unwrap_or_default();
+            serde_json::json!({
+                "id": a.id.to_string(), "title": a.title, "completed_on": a.completed_on.to_string(), "delivery": a.delivery,
+                "hours": a.hours, "unit": a.unit, "topics": topics, "approvals": approvals.keys().collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let items: Vec<serde_json::Value> = log
+        .items
+        .iter()
+        .map(|i| serde_json::json!({"kind": i.kind, "valid_from": i.valid_from.map(|d| d.to_string()), "valid_to": i.valid_to.map(|d| d.to_string())}))
+        .collect();
+    let mut cred = serde_json::json!({"rule": credential.rule_id, "issued_on": credential.issued_on.to_string(), "first_cycle": credential.first_cycle});
+    if let Some(n) = &credential.number {
+        cred["number"] = serde_json::json!(n);
+    }
+    if let (Some(s), Some(e), Some(d)) = (credential.cycle_start, credential.cycle_end, credential.deadline) {
+        cred["cycle"] = serde_json::json!({"start": s.to_string(), "end": e.to_string(), "deadline": d.to_string()});
+    }
+    serde_json::json!({
+        "as_of": as_of.to_string(),
+        "person": {"birth_date": log.profile.as_ref().and_then(|p| p.birth_date).map(|d| d.to_string())},
+        "credentials": [cred],
+        "activities": activities,
+        "credential_items": items,
+    })
+}
+
+/// Evaluates every credential of the person against its renewal rule, as of today.
+pub async fn evaluate(state: &AppState, user_id: i64) -> AppResult<Vec<CredentialReport>> {
+    let log = log(state, user_id).await?;
+    let today = state.clock.now().date();
+    Ok(log.credentials.iter().map(|c| evaluate_one(&log, c, today)).collect())
+}
+
+pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialReport {
+    let titles: std::collections::HashMap<String, String> = log.activities.iter().map(|a| (a.id.to_string(), a.title.clone())).collect();
+    let input = scenario(log, c, today).to_string();
+    let mut report = CredentialReport { credential_id: c.id, rule: c.rule_id.clone(), ..Default::default() };
+    let out = match crate::domain::ce::evaluate_scenario_json(&input) {
+        Ok(o) => o,
+        Err(e) => {
+            report.error = Some(format!("This credential could not be evaluated: {e}"));
+            return report;
+        }
+    };
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    let Some(r) = v["credentials"].get(0) else {
+        report.error = Some("This credential could not be evaluated.".into());
+        return report;
+    };
+    let f = |x: &serde_json::Value| x.as_f64().unwrap_or(0.0);
+    report.status = r["status"].as_str().unwrap_or("").to_string();
+    report.status_label = status_label(&report.status).to_string();
+    report.required_hours = f(&r["required_hours"]);
+    report.counted_hours = f(&r["counted_hours"]);
+    if let Some(cy) = r.get("cycle").filter(|c| c.is_object()) {
+        let s = |k: &str| cy[k].as_str().unwrap_or("").to_string();
+        report.cycle = Some(Cycle { start: s("start"), end: s("end"), deadline: s("deadline") });
+        report.deadline = Some(s("deadline"));
+        if let Ok(d) = Date::parse(&s("deadline"), time::macros::format_description!("[year]-[month]-[day]")) {
+            report.days_left = Some((d - today).whole_days());
+        }
+    }
+    report.requirements = r["requirements"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|q| {
+                    let id = q["id"].as_str().unwrap_or("").to_string();
+                    Requirement { label: q["label"].as_str().map(str::to_string).unwrap_or_else(|| id.replace('_', " ")), id, required: f(&q["required"]), counted: f(&q["counted"]) }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    report.deficits = r["deficits"]
+        .as_array()
+        .map(|a| a.iter().map(|d| Deficit { requirement: d["requirement"].as_str().unwrap_or("").into(), hours: f(&d["hours"]), detail: d["detail"].as_str().unwrap_or("").into() }).collect())
+        .unwrap_or_default();
+    report.excluded = r["excluded"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    let id = x["activity"].as_str().unwrap_or("").to_string();
+                    Excluded { activity_title: titles.get(&id).cloned().unwrap_or_else(|| id.clone()), activity: id, hours: f(&x["hours"]), reason: x["reason"].as_str().unwrap_or("").into() }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    report
+}

@@ -1,0 +1,299 @@
+//! Certified therapists: credentials, one CE log for all of them, certificates, CPR cards.
+
+use crate::domain::accounts::Role;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::services::ce::{self, ActivityInput, vocab};
+use crate::web::ctx::Ctx;
+use crate::web::forms::{checked, see_other};
+use crate::web::upload;
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn choices(list: Vec<(&'static str, &'static str)>, current: &str) -> Vec<Value> {
+    list.into_iter().map(|(c, l)| json!({"value": c, "label": l, "selected": c == current})).collect()
+}
+
+fn rule_choices(current: &str) -> Vec<Value> {
+    crate::services::ce::rules().into_iter().map(|(id, name)| json!({"value": id, "label": name, "selected": id == current})).collect()
+}
+
+#[get("/ce")]
+pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let log = ce::log(&ctx.state, me.id).await?;
+    let report = ce::evaluate(&ctx.state, me.id).await?;
+    let names: std::collections::HashMap<String, String> = crate::services::ce::rules().into_iter().collect();
+    let credentials: Vec<Value> = log
+        .credentials
+        .iter()
+        .map(|c| {
+            let eval = report.iter().find(|r| r.credential_id == c.id);
+            json!({
+                "id": c.id, "rule_id": c.rule_id, "name": names.get(&c.rule_id).cloned().unwrap_or_else(|| c.rule_id.clone()),
+                "number": c.number, "issued_on": c.issued_on.to_string(), "eval": eval,
+                "cycle_override": c.deadline.map(|d| d.to_string()),
+            })
+        })
+        .collect();
+    let activities: Vec<_> = log.activities.iter().map(ce::view).collect();
+    let items: Vec<Value> = log
+        .items
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id, "kind": vocab::item_kinds().iter().find(|(k, _)| *k == i.kind).map(|(_, l)| *l).unwrap_or(&i.kind),
+                "valid_from": i.valid_from.map(|d| d.to_string()), "valid_to": i.valid_to.map(|d| d.to_string()),
+            })
+        })
+        .collect();
+    ctx.render("ce", "Continuing education", json!({
+        "credentials": credentials,
+        "activities": activities,
+        "items": items,
+        "birth_date": log.profile.as_ref().and_then(|p| p.birth_date).map(|d| d.to_string()),
+        "reminders": log.profile.as_ref().is_none_or(|p| p.reminders),
+        "item_kinds": choices(vocab::item_kinds(), ""),
+        "errors": {},
+    }))
+}
+
+#[get("/ce/credentials/new")]
+pub async fn new_credential(ctx: Ctx) -> AppResult<HttpResponse> {
+    ctx.require(Role::Practitioner)?;
+    ctx.render("ce_credential", "Add a credential", json!({ "rules": rule_choices(""), "form": {}, "errors": {} }))
+}
+
+#[derive(Deserialize)]
+pub struct CredentialForm {
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    issued_on: String,
+    first_cycle: Option<String>,
+}
+
+#[post("/ce/credentials")]
+pub async fn add_credential(ctx: Ctx, form: web::Form<CredentialForm>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let f = form.into_inner();
+    let known: Vec<String> = crate::services::ce::rules().into_iter().map(|(id, _)| id).collect();
+    match ce::add_credential(&ctx.state, &me, f.rule.clone(), f.number.clone(), f.issued_on.clone(), checked(&f.first_cycle), &known).await {
+        Ok(_) => {
+            ctx.flash("success", "Credential added. Every logged activity now counts toward it where it qualifies.");
+            Ok(see_other("/ce"))
+        }
+        Err(AppError::Fields(errors)) => ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "ce_credential", "Add a credential", json!({
+            "rules": rule_choices(&f.rule),
+            "form": {"number": f.number, "issued_on": f.issued_on, "first_cycle": checked(&f.first_cycle)},
+            "errors": errors,
+        })),
+        Err(e) => Err(e),
+    }
+}
+
+#[get("/ce/credentials/{id}/remove")]
+pub async fn confirm_remove_credential(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let id = path.into_inner();
+    let log = ce::log(&ctx.state, me.id).await?;
+    let c = log.credentials.iter().find(|c| c.id == id).ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
+    ctx.render("ce_confirm", "Remove credential", json!({
+        "heading": format!("Remove {}?", c.rule_id),
+        "message": "The credential and its reminders are removed. Your logged activities stay in your log.",
+        "action": format!("/ce/credentials/{id}/remove"),
+        "button": "Yes, remove it",
+    }))
+}
+
+#[post("/ce/credentials/{id}/remove")]
+pub async fn remove_credential(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    ce::delete_credential(&ctx.state, &me, path.into_inner()).await?;
+    ctx.flash("success", "Credential removed.");
+    Ok(see_other("/ce"))
+}
+
+#[derive(Deserialize)]
+pub struct CycleForm {
+    #[serde(default)]
+    cycle_start: String,
+    #[serde(default)]
+    cycle_end: String,
+    #[serde(default)]
+    deadline: String,
+}
+
+#[post("/ce/credentials/{id}/cycle")]
+pub async fn set_cycle(ctx: Ctx, path: web::Path<i64>, form: web::Form<CycleForm>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let f = form.into_inner();
+    match ce::set_cycle(&ctx.state, &me, path.into_inner(), f.cycle_start, f.cycle_end, f.deadline).await {
+        Ok(()) => ctx.flash("success", "Cycle updated."),
+        Err(AppError::Fields(e)) => ctx.flash("error", &e.0.values().cloned().collect::<Vec<_>>().join(" ")),
+        Err(e) => return Err(e),
+    }
+    Ok(see_other("/ce"))
+}
+
+fn activity_model(input: &ActivityInput, errors: &FieldErrors) -> Value {
+    let topics: Vec<Value> = crate::services::ce::topics()
+        .into_iter()
+        .map(|(c, l)| json!({"code": c, "label": l, "value": input.topics.get(c).cloned().unwrap_or_default()}))
+        .collect();
+    let schemes: Vec<Value> = crate::services::ce::schemes()
+        .into_iter()
+        .map(|(c, l)| json!({"code": c, "label": l, "value": input.approvals.get(c).cloned().unwrap_or_default()}))
+        .collect();
+    json!({
+        "form": input,
+        "errors": errors,
+        "has_errors": !errors.is_empty(),
+        "deliveries": choices(vocab::deliveries(), &input.delivery),
+        "units": choices(vocab::units(), if input.unit.is_empty() { "hour" } else { &input.unit }),
+        "topics": topics,
+        "schemes": schemes,
+    })
+}
+
+#[get("/ce/activities/new")]
+pub async fn new_activity(ctx: Ctx) -> AppResult<HttpResponse> {
+    ctx.require(Role::Practitioner)?;
+    ctx.render("ce_activity", "Log a CE activity", activity_model(&ActivityInput::default(), &FieldErrors::default()))
+}
+
+/// Multipart (for the certificate); the CSRF token travels in the query string.
+#[post("/ce/activities")]
+pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let mut input = ActivityInput::default();
+    let upload = match upload::read(payload, "certificate", crate::services::certificates::MAX_BYTES).await {
+        Ok(u) => u,
+        Err(AppError::Invalid { field, message }) => {
+            let mut e = FieldErrors::default();
+            e.add(&field, message);
+            return ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "ce_activity", "Log a CE activity", activity_model(&input, &e));
+        }
+        Err(e) => return Err(e),
+    };
+    for (k, v) in upload.fields {
+        match k.as_str() {
+            "title" => input.title = v,
+            "provider" => input.provider = v,
+            "completed_on" => input.completed_on = v,
+            "delivery" => input.delivery = v,
+            "hours" => input.hours = v,
+            "unit" => input.unit = v,
+            _ => {
+                if let Some(t) = k.strip_prefix("topic_") {
+                    input.topics.insert(t.to_string(), v);
+                } else if let Some(s) = k.strip_prefix("approval_") {
+                    input.approvals.insert(s.to_string(), v);
+                }
+            }
+        }
+    }
+    let topics = crate::services::ce::topics();
+    let schemes = crate::services::ce::schemes();
+    let known_topics: Vec<&str> = topics.iter().map(|(c, _)| *c).collect();
+    let known_schemes: Vec<&str> = schemes.iter().map(|(c, _)| *c).collect();
+    match ce::add_activity(&ctx.state, &me, input.clone(), upload.file, &known_topics, &known_schemes).await {
+        Ok(_) => {
+            ctx.flash("success", "Activity logged. It counts toward every credential it qualifies for.");
+            Ok(see_other("/ce"))
+        }
+        Err(AppError::Fields(errors)) => {
+            let mut model = activity_model(&input, &errors);
+            model["certificate_lost"] = json!(true);
+            ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "ce_activity", "Log a CE activity", model)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[get("/ce/activities/{id}/certificate")]
+pub async fn certificate(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let (name, mime, bytes) = ce::certificate(&ctx.state, me.id, path.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, mime))
+        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}
+
+#[get("/ce/activities/{id}/remove")]
+pub async fn confirm_remove_activity(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let id = path.into_inner();
+    let log = ce::log(&ctx.state, me.id).await?;
+    let a = log.activities.iter().find(|a| a.id == id).ok_or_else(|| AppError::NotFound("No such activity.".into()))?;
+    ctx.render("ce_confirm", "Remove activity", json!({
+        "heading": format!("Remove “{}”?", a.title),
+        "message": "The activity stops counting toward your credentials. Its certificate file is kept only as long as another activity uses it.",
+        "action": format!("/ce/activities/{id}/remove"),
+        "button": "Yes, remove it",
+    }))
+}
+
+#[post("/ce/activities/{id}/remove")]
+pub async fn remove_activity(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    ce::delete_activity(&ctx.state, &me, path.into_inner()).await?;
+    ctx.flash("success", "Activity removed.");
+    Ok(see_other("/ce"))
+}
+
+#[derive(Deserialize)]
+pub struct ItemForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    valid_to: String,
+}
+
+#[post("/ce/items")]
+pub async fn add_item(ctx: Ctx, form: web::Form<ItemForm>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let f = form.into_inner();
+    match ce::add_item(&ctx.state, &me, f.kind, f.valid_from, f.valid_to).await {
+        Ok(_) => ctx.flash("success", "Saved."),
+        Err(AppError::Fields(e)) => ctx.flash("error", &e.0.values().cloned().collect::<Vec<_>>().join(" ")),
+        Err(e) => return Err(e),
+    }
+    Ok(see_other("/ce#items"))
+}
+
+#[post("/ce/items/{id}/remove")]
+pub async fn remove_item(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    ce::delete_item(&ctx.state, &me, path.into_inner()).await?;
+    ctx.flash("success", "Removed.");
+    Ok(see_other("/ce#items"))
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    birth_date: String,
+    reminders: Option<String>,
+}
+
+#[post("/ce/profile")]
+pub async fn profile(ctx: Ctx, form: web::Form<ProfileForm>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let f = form.into_inner();
+    match ce::save_profile(&ctx.state, &me, f.birth_date, checked(&f.reminders)).await {
+        Ok(()) => ctx.flash("success", "Saved."),
+        Err(AppError::Fields(e)) => ctx.flash("error", &e.0.values().cloned().collect::<Vec<_>>().join(" ")),
+        Err(e) => return Err(e),
+    }
+    Ok(see_other("/ce"))
+}

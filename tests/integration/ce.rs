@@ -1,0 +1,137 @@
+//! Continuing education: credentials, the CE log with certificates, evaluation on the dashboard,
+//! and that one therapist never reaches another's records or files.
+
+use crate::db_tests;
+use crate::helpers::{Client, TestApp};
+use palpate::domain::accounts::Role;
+use reqwest::multipart::{Form, Part};
+
+async fn upload(c: &Client, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> crate::helpers::Page {
+    let token = c.get("/ce/activities/new").await.csrf();
+    let mut form = Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some((name, bytes)) = file {
+        form = form.part("certificate", Part::bytes(bytes).file_name(name.to_string()));
+    }
+    let resp = c.http.post(format!("{}/ce/activities?_csrf={token}", c.base)).multipart(form).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+    crate::helpers::Page { status, location, body: resp.text().await.unwrap() }
+}
+
+const ETHICS: [(&str, &str); 8] = [
+    ("title", "Ethics for massage therapists"),
+    ("provider", "Example CE Co."),
+    ("completed_on", "2026-05-02"),
+    ("delivery", "live_online"),
+    ("hours", "3"),
+    ("unit", "hour"),
+    ("topic_ethics", "3"),
+    ("approval_ncbtmb_course", "451234-25"),
+];
+
+async fn certificates_are_checked_and_private(app: TestApp) {
+    let ana = app.logged_in("ana@example.com", &[Role::Practitioner]).await;
+    let ben = app.logged_in("ben@example.com", &[Role::Practitioner]).await;
+    let stu = app.logged_in("stu@example.com", &[Role::Student]).await;
+    assert_eq!(stu.get("/ce").await.status(), 403);
+
+    // Wrong type, refused with a message by the field; the typed fields are kept.
+    let r = upload(&ana, &ETHICS, Some(("cert.pdf", b"<html><script>alert(1)</script>".to_vec()))).await;
+    assert_eq!(r.status, 422);
+    r.assert_contains("PDF, PNG or JPEG");
+    r.assert_contains("value=\"Ethics for massage therapists\"");
+    // Too large.
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(10 * 1024 * 1024 + 10, b'x');
+    let r = upload(&ana, &ETHICS, Some(("big.pdf", big))).await;
+    assert_eq!(r.status, 422);
+    r.assert_contains("larger than 10 MB");
+    // Topic hours must add up.
+    let mut wrong = ETHICS.to_vec();
+    wrong[6] = ("topic_ethics", "2");
+    let r = upload(&ana, &wrong, None).await;
+    assert_eq!(r.status, 422);
+    r.assert_contains("add up to 2");
+
+    // A path trick in the name goes nowhere: the file is stored by its hash.
+    let pdf = b"%PDF-1.4\n% a real enough PDF\n".to_vec();
+    let r = upload(&ana, &ETHICS, Some(("../../../etc/passwd.pdf", pdf.clone()))).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = ana.get("/ce").await;
+    page.assert_contains("Ethics for massage therapists");
+    page.assert_contains("passwd.pdf");
+    let id = page.body.split("/certificate\"").next().unwrap().rsplit("/ce/activities/").next().unwrap().to_string();
+    assert!(id.parse::<i64>().is_ok(), "activity id {id:?}");
+    let url = format!("{}/ce/activities/{id}/certificate", ana.base);
+    let resp = ana.http.get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    let cd = resp.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(cd.contains("attachment") && !cd.contains(".."), "{cd}");
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
+    assert!(!app.settings.data_dir.join("etc").exists());
+
+    // Ben sees none of it: not the log, not the file, cannot delete it.
+    assert!(!ben.get("/ce").await.body.contains("Ethics for massage therapists"));
+    assert_eq!(ben.http.get(&url).send().await.unwrap().status(), 404);
+    assert_eq!(ben.get(&format!("/ce/activities/{id}/remove")).await.status(), 404);
+    let r = ben.submit("/ce", &format!("/ce/activities/{id}/remove"), &[]).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(ana.http.get(&url).send().await.unwrap().status(), 200, "still there for its owner");
+}
+
+async fn the_dashboard_evaluates_every_credential(app: TestApp) {
+    let c = app.logged_in("multi@example.com", &[Role::Practitioner]).await;
+    let r = c.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "ncbtmb-bctmb"), ("issued_on", "not a date")]).await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("Use a date like");
+    let r = c.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "ncbtmb-bctmb"), ("number", "123456"), ("issued_on", "2025-06-01")]).await;
+    assert_eq!(r.status(), 303);
+    let r = c.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "amta-pro"), ("issued_on", "2024-01-15")]).await;
+    assert_eq!(r.status(), 303);
+    let page = c.get("/ce").await;
+    page.assert_contains("Not yet compliant");
+    page.assert_contains("Still needed");
+    let r = upload(&c, &ETHICS, None).await;
+    assert_eq!(r.status, 303);
+    let page = c.get("/ce").await;
+    // The same three ethics hours count toward NCBTMB's ethics minimum.
+    assert!(page.body.contains("3 / 3 h") || page.body.contains("3.0 / 3.0 h") || page.body.contains("3 / 3"), "{}", page.body);
+}
+
+async fn reminders_go_out_once(app: TestApp) {
+    let c = app.logged_in("remind@example.com", &[Role::Practitioner]).await;
+    let quiet = app.logged_in("quiet@example.com", &[Role::Practitioner]).await;
+    // Issued two years ago, less a few weeks: the NCBTMB deadline is close and nothing is logged.
+    let issued = (app.clock.now().date() - time::Duration::days(730 - 20)).to_string();
+    for client in [&c, &quiet] {
+        let r = client.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "ncbtmb-bctmb"), ("issued_on", &issued)]).await;
+        assert_eq!(r.status(), 303);
+    }
+    quiet.submit("/ce", "/ce/profile", &[("birth_date", "")]).await; // reminders box unticked
+    let first = palpate::jobs::ce_reminders::send_due(&app.state).await.unwrap();
+    let again = palpate::jobs::ce_reminders::send_due(&app.state).await.unwrap();
+    let other = app.second_instance().await;
+    let third = palpate::jobs::ce_reminders::send_due(&other.state).await.unwrap();
+    assert_eq!((first, again, third), (1, 0, 0), "one reminder, once");
+    // Either instance's sender may deliver it; look in both mailboxes.
+    let mut mails = vec![];
+    for _ in 0..200 {
+        mails = app.mail.messages().into_iter().chain(other.mail.messages()).collect::<Vec<_>>();
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let to_me: Vec<_> = app.mail.messages().into_iter().chain(other.mail.messages()).filter(|m| m.to == "remind@example.com").collect();
+    assert_eq!(to_me.len(), 1);
+    assert!(to_me[0].subject.contains("ncbtmb-bctmb"));
+    assert!(to_me[0].text.contains("Still needed"), "{}", to_me[0].text);
+    assert!(!mails.iter().any(|m| m.to == "quiet@example.com"), "reminders turned off");
+}
+
+db_tests!(certificates_are_checked_and_private, the_dashboard_evaluates_every_credential, reminders_go_out_once);
