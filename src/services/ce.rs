@@ -391,6 +391,15 @@ pub struct Excluded {
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
+pub struct Allocation {
+    pub activity: String,
+    pub activity_title: String,
+    pub topic: String,
+    pub hours: f64,
+    pub counts_for: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Cycle {
     pub start: String,
     pub end: String,
@@ -412,6 +421,11 @@ pub struct CredentialReport {
     pub requirements: Vec<Requirement>,
     pub deficits: Vec<Deficit>,
     pub excluded: Vec<Excluded>,
+    pub allocations: Vec<Allocation>,
+    pub conditions: Vec<String>,
+    pub warnings: Vec<String>,
+    pub name: String,
+    pub confidence: String,
     pub error: Option<String>,
 }
 
@@ -511,16 +525,140 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
         .as_array()
         .map(|a| a.iter().map(|d| Deficit { requirement: d["requirement"].as_str().unwrap_or("").into(), hours: f(&d["hours"]), detail: d["detail"].as_str().unwrap_or("").into() }).collect())
         .unwrap_or_default();
+    report.name = r["name"].as_str().unwrap_or("").to_string();
+    report.confidence = r["confidence"].as_str().unwrap_or("").to_string();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().map(|a| a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x["detail"].as_str().unwrap_or(&x.to_string()).to_string())).collect()).unwrap_or_default()
+    };
+    report.conditions = strings(&r["conditions"]);
+    report.warnings = strings(&r["warnings"]);
+    report.allocations = r["allocations"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    let id = x["activity"].as_str().unwrap_or("").to_string();
+                    Allocation {
+                        activity_title: titles.get(&id).cloned().unwrap_or_else(|| id.clone()),
+                        activity: id,
+                        topic: x["topic"].as_str().unwrap_or("").to_string(),
+                        hours: f(&x["hours"]),
+                        counts_for: x["counts_for"].as_array().map(|c| c.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     report.excluded = r["excluded"]
         .as_array()
         .map(|a| {
             a.iter()
                 .map(|x| {
                     let id = x["activity"].as_str().unwrap_or("").to_string();
-                    Excluded { activity_title: titles.get(&id).cloned().unwrap_or_else(|| id.clone()), activity: id, hours: f(&x["hours"]), reason: x["reason"].as_str().unwrap_or("").into() }
+                    let reason = x["detail"].as_str().or(x["reason"].as_str()).unwrap_or("").to_string();
+                    Excluded { activity_title: titles.get(&id).cloned().unwrap_or_else(|| id.clone()), activity: id, hours: f(&x["hours"]), reason }
                 })
                 .collect()
         })
         .unwrap_or_default();
     report
+}
+
+fn csv_field(s: &str) -> String {
+    // Quote everything; neutralise spreadsheet formulas.
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The transcript of one credential's current cycle as CSV: where every hour went, and why any
+/// hour did not count.
+pub async fn transcript_csv(state: &AppState, user_id: i64, credential_id: i64) -> AppResult<(String, String)> {
+    let log = log(state, user_id).await?;
+    let cred = log.credentials.iter().find(|c| c.id == credential_id).ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
+    let today = state.clock.now().date();
+    let r = evaluate_one(&log, cred, today);
+    let by_id: std::collections::HashMap<String, &db::Activity> = log.activities.iter().map(|a| (a.id.to_string(), a)).collect();
+    let mut out = String::new();
+    let cycle = r.cycle.clone().unwrap_or_default();
+    out.push_str(&format!("{},{}\n", csv_field("Credential"), csv_field(&r.name)));
+    out.push_str(&format!("{},{}\n", csv_field("Number"), csv_field(cred.number.as_deref().unwrap_or(""))));
+    out.push_str(&format!("{},{}\n", csv_field("Cycle"), csv_field(&format!("{} to {} (deadline {})", cycle.start, cycle.end, cycle.deadline))));
+    out.push_str(&format!("{},{}\n", csv_field("Status"), csv_field(&r.status_label)));
+    out.push_str(&format!("{},{}\n", csv_field("Hours counted"), csv_field(&format!("{} of {}", r.counted_hours, r.required_hours))));
+    out.push('\n');
+    out.push_str("\"Completed\",\"Course\",\"Provider\",\"Delivery\",\"Approvals\",\"Topic\",\"Hours\",\"Counts toward\",\"Not counted because\"\n");
+    for a in &r.allocations {
+        let act = by_id.get(&a.activity);
+        let approvals: BTreeMap<String, String> = act.map(|x| serde_json::from_str(&x.approvals).unwrap_or_default()).unwrap_or_default();
+        out.push_str(&[
+            csv_field(&act.map(|x| x.completed_on.to_string()).unwrap_or_default()),
+            csv_field(&a.activity_title),
+            csv_field(act.map(|x| x.provider.as_str()).unwrap_or("")),
+            csv_field(act.map(|x| x.delivery.as_str()).unwrap_or("")),
+            csv_field(&approvals.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; ")),
+            csv_field(&a.topic),
+            format!("{}", a.hours),
+            csv_field(&a.counts_for.join("; ")),
+            csv_field(""),
+        ].join(","));
+        out.push('\n');
+    }
+    for x in &r.excluded {
+        let act = by_id.get(&x.activity);
+        out.push_str(&[
+            csv_field(&act.map(|a| a.completed_on.to_string()).unwrap_or_default()),
+            csv_field(&x.activity_title),
+            csv_field(act.map(|a| a.provider.as_str()).unwrap_or("")),
+            csv_field(act.map(|a| a.delivery.as_str()).unwrap_or("")),
+            csv_field(""),
+            csv_field(""),
+            format!("{}", x.hours),
+            csv_field(""),
+            csv_field(&x.reason),
+        ].join(","));
+        out.push('\n');
+    }
+    let name = format!("transcript-{}-{}.csv", cred.rule_id, cycle.deadline);
+    Ok((name, out))
+}
+
+/// The secret part of a person's calendar-feed URL (calendar apps cannot log in).
+pub fn feed_key(state: &AppState, user_id: i64) -> String {
+    use sha2::{Digest, Sha256};
+    let key = state.settings.session_key().unwrap_or_default();
+    let mut h = Sha256::new();
+    h.update(&key);
+    h.update(b"palpate-ce-calendar");
+    h.update(user_id.to_be_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+fn ics_text(s: &str) -> String {
+    s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n")
+}
+
+/// An iCalendar feed with every credential's renewal deadline.
+pub async fn calendar(state: &AppState, user_id: i64) -> AppResult<String> {
+    let reports = evaluate(state, user_id).await?;
+    let stamp = state.clock.now().format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z")).unwrap_or_default();
+    let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Palpate//CE deadlines//EN\r\nCALSCALE:GREGORIAN\r\nX-WR-CALNAME:Palpate renewal deadlines\r\n");
+    for r in reports {
+        let Some(c) = &r.cycle else { continue };
+        let day = c.deadline.replace('-', "");
+        let summary = format!("{} renewal deadline", if r.name.is_empty() { &r.rule } else { &r.name });
+        let mut desc = r.status_label.clone();
+        for d in &r.deficits {
+            desc.push_str(&format!("\n- {}", d.detail));
+        }
+        out.push_str("BEGIN:VEVENT\r\n");
+        out.push_str(&format!("UID:palpate-ce-{}-{}@palpate\r\n", r.credential_id, day));
+        out.push_str(&format!("DTSTAMP:{stamp}\r\n"));
+        out.push_str(&format!("DTSTART;VALUE=DATE:{day}\r\n"));
+        out.push_str(&format!("SUMMARY:{}\r\n", ics_text(&summary)));
+        out.push_str(&format!("DESCRIPTION:{}\r\n", ics_text(&desc)));
+        out.push_str("BEGIN:VALARM\r\nTRIGGER:-P30D\r\nACTION:DISPLAY\r\nDESCRIPTION:CE renewal deadline in 30 days\r\nEND:VALARM\r\n");
+        out.push_str("END:VEVENT\r\n");
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    Ok(out)
 }

@@ -91,6 +91,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(ce::add_item)
     .service(ce::remove_item)
     .service(ce::profile)
+    .service(ce::transcript)
+    .service(ce::calendar)
     .service(assets::file)
     .service(assets::favicon)
     .configure(api::configure);

@@ -100,6 +100,27 @@ async fn the_dashboard_evaluates_every_credential(app: TestApp) {
     let page = c.get("/ce").await;
     // The same three ethics hours count toward NCBTMB's ethics minimum.
     assert!(page.body.contains("3 / 3 h") || page.body.contains("3.0 / 3.0 h") || page.body.contains("3 / 3"), "{}", page.body);
+    page.assert_contains("Where each hour went");
+
+    // Transcript for the owner only.
+    let cred_id = page.body.split("/transcript.csv").next().unwrap().rsplit("/ce/credentials/").next().unwrap().to_string();
+    let csv = c.get(&format!("/ce/credentials/{cred_id}/transcript.csv")).await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.body.contains("Ethics for massage therapists") && csv.body.contains("ethics"), "{}", csv.body);
+    let other = app.logged_in("nosy@example.com", &[Role::Practitioner]).await;
+    assert_eq!(other.get(&format!("/ce/credentials/{cred_id}/transcript.csv")).await.status(), 404);
+
+    // The calendar feed works without a session, and only with its secret.
+    let url = page.body.split("<code class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let path = url.trim_start_matches("http://palpate.test");
+    let ics = reqwest::get(format!("{}{path}", app.addr)).await.unwrap();
+    assert_eq!(ics.status(), 200);
+    assert!(ics.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    let body = ics.text().await.unwrap();
+    assert!(body.contains("BEGIN:VEVENT") && body.contains("renewal deadline"), "{body}");
+    assert_eq!(body.matches("BEGIN:VEVENT").count(), 2, "one deadline per credential");
+    let forged = format!("{}{}", app.addr, path.replace(".ics", "0.ics"));
+    assert_eq!(reqwest::get(forged).await.unwrap().status(), 404);
 }
 
 async fn reminders_go_out_once(app: TestApp) {

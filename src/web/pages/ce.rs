@@ -57,6 +57,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         "birth_date": log.profile.as_ref().and_then(|p| p.birth_date).map(|d| d.to_string()),
         "reminders": log.profile.as_ref().is_none_or(|p| p.reminders),
         "item_kinds": choices(vocab::item_kinds(), ""),
+        "calendar_url": ctx.state.url(&format!("/ce/calendar/{}-{}.ics", me.id, ce::feed_key(&ctx.state, me.id))),
         "errors": {},
     }))
 }
@@ -296,4 +297,29 @@ pub async fn profile(ctx: Ctx, form: web::Form<ProfileForm>) -> AppResult<HttpRe
         Err(e) => return Err(e),
     }
     Ok(see_other("/ce"))
+}
+
+#[get("/ce/credentials/{id}/transcript.csv")]
+pub async fn transcript(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let (name, csv) = ce::transcript_csv(&ctx.state, me.id, path.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(csv))
+}
+
+/// The calendar feed: no log-in (calendar apps cannot), a secret in the URL instead.
+#[get("/ce/calendar/{feed}.ics")]
+pub async fn calendar(state: web::Data<crate::services::AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let feed = path.into_inner();
+    let (uid, key) = feed.split_once('-').ok_or_else(|| AppError::NotFound("No such calendar.".into()))?;
+    let uid: i64 = uid.parse().map_err(|_| AppError::NotFound("No such calendar.".into()))?;
+    let expected = ce::feed_key(&state, uid);
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), key.as_bytes())) {
+        return Err(AppError::NotFound("No such calendar.".into()));
+    }
+    let ics = ce::calendar(&state, uid).await?;
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8")).body(ics))
 }
