@@ -155,4 +155,40 @@ async fn reminders_go_out_once(app: TestApp) {
     assert!(!mails.iter().any(|m| m.to == "quiet@example.com"), "reminders turned off");
 }
 
-db_tests!(certificates_are_checked_and_private, the_dashboard_evaluates_every_credential, reminders_go_out_once);
+async fn ce_api(app: TestApp) {
+    app.user("apice@example.com", &[Role::Practitioner]).await;
+    app.user("apistu@example.com", &[Role::Student]).await;
+    let http = reqwest::Client::new();
+    let token = |email: &str| {
+        let (http, url, email) = (http.clone(), format!("{}/api/v1/tokens", app.addr), email.to_string());
+        async move {
+            let r: serde_json::Value = http.post(url).json(&serde_json::json!({"email": email, "password": crate::helpers::PASSWORD})).send().await.unwrap().json().await.unwrap();
+            r["token"].as_str().unwrap().to_string()
+        }
+    };
+    let t = token("apice@example.com").await;
+    let s = token("apistu@example.com").await;
+    let url = |p: &str| format!("{}{p}", app.addr);
+    assert_eq!(http.get(url("/api/v1/ce/evaluation")).bearer_auth(&s).send().await.unwrap().status(), 403);
+    let r = http.post(url("/api/v1/ce/credentials")).bearer_auth(&t).json(&serde_json::json!({"rule": "us-xx-lmt", "issued_on": "2025-01-01"})).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let r = http.post(url("/api/v1/ce/credentials")).bearer_auth(&t).json(&serde_json::json!({"rule": "us-fl-lmt", "issued_on": "2021-03-01"})).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .post(url("/api/v1/ce/activities"))
+        .bearer_auth(&t)
+        .json(&serde_json::json!({"title": "Florida laws and rules", "completed_on": "2026-02-01", "delivery": "live_online", "hours": 2,
+                                  "topics": {"laws_rules": 2}, "approvals": {"fl_bmt_provider": "50-1234"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let e: serde_json::Value = http.get(url("/api/v1/ce/evaluation")).bearer_auth(&t).send().await.unwrap().json().await.unwrap();
+    let fl = &e["credentials"][0];
+    assert_eq!(fl["rule"], "us-fl-lmt");
+    assert_eq!(fl["status"], "deficient");
+    assert!(fl["allocations"].as_array().unwrap().iter().any(|a| a["topic"] == "laws_rules"), "{fl}");
+    assert!(!fl["deficits"].as_array().unwrap().is_empty());
+}
+
+db_tests!(ce_api, certificates_are_checked_and_private, the_dashboard_evaluates_every_credential, reminders_go_out_once);

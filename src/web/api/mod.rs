@@ -2,6 +2,7 @@
 //! so it needs no CSRF token. Errors: `{"error": {"code", "message", "field"?}}`.
 
 pub mod bank;
+pub mod ce;
 pub mod exams;
 pub mod openapi;
 pub mod tokens;
@@ -50,6 +51,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(bank::get_item)
         .service(bank::update)
         .service(bank::transition)
+        .service(ce::credentials)
+        .service(ce::add_credential)
+        .service(ce::activities)
+        .service(ce::add_activity)
+        .service(ce::evaluation)
         .service(exams::start)
         .service(exams::list)
         .service(exams::current)

@@ -177,6 +177,38 @@ pub fn document() -> Value {
             "/api/v1/bank/stats": {
                 "get": { "summary": "Counts by area, sub-area, status, level, difficulty, pillar and key position (instructors)", "responses": { "200": { "description": "{total, by_area, …}" } } }
             },
+            "/api/v1/ce/credentials": {
+                "get": { "summary": "Your credentials (certified therapists)", "responses": { "200": { "description": "{credentials}" }, "403": error_response("Not a certified therapist") } },
+                "post": {
+                    "summary": "Add a credential",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["rule", "issued_on"],
+                        "properties": { "rule": { "type": "string", "examples": ["ncbtmb-bctmb", "us-fl-lmt"] }, "issued_on": { "type": "string", "format": "date" },
+                                        "number": { "type": "string" }, "first_cycle": { "type": "boolean" } }
+                    } } } },
+                    "responses": { "201": { "description": "{id}" }, "422": error_response("Unknown rule or bad date (error.fields)") }
+                }
+            },
+            "/api/v1/ce/activities": {
+                "get": { "summary": "Your CE log", "responses": { "200": { "description": "{activities}" } } },
+                "post": {
+                    "summary": "Log an activity (certificates are uploaded from the web page)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["title", "completed_on", "delivery", "hours", "topics"],
+                        "properties": {
+                            "title": { "type": "string" }, "provider": { "type": "string" }, "completed_on": { "type": "string", "format": "date" },
+                            "delivery": { "type": "string", "enum": ["in_person_hands_on", "in_person_lecture", "live_online", "self_study", "academic"] },
+                            "hours": { "type": "number" }, "unit": { "type": "string", "enum": ["hour", "ceu", "minute", "semester_credit", "quarter_credit"] },
+                            "topics": { "type": "object", "additionalProperties": { "type": "number" }, "description": "topic code → hours; must add up to hours" },
+                            "approvals": { "type": "object", "additionalProperties": { "type": "string" }, "description": "approval scheme → approval number" }
+                        }
+                    } } } },
+                    "responses": { "201": { "description": "{id}" }, "422": error_response("Field errors") }
+                }
+            },
+            "/api/v1/ce/evaluation": {
+                "get": { "summary": "Every credential evaluated against its renewal rule: status, requirements, deficits, where each hour went, excluded hours with reasons", "responses": { "200": { "description": "{credentials}" } } }
+            },
             "/api/v1/exams": {
                 "post": {
                     "summary": "Start a practice exam (students)",
