@@ -662,3 +662,30 @@ pub async fn calendar(state: &AppState, user_id: i64) -> AppResult<String> {
     out.push_str("END:VCALENDAR\r\n");
     Ok(out)
 }
+
+/// The audit pack of one credential's cycle: the transcript, every certificate of the activities it
+/// lists, and a SHA-256 manifest of the files.
+pub async fn audit_pack(state: &AppState, user_id: i64, credential_id: i64) -> AppResult<(String, Vec<u8>)> {
+    use sha2::{Digest, Sha256};
+    let (csv_name, csv) = transcript_csv(state, user_id, credential_id).await?;
+    let log = log(state, user_id).await?;
+    let cred = log.credentials.iter().find(|c| c.id == credential_id).ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
+    let report = evaluate_one(&log, cred, state.clock.now().date());
+    let used: std::collections::BTreeSet<String> = report.allocations.iter().map(|a| a.activity.clone()).chain(report.excluded.iter().map(|x| x.activity.clone())).collect();
+    let mut entries: Vec<(String, Vec<u8>)> = vec![(csv_name, csv.into_bytes())];
+    for a in log.activities.iter().filter(|a| used.contains(&a.id.to_string())) {
+        if let (Some(sha), Some(name)) = (&a.certificate_sha, &a.certificate_name) {
+            let dir = state.settings.data_dir.clone();
+            let sha = sha.clone();
+            let bytes = tokio::task::spawn_blocking(move || certificates::read(&dir, &sha)).await.map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
+            entries.push((format!("certificates/{}-{}", a.id, name), bytes));
+        }
+    }
+    let mut manifest = String::from("SHA-256 of every file in this audit pack\n\n");
+    for (name, bytes) in &entries {
+        manifest.push_str(&format!("{}  {}\n", hex::encode(Sha256::digest(bytes)), name));
+    }
+    entries.push(("MANIFEST.sha256.txt".into(), manifest.into_bytes()));
+    let cycle_end = report.cycle.map(|c| c.deadline).unwrap_or_default();
+    Ok((format!("audit-pack-{}-{}.zip", cred.rule_id, cycle_end), super::archive::zip(&entries)))
+}

@@ -1,6 +1,7 @@
 //! Use-cases. Each owns its transaction, calls the domain and the store, and enqueues mail.
 
 pub mod accounts;
+pub mod archive;
 pub mod authoring;
 pub mod exams;
 pub mod bank;

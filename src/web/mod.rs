@@ -92,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(ce::remove_item)
     .service(ce::profile)
     .service(ce::transcript)
+    .service(ce::audit_pack)
     .service(ce::calendar)
     .service(assets::file)
     .service(assets::favicon)

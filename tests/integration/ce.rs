@@ -81,6 +81,21 @@ async fn certificates_are_checked_and_private(app: TestApp) {
     let r = ben.submit("/ce", &format!("/ce/activities/{id}/remove"), &[]).await;
     assert_eq!(r.status(), 404);
     assert_eq!(ana.http.get(&url).send().await.unwrap().status(), 200, "still there for its owner");
+
+    // The audit pack holds the transcript, the certificate and a manifest of their hashes.
+    let r = ana.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "ncbtmb-bctmb"), ("issued_on", "2025-06-01")]).await;
+    assert_eq!(r.status(), 303);
+    let page = ana.get("/ce").await;
+    let cred = page.body.split("/audit-pack.zip").next().unwrap().rsplit("/ce/credentials/").next().unwrap().to_string();
+    let zip = ana.http.get(format!("{}/ce/credentials/{cred}/audit-pack.zip", ana.base)).send().await.unwrap();
+    assert_eq!(zip.status(), 200);
+    let bytes = zip.bytes().await.unwrap().to_vec();
+    assert_eq!(&bytes[..2], b"PK");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("MANIFEST.sha256.txt") && text.contains("passwd.pdf") && text.contains("transcript-ncbtmb-bctmb"), "zip entries");
+    use sha2::Digest;
+    assert!(text.contains(&hex::encode(sha2::Sha256::digest(&pdf))), "the manifest lists the certificate's hash");
+    assert_eq!(ben.http.get(format!("{}/ce/credentials/{cred}/audit-pack.zip", ben.base)).send().await.unwrap().status(), 404);
 }
 
 async fn the_dashboard_evaluates_every_credential(app: TestApp) {

@@ -323,3 +323,14 @@ pub async fn calendar(state: web::Data<crate::services::AppState>, path: web::Pa
     let ics = ce::calendar(&state, uid).await?;
     Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8")).body(ics))
 }
+
+#[get("/ce/credentials/{id}/audit-pack.zip")]
+pub async fn audit_pack(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let (name, zip) = ce::audit_pack(&ctx.state, me.id, path.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/zip"))
+        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(zip))
+}
