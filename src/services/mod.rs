@@ -8,6 +8,7 @@ pub mod bank;
 pub mod ce;
 pub mod certificates;
 pub mod passwords;
+pub mod pdf;
 
 use crate::clock::Clock;
 use crate::config::Settings;

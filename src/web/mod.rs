@@ -93,6 +93,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(ce::profile)
     .service(ce::transcript)
     .service(ce::audit_pack)
+    .service(ce::transcript_pdf)
     .service(ce::calendar)
     .service(assets::file)
     .service(assets::favicon)

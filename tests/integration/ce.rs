@@ -122,7 +122,13 @@ async fn the_dashboard_evaluates_every_credential(app: TestApp) {
     let csv = c.get(&format!("/ce/credentials/{cred_id}/transcript.csv")).await;
     assert_eq!(csv.status(), 200);
     assert!(csv.body.contains("Ethics for massage therapists") && csv.body.contains("ethics"), "{}", csv.body);
+    let pdf = c.http.get(format!("{}/ce/credentials/{cred_id}/transcript.pdf", c.base)).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && String::from_utf8_lossy(&pdf).contains("Ethics for massage therapists"));
     let other = app.logged_in("nosy@example.com", &[Role::Practitioner]).await;
+    assert_eq!(other.get(&format!("/ce/credentials/{cred_id}/transcript.pdf")).await.status(), 404);
     assert_eq!(other.get(&format!("/ce/credentials/{cred_id}/transcript.csv")).await.status(), 404);
 
     // The calendar feed works without a session, and only with its secret.

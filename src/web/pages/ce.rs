@@ -334,3 +334,14 @@ pub async fn audit_pack(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpRespons
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(zip))
 }
+
+#[get("/ce/credentials/{id}/transcript.pdf")]
+pub async fn transcript_pdf(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let (name, pdf) = ce::transcript_pdf(&ctx.state, &me, path.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/pdf"))
+        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(pdf))
+}
