@@ -359,7 +359,13 @@ pub fn rules() -> Vec<(String, String)> {
 
 /// Topic codes and labels for the activity form.
 pub fn topics() -> Vec<(&'static str, &'static str)> {
-    crate::domain::ce::codes::Topic::ALL.iter().map(|t| (t.code(), t.label())).collect()
+    let mut all: Vec<(&'static str, &'static str)> = crate::domain::ce::codes::Topic::ALL.iter().map(|t| (t.code(), t.label())).collect();
+    // State-specific law courses that some boards require by name.
+    let pos = all.iter().position(|(c, _)| *c == "laws_rules").map(|p| p + 1).unwrap_or(all.len());
+    for (i, t) in [("laws_rules{FL}", "Florida laws & rules"), ("laws_rules{MD}", "Maryland jurisprudence"), ("laws_rules{WA}", "Washington law")].into_iter().enumerate() {
+        all.insert(pos + i, t);
+    }
+    all
 }
 
 /// Approval schemes for the activity form.

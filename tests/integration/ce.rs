@@ -116,6 +116,15 @@ async fn the_dashboard_evaluates_every_credential(app: TestApp) {
     // The same three ethics hours count toward NCBTMB's ethics minimum.
     assert!(page.body.contains("3 / 3 h") || page.body.contains("3.0 / 3.0 h") || page.body.contains("3 / 3"), "{}", page.body);
     page.assert_contains("Where each hour went");
+    // A course without an accepted approval is logged but does not count, and the page says why.
+    let mut unapproved = ETHICS.to_vec();
+    unapproved[0] = ("title", "Boundaries refresher");
+    unapproved.pop();
+    assert_eq!(upload(&c, &unapproved, None).await.status, 303);
+    let page = c.get("/ce").await;
+    assert_eq!(page.status(), 200);
+    page.assert_contains("Hours that did not count");
+    page.assert_contains("Boundaries refresher: 3");
 
     // Transcript for the owner only.
     let cred_id = page.body.split("/transcript.csv").next().unwrap().rsplit("/ce/credentials/").next().unwrap().to_string();
@@ -199,7 +208,7 @@ async fn ce_api(app: TestApp) {
         .post(url("/api/v1/ce/activities"))
         .bearer_auth(&t)
         .json(&serde_json::json!({"title": "Florida laws and rules", "completed_on": "2026-02-01", "delivery": "live_online", "hours": 2,
-                                  "topics": {"laws_rules": 2}, "approvals": {"fl_bmt_provider": "50-1234"}}))
+                                  "topics": {"laws_rules{FL}": 2}, "approvals": {"fl_bmt_provider": "50-1234"}}))
         .send()
         .await
         .unwrap();
@@ -208,7 +217,8 @@ async fn ce_api(app: TestApp) {
     let fl = &e["credentials"][0];
     assert_eq!(fl["rule"], "us-fl-lmt");
     assert_eq!(fl["status"], "deficient");
-    assert!(fl["allocations"].as_array().unwrap().iter().any(|a| a["topic"] == "laws_rules"), "{fl}");
+    let laws = fl["requirements"].as_array().unwrap().iter().find(|r| r["id"] == "laws_rules").unwrap();
+    assert_eq!(laws["counted"], 2.0, "a Florida laws course fills Florida's laws & rules part: {fl}");
     assert!(!fl["deficits"].as_array().unwrap().is_empty());
 }
 
