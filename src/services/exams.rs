@@ -46,6 +46,9 @@ pub struct ExamConfig {
     pub max_items: u32,
     /// A fixed length (no early stop).
     pub fixed_length: bool,
+    /// A CE course's exam: the course and its pass mark.
+    #[serde(default)]
+    pub course: Option<i64>,
 }
 
 /// What a student may start.
@@ -89,6 +92,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 allow_back: false,
                 subareas: vec![],
                 fixed_length: true,
+                course: None,
             })
         }
         "ncbtmb" => {
@@ -108,6 +112,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 allow_back: false,
                 subareas: vec![],
                 fixed_length: true,
+                course: None,
             })
         }
         "readiness" => {
@@ -123,6 +128,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 allow_back: false,
                 subareas: vec![],
                 fixed_length: false,
+                course: None,
             })
         }
         "drill" => {
@@ -142,6 +148,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 allow_back: true,
                 subareas,
                 fixed_length: true,
+                course: None,
             })
         }
         other => Err(AppError::invalid("program", format!("Unknown program {other:?}: use mblex, readiness, ncbtmb or drill."))),
@@ -202,6 +209,26 @@ pub fn custom_config(row: &crate::store::programs::ProgramRow) -> AppResult<Exam
         allow_back: false,
         subareas,
         fixed_length: true,
+        course: None,
+    })
+}
+
+/// A CE course's exam: untimed, fixed length, in order, reviewed after finishing.
+pub fn course_config(c: &crate::store::courses::Course) -> AppResult<ExamConfig> {
+    let codes: Vec<String> = serde_json::from_str(&c.subareas).map_err(AppError::internal)?;
+    let subareas = resolve_subareas(&codes)?;
+    let p = fixed_program(&format!("course:{}", c.id), &subareas, c.questions as u32, 7 * 24 * 3600)?;
+    Ok(ExamConfig {
+        kind: "course".into(),
+        title: format!("CE course exam: {}", c.title),
+        max_items: c.questions as u32,
+        engine: p,
+        timed: false,
+        feedback: false,
+        allow_back: false,
+        subareas,
+        fixed_length: true,
+        course: Some(c.id),
     })
 }
 
@@ -522,6 +549,9 @@ fn finalize(conn: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, session: &S
         Some(&json),
         now,
     )?;
+    if let Some(course) = cfg.course {
+        crate::services::courses::on_finished(conn, exam, course, n_correct, scored.len() as i32, now)?;
+    }
     Ok(())
 }
 
@@ -537,7 +567,9 @@ fn own_exam(conn: &mut DbConn, user_id: i64, public_id: &str) -> AppResult<db::E
 
 /// Starts an exam and presents its first item; returns the exam's public id.
 pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<String> {
+    let course_id = req.program.strip_prefix("course:").and_then(|id| id.parse::<i64>().ok());
     let custom_id = req.program.strip_prefix("custom:").map(|id| id.parse::<i64>().map_err(|_| AppError::invalid("program", "Unknown program.")));
+    let custom_id = if course_id.is_some() { Some(Ok(0)) } else { custom_id };
     let cfg = match custom_id {
         None => Some(config_for(&req)?),
         Some(id) => {
@@ -553,6 +585,10 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
             let now = st.clock.now();
             let cfg = match (cfg, custom_id) {
                 (Some(cfg), _) => cfg,
+                (None, _) if course_id.is_some() => match crate::store::courses::find(c, course_id.unwrap_or_default())? {
+                    Some(row) if row.published => course_config(&row)?,
+                    _ => return Err(AppError::invalid("program", "That course is not available.")),
+                },
                 (None, Some(id)) => match crate::store::programs::find(c, id)? {
                     Some(row) if row.active => custom_config(&row)?,
                     _ => return Err(AppError::invalid("program", "That program is no longer offered.")),
@@ -1003,6 +1039,10 @@ pub struct ResultView {
     pub diagnostics: bool,
     pub areas: Vec<AreaResult>,
     pub started_at: String,
+    /// CE course exams: the certificate code when passed, and the pass mark.
+    pub certificate: Option<String>,
+    pub percent: i32,
+    pub pass_percent: Option<i32>,
 }
 
 fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
@@ -1024,6 +1064,9 @@ fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
         diagnostics: stored.as_ref().is_some_and(|s| s.diagnostics),
         areas: stored.map(|s| s.areas).unwrap_or_default(),
         started_at: crate::clock::display(e.started_at),
+        certificate: None,
+        percent: if e.n_scored > 0 { (100.0 * e.n_correct as f64 / e.n_scored as f64).round() as i32 } else { 0 },
+        pass_percent: None,
     })
 }
 
@@ -1040,7 +1083,12 @@ pub async fn result(state: &AppState, user_id: i64, public_id: String) -> AppRes
             if exam.status == db::IN_PROGRESS {
                 return Err(AppError::Conflict("This exam is still in progress.".into()));
             }
-            result_view(&exam)
+            let mut view = result_view(&exam)?;
+            if let Some(course) = load_config(&exam)?.course {
+                view.certificate = crate::store::courses::by_exam(c, exam.id)?.map(|c| c.code);
+                view.pass_percent = crate::store::courses::find(c, course)?.map(|c| c.pass_percent);
+            }
+            Ok(view)
         })
         .await
 }

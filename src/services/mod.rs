@@ -7,6 +7,7 @@ pub mod exams;
 pub mod bank;
 pub mod ce;
 pub mod certificates;
+pub mod courses;
 pub mod passwords;
 pub mod pdf;
 

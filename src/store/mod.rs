@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod attempts;
 pub mod bank;
 pub mod ce;
+pub mod courses;
 pub mod exams;
 pub mod outbox;
 pub mod programs;

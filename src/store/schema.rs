@@ -279,7 +279,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ce_courses (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        title -> Text,
+        reading -> Text,
+        hours -> Double,
+        topic -> Text,
+        approvals -> Text,
+        subareas -> Text,
+        questions -> Integer,
+        pass_percent -> Integer,
+        published -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ce_certificates (id) {
+        id -> BigInt,
+        code -> Text,
+        course_id -> BigInt,
+        user_id -> BigInt,
+        exam_id -> BigInt,
+        score_percent -> Integer,
+        activity_id -> Nullable<BigInt>,
+        issued_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    ce_courses,
+    ce_certificates,
     ce_profiles,
     ce_credentials,
     ce_activities,

@@ -15,7 +15,7 @@ use actix_web::web;
 
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use pages::{account, admin, auth, bank, ce, exams, home, programs};
+    use pages::{account, admin, auth, bank, ce, courses, exams, home, programs};
     cfg.app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
         AppError::BadRequest(format!("The form could not be read: {e}")).into()
     }))
@@ -95,6 +95,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(ce::audit_pack)
     .service(ce::transcript_pdf)
     .service(ce::calendar)
+    .service(courses::index)
+    .service(courses::create)
+    .service(courses::list)
+    .service(courses::show)
+    .service(courses::certificate_pdf)
+    .service(courses::verify_form)
+    .service(courses::verify)
     .service(assets::file)
     .service(assets::favicon)
     .configure(api::configure);

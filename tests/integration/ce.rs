@@ -222,4 +222,54 @@ async fn ce_api(app: TestApp) {
     assert!(!fl["deficits"].as_array().unwrap().is_empty());
 }
 
-db_tests!(ce_api, certificates_are_checked_and_private, the_dashboard_evaluates_every_credential, reminders_go_out_once);
+async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
+    app.seed_bank([0, 0, 0, 0, 0, 12, 0]).await;
+    let inst = app.logged_in("teacher@example.com", &[Role::Instructor]).await;
+    let r = inst.submit("/courses", "/courses", &[("title", "E"), ("reading", "short"), ("hours", "99"), ("topic", "ethics"), ("questions", "5"), ("pass_percent", "70")]).await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("3 to 200 characters");
+    r.assert_contains("0.5 to 40 hours");
+    let reading = "Boundaries protect the client and the therapist. This course reviews dual relationships, gifts, and how to end a therapeutic relationship well.";
+    let r = inst
+        .submit("/courses", "/courses", &[("title", "Ethics refresher"), ("reading", reading), ("hours", "2"), ("topic", "ethics"),
+            ("approval_scheme", "ncbtmb_course"), ("approval_number", "451999-26"), ("areas", "6"), ("questions", "5"), ("pass_percent", "80")])
+        .await;
+    assert_eq!(r.status(), 303);
+
+    let pro = app.logged_in("learner@example.com", &[Role::Practitioner]).await;
+    let list = pro.get("/ce/courses").await;
+    list.assert_contains("Ethics refresher");
+    let course = list.body.split("/ce/courses/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    pro.get(&format!("/ce/courses/{course}")).await.assert_contains("Boundaries protect the client");
+    let r = pro.submit(&format!("/ce/courses/{course}"), "/exams", &[("program", &format!("course:{course}"))]).await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    let url = r.location.unwrap();
+    for _ in 0..5 {
+        let page = pro.get(&url).await;
+        let pos = page.body.split("name=\"position\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let mut right = String::new();
+        for chunk in page.body.split("name=\"option\" value=\"").skip(1) {
+            if chunk.split("</label>").next().unwrap().contains("Right answer") {
+                right = chunk.split('"').next().unwrap().to_string();
+            }
+        }
+        pro.submit(&url, &format!("{url}/answer"), &[("position", &pos), ("option", &right)]).await;
+    }
+    let result = pro.get(&format!("{url}/result")).await;
+    result.assert_contains("Passed");
+    let code = result.body.split("/ce/certificates/").nth(1).unwrap().split(".pdf").next().unwrap().to_string();
+    // The course is in the CE log, with its approval.
+    pro.get("/ce").await.assert_contains("Ethics refresher");
+    let pdf = pro.http.get(format!("{}/ce/certificates/{code}.pdf", pro.base)).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert!(String::from_utf8_lossy(&pdf.bytes().await.unwrap()).contains(&code));
+    assert_eq!(inst.get(&format!("/ce/certificates/{code}.pdf")).await.status(), 404, "only the holder downloads it");
+    // Anyone can verify it, without logging in.
+    let public = reqwest::get(format!("{}/certificates/{code}", app.addr)).await.unwrap();
+    assert_eq!(public.status(), 200);
+    let body = public.text().await.unwrap();
+    assert!(body.contains("is valid") && body.contains("Ethics refresher") && body.contains("Test Person"), "{body}");
+    assert_eq!(reqwest::get(format!("{}/certificates/NOTACODE00", app.addr)).await.unwrap().status(), 404);
+}
+
+db_tests!(ce_courses_issue_verifiable_certificates, ce_api, certificates_are_checked_and_private, the_dashboard_evaluates_every_credential, reminders_go_out_once);

@@ -3,6 +3,7 @@ pub mod admin;
 pub mod auth;
 pub mod bank;
 pub mod ce;
+pub mod courses;
 pub mod exams;
 pub mod home;
 pub mod programs;

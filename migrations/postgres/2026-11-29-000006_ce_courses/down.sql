@@ -1,0 +1,2 @@
+DROP TABLE ce_certificates;
+DROP TABLE ce_courses;
