@@ -273,3 +273,44 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
 }
 
 db_tests!(ce_courses_issue_verifiable_certificates, ce_api, certificates_are_checked_and_private, the_dashboard_evaluates_every_credential, reminders_go_out_once);
+
+#[test]
+fn cli_evaluate_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("scenario.json");
+    std::fs::write(
+        &input,
+        r#"{"as_of": "2026-01-10", "person": {"birth_date": "1990-04-12"},
+            "credentials": [{"rule": "ncbtmb-bctmb", "issued_on": "2024-03-15"}],
+            "activities": [
+              {"id": "a1", "title": "Ethics in practice", "completed_on": "2025-02-01", "delivery": "live_online", "hours": 2,
+               "topics": {"ethics": 2}, "approvals": ["ncbtmb_course"]},
+              {"id": "a2", "title": "Self-care", "completed_on": "2025-03-01", "delivery": "self_study", "hours": 6,
+               "topics": {"self_care": 6}, "approvals": ["ncbtmb_course"]}
+            ],
+            "credential_items": [{"kind": "background_check", "valid_from": "2025-12-01"}]}"#,
+    )
+    .unwrap();
+    let exe = env!("CARGO_BIN_EXE_palpate");
+    let out = std::process::Command::new(exe).args(["ce", "evaluate", "--input"]).arg(&input).env("PALPATE_LOG", "warn").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &v["credentials"][0];
+    assert_eq!(c["rule"], "ncbtmb-bctmb");
+    assert_eq!(c["cycle"]["start"], "2024-03-15");
+    assert_eq!(c["cycle"]["deadline"], "2026-03-14");
+    assert_eq!(c["status"], "deficient");
+    assert_eq!(c["required_hours"], 24.0);
+    assert_eq!(c["counted_hours"], 6.0, "2 ethics + self-care capped at 4");
+    let ethics = c["requirements"].as_array().unwrap().iter().find(|r| r["id"] == "ethics").unwrap();
+    assert_eq!((ethics["required"].as_f64(), ethics["counted"].as_f64()), (Some(3.0), Some(2.0)));
+    assert!(c["deficits"].as_array().unwrap().iter().any(|d| d["detail"].as_str().unwrap().starts_with("1 h ethics")));
+    let capped = c["excluded"].as_array().unwrap().iter().find(|x| x["activity"] == "a2").unwrap();
+    assert_eq!(capped["hours"], 2.0);
+    assert!(capped["reason"].as_str().unwrap().contains("self_care"));
+
+    std::fs::write(&input, r#"{"as_of": "2026-01-10", "person": {}, "credentials": [{"rule": "us-zz-lmt", "issued_on": "2024-03-15"}], "activities": [], "credential_items": []}"#).unwrap();
+    let out = std::process::Command::new(exe).args(["ce", "evaluate", "--input"]).arg(&input).env("PALPATE_LOG", "warn").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("us-zz-lmt"), "{}", String::from_utf8_lossy(&out.stderr));
+}
