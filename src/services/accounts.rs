@@ -78,6 +78,20 @@ fn wait_text(state: &AppState) -> String {
     format!("{} minutes", state.settings.rate_limits.window_minutes)
 }
 
+/// Requests that send an e-mail to an address (reset, new confirmation link) share one limit per
+/// network and one per address; `what` names the e-mail in the message ("reset " or "").
+#[allow(clippy::too_many_arguments)]
+fn limit_email_requests(c: &mut DbConn, st: &AppState, ip: &str, email: &Email, since: PrimitiveDateTime, wait: &str, what: &str, now: PrimitiveDateTime) -> AppResult<()> {
+    let l = &st.settings.rate_limits;
+    let (ip_key, acct_key) = (format!("ip:{ip}"), format!("acct:{email}"));
+    let req = if what.is_empty() { "requests" } else { "reset requests" };
+    check_limit(c, "reset", &ip_key, since, l.reset_per_ip, false, &format!("Too many {req} from your network. Please try again in {wait}."))?;
+    check_limit(c, "reset", &acct_key, since, l.reset_per_account, false, &format!("Too many {what}emails requested for this address. Please try again in {wait}."))?;
+    attempts::record(c, "reset", &ip_key, true, now)?;
+    attempts::record(c, "reset", &acct_key, true, now)?;
+    Ok(())
+}
+
 // ---------- sign-up and verification ----------
 
 #[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
@@ -203,11 +217,7 @@ pub async fn resend_verification(state: &AppState, email: String, ip: String) ->
     let queued = state
         .tx(move |c| {
             let now = st.clock.now();
-            let l = &st.settings.rate_limits;
-            check_limit(c, "reset", &format!("ip:{ip}"), since, l.reset_per_ip, false, &format!("Too many requests from your network. Please try again in {wait}."))?;
-            check_limit(c, "reset", &format!("acct:{email}"), since, l.reset_per_account, false, &format!("Too many emails requested for this address. Please try again in {wait}."))?;
-            attempts::record(c, "reset", &format!("ip:{ip}"), true, now)?;
-            attempts::record(c, "reset", &format!("acct:{email}"), true, now)?;
+            limit_email_requests(c, &st, &ip, &email, since, &wait, "", now)?;
             let Some(u) = db::find_user_by_email(c, email.as_str())? else { return Ok(false) };
             if u.email_verified_at.is_some() || !u.is_active {
                 return Ok(false);
@@ -296,11 +306,7 @@ pub async fn request_reset(state: &AppState, email: String, ip: String) -> AppRe
     let queued = state
         .tx(move |c| {
             let now = st.clock.now();
-            let l = &st.settings.rate_limits;
-            check_limit(c, "reset", &format!("ip:{ip}"), since, l.reset_per_ip, false, &format!("Too many reset requests from your network. Please try again in {wait}."))?;
-            check_limit(c, "reset", &format!("acct:{email}"), since, l.reset_per_account, false, &format!("Too many reset emails requested for this address. Please try again in {wait}."))?;
-            attempts::record(c, "reset", &format!("ip:{ip}"), true, now)?;
-            attempts::record(c, "reset", &format!("acct:{email}"), true, now)?;
+            limit_email_requests(c, &st, &ip, &email, since, &wait, "reset ", now)?;
             let Some(u) = db::find_user_by_email(c, email.as_str())? else { return Ok(false) };
             if !u.is_active {
                 return Ok(false);

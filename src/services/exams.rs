@@ -805,6 +805,16 @@ fn current_view_with(
     })
 }
 
+/// The user's exam, locked, and finished first if its deadline has passed.
+fn settled_exam(st: &AppState, c: &mut DbConn, user_id: i64, public_id: &str, now: PrimitiveDateTime) -> AppResult<db::ExamRow> {
+    let exam = own_exam(c, user_id, public_id)?;
+    db::lock(c, exam.id)?;
+    if finish_if_overdue(st, c, &exam, now)? {
+        return own_exam(c, user_id, public_id);
+    }
+    Ok(exam)
+}
+
 /// The exam's current state: the item on screen (stem and shuffled options only) and the time left.
 /// An exam past its deadline is finished here under its program's rule.
 pub async fn current(state: &AppState, user_id: i64, public_id: String) -> AppResult<CurrentView> {
@@ -812,11 +822,7 @@ pub async fn current(state: &AppState, user_id: i64, public_id: String) -> AppRe
     state
         .tx(move |c| {
             let now = st.clock.now();
-            let mut exam = own_exam(c, user_id, &public_id)?;
-            db::lock(c, exam.id)?;
-            if finish_if_overdue(&st, c, &exam, now)? {
-                exam = own_exam(c, user_id, &public_id)?;
-            }
+            let exam = settled_exam(&st, c, user_id, &public_id, now)?;
             current_view(&st, c, &exam, now, None)
         })
         .await
@@ -1075,11 +1081,7 @@ pub async fn result(state: &AppState, user_id: i64, public_id: String) -> AppRes
     state
         .tx(move |c| {
             let now = st.clock.now();
-            let mut exam = own_exam(c, user_id, &public_id)?;
-            db::lock(c, exam.id)?;
-            if finish_if_overdue(&st, c, &exam, now)? {
-                exam = own_exam(c, user_id, &public_id)?;
-            }
+            let exam = settled_exam(&st, c, user_id, &public_id, now)?;
             if exam.status == db::IN_PROGRESS {
                 return Err(AppError::Conflict("This exam is still in progress.".into()));
             }
