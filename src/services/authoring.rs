@@ -417,3 +417,40 @@ pub async fn reportable(state: &AppState, user: &Account, item_id: String, versi
 pub async fn my_reports(state: &AppState, user_id: i64) -> AppResult<Vec<ReportView>> {
     state.db(move |c| Ok(db::reports_by(c, user_id)?.into_iter().map(report_view).collect())).await
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionStats {
+    pub version: i32,
+    pub responses: usize,
+    pub stats: Option<crate::domain::bank::stats::ItemStats>,
+}
+
+/// Statistics per version of an item (a new version starts from zero: its content differs).
+pub async fn statistics(state: &AppState, id: String) -> AppResult<Vec<VersionStats>> {
+    use crate::domain::bank::stats::{Response, compute};
+    state
+        .db(move |c| {
+            let rows = crate::store::exams::responses_to(c, &id)?;
+            let mut out = vec![];
+            for v in db::versions_of(c, &id)? {
+                let key = content_of(&v)?.key;
+                let responses: Vec<Response> = rows
+                    .iter()
+                    .filter(|r| r.0 == v.version && r.5)
+                    .filter_map(|&(_, chosen, correct, n_scored, n_correct, _)| {
+                        let correct = correct?;
+                        let chosen = chosen?;
+                        let rest_n = n_scored - 1;
+                        (rest_n > 0).then(|| Response {
+                            chosen: chosen as usize,
+                            correct,
+                            rest_score: (n_correct - correct as i32) as f64 / rest_n as f64,
+                        })
+                    })
+                    .collect();
+                out.push(VersionStats { version: v.version, responses: responses.len(), stats: compute(&responses, key) });
+            }
+            Ok(out)
+        })
+        .await
+}

@@ -255,3 +255,15 @@ pub fn has_answered(conn: &mut DbConn, user_id: i64, item_id: &str, version: i32
     ))
     .get_result(conn)
 }
+
+/// Every answered presentation of an item in a finished exam:
+/// (version, chosen option index, correct, the exam's scored count, the exam's correct count, scored).
+pub fn responses_to(conn: &mut DbConn, item_id: &str) -> QueryResult<Vec<(i32, Option<i32>, Option<bool>, i32, i32, bool)>> {
+    exam_items::table
+        .inner_join(exams::table)
+        .filter(exam_items::item_id.eq(item_id))
+        .filter(exam_items::chosen.is_not_null())
+        .filter(exams::status.eq(FINISHED))
+        .select((exam_items::version, exam_items::chosen, exam_items::correct, exams::n_scored, exams::n_correct, exam_items::scored))
+        .load(conn)
+}

@@ -288,7 +288,42 @@ async fn past_attempts_keep_the_version_students_saw(app: TestApp) {
     assert_eq!(student.get(&item_url).await.status(), 403);
 }
 
+async fn item_statistics_for_reviewers(app: TestApp) {
+    app.seed_bank([0, 0, 0, 0, 0, 0, 2]).await;
+    let inst = app.logged_in("stats@example.com", &[Role::Instructor]).await;
+    inst.get("/bank/items/S7-000").await.assert_contains("No student has answered this item");
+    for i in 0..20 {
+        let stu = app.logged_in(&format!("s{i}@example.com"), &[Role::Student]).await;
+        let r = stu.submit("/exams", "/exams", &[("program", "drill"), ("areas", "7"), ("length", "2")]).await;
+        let url = r.location.unwrap();
+        for _ in 0..2 {
+            let page = stu.get(&url).await;
+            let pos = page.body.split("name=\"position\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+            // The first 14 students know the answers; the others pick a wrong option.
+            let want = if i < 14 { "Right answer" } else { "Wrong answer" };
+            let opt = page
+                .body
+                .split("name=\"option\" value=\"")
+                .skip(1)
+                .find(|c| c.split("</label>").next().unwrap().contains(want))
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string();
+            stu.submit(&url, &format!("{url}/answer"), &[("position", &pos), ("option", &opt)]).await;
+        }
+    }
+    let page = inst.get("/bank/items/S7-000").await;
+    page.assert_contains("20 response(s)");
+    page.assert_contains("Proportion correct <strong>0.70</strong>");
+    // Strong students get it right and weak ones wrong: clear positive discrimination.
+    let rpb: f64 = page.body.split("point-biserial) <strong>").nth(1).unwrap().split('<').next().unwrap().parse().unwrap();
+    assert!(rpb > 0.5, "point-biserial {rpb}");
+}
+
 db_tests!(
+    item_statistics_for_reviewers,
     write_review_and_version_an_item,
     students_report_problems_and_see_the_outcome,
     bank_api_is_for_instructors,

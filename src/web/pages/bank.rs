@@ -256,7 +256,25 @@ pub async fn item(ctx: Ctx, path: web::Path<String>, q: web::Query<VersionQuery>
         vec![]
     };
     let review_blocked = d.status == Status::InReview && is_author;
+    let stats: Vec<Value> = authoring::statistics(&ctx.state, d.id.clone())
+        .await?
+        .into_iter()
+        .filter(|s| s.responses > 0)
+        .map(|s| {
+            json!({
+                "version": s.version, "responses": s.responses,
+                "stats": s.stats.as_ref().map(|x| json!({
+                    "p": format!("{:.2}", x.p_value),
+                    "rpb": x.point_biserial.map(|r| format!("{r:.2}")).unwrap_or_else(|| "n/a".into()),
+                    "shares": x.option_shares.iter().enumerate().map(|(i, v)| json!({"letter": KEYS[i].to_string(), "pct": format!("{:.0}", v * 100.0)})).collect::<Vec<_>>(),
+                    "flags": x.flags,
+                })),
+            })
+        })
+        .collect();
     ctx.render("bank_item", &format!("Item {}", d.id), json!({
+        "stats": stats,
+        "min_responses": crate::domain::bank::stats::MIN_RESPONSES,
         "item": d,
         "view": full_view(&d.content),
         "actions": actions,
