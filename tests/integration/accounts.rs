@@ -260,3 +260,35 @@ db_tests!(
     login_is_rate_limited,
     password_change_ends_other_sessions,
 );
+
+#[test]
+fn cli_creates_lists_and_grants_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_palpate");
+    let run = |args: &[&str]| {
+        std::process::Command::new(exe)
+            .args(args)
+            .env("PALPATE_DATA_DIR", dir.path())
+            .env("PALPATE_PASSWORD", "operator password")
+            .env("PALPATE_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["users", "create", "--email", "Ops@Example.com", "--name", "Ops Person", "--role", "admin", "--role", "instructor"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["users", "create", "--email", "ops@example.com", "--name", "Again", "--role", "student"]);
+    assert!(!out.status.success(), "duplicate e-mail refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    let out = run(&["users", "create", "--email", "x@example.com", "--name", "X", "--role", "wizard"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role"));
+    let out = run(&["users", "grant", "--email", "ops@example.com", "--role", "practitioner"]);
+    assert!(out.status.success());
+    let list = String::from_utf8_lossy(&run(&["users", "list"]).stdout).to_string();
+    assert!(list.contains("ops@example.com") && list.contains("admin") && list.contains("practitioner") && list.contains("true"), "{list}");
+    let out = run(&["users", "revoke", "--email", "ops@example.com", "--role", "admin"]);
+    assert!(!out.status.success(), "the last administrator keeps the role");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("last administrator"));
+    let help = run(&["users", "--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("create"));
+}
