@@ -3,7 +3,9 @@
 //!     cargo bench --bench engine
 
 use palpate::domain::irt::sim::synthetic_bank;
-use palpate::domain::irt::{ItemParams, ItemPool, ItemStatus, PoolItem, Program, SelectionContext, Session};
+use palpate::domain::irt::{
+    ItemParams, ItemPool, ItemStatus, PoolItem, Program, SelectionContext, Session,
+};
 
 fn pool(n: usize) -> ItemPool {
     let items = synthetic_bank(n, 20240601)
@@ -32,7 +34,9 @@ fn select_and_update(bencher: divan::Bencher, n: usize) {
     let pool = pool(n);
     let ctx = SelectionContext::empty(&pool);
     let mut program = Program::readiness();
-    program.blueprint = palpate::domain::irt::sim::proportional_blueprint(&synthetic_bank(n, 20240601)).expect("blueprint");
+    program.blueprint =
+        palpate::domain::irt::sim::proportional_blueprint(&synthetic_bank(n, 20240601))
+            .expect("blueprint");
     program.stopping.max_items = 100;
     program.stopping.min_items = 100;
     program.stopping.rule = palpate::domain::irt::StopRule::None;

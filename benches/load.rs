@@ -42,7 +42,11 @@ fn synthetic_bank() -> Bank {
             });
         }
     }
-    Bank { taxonomy: bank::taxonomy().clone(), blueprints: bank::blueprints().to_vec(), items }
+    Bank {
+        taxonomy: bank::taxonomy().clone(),
+        blueprints: bank::blueprints().to_vec(),
+        items,
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -55,11 +59,18 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let students: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(100);
     let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20);
     let dir = tempfile::tempdir()?;
-    let url = args.get(2).filter(|u| u.starts_with("postgres")).cloned().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("load.db").display()));
+    let url = args
+        .get(2)
+        .filter(|u| u.starts_with("postgres"))
+        .cloned()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("load.db").display()));
     let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
         database_url: url,
@@ -80,17 +91,30 @@ async fn main() -> anyhow::Result<()> {
 
     let b = synthetic_bank();
     let now = state.clock.now();
-    state.db(move |c| bank::import_blocking(c, &b, "load", now)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let hash = passwords::hash_blocking("load test password", 1024).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    state
+        .db(move |c| bank::import_blocking(c, &b, "load", now))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let hash = passwords::hash_blocking("load test password", 1024)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut tokens = vec![];
     for i in 0..students {
         let (h, email) = (hash.clone(), format!("load{i}@example.com"));
-        let id = state.db(move |c| accounts::create_verified_blocking(c, &email, "Load", &h, &[Role::Student], now)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let (_, t) = accounts::create_token(&state, id, "load".into()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let id = state
+            .db(move |c| {
+                accounts::create_verified_blocking(c, &email, "Load", &h, &[Role::Student], now)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let (_, t) = accounts::create_token(&state, id, "load".into())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         tokens.push(t);
     }
 
-    let http = reqwest::Client::builder().pool_max_idle_per_host(students).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(students)
+        .build()?;
     let answers = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let exams_done = Arc::new(AtomicU64::new(0));
@@ -98,13 +122,27 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut tasks = vec![];
     for (n, token) in tokens.into_iter().enumerate() {
-        let (http, base, answers, errors, exams_done) = (http.clone(), base.clone(), answers.clone(), errors.clone(), exams_done.clone());
+        let (http, base, answers, errors, exams_done) = (
+            http.clone(),
+            base.clone(),
+            answers.clone(),
+            errors.clone(),
+            exams_done.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat: Vec<f64> = Vec::with_capacity(4096);
             let mut k = n as u64;
             'outer: while Instant::now() < deadline {
-                let r = http.post(format!("{base}/api/v1/exams")).bearer_auth(&token).json(&serde_json::json!({"program": "readiness"})).send().await;
-                let Ok(r) = r else { errors.fetch_add(1, Ordering::Relaxed); continue };
+                let r = http
+                    .post(format!("{base}/api/v1/exams"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"program": "readiness"}))
+                    .send()
+                    .await;
+                let Ok(r) = r else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                };
                 if r.status() != 201 {
                     errors.fetch_add(1, Ordering::Relaxed);
                     continue;
@@ -115,7 +153,9 @@ async fn main() -> anyhow::Result<()> {
                     if Instant::now() >= deadline {
                         break 'outer;
                     }
-                    k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    k = k
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     let opt = ["A", "B", "C", "D"][(k >> 33) as usize % 4];
                     let t0 = Instant::now();
                     let r = http
@@ -151,7 +191,10 @@ async fn main() -> anyhow::Result<()> {
         .db(|c| {
             use diesel::prelude::*;
             use palpate::store::schema::exam_items;
-            Ok(exam_items::table.filter(exam_items::chosen.is_not_null()).count().get_result(c)?)
+            Ok(exam_items::table
+                .filter(exam_items::chosen.is_not_null())
+                .count()
+                .get_result(c)?)
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -139,7 +139,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&settings.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("palpate: cannot start the runtime: {e}");
@@ -157,8 +160,12 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
@@ -189,7 +196,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Users(cmd) => users(cmd, settings).await,
         Command::Bank(cmd) => bank_command(cmd, settings).await,
         Command::Ce(CeCommand::Evaluate { input }) => {
-            let text = std::fs::read_to_string(&input).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
+            let text = std::fs::read_to_string(&input)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
             match crate::domain::ce::evaluate_scenario_json(&text) {
                 Ok(out) => {
                     println!("{out}");
@@ -204,7 +212,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Ce(CeCommand::Rules) => {
             let rules = crate::domain::ce::builtin_rules().map_err(|e| anyhow::anyhow!("{e}"))?;
             for r in rules {
-                println!("{:<14} {:<2} {}  ({} item(s) to verify)", r.id, r.confidence.code(), r.name, r.to_verify.len());
+                println!(
+                    "{:<14} {:<2} {}  ({} item(s) to verify)",
+                    r.id,
+                    r.confidence.code(),
+                    r.name,
+                    r.to_verify.len()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -218,7 +232,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
 
 fn parse_roles(raw: &[String]) -> anyhow::Result<Vec<Role>> {
     raw.iter()
-        .map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("unknown role {r:?}: use student, practitioner, instructor or admin")))
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown role {r:?}: use student, practitioner, instructor or admin"
+                )
+            })
+        })
         .collect()
 }
 
@@ -242,8 +262,11 @@ async fn users(cmd: UsersCommand, settings: Settings) -> anyhow::Result<ExitCode
             let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
             let name = PersonName::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;
             let roles = parse_roles(&roles)?;
-            let password = NewPassword::parse(&read_password()?).map_err(|m| anyhow::anyhow!("password: {m}"))?;
-            let hash = passwords::hash(password.expose().to_string(), state.settings.argon2_m_cost).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let password = NewPassword::parse(&read_password()?)
+                .map_err(|m| anyhow::anyhow!("password: {m}"))?;
+            let hash = passwords::hash(password.expose().to_string(), state.settings.argon2_m_cost)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let (e2, n2) = (email.as_str().to_string(), name.as_str().to_string());
             let id = state
                 .db(move |c| accounts::create_verified_blocking(c, &e2, &n2, &hash, &roles, now))
@@ -252,16 +275,33 @@ async fn users(cmd: UsersCommand, settings: Settings) -> anyhow::Result<ExitCode
             println!("created user {id} <{email}>");
         }
         UsersCommand::List { query } => {
-            let page = accounts::search_users(&state, query.unwrap_or_default(), 10_000, 0).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{:>6}  {:<32} {:<24} {:<8} {:<8} roles", "id", "email", "name", "verified", "active");
+            let page = accounts::search_users(&state, query.unwrap_or_default(), 10_000, 0)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{:>6}  {:<32} {:<24} {:<8} {:<8} roles",
+                "id", "email", "name", "verified", "active"
+            );
             for u in page.users {
                 let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
-                println!("{:>6}  {:<32} {:<24} {:<8} {:<8} {}", u.id, u.email, u.name, u.verified, u.active, roles.join(","));
+                println!(
+                    "{:>6}  {:<32} {:<24} {:<8} {:<8} {}",
+                    u.id,
+                    u.email,
+                    u.name,
+                    u.verified,
+                    u.active,
+                    roles.join(",")
+                );
             }
             println!("{} account(s)", page.total);
         }
-        UsersCommand::Grant { email, role } | UsersCommand::Revoke { email, role } if Role::parse(&role).is_none() => {
-            anyhow::bail!("unknown role {role:?} for {email}: use student, practitioner, instructor or admin");
+        UsersCommand::Grant { email, role } | UsersCommand::Revoke { email, role }
+            if Role::parse(&role).is_none() =>
+        {
+            anyhow::bail!(
+                "unknown role {role:?} for {email}: use student, practitioner, instructor or admin"
+            );
         }
         UsersCommand::Grant { email, role } => set_role(&state, &email, &role, true).await?,
         UsersCommand::Revoke { email, role } => set_role(&state, &email, &role, false).await?,
@@ -269,18 +309,37 @@ async fn users(cmd: UsersCommand, settings: Settings) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-async fn set_role(state: &crate::services::AppState, email: &str, role: &str, grant: bool) -> anyhow::Result<()> {
+async fn set_role(
+    state: &crate::services::AppState,
+    email: &str,
+    role: &str,
+    grant: bool,
+) -> anyhow::Result<()> {
     let role = parse_roles(&[role.to_string()])?[0];
     let email = Email::parse(email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
     let e2 = email.as_str().to_string();
-    let user = state.db(move |c| Ok(db::find_user_by_email(c, &e2)?)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let Some(user) = user else { anyhow::bail!("no account with the email {email}") };
-    let changed = accounts::set_role(state, user.id, role, grant).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = state
+        .db(move |c| Ok(db::find_user_by_email(c, &e2)?))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let Some(user) = user else {
+        anyhow::bail!("no account with the email {email}")
+    };
+    let changed = accounts::set_role(state, user.id, role, grant)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let verb = if grant { "granted" } else { "revoked" };
     if changed {
         println!("{verb} {role} for {email}");
     } else {
-        println!("nothing to do: {email} {} {role}", if grant { "already has" } else { "does not have" });
+        println!(
+            "nothing to do: {email} {} {role}",
+            if grant {
+                "already has"
+            } else {
+                "does not have"
+            }
+        );
     }
     Ok(())
 }
@@ -295,7 +354,11 @@ fn print_problems(problems: &[crate::domain::bank::format::Problem]) {
 fn print_counts(title: &str, m: &std::collections::BTreeMap<String, usize>, total: usize) {
     println!("{title}:");
     for (k, v) in m {
-        let pct = if total > 0 { 100.0 * *v as f64 / total as f64 } else { 0.0 };
+        let pct = if total > 0 {
+            100.0 * *v as f64 / total as f64
+        } else {
+            0.0
+        };
         println!("  {k:<14} {v:>5}  {pct:>5.1}%");
     }
 }
@@ -346,9 +409,15 @@ async fn bank_command(cmd: BankCommand, mut settings: Settings) -> anyhow::Resul
         }
         BankCommand::Export { dir } => {
             let state = startup::prepare(settings, Clock::system()).await?;
-            let files = state.db(bank::export_blocking).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let files = state
+                .db(bank::export_blocking)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             std::fs::create_dir_all(dir.join("items"))?;
-            for f in bank::shipped_files().into_iter().filter(|f| !f.path.starts_with("items/")) {
+            for f in bank::shipped_files()
+                .into_iter()
+                .filter(|f| !f.path.starts_with("items/"))
+            {
                 std::fs::write(dir.join(&f.path), f.text)?;
             }
             for (path, text) in &files {
@@ -359,7 +428,10 @@ async fn bank_command(cmd: BankCommand, mut settings: Settings) -> anyhow::Resul
         }
         BankCommand::Stats { json } => {
             let state = startup::prepare(settings, Clock::system()).await?;
-            let s = state.db(bank::stats_blocking).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let s = state
+                .db(bank::stats_blocking)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
             } else {
@@ -378,8 +450,10 @@ async fn bank_command(cmd: BankCommand, mut settings: Settings) -> anyhow::Resul
 }
 
 fn read_json(path: &std::path::Path, what: &str) -> anyhow::Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {what} file {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{what} file {} is not valid JSON: {e}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {what} file {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{what} file {} is not valid JSON: {e}", path.display()))
 }
 
 /// `palpate simulate`: the same engine code as the server, on simulated examinees.
@@ -387,8 +461,11 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
     use crate::domain::irt::sim::{self, BankItem, SimProgram};
     use crate::domain::irt::{Blueprint, StopRule};
     let bank: Vec<BankItem> = match (&args.bank, args.synthetic_bank) {
-        (Some(p), _) => serde_json::from_value(read_json(p, "bank")?)
-            .map_err(|e| anyhow::anyhow!("bank file: expected [{{\"id\", \"a\", \"b\", \"c\", \"domain\"}}, ...]: {e}"))?,
+        (Some(p), _) => serde_json::from_value(read_json(p, "bank")?).map_err(|e| {
+            anyhow::anyhow!(
+                "bank file: expected [{{\"id\", \"a\", \"b\", \"c\", \"domain\"}}, ...]: {e}"
+            )
+        })?,
         (None, Some(n)) => sim::synthetic_bank(n, 20240601),
         (None, None) => anyhow::bail!("give --bank FILE or --synthetic-bank N"),
     };
@@ -399,7 +476,11 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
         (Some(p), _) => {
             let v = read_json(p, "thetas")?;
             let list = v.get("thetas").cloned().unwrap_or(v);
-            serde_json::from_value(list).map_err(|e| anyhow::anyhow!("thetas file: expected {{\"thetas\": [numbers]}} or a list of numbers: {e}"))?
+            serde_json::from_value(list).map_err(|e| {
+                anyhow::anyhow!(
+                    "thetas file: expected {{\"thetas\": [numbers]}} or a list of numbers: {e}"
+                )
+            })?
         }
         (None, Some(n)) => sim::synthetic_thetas(n, 20240602),
         (None, None) => anyhow::bail!("give --thetas FILE or --synthetic-simulees N"),
@@ -407,12 +488,19 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
     if thetas.is_empty() || thetas.iter().any(|t| !t.is_finite()) {
         anyhow::bail!("thetas: give at least one finite number");
     }
-    let which: SimProgram = serde_json::from_value(serde_json::json!(args.program))
-        .map_err(|_| anyhow::anyhow!("--program must be readiness, mblex or cat-ci, not {:?}", args.program))?;
+    let which: SimProgram =
+        serde_json::from_value(serde_json::json!(args.program)).map_err(|_| {
+            anyhow::anyhow!(
+                "--program must be readiness, mblex or cat-ci, not {:?}",
+                args.program
+            )
+        })?;
     let blueprint = match &args.blueprint {
         Some(p) => {
-            let weights: std::collections::BTreeMap<String, f64> = serde_json::from_value(read_json(p, "blueprint")?)
-                .map_err(|e| anyhow::anyhow!("blueprint file: expected {{\"DOMAIN\": weight, ...}}: {e}"))?;
+            let weights: std::collections::BTreeMap<String, f64> =
+                serde_json::from_value(read_json(p, "blueprint")?).map_err(|e| {
+                    anyhow::anyhow!("blueprint file: expected {{\"DOMAIN\": weight, ...}}: {e}")
+                })?;
             Blueprint::from_weights(weights).map_err(|e| anyhow::anyhow!("blueprint: {e}"))?
         }
         None => sim::proportional_blueprint(&bank).map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -428,10 +516,13 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
     if matches!(program.stopping.rule, StopRule::None) {
         program.stopping.min_items = program.stopping.max_items;
     }
-    program.validate().map_err(|e| anyhow::anyhow!("program: {e}"))?;
+    program
+        .validate()
+        .map_err(|e| anyhow::anyhow!("program: {e}"))?;
     let seeds: Vec<u64> = (1..=args.seeds.max(1)).collect();
     let started = std::time::Instant::now();
-    let report = sim::simulate(&bank, &thetas, &program, &seeds).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report =
+        sim::simulate(&bank, &thetas, &program, &seeds).map_err(|e| anyhow::anyhow!("{e}"))?;
     let wall = started.elapsed().as_secs_f64();
     let mut out = serde_json::to_value(&report)?;
     out["wall_time_s"] = serde_json::json!(wall / seeds.len() as f64);

@@ -18,13 +18,15 @@ impl Clock {
 
     /// Current UTC time as stored in the database (timestamps are UTC without zone).
     pub fn now(&self) -> PrimitiveDateTime {
-        let now = OffsetDateTime::now_utc() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed));
+        let now = OffsetDateTime::now_utc()
+            + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed));
         PrimitiveDateTime::new(now.date(), now.time())
     }
 
     /// Moves this clock (and every clone of it) forward. Used by tests.
     pub fn advance(&self, by: Duration) {
-        self.offset_ms.fetch_add(by.whole_milliseconds() as i64, Ordering::Relaxed);
+        self.offset_ms
+            .fetch_add(by.whole_milliseconds() as i64, Ordering::Relaxed);
     }
 }
 

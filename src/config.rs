@@ -153,36 +153,84 @@ impl Settings {
             None => (PathBuf::from("palpate.toml"), false),
         };
         if path.exists() {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let f: FileSettings = toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?;
-            if let Some(v) = f.bind { s.bind = v; }
-            if let Some(v) = f.base_url { s.base_url = v; }
-            if let Some(v) = f.database_url { s.database_url = v; }
-            if let Some(v) = f.data_dir { s.data_dir = v; }
-            if let Some(v) = f.session_key { s.session_key = Some(v); }
-            if let Some(v) = f.cookie_secure { s.cookie_secure = v; }
-            if let Some(v) = f.mail { s.mail = parse_mail(&v)?; }
-            if let Some(v) = f.mail_from { s.mail_from = v; }
-            if let Some(v) = f.log { s.log = v; }
-            if let Some(v) = f.trust_forwarded_for { s.trust_forwarded_for = v; }
-            if let Some(v) = f.rate_limits { s.rate_limits = v; }
-            if let Some(v) = f.db_pool_size { s.db_pool_size = v; }
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let f: FileSettings =
+                toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?;
+            if let Some(v) = f.bind {
+                s.bind = v;
+            }
+            if let Some(v) = f.base_url {
+                s.base_url = v;
+            }
+            if let Some(v) = f.database_url {
+                s.database_url = v;
+            }
+            if let Some(v) = f.data_dir {
+                s.data_dir = v;
+            }
+            if let Some(v) = f.session_key {
+                s.session_key = Some(v);
+            }
+            if let Some(v) = f.cookie_secure {
+                s.cookie_secure = v;
+            }
+            if let Some(v) = f.mail {
+                s.mail = parse_mail(&v)?;
+            }
+            if let Some(v) = f.mail_from {
+                s.mail_from = v;
+            }
+            if let Some(v) = f.log {
+                s.log = v;
+            }
+            if let Some(v) = f.trust_forwarded_for {
+                s.trust_forwarded_for = v;
+            }
+            if let Some(v) = f.rate_limits {
+                s.rate_limits = v;
+            }
+            if let Some(v) = f.db_pool_size {
+                s.db_pool_size = v;
+            }
         } else if explicit {
-            bail!("PALPATE_CONFIG names {}, which does not exist", path.display());
+            bail!(
+                "PALPATE_CONFIG names {}, which does not exist",
+                path.display()
+            );
         }
-        if let Some(v) = env("PALPATE_BIND") { s.bind = v; }
+        if let Some(v) = env("PALPATE_BIND") {
+            s.bind = v;
+        }
         let base_url_set = env("PALPATE_BASE_URL").map(|v| s.base_url = v).is_some();
-        if let Some(v) = env("PALPATE_DATABASE_URL") { s.database_url = v; }
-        if let Some(v) = env("PALPATE_DATA_DIR") { s.data_dir = PathBuf::from(v); }
-        if let Some(v) = env("PALPATE_SESSION_KEY") { s.session_key = Some(v); }
-        if let Some(v) = env("PALPATE_COOKIE_SECURE") { s.cookie_secure = parse_bool("PALPATE_COOKIE_SECURE", &v)?; }
-        if let Some(v) = env("PALPATE_MAIL") { s.mail = parse_mail(&v)?; }
-        if let Some(v) = env("PALPATE_MAIL_FROM") { s.mail_from = v; }
-        if let Some(v) = env("PALPATE_LOG") { s.log = v; }
+        if let Some(v) = env("PALPATE_DATABASE_URL") {
+            s.database_url = v;
+        }
+        if let Some(v) = env("PALPATE_DATA_DIR") {
+            s.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("PALPATE_SESSION_KEY") {
+            s.session_key = Some(v);
+        }
+        if let Some(v) = env("PALPATE_COOKIE_SECURE") {
+            s.cookie_secure = parse_bool("PALPATE_COOKIE_SECURE", &v)?;
+        }
+        if let Some(v) = env("PALPATE_MAIL") {
+            s.mail = parse_mail(&v)?;
+        }
+        if let Some(v) = env("PALPATE_MAIL_FROM") {
+            s.mail_from = v;
+        }
+        if let Some(v) = env("PALPATE_LOG") {
+            s.log = v;
+        }
         if let Some(v) = env("PALPATE_TRUST_FORWARDED_FOR") {
             s.trust_forwarded_for = parse_bool("PALPATE_TRUST_FORWARDED_FOR", &v)?;
         }
-        if !base_url_set && s.base_url == Settings::default().base_url && s.bind != Settings::default().bind {
+        if !base_url_set
+            && s.base_url == Settings::default().base_url
+            && s.bind != Settings::default().bind
+        {
             s.base_url = format!("http://{}", s.bind);
         }
         s.finish()?;
@@ -221,11 +269,13 @@ impl Settings {
 
 fn load_or_generate_key(path: &Path) -> anyhow::Result<String> {
     if path.exists() {
-        let k = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let k = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         return Ok(k.trim().to_string());
     }
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let key = crate::domain::accounts::random_hex(64);
     write_private(path, &key)?;
@@ -282,7 +332,8 @@ mod tests {
 
     #[test]
     fn bad_mail_setting_is_a_clear_error() {
-        let err = Settings::load_from(|k| (k == "PALPATE_MAIL").then(|| "pigeon".to_string())).unwrap_err();
+        let err = Settings::load_from(|k| (k == "PALPATE_MAIL").then(|| "pigeon".to_string()))
+            .unwrap_err();
         assert!(err.to_string().contains("PALPATE_MAIL"));
     }
 }

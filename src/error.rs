@@ -37,7 +37,9 @@ pub struct FieldErrors(pub std::collections::BTreeMap<String, String>);
 
 impl FieldErrors {
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_string()).or_insert_with(|| message.into());
+        self.0
+            .entry(field.to_string())
+            .or_insert_with(|| message.into());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -46,7 +48,11 @@ impl FieldErrors {
 
     /// `Err(AppError::Fields)` when any message was added.
     pub fn into_result(self) -> AppResult<()> {
-        if self.is_empty() { Ok(()) } else { Err(AppError::Fields(self)) }
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Fields(self))
+        }
     }
 }
 
@@ -56,7 +62,10 @@ impl AppError {
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
-        AppError::Invalid { field: field.to_string(), message: message.into() }
+        AppError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 
     pub fn forbidden() -> AppError {
@@ -154,7 +163,9 @@ impl ResponseError for AppError {
             body["error"]["fields"] = serde_json::json!(f.0);
         }
         let mut resp = resp.json(body);
-        resp.extensions_mut().insert(ErrorPage { message: self.to_string() });
+        resp.extensions_mut().insert(ErrorPage {
+            message: self.to_string(),
+        });
         resp
     }
 }

@@ -35,7 +35,8 @@ impl Application {
 
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
         let key = settings.session_key()?;
-        let key = Key::try_from(&key[..]).map_err(|e| anyhow::anyhow!("the session key cannot be used: {e}"))?;
+        let key = Key::try_from(&key[..])
+            .map_err(|e| anyhow::anyhow!("the session key cannot be used: {e}"))?;
         let state = prepare(settings, clock).await?;
         let listener = TcpListener::bind(&state.settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", state.settings.bind))?;
@@ -44,7 +45,11 @@ impl Application {
         tokio::spawn(jobs::outbox::run(state.clone()));
         tokio::spawn(jobs::exams::run(state.clone()));
         tokio::spawn(jobs::ce_reminders::run(state.clone()));
-        Ok(Application { port, state, server })
+        Ok(Application {
+            port,
+            state,
+            server,
+        })
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -54,8 +59,12 @@ impl Application {
 
 /// Everything but the HTTP server: used by `serve` and by CLI commands that need the services.
 pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the data directory {}: {e}",
+            settings.data_dir.display()
+        )
+    })?;
     let pool = store::connect(&settings.database_url, settings.db_pool_size)?;
     {
         let pool = pool.clone();
@@ -105,7 +114,10 @@ fn serve(listener: TcpListener, state: AppState, key: Key) -> anyhow::Result<Ser
             .cookie_secure(cookie_secure)
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)
-            .session_lifecycle(PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(14)))
+            .session_lifecycle(
+                PersistentSession::default()
+                    .session_ttl(actix_web::cookie::time::Duration::days(14)),
+            )
             .build();
         App::new()
             .app_data(data.clone())

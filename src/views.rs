@@ -27,22 +27,32 @@ impl Views {
             register_helpers(&mut hb);
             Ok(hb)
         };
-        Ok(Views { html: build(true)?, text: build(false)? })
+        Ok(Views {
+            html: build(true)?,
+            text: build(false)?,
+        })
     }
 
     /// Renders an HTML page or fragment (escaped).
     pub fn html<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
-        self.html.render(name, data).map_err(|e| anyhow::anyhow!("template {name}: {e}"))
+        self.html
+            .render(name, data)
+            .map_err(|e| anyhow::anyhow!("template {name}: {e}"))
     }
 
     /// Renders plain text (not escaped).
     pub fn text<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
-        self.text.render(name, data).map_err(|e| anyhow::anyhow!("template {name}: {e}"))
+        self.text
+            .render(name, data)
+            .map_err(|e| anyhow::anyhow!("template {name}: {e}"))
     }
 
     /// An e-mail: `emails/<name>.txt` and `emails/<name>.html`.
     pub fn email<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<(String, String)> {
-        Ok((self.text(&format!("emails/{name}.txt"), data)?, self.html(&format!("emails/{name}.html"), data)?))
+        Ok((
+            self.text(&format!("emails/{name}.txt"), data)?,
+            self.html(&format!("emails/{name}.html"), data)?,
+        ))
     }
 }
 

@@ -24,24 +24,49 @@ pub async fn run(state: AppState) {
 
 /// One sweep: returns how many reminders were queued.
 pub async fn send_due(state: &AppState) -> crate::error::AppResult<usize> {
-    let creds = state.db(|c| Ok(db::credentials_wanting_reminders(c)?)).await?;
+    let creds = state
+        .db(|c| Ok(db::credentials_wanting_reminders(c)?))
+        .await?;
     let today = state.clock.now().date();
     let mut queued = 0;
     for (cred, email, name) in creds {
         let log = ce::log(state, cred.user_id).await?;
         let report = ce::evaluate_one(&log, &cred, today);
-        let Some(deadline) = report.cycle.as_ref().and_then(|c| time::Date::parse(&c.deadline, time::macros::format_description!("[year]-[month]-[day]")).ok()) else {
+        let Some(deadline) = report.cycle.as_ref().and_then(|c| {
+            time::Date::parse(
+                &c.deadline,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .ok()
+        }) else {
             continue;
         };
         let days_left = (deadline - today).whole_days();
         // The largest reminder day we have reached (a server that was down still sends the latest one).
-        let Some(day) = DAYS.iter().copied().filter(|d| days_left <= *d && days_left >= 0).min() else { continue };
+        let Some(day) = DAYS
+            .iter()
+            .copied()
+            .filter(|d| days_left <= *d && days_left >= 0)
+            .min()
+        else {
+            continue;
+        };
         let mut kinds: Vec<(&str, String)> = vec![];
         if matches!(report.status.as_str(), "deficient" | "conditional") {
             let missing: Vec<String> = report.deficits.iter().map(|d| d.detail.clone()).collect();
-            kinds.push(("deficit", if missing.is_empty() { report.status_label.clone() } else { missing.join("\n- ") }));
+            kinds.push((
+                "deficit",
+                if missing.is_empty() {
+                    report.status_label.clone()
+                } else {
+                    missing.join("\n- ")
+                },
+            ));
         }
-        let cpr_expires_before = log.items.iter().any(|i| i.kind == "cpr_bls" && i.valid_to.is_some_and(|t| t < deadline && t >= today));
+        let cpr_expires_before = log
+            .items
+            .iter()
+            .any(|i| i.kind == "cpr_bls" && i.valid_to.is_some_and(|t| t < deadline && t >= today));
         if cpr_expires_before {
             kinds.push(("cpr_expiry", "Your CPR/BLS card expires before this deadline. Renew it in time; it must be current on the deadline.".into()));
         }

@@ -9,7 +9,9 @@ pub async fn run(state: AppState) {
     let every = Duration::from_millis(state.settings.exam_sweep_ms.max(50));
     loop {
         match exams::finalize_overdue(&state).await {
-            Ok(n) if n > 0 => tracing::info!(exams = n, "finished abandoned exams at their deadline"),
+            Ok(n) if n > 0 => {
+                tracing::info!(exams = n, "finished abandoned exams at their deadline")
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e, "exam sweep failed"),
         }

@@ -1,5 +1,5 @@
 //! Background loops. Each claims work with row locks, so several instances can run them at once.
 
-pub mod outbox;
-pub mod exams;
 pub mod ce_reminders;
+pub mod exams;
+pub mod outbox;

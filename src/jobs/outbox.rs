@@ -34,12 +34,21 @@ pub async fn run(state: AppState) {
 /// One round: returns how many messages were attempted.
 pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
     let now = state.clock.now();
-    let rows = state.db(move |c| Ok(outbox::claim_due(c, now, LEASE, BATCH)?)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let rows = state
+        .db(move |c| Ok(outbox::claim_due(c, now, LEASE, BATCH)?))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let n = rows.len();
     for row in rows {
         let result = state
             .mailer
-            .send(&state.settings.mail_from, &row.to_addr, &row.subject, &row.text_body, &row.html_body)
+            .send(
+                &state.settings.mail_from,
+                &row.to_addr,
+                &row.subject,
+                &row.text_body,
+                &row.html_body,
+            )
             .await;
         let st = state.clone();
         let outcome = state

@@ -33,7 +33,10 @@ pub struct MemoryMailbox {
 
 impl MemoryMailbox {
     pub fn messages(&self) -> Vec<SentMail> {
-        self.inner.lock().map(|i| i.sent.clone()).unwrap_or_default()
+        self.inner
+            .lock()
+            .map(|i| i.sent.clone())
+            .unwrap_or_default()
     }
 
     pub fn fail_next(&self, n: usize) {
@@ -54,8 +57,9 @@ impl Mailer {
         Ok(match setting {
             MailSetting::File => {
                 let dir = data_dir.join("mail");
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| anyhow::anyhow!("cannot create the mail folder {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create the mail folder {}: {e}", dir.display())
+                })?;
                 Mailer::File(AsyncFileTransport::new(dir))
             }
             MailSetting::Smtp(url) => {
@@ -84,20 +88,45 @@ impl Mailer {
     }
 
     /// Builds a multipart (text + HTML) message and delivers it.
-    pub async fn send(&self, from: &str, to: &str, subject: &str, text: &str, html: &str) -> Result<(), String> {
-        let from: Mailbox = from.parse().map_err(|e| format!("bad sender address {from:?}: {e}"))?;
-        let to_box: Mailbox = to.parse().map_err(|e| format!("bad recipient address {to:?}: {e}"))?;
+    pub async fn send(
+        &self,
+        from: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> Result<(), String> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| format!("bad sender address {from:?}: {e}"))?;
+        let to_box: Mailbox = to
+            .parse()
+            .map_err(|e| format!("bad recipient address {to:?}: {e}"))?;
         let message = Message::builder()
             .from(from)
             .to(to_box)
             .subject(subject)
-            .multipart(MultiPart::alternative_plain_html(text.to_string(), html.to_string()))
+            .multipart(MultiPart::alternative_plain_html(
+                text.to_string(),
+                html.to_string(),
+            ))
             .map_err(|e| format!("cannot build the message: {e}"))?;
         match self {
-            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}")),
-            Mailer::File(t) => t.send(message).await.map(|_| ()).map_err(|e| format!("file transport: {e}")),
+            Mailer::Smtp(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("SMTP: {e}")),
+            Mailer::File(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("file transport: {e}")),
             Mailer::Memory(m) => {
-                let mut inner = m.inner.lock().map_err(|_| "mailbox lock poisoned".to_string())?;
+                let mut inner = m
+                    .inner
+                    .lock()
+                    .map_err(|_| "mailbox lock poisoned".to_string())?;
                 if inner.fail_next > 0 {
                     inner.fail_next -= 1;
                     return Err("in-memory transport: simulated failure".into());

@@ -31,13 +31,22 @@ impl Account {
     }
 
     pub fn require(&self, role: Role) -> AppResult<()> {
-        if self.has(role) { Ok(()) } else { Err(AppError::forbidden()) }
+        if self.has(role) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
     }
 }
 
 pub fn load_account(conn: &mut DbConn, user_id: i64) -> AppResult<Option<Account>> {
-    let Some(u) = db::find_user(conn, user_id)? else { return Ok(None) };
-    let mut roles: Vec<Role> = db::roles_of(conn, u.id)?.iter().filter_map(|r| Role::parse(r)).collect();
+    let Some(u) = db::find_user(conn, user_id)? else {
+        return Ok(None);
+    };
+    let mut roles: Vec<Role> = db::roles_of(conn, u.id)?
+        .iter()
+        .filter_map(|r| Role::parse(r))
+        .collect();
     roles.sort();
     Ok(Some(to_account(u, roles)))
 }
@@ -55,15 +64,33 @@ fn to_account(u: db::User, roles: Vec<Role>) -> Account {
 }
 
 /// Renders an e-mail template and puts it in the outbox on `conn` (the caller's transaction).
-fn queue_email(state: &AppState, conn: &mut DbConn, to: &str, subject: &str, template: &str, data: serde_json::Value) -> AppResult<()> {
-    let (text, html) = state.views.email(template, &data).map_err(AppError::internal)?;
+fn queue_email(
+    state: &AppState,
+    conn: &mut DbConn,
+    to: &str,
+    subject: &str,
+    template: &str,
+    data: serde_json::Value,
+) -> AppResult<()> {
+    let (text, html) = state
+        .views
+        .email(template, &data)
+        .map_err(AppError::internal)?;
     outbox::enqueue(conn, to, subject, &text, &html, state.clock.now())?;
     Ok(())
 }
 
 // ---------- rate limits ----------
 
-fn check_limit(conn: &mut DbConn, action: &str, subject: &str, since: PrimitiveDateTime, max: i64, failures_only: bool, message: &str) -> AppResult<()> {
+fn check_limit(
+    conn: &mut DbConn,
+    action: &str,
+    subject: &str,
+    since: PrimitiveDateTime,
+    max: i64,
+    failures_only: bool,
+    message: &str,
+) -> AppResult<()> {
     if attempts::count_since(conn, action, subject, since, failures_only)? >= max {
         return Err(AppError::RateLimited(message.to_string()));
     }
@@ -81,12 +108,41 @@ fn wait_text(state: &AppState) -> String {
 /// Requests that send an e-mail to an address (reset, new confirmation link) share one limit per
 /// network and one per address; `what` names the e-mail in the message ("reset " or "").
 #[allow(clippy::too_many_arguments)]
-fn limit_email_requests(c: &mut DbConn, st: &AppState, ip: &str, email: &Email, since: PrimitiveDateTime, wait: &str, what: &str, now: PrimitiveDateTime) -> AppResult<()> {
+fn limit_email_requests(
+    c: &mut DbConn,
+    st: &AppState,
+    ip: &str,
+    email: &Email,
+    since: PrimitiveDateTime,
+    wait: &str,
+    what: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
     let l = &st.settings.rate_limits;
     let (ip_key, acct_key) = (format!("ip:{ip}"), format!("acct:{email}"));
-    let req = if what.is_empty() { "requests" } else { "reset requests" };
-    check_limit(c, "reset", &ip_key, since, l.reset_per_ip, false, &format!("Too many {req} from your network. Please try again in {wait}."))?;
-    check_limit(c, "reset", &acct_key, since, l.reset_per_account, false, &format!("Too many {what}emails requested for this address. Please try again in {wait}."))?;
+    let req = if what.is_empty() {
+        "requests"
+    } else {
+        "reset requests"
+    };
+    check_limit(
+        c,
+        "reset",
+        &ip_key,
+        since,
+        l.reset_per_ip,
+        false,
+        &format!("Too many {req} from your network. Please try again in {wait}."),
+    )?;
+    check_limit(
+        c,
+        "reset",
+        &acct_key,
+        since,
+        l.reset_per_account,
+        false,
+        &format!("Too many {what}emails requested for this address. Please try again in {wait}."),
+    )?;
     attempts::record(c, "reset", &ip_key, true, now)?;
     attempts::record(c, "reset", &acct_key, true, now)?;
     Ok(())
@@ -111,11 +167,20 @@ pub struct SignupInput {
 /// Creates an unverified account and queues the verification e-mail, in one transaction.
 pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResult<i64> {
     let mut errors = FieldErrors::default();
-    let name = PersonName::parse(&input.name).map_err(|m| errors.add("name", m)).ok();
-    let email = Email::parse(&input.email).map_err(|m| errors.add("email", m)).ok();
-    let password = NewPassword::parse(&input.password).map_err(|m| errors.add("password", m)).ok();
+    let name = PersonName::parse(&input.name)
+        .map_err(|m| errors.add("name", m))
+        .ok();
+    let email = Email::parse(&input.email)
+        .map_err(|m| errors.add("email", m))
+        .ok();
+    let password = NewPassword::parse(&input.password)
+        .map_err(|m| errors.add("password", m))
+        .ok();
     if !input.student && !input.practitioner {
-        errors.add("purpose", "Choose at least one: preparing for an exam, or a certified therapist.");
+        errors.add(
+            "purpose",
+            "Choose at least one: preparing for an exam, or a certified therapist.",
+        );
     }
     let limits = state.settings.rate_limits.clone();
     let since = window_start(state);
@@ -124,15 +189,25 @@ pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResu
         let ip = ip.clone();
         state
             .db(move |c| {
-                check_limit(c, "signup", &format!("ip:{ip}"), since, limits.signup_per_ip, false,
-                    &format!("Too many sign-ups from your network. Please try again in {wait}."))
+                check_limit(
+                    c,
+                    "signup",
+                    &format!("ip:{ip}"),
+                    since,
+                    limits.signup_per_ip,
+                    false,
+                    &format!("Too many sign-ups from your network. Please try again in {wait}."),
+                )
             })
             .await?;
     }
     if let Some(e) = &email {
         let e = e.as_str().to_string();
         if state.db(move |c| Ok(db::email_taken(c, &e)?)).await? {
-            errors.add("email", "An account with this email already exists. Log in, or reset your password.");
+            errors.add(
+                "email",
+                "An account with this email already exists. Log in, or reset your password.",
+            );
         }
     }
     errors.into_result()?;
@@ -142,38 +217,54 @@ pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResu
     let hash = passwords::hash(password.expose().to_string(), state.settings.argon2_m_cost).await?;
     let token = random_hex(32);
     let st = state.clone();
-    let roles: Vec<Role> = [(input.student, Role::Student), (input.practitioner, Role::Practitioner)]
-        .into_iter()
-        .filter_map(|(on, r)| on.then_some(r))
-        .collect();
+    let roles: Vec<Role> = [
+        (input.student, Role::Student),
+        (input.practitioner, Role::Practitioner),
+    ]
+    .into_iter()
+    .filter_map(|(on, r)| on.then_some(r))
+    .collect();
     let id = state
         .tx(move |c| {
             let now = st.clock.now();
             attempts::record(c, "signup", &format!("ip:{ip}"), true, now)?;
             if db::email_taken(c, email.as_str())? {
                 let mut f = FieldErrors::default();
-                f.add("email", "An account with this email already exists. Log in, or reset your password.");
+                f.add(
+                    "email",
+                    "An account with this email already exists. Log in, or reset your password.",
+                );
                 return Err(AppError::Fields(f));
             }
-            let id = db::insert_user(c, &db::NewUser {
-                email: email.as_str(),
-                name: name.as_str(),
-                password_hash: &hash,
-                email_verified_at: None,
-                is_active: true,
-                session_version: 1,
-                created_at: now,
-                updated_at: now,
-            })?;
+            let id = db::insert_user(
+                c,
+                &db::NewUser {
+                    email: email.as_str(),
+                    name: name.as_str(),
+                    password_hash: &hash,
+                    email_verified_at: None,
+                    is_active: true,
+                    session_version: 1,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
             for r in &roles {
                 db::grant_role(c, id, r.as_str(), now)?;
             }
             db::insert_email_token(c, id, VERIFY, &token_hash(&token), now + VERIFY_TTL, now)?;
-            queue_email(&st, c, email.as_str(), "Confirm your email for Palpate", "verify", serde_json::json!({
-                "name": name.as_str(),
-                "link": st.url(&format!("/verify?token={token}")),
-                "hours": VERIFY_TTL.whole_hours(),
-            }))?;
+            queue_email(
+                &st,
+                c,
+                email.as_str(),
+                "Confirm your email for Palpate",
+                "verify",
+                serde_json::json!({
+                    "name": name.as_str(),
+                    "link": st.url(&format!("/verify?token={token}")),
+                    "hours": VERIFY_TTL.whole_hours(),
+                }),
+            )?;
             Ok(id)
         })
         .await?;
@@ -193,7 +284,9 @@ pub async fn verify_email(state: &AppState, token: String) -> AppResult<VerifyOu
     state
         .tx(move |c| {
             let now = st.clock.now();
-            let Some(t) = db::find_email_token(c, VERIFY, &token_hash(&token))? else { return Ok(VerifyOutcome::Unknown) };
+            let Some(t) = db::find_email_token(c, VERIFY, &token_hash(&token))? else {
+                return Ok(VerifyOutcome::Unknown);
+            };
             if t.used_at.is_some() {
                 return Ok(VerifyOutcome::AlreadyUsed);
             }
@@ -210,7 +303,12 @@ pub async fn verify_email(state: &AppState, token: String) -> AppResult<VerifyOu
 /// Sends a fresh verification link when the address belongs to an unverified account. Says nothing
 /// about whether it does.
 pub async fn resend_verification(state: &AppState, email: String, ip: String) -> AppResult<()> {
-    let Ok(email) = Email::parse(&email) else { return Err(AppError::invalid("email", "Enter a valid email address, like name@example.com.")) };
+    let Ok(email) = Email::parse(&email) else {
+        return Err(AppError::invalid(
+            "email",
+            "Enter a valid email address, like name@example.com.",
+        ));
+    };
     let st = state.clone();
     let since = window_start(state);
     let wait = wait_text(state);
@@ -255,7 +353,12 @@ impl From<AppError> for LoginError {
 }
 
 /// Checks the credentials under the per-IP and per-account rate limits; returns the account.
-pub async fn login(state: &AppState, email: String, password: String, ip: String) -> Result<Account, LoginError> {
+pub async fn login(
+    state: &AppState,
+    email: String,
+    password: String,
+    ip: String,
+) -> Result<Account, LoginError> {
     let email_norm = email.trim().to_lowercase();
     let since = window_start(state);
     let wait = wait_text(state);
@@ -270,7 +373,12 @@ pub async fn login(state: &AppState, email: String, password: String, ip: String
             Ok(db::find_user_by_email(c, &em2)?)
         })
         .await?;
-    let ok = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()), state.settings.argon2_m_cost).await?;
+    let ok = passwords::verify(
+        password,
+        user.as_ref().map(|u| u.password_hash.clone()),
+        state.settings.argon2_m_cost,
+    )
+    .await?;
     let st = state.clone();
     let uid = user.as_ref().map(|u| u.id);
     let account = state
@@ -284,7 +392,9 @@ pub async fn login(state: &AppState, email: String, password: String, ip: String
             }
         })
         .await?;
-    let Some(account) = account else { return Err(LoginError::BadCredentials) };
+    let Some(account) = account else {
+        return Err(LoginError::BadCredentials);
+    };
     if !account.active {
         return Err(LoginError::Deactivated);
     }
@@ -299,7 +409,12 @@ pub async fn login(state: &AppState, email: String, password: String, ip: String
 /// Queues a reset link when the address belongs to an active account. The caller shows the same
 /// message either way, so the form does not reveal who is registered.
 pub async fn request_reset(state: &AppState, email: String, ip: String) -> AppResult<()> {
-    let Ok(email) = Email::parse(&email) else { return Err(AppError::invalid("email", "Enter a valid email address, like name@example.com.")) };
+    let Ok(email) = Email::parse(&email) else {
+        return Err(AppError::invalid(
+            "email",
+            "Enter a valid email address, like name@example.com.",
+        ));
+    };
     let st = state.clone();
     let since = window_start(state);
     let wait = wait_text(state);
@@ -327,29 +442,52 @@ pub async fn request_reset(state: &AppState, email: String, ip: String) -> AppRe
 }
 
 /// Why a reset link cannot be used.
-pub fn reset_link_problem(conn: &mut DbConn, token: &str, now: PrimitiveDateTime) -> AppResult<Option<&'static str>> {
-    Ok(match db::find_email_token(conn, RESET, &token_hash(token))? {
-        None => Some("This reset link is not valid. Check that you copied the whole link, or request a new one."),
-        Some(t) if t.used_at.is_some() => Some("This reset link has already been used. Request a new one if you still need it."),
-        Some(t) if t.expires_at < now => Some("This reset link has expired (links last one hour). Request a new one."),
-        Some(_) => None,
-    })
+pub fn reset_link_problem(
+    conn: &mut DbConn,
+    token: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<&'static str>> {
+    Ok(
+        match db::find_email_token(conn, RESET, &token_hash(token))? {
+            None => Some(
+                "This reset link is not valid. Check that you copied the whole link, or request a new one.",
+            ),
+            Some(t) if t.used_at.is_some() => Some(
+                "This reset link has already been used. Request a new one if you still need it.",
+            ),
+            Some(t) if t.expires_at < now => {
+                Some("This reset link has expired (links last one hour). Request a new one.")
+            }
+            Some(_) => None,
+        },
+    )
 }
 
 pub async fn check_reset_token(state: &AppState, token: String) -> AppResult<Option<&'static str>> {
     let clock = state.clock.clone();
-    state.db(move |c| reset_link_problem(c, &token, clock.now())).await
+    state
+        .db(move |c| reset_link_problem(c, &token, clock.now()))
+        .await
 }
 
 /// Sets a new password from a reset link: single use, one hour, ends every session.
-pub async fn reset_password(state: &AppState, token: String, password: String, confirm: String) -> AppResult<()> {
+pub async fn reset_password(
+    state: &AppState,
+    token: String,
+    password: String,
+    confirm: String,
+) -> AppResult<()> {
     let mut errors = FieldErrors::default();
-    let pw = NewPassword::parse(&password).map_err(|m| errors.add("password", m)).ok();
+    let pw = NewPassword::parse(&password)
+        .map_err(|m| errors.add("password", m))
+        .ok();
     if password != confirm {
         errors.add("confirm", "The two passwords do not match.");
     }
     errors.into_result()?;
-    let Some(pw) = pw else { return Err(AppError::invalid("password", "Choose a password.")) };
+    let Some(pw) = pw else {
+        return Err(AppError::invalid("password", "Choose a password."));
+    };
     let hash = passwords::hash(pw.expose().to_string(), state.settings.argon2_m_cost).await?;
     let st = state.clone();
     state
@@ -358,9 +496,13 @@ pub async fn reset_password(state: &AppState, token: String, password: String, c
             if let Some(problem) = reset_link_problem(c, &token, now)? {
                 return Err(AppError::Gone(problem.to_string()));
             }
-            let Some(t) = db::find_email_token(c, RESET, &token_hash(&token))? else { return Err(AppError::not_found()) };
+            let Some(t) = db::find_email_token(c, RESET, &token_hash(&token))? else {
+                return Err(AppError::not_found());
+            };
             if !db::use_email_token(c, t.id, now)? {
-                return Err(AppError::Gone("This reset link has already been used.".into()));
+                return Err(AppError::Gone(
+                    "This reset link has already been used.".into(),
+                ));
             }
             db::set_password(c, t.user_id, &hash, now)?;
             db::mark_verified(c, t.user_id, now)?;
@@ -371,37 +513,55 @@ pub async fn reset_password(state: &AppState, token: String, password: String, c
 
 /// Changes the password after checking the current one. Every other session ends; returns the new
 /// session version for the caller's own session.
-pub async fn change_password(state: &AppState, user_id: i64, current: String, new: String, confirm: String) -> AppResult<i32> {
+pub async fn change_password(
+    state: &AppState,
+    user_id: i64,
+    current: String,
+    new: String,
+    confirm: String,
+) -> AppResult<i32> {
     let mut errors = FieldErrors::default();
-    let pw = NewPassword::parse(&new).map_err(|m| errors.add("new_password", m)).ok();
+    let pw = NewPassword::parse(&new)
+        .map_err(|m| errors.add("new_password", m))
+        .ok();
     if new != confirm {
         errors.add("confirm", "The two passwords do not match.");
     }
-    let stored = state.db(move |c| Ok(db::find_user(c, user_id)?.map(|u| u.password_hash))).await?;
+    let stored = state
+        .db(move |c| Ok(db::find_user(c, user_id)?.map(|u| u.password_hash)))
+        .await?;
     if !passwords::verify(current, stored, state.settings.argon2_m_cost).await? {
         errors.add("current_password", "That is not your current password.");
     }
     errors.into_result()?;
-    let Some(pw) = pw else { return Err(AppError::invalid("new_password", "Choose a password.")) };
+    let Some(pw) = pw else {
+        return Err(AppError::invalid("new_password", "Choose a password."));
+    };
     let hash = passwords::hash(pw.expose().to_string(), state.settings.argon2_m_cost).await?;
     let clock = state.clock.clone();
     state
         .tx(move |c| {
             db::set_password(c, user_id, &hash, clock.now())?;
-            Ok(db::find_user(c, user_id)?.map(|u| u.session_version).unwrap_or(0))
+            Ok(db::find_user(c, user_id)?
+                .map(|u| u.session_version)
+                .unwrap_or(0))
         })
         .await
 }
 
 pub async fn end_all_sessions(state: &AppState, user_id: i64) -> AppResult<i32> {
     let clock = state.clock.clone();
-    state.tx(move |c| Ok(db::bump_session_version(c, user_id, clock.now())?)).await
+    state
+        .tx(move |c| Ok(db::bump_session_version(c, user_id, clock.now())?))
+        .await
 }
 
 pub async fn update_name(state: &AppState, user_id: i64, name: String) -> AppResult<()> {
     let name = PersonName::parse(&name).map_err(|m| AppError::invalid("name", m))?;
     let clock = state.clock.clone();
-    state.tx(move |c| Ok(db::update_name(c, user_id, name.as_str(), clock.now())?)).await
+    state
+        .tx(move |c| Ok(db::update_name(c, user_id, name.as_str(), clock.now())?))
+        .await
 }
 
 // ---------- API tokens ----------
@@ -426,10 +586,17 @@ fn token_info(t: db::ApiToken) -> TokenInfo {
 }
 
 /// Creates a token; the secret is returned once and only its hash is stored.
-pub async fn create_token(state: &AppState, user_id: i64, name: String) -> AppResult<(TokenInfo, String)> {
+pub async fn create_token(
+    state: &AppState,
+    user_id: i64,
+    name: String,
+) -> AppResult<(TokenInfo, String)> {
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(AppError::invalid("name", "Give the token a name of 1 to 60 characters, e.g. 'my laptop'."));
+        return Err(AppError::invalid(
+            "name",
+            "Give the token a name of 1 to 60 characters, e.g. 'my laptop'.",
+        ));
     }
     let secret = format!("{API_TOKEN_PREFIX}{}", random_hex(24));
     let prefix: String = secret.chars().take(API_TOKEN_PREFIX.len() + 6).collect();
@@ -438,7 +605,10 @@ pub async fn create_token(state: &AppState, user_id: i64, name: String) -> AppRe
     let info = state
         .tx(move |c| {
             let id = db::insert_api_token(c, user_id, &name, &hash, &prefix, clock.now())?;
-            let t = db::list_api_tokens(c, user_id)?.into_iter().find(|t| t.id == id).ok_or_else(AppError::not_found)?;
+            let t = db::list_api_tokens(c, user_id)?
+                .into_iter()
+                .find(|t| t.id == id)
+                .ok_or_else(AppError::not_found)?;
             Ok(token_info(t))
         })
         .await?;
@@ -446,13 +616,26 @@ pub async fn create_token(state: &AppState, user_id: i64, name: String) -> AppRe
 }
 
 pub async fn list_tokens(state: &AppState, user_id: i64) -> AppResult<Vec<TokenInfo>> {
-    state.db(move |c| Ok(db::list_api_tokens(c, user_id)?.into_iter().map(token_info).collect())).await
+    state
+        .db(move |c| {
+            Ok(db::list_api_tokens(c, user_id)?
+                .into_iter()
+                .map(token_info)
+                .collect())
+        })
+        .await
 }
 
 pub async fn revoke_token(state: &AppState, user_id: i64, token_id: i64) -> AppResult<()> {
     let clock = state.clock.clone();
-    let done = state.tx(move |c| Ok(db::revoke_api_token(c, user_id, token_id, clock.now())?)).await?;
-    if done { Ok(()) } else { Err(AppError::NotFound("No such token.".into())) }
+    let done = state
+        .tx(move |c| Ok(db::revoke_api_token(c, user_id, token_id, clock.now())?))
+        .await?;
+    if done {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("No such token.".into()))
+    }
 }
 
 /// The account behind a bearer token, if the token is live and the account active.
@@ -460,13 +643,17 @@ pub async fn authenticate_token(state: &AppState, secret: String) -> AppResult<O
     let clock = state.clock.clone();
     state
         .db(move |c| {
-            let Some((t, u)) = db::find_live_api_token(c, &token_hash(&secret))? else { return Ok(None) };
+            let Some((t, u)) = db::find_live_api_token(c, &token_hash(&secret))? else {
+                return Ok(None);
+            };
             if !u.is_active {
                 return Ok(None);
             }
             let now = clock.now();
             // Recording every use would make each API call a write; a minute's precision is enough.
-            if t.last_used_at.is_none_or(|at| now - at > time::Duration::minutes(1)) {
+            if t.last_used_at
+                .is_none_or(|at| now - at > time::Duration::minutes(1))
+            {
                 db::touch_api_token(c, t.id, now)?;
             }
             load_account(c, u.id)
@@ -492,14 +679,23 @@ pub struct UserPage {
     pub total: i64,
 }
 
-pub fn search_users_blocking(c: &mut DbConn, q: &str, limit: i64, offset: i64) -> AppResult<UserPage> {
+pub fn search_users_blocking(
+    c: &mut DbConn,
+    q: &str,
+    limit: i64,
+    offset: i64,
+) -> AppResult<UserPage> {
     let (rows, total) = db::search_users(c, q, limit, offset)?;
     let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
     let roles = db::roles_of_many(c, &ids)?;
     let users = rows
         .into_iter()
         .map(|u| {
-            let r = roles.iter().filter(|(id, _)| *id == u.id).filter_map(|(_, r)| Role::parse(r)).collect();
+            let r = roles
+                .iter()
+                .filter(|(id, _)| *id == u.id)
+                .filter_map(|(_, r)| Role::parse(r))
+                .collect();
             summary(u, r)
         })
         .collect();
@@ -521,27 +717,49 @@ fn summary(u: db::User, roles: Vec<Role>) -> UserSummary {
 pub async fn user_summary(state: &AppState, id: i64) -> AppResult<UserSummary> {
     state
         .db(move |c| {
-            let u = db::find_user(c, id)?.ok_or_else(|| AppError::NotFound("No such user.".into()))?;
-            let roles = db::roles_of(c, id)?.iter().filter_map(|r| Role::parse(r)).collect();
+            let u =
+                db::find_user(c, id)?.ok_or_else(|| AppError::NotFound("No such user.".into()))?;
+            let roles = db::roles_of(c, id)?
+                .iter()
+                .filter_map(|r| Role::parse(r))
+                .collect();
             Ok(summary(u, roles))
         })
         .await
 }
 
-pub async fn search_users(state: &AppState, q: String, limit: i64, offset: i64) -> AppResult<UserPage> {
-    state.db(move |c| search_users_blocking(c, &q, limit, offset)).await
+pub async fn search_users(
+    state: &AppState,
+    q: String,
+    limit: i64,
+    offset: i64,
+) -> AppResult<UserPage> {
+    state
+        .db(move |c| search_users_blocking(c, &q, limit, offset))
+        .await
 }
 
 /// Grants or revokes a role. The last active administrator cannot lose the admin role.
-pub fn set_role_blocking(c: &mut DbConn, user_id: i64, role: Role, grant: bool, now: PrimitiveDateTime) -> AppResult<bool> {
+pub fn set_role_blocking(
+    c: &mut DbConn,
+    user_id: i64,
+    role: Role,
+    grant: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<bool> {
     if db::find_user(c, user_id)?.is_none() {
         return Err(AppError::NotFound("No such user.".into()));
     }
     if grant {
         Ok(db::grant_role(c, user_id, role.as_str(), now)?)
     } else {
-        if role == Role::Admin && db::roles_of(c, user_id)?.iter().any(|r| r == "admin") && db::count_with_role(c, "admin")? <= 1 {
-            return Err(AppError::Conflict("This is the last administrator; grant the role to someone else first.".into()));
+        if role == Role::Admin
+            && db::roles_of(c, user_id)?.iter().any(|r| r == "admin")
+            && db::count_with_role(c, "admin")? <= 1
+        {
+            return Err(AppError::Conflict(
+                "This is the last administrator; grant the role to someone else first.".into(),
+            ));
         }
         Ok(db::revoke_role(c, user_id, role.as_str())?)
     }
@@ -549,12 +767,16 @@ pub fn set_role_blocking(c: &mut DbConn, user_id: i64, role: Role, grant: bool, 
 
 pub async fn set_role(state: &AppState, user_id: i64, role: Role, grant: bool) -> AppResult<bool> {
     let clock = state.clock.clone();
-    state.tx(move |c| set_role_blocking(c, user_id, role, grant, clock.now())).await
+    state
+        .tx(move |c| set_role_blocking(c, user_id, role, grant, clock.now()))
+        .await
 }
 
 pub async fn set_active(state: &AppState, actor: i64, user_id: i64, active: bool) -> AppResult<()> {
     if actor == user_id && !active {
-        return Err(AppError::Conflict("You cannot deactivate your own account.".into()));
+        return Err(AppError::Conflict(
+            "You cannot deactivate your own account.".into(),
+        ));
     }
     let clock = state.clock.clone();
     state
@@ -568,21 +790,33 @@ pub async fn set_active(state: &AppState, actor: i64, user_id: i64, active: bool
 }
 
 /// Creates a verified account (the CLI's `users create`).
-pub fn create_verified_blocking(c: &mut DbConn, email: &str, name: &str, password_hash: &str, roles: &[Role], now: PrimitiveDateTime) -> AppResult<i64> {
+pub fn create_verified_blocking(
+    c: &mut DbConn,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    roles: &[Role],
+    now: PrimitiveDateTime,
+) -> AppResult<i64> {
     store::write_tx(c, |c| {
         if db::email_taken(c, email)? {
-            return Err(AppError::Conflict(format!("An account with the email {email} already exists.")));
+            return Err(AppError::Conflict(format!(
+                "An account with the email {email} already exists."
+            )));
         }
-        let id = db::insert_user(c, &db::NewUser {
-            email,
-            name,
-            password_hash,
-            email_verified_at: Some(now),
-            is_active: true,
-            session_version: 1,
-            created_at: now,
-            updated_at: now,
-        })?;
+        let id = db::insert_user(
+            c,
+            &db::NewUser {
+                email,
+                name,
+                password_hash,
+                email_verified_at: Some(now),
+                is_active: true,
+                session_version: 1,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
         for r in roles {
             db::grant_role(c, id, r.as_str(), now)?;
         }

@@ -8,7 +8,11 @@ fn crc32(data: &[u8]) -> u32 {
         for (i, slot) in t.iter_mut().enumerate() {
             let mut c = i as u32;
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
             *slot = c;
         }
@@ -87,7 +91,10 @@ mod tests {
 
     #[test]
     fn python_can_read_what_we_write() {
-        let z = super::zip(&[("a.txt".into(), b"hello".to_vec()), ("dir/b.bin".into(), vec![0, 1, 2, 255])]);
+        let z = super::zip(&[
+            ("a.txt".into(), b"hello".to_vec()),
+            ("dir/b.bin".into(), vec![0, 1, 2, 255]),
+        ]);
         assert_eq!(&z[..4], b"PK\x03\x04");
         assert_eq!(&z[z.len() - 22..z.len() - 18], b"PK\x05\x06");
         let dir = tempfile::tempdir().unwrap();

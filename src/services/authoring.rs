@@ -25,12 +25,29 @@ fn check_enemies(c: &mut DbConn, content: &ItemContent, own_id: Option<&str>) ->
         return Ok(());
     }
     if own_id.is_some_and(|id| content.enemies.iter().any(|e| e == id)) {
-        return Err(AppError::invalid("enemies", "An item cannot be its own enemy."));
+        return Err(AppError::invalid(
+            "enemies",
+            "An item cannot be its own enemy.",
+        ));
     }
     let found = db::existing_ids(c, &content.enemies)?;
-    let missing: Vec<&String> = content.enemies.iter().filter(|e| !found.contains(e)).collect();
+    let missing: Vec<&String> = content
+        .enemies
+        .iter()
+        .filter(|e| !found.contains(e))
+        .collect();
     if !missing.is_empty() {
-        return Err(AppError::invalid("enemies", format!("Unknown item id(s): {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))));
+        return Err(AppError::invalid(
+            "enemies",
+            format!(
+                "Unknown item id(s): {}",
+                missing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
     }
     Ok(())
 }
@@ -58,7 +75,11 @@ pub fn preview(input: &DraftInput, author: &str) -> Result<ItemContent, FieldErr
 }
 
 /// Saves a new item as a draft; returns its id.
-pub async fn create_draft(state: &AppState, user: &Account, input: DraftInput) -> AppResult<String> {
+pub async fn create_draft(
+    state: &AppState,
+    user: &Account,
+    input: DraftInput,
+) -> AppResult<String> {
     let content = check_draft(&input, taxonomy(), &user.name).map_err(field_errors)?;
     let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
     state
@@ -66,7 +87,16 @@ pub async fn create_draft(state: &AppState, user: &Account, input: DraftInput) -
             check_enemies(c, &content, None)?;
             let now = clock.now();
             let id = next_id(c, &content.subarea)?;
-            db::insert_item(c, &id, &content.subarea, content.area(), Status::Draft.as_str(), None, Some(uid), now)?;
+            db::insert_item(
+                c,
+                &id,
+                &content.subarea,
+                content.area(),
+                Status::Draft.as_str(),
+                None,
+                Some(uid),
+                now,
+            )?;
             bankops::store_version(c, &id, 1, Status::Draft.as_str(), &content, Some(uid), now)?;
             db::insert_event(c, &id, 1, Some(uid), &name, "created as draft", None, now)?;
             Ok(id)
@@ -77,27 +107,62 @@ pub async fn create_draft(state: &AppState, user: &Account, input: DraftInput) -
 /// Saves an edit. A draft or returned version is changed in place; an approved or retired item
 /// gets a new draft version, and students keep seeing the approved one until the new one is
 /// approved. Items in review cannot be edited.
-pub async fn save_edit(state: &AppState, user: &Account, id: String, input: DraftInput) -> AppResult<i32> {
+pub async fn save_edit(
+    state: &AppState,
+    user: &Account,
+    id: String,
+    input: DraftInput,
+) -> AppResult<i32> {
     let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
     let taxo = taxonomy();
     state
         .tx(move |c| {
             let now = clock.now();
-            let item = db::find_item(c, &id)?.ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
-            let latest = db::find_version(c, &id, item.latest_version)?.ok_or_else(AppError::not_found)?;
+            let item = db::find_item(c, &id)?
+                .ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
+            let latest =
+                db::find_version(c, &id, item.latest_version)?.ok_or_else(AppError::not_found)?;
             let original_author = content_of(&latest)?.author;
             let status = Status::parse(&item.status).unwrap_or(Status::Draft);
             let content = check_draft(&input, taxo, &original_author).map_err(field_errors)?;
             check_enemies(c, &content, Some(&id))?;
             match status {
-                Status::InReview => Err(AppError::Conflict("This item is in review. The reviewer must return it before it can be edited.".into())),
+                Status::InReview => Err(AppError::Conflict(
+                    "This item is in review. The reviewer must return it before it can be edited."
+                        .into(),
+                )),
                 Status::Draft | Status::Returned => {
                     if latest.content_hash == content.hash() {
                         return Ok(latest.version);
                     }
-                    bankops::replace_version(c, &id, latest.version, Status::Draft.as_str(), &content, now)?;
-                    db::update_item(c, &id, &content.subarea, content.area(), Status::Draft.as_str(), latest.version, item.live_version, now)?;
-                    db::insert_event(c, &id, latest.version, Some(uid), &name, "edited draft", None, now)?;
+                    bankops::replace_version(
+                        c,
+                        &id,
+                        latest.version,
+                        Status::Draft.as_str(),
+                        &content,
+                        now,
+                    )?;
+                    db::update_item(
+                        c,
+                        &id,
+                        &content.subarea,
+                        content.area(),
+                        Status::Draft.as_str(),
+                        latest.version,
+                        item.live_version,
+                        now,
+                    )?;
+                    db::insert_event(
+                        c,
+                        &id,
+                        latest.version,
+                        Some(uid),
+                        &name,
+                        "edited draft",
+                        None,
+                        now,
+                    )?;
                     Ok(latest.version)
                 }
                 Status::Approved | Status::Retired => {
@@ -105,9 +170,38 @@ pub async fn save_edit(state: &AppState, user: &Account, id: String, input: Draf
                         return Ok(latest.version);
                     }
                     let v = item.latest_version + 1;
-                    bankops::store_version(c, &id, v, Status::Draft.as_str(), &content, Some(uid), now)?;
-                    db::update_item(c, &id, &content.subarea, content.area(), Status::Draft.as_str(), v, item.live_version, now)?;
-                    db::insert_event(c, &id, v, Some(uid), &name, &format!("new version {v} drafted (version {} stays live)", item.latest_version), None, now)?;
+                    bankops::store_version(
+                        c,
+                        &id,
+                        v,
+                        Status::Draft.as_str(),
+                        &content,
+                        Some(uid),
+                        now,
+                    )?;
+                    db::update_item(
+                        c,
+                        &id,
+                        &content.subarea,
+                        content.area(),
+                        Status::Draft.as_str(),
+                        v,
+                        item.live_version,
+                        now,
+                    )?;
+                    db::insert_event(
+                        c,
+                        &id,
+                        v,
+                        Some(uid),
+                        &name,
+                        &format!(
+                            "new version {v} drafted (version {} stays live)",
+                            item.latest_version
+                        ),
+                        None,
+                        now,
+                    )?;
                     Ok(v)
                 }
             }
@@ -116,19 +210,36 @@ pub async fn save_edit(state: &AppState, user: &Account, id: String, input: Draf
 }
 
 /// Moves an item through the workflow, keeping every step and comment in its history.
-pub async fn transition(state: &AppState, user: &Account, id: String, action: Action, comment: Option<String>) -> AppResult<Status> {
+pub async fn transition(
+    state: &AppState,
+    user: &Account,
+    id: String,
+    action: Action,
+    comment: Option<String>,
+) -> AppResult<Status> {
     let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
     let pools = state.pools.clone();
     let result = state
         .tx(move |c| {
             let now = clock.now();
-            let item = db::find_item(c, &id)?.ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
-            let latest = db::find_version(c, &id, item.latest_version)?.ok_or_else(AppError::not_found)?;
+            let item = db::find_item(c, &id)?
+                .ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
+            let latest =
+                db::find_version(c, &id, item.latest_version)?.ok_or_else(AppError::not_found)?;
             let from = Status::parse(&item.status).unwrap_or(Status::Draft);
-            let is_author = latest.created_by == Some(uid) || (latest.created_by.is_none() && item.author_id == Some(uid));
-            let comment = comment.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-            let to = workflow::transition(from, action, is_author, comment.as_deref(), item.live_version.is_some())
-                .map_err(|m| AppError::Conflict(m.to_string()))?;
+            let is_author = latest.created_by == Some(uid)
+                || (latest.created_by.is_none() && item.author_id == Some(uid));
+            let comment = comment
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            let to = workflow::transition(
+                from,
+                action,
+                is_author,
+                comment.as_deref(),
+                item.live_version.is_some(),
+            )
+            .map_err(|m| AppError::Conflict(m.to_string()))?;
             let mut live = item.live_version;
             let mut latest_version = item.latest_version;
             match (action, to) {
@@ -154,8 +265,26 @@ pub async fn transition(state: &AppState, user: &Account, id: String, action: Ac
                 _ => db::set_version_status(c, &id, latest.version, to.as_str())?,
             }
             let content = content_of(&latest)?;
-            db::update_item(c, &id, &content.subarea, content.area(), to.as_str(), latest_version, live, now)?;
-            db::insert_event(c, &id, latest.version, Some(uid), &name, action.event(), comment.as_deref(), now)?;
+            db::update_item(
+                c,
+                &id,
+                &content.subarea,
+                content.area(),
+                to.as_str(),
+                latest_version,
+                live,
+                now,
+            )?;
+            db::insert_event(
+                c,
+                &id,
+                latest.version,
+                Some(uid),
+                &name,
+                action.event(),
+                comment.as_deref(),
+                now,
+            )?;
             Ok(to)
         })
         .await;
@@ -173,8 +302,18 @@ pub async fn comment(state: &AppState, user: &Account, id: String, text: String)
     let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
     state
         .tx(move |c| {
-            let item = db::find_item(c, &id)?.ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
-            db::insert_event(c, &id, item.latest_version, Some(uid), &name, "commented", Some(&text), clock.now())?;
+            let item = db::find_item(c, &id)?
+                .ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
+            db::insert_event(
+                c,
+                &id,
+                item.latest_version,
+                Some(uid),
+                &name,
+                "commented",
+                Some(&text),
+                clock.now(),
+            )?;
             Ok(())
         })
         .await
@@ -240,10 +379,14 @@ pub struct ItemDetail {
 pub async fn detail(state: &AppState, id: String, version: Option<i32>) -> AppResult<ItemDetail> {
     state
         .db(move |c| {
-            let item = db::find_item(c, &id)?.ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
+            let item = db::find_item(c, &id)?
+                .ok_or_else(|| AppError::NotFound(format!("No item {id}.")))?;
             let versions = db::versions_of(c, &id)?;
             let shown = version.unwrap_or(item.latest_version);
-            let v = versions.iter().find(|v| v.version == shown).ok_or_else(|| AppError::NotFound(format!("Item {id} has no version {shown}.")))?;
+            let v = versions
+                .iter()
+                .find(|v| v.version == shown)
+                .ok_or_else(|| AppError::NotFound(format!("Item {id} has no version {shown}.")))?;
             Ok(ItemDetail {
                 status: Status::parse(&item.status).unwrap_or(Status::Draft),
                 status_label: Status::parse(&item.status).unwrap_or(Status::Draft).label(),
@@ -263,9 +406,18 @@ pub async fn detail(state: &AppState, id: String, version: Option<i32>) -> AppRe
                     .collect(),
                 history: db::events_of(c, &id)?
                     .into_iter()
-                    .map(|e| EventView { at: crate::clock::display(e.at), actor: e.actor, action: e.action, version: e.version, comment: e.comment })
+                    .map(|e| EventView {
+                        at: crate::clock::display(e.at),
+                        actor: e.actor,
+                        action: e.action,
+                        version: e.version,
+                        comment: e.comment,
+                    })
                     .collect(),
-                reports: db::reports_for_item(c, &id)?.into_iter().map(report_view).collect(),
+                reports: db::reports_for_item(c, &id)?
+                    .into_iter()
+                    .map(report_view)
+                    .collect(),
                 id: item.id,
             })
         })
@@ -292,7 +444,12 @@ pub struct SearchResult {
     pub total: i64,
 }
 
-pub async fn search(state: &AppState, filter: db::Filter, limit: i64, offset: i64) -> AppResult<SearchResult> {
+pub async fn search(
+    state: &AppState,
+    filter: db::Filter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<SearchResult> {
     state
         .db(move |c| {
             let (rows, total) = db::search(c, &filter, limit, offset)?;
@@ -309,7 +466,11 @@ pub async fn search(state: &AppState, filter: db::Filter, limit: i64, offset: i6
                         status: i.status,
                         level: v.level,
                         author: v.author,
-                        stem: if stem.chars().count() > 160 { format!("{short}…") } else { short },
+                        stem: if stem.chars().count() > 160 {
+                            format!("{short}…")
+                        } else {
+                            short
+                        },
                         open_reports: i.open_reports,
                         live_version: i.live_version,
                         latest_version: i.latest_version,
@@ -340,13 +501,31 @@ pub async fn coverage(state: &AppState) -> AppResult<Vec<Coverage>> {
         .areas
         .iter()
         .map(|a| {
-            let live = counts.iter().find(|(c, _)| c == &a.code).map(|(_, n)| *n).unwrap_or(0);
-            let w = mblex.and_then(|b| b.weights.get(&a.code)).copied().unwrap_or(0.0);
+            let live = counts
+                .iter()
+                .find(|(c, _)| c == &a.code)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            let w = mblex
+                .and_then(|b| b.weights.get(&a.code))
+                .copied()
+                .unwrap_or(0.0);
             let target = (w * total as f64).round() as i64;
             // A shortfall of one or two items (or under 3 %) is rounding, not a gap.
             let short = target - live;
-            let gap = if short > 2 && short as f64 > 0.03 * target as f64 { short } else { 0 };
-            Coverage { area: a.code.clone(), name: a.name.clone(), live, weight_pct: (w * 1000.0).round() / 10.0, target, gap }
+            let gap = if short > 2 && short as f64 > 0.03 * target as f64 {
+                short
+            } else {
+                0
+            };
+            Coverage {
+                area: a.code.clone(),
+                name: a.name.clone(),
+                live,
+                weight_pct: (w * 1000.0).round() / 10.0,
+                target,
+                gap,
+            }
         })
         .collect())
 }
@@ -356,58 +535,115 @@ pub async fn authors(state: &AppState) -> AppResult<Vec<String>> {
 }
 
 /// A student reports a problem with the version they saw.
-pub async fn report_problem(state: &AppState, user: &Account, item_id: String, version: i32, message: String) -> AppResult<i64> {
+pub async fn report_problem(
+    state: &AppState,
+    user: &Account,
+    item_id: String,
+    version: i32,
+    message: String,
+) -> AppResult<i64> {
     let message = message.trim().to_string();
     if message.chars().count() < 5 {
-        return Err(AppError::invalid("message", "Describe the problem in a few words."));
+        return Err(AppError::invalid(
+            "message",
+            "Describe the problem in a few words.",
+        ));
     }
     if message.chars().count() > 2000 {
-        return Err(AppError::invalid("message", "Keep the report under 2,000 characters."));
+        return Err(AppError::invalid(
+            "message",
+            "Keep the report under 2,000 characters.",
+        ));
     }
-    let (clock, uid, instructor) = (state.clock.clone(), user.id, user.has(crate::domain::accounts::Role::Instructor));
+    let (clock, uid, instructor) = (
+        state.clock.clone(),
+        user.id,
+        user.has(crate::domain::accounts::Role::Instructor),
+    );
     state
         .tx(move |c| {
-            db::find_version(c, &item_id, version)?.ok_or_else(|| AppError::NotFound("No such question.".into()))?;
+            db::find_version(c, &item_id, version)?
+                .ok_or_else(|| AppError::NotFound("No such question.".into()))?;
             if !instructor && !crate::store::exams::has_answered(c, uid, &item_id, version)? {
-                return Err(AppError::NotFound("You can report a problem with a question after answering it.".into()));
+                return Err(AppError::NotFound(
+                    "You can report a problem with a question after answering it.".into(),
+                ));
             }
-            Ok(db::insert_report(c, &item_id, version, uid, &message, clock.now())?)
+            Ok(db::insert_report(
+                c,
+                &item_id,
+                version,
+                uid,
+                &message,
+                clock.now(),
+            )?)
         })
         .await
 }
 
-pub async fn resolve_report(state: &AppState, reviewer: &Account, report_id: i64, accepted: bool, note: String) -> AppResult<String> {
+pub async fn resolve_report(
+    state: &AppState,
+    reviewer: &Account,
+    report_id: i64,
+    accepted: bool,
+    note: String,
+) -> AppResult<String> {
     let note = note.trim().to_string();
     if note.is_empty() {
-        return Err(AppError::invalid("resolution", "Tell the reporter what happened."));
+        return Err(AppError::invalid(
+            "resolution",
+            "Tell the reporter what happened.",
+        ));
     }
     let (clock, uid, name) = (state.clock.clone(), reviewer.id, reviewer.name.clone());
     state
         .tx(move |c| {
             let now = clock.now();
-            let r = db::find_report(c, report_id)?.ok_or_else(|| AppError::NotFound("No such report.".into()))?;
+            let r = db::find_report(c, report_id)?
+                .ok_or_else(|| AppError::NotFound("No such report.".into()))?;
             let status = if accepted { "accepted" } else { "dismissed" };
             if !db::resolve_report(c, report_id, status, &note, uid, now)? {
-                return Err(AppError::Conflict("This report was already resolved.".into()));
+                return Err(AppError::Conflict(
+                    "This report was already resolved.".into(),
+                ));
             }
-            db::insert_event(c, &r.item_id, r.version, Some(uid), &name, &format!("problem report {status}"), Some(&note), now)?;
+            db::insert_event(
+                c,
+                &r.item_id,
+                r.version,
+                Some(uid),
+                &name,
+                &format!("problem report {status}"),
+                Some(&note),
+                now,
+            )?;
             Ok(r.item_id)
         })
         .await
 }
 
 pub async fn open_reports(state: &AppState) -> AppResult<Vec<ReportView>> {
-    state.db(|c| Ok(db::open_reports(c)?.into_iter().map(report_view).collect())).await
+    state
+        .db(|c| Ok(db::open_reports(c)?.into_iter().map(report_view).collect()))
+        .await
 }
 
 /// The question as a student saw it, for the report form: only after they answered it.
-pub async fn reportable(state: &AppState, user: &Account, item_id: String, version: i32) -> AppResult<ItemContent> {
+pub async fn reportable(
+    state: &AppState,
+    user: &Account,
+    item_id: String,
+    version: i32,
+) -> AppResult<ItemContent> {
     let (uid, instructor) = (user.id, user.has(crate::domain::accounts::Role::Instructor));
     state
         .db(move |c| {
-            let v = db::find_version(c, &item_id, version)?.ok_or_else(|| AppError::NotFound("No such question.".into()))?;
+            let v = db::find_version(c, &item_id, version)?
+                .ok_or_else(|| AppError::NotFound("No such question.".into()))?;
             if !instructor && !crate::store::exams::has_answered(c, uid, &item_id, version)? {
-                return Err(AppError::NotFound("You can report a problem with a question after answering it.".into()));
+                return Err(AppError::NotFound(
+                    "You can report a problem with a question after answering it.".into(),
+                ));
             }
             content_of(&v)
         })
@@ -415,7 +651,14 @@ pub async fn reportable(state: &AppState, user: &Account, item_id: String, versi
 }
 
 pub async fn my_reports(state: &AppState, user_id: i64) -> AppResult<Vec<ReportView>> {
-    state.db(move |c| Ok(db::reports_by(c, user_id)?.into_iter().map(report_view).collect())).await
+    state
+        .db(move |c| {
+            Ok(db::reports_by(c, user_id)?
+                .into_iter()
+                .map(report_view)
+                .collect())
+        })
+        .await
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -448,7 +691,11 @@ pub async fn statistics(state: &AppState, id: String) -> AppResult<Vec<VersionSt
                         })
                     })
                     .collect();
-                out.push(VersionStats { version: v.version, responses: responses.len(), stats: compute(&responses, key) });
+                out.push(VersionStats {
+                    version: v.version,
+                    responses: responses.len(),
+                    stats: compute(&responses, key),
+                });
             }
             Ok(out)
         })

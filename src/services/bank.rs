@@ -23,7 +23,10 @@ pub fn shipped_files() -> Vec<SourceFile> {
     let mut files: Vec<SourceFile> = ShippedBank::iter()
         .filter_map(|p| {
             let f = ShippedBank::get(&p)?;
-            Some(SourceFile { path: p.replace('\\', "/"), text: String::from_utf8_lossy(&f.data).into_owned() })
+            Some(SourceFile {
+                path: p.replace('\\', "/"),
+                text: String::from_utf8_lossy(&f.data).into_owned(),
+            })
         })
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -34,7 +37,9 @@ pub fn shipped_files() -> Vec<SourceFile> {
 pub fn taxonomy() -> &'static Taxonomy {
     static T: OnceLock<Taxonomy> = OnceLock::new();
     T.get_or_init(|| {
-        let text = ShippedBank::get("taxonomy.toml").map(|f| String::from_utf8_lossy(&f.data).into_owned()).unwrap_or_default();
+        let text = ShippedBank::get("taxonomy.toml")
+            .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+            .unwrap_or_default();
         Taxonomy::parse(&text).unwrap_or(Taxonomy { areas: vec![] })
     })
 }
@@ -43,7 +48,9 @@ pub fn taxonomy() -> &'static Taxonomy {
 pub fn blueprints() -> &'static [Blueprint] {
     static B: OnceLock<Vec<Blueprint>> = OnceLock::new();
     B.get_or_init(|| {
-        let text = ShippedBank::get("blueprints.toml").map(|f| String::from_utf8_lossy(&f.data).into_owned()).unwrap_or_default();
+        let text = ShippedBank::get("blueprints.toml")
+            .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+            .unwrap_or_default();
         parse_blueprints(&text, taxonomy()).unwrap_or_default()
     })
 }
@@ -57,20 +64,31 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
     for name in ["taxonomy.toml", "blueprints.toml"] {
         let p = dir.join(name);
         if p.exists() {
-            files.push(SourceFile { path: name.to_string(), text: std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))? });
+            files.push(SourceFile {
+                path: name.to_string(),
+                text: std::fs::read_to_string(&p)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+            });
         }
     }
     let items = dir.join("items");
     let mut stack = vec![items.clone()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "toml") {
-                let rel = p.strip_prefix(dir).unwrap_or(&p).to_string_lossy().replace('\\', "/");
-                let text = std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                let rel = p
+                    .strip_prefix(dir)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
                 files.push(SourceFile { path: rel, text });
             }
         }
@@ -103,11 +121,20 @@ pub fn store_version(
     created_by: Option<i64>,
     now: PrimitiveDateTime,
 ) -> AppResult<()> {
-    write_version(conn, item_id, version, status, content, created_by, now, false)
+    write_version(
+        conn, item_id, version, status, content, created_by, now, false,
+    )
 }
 
 /// Overwrites a draft or returned version in place (no student can have seen it).
-pub fn replace_version(conn: &mut DbConn, item_id: &str, version: i32, status: &str, content: &ItemContent, now: PrimitiveDateTime) -> AppResult<()> {
+pub fn replace_version(
+    conn: &mut DbConn,
+    item_id: &str,
+    version: i32,
+    status: &str,
+    content: &ItemContent,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
     write_version(conn, item_id, version, status, content, None, now, true)
 }
 
@@ -154,7 +181,8 @@ fn write_version(
 }
 
 pub fn content_of(v: &db::VersionRow) -> AppResult<ItemContent> {
-    serde_json::from_str(&v.content).map_err(|e| AppError::internal(anyhow::anyhow!("item {} v{}: {e}", v.item_id, v.version)))
+    serde_json::from_str(&v.content)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("item {} v{}: {e}", v.item_id, v.version)))
 }
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
@@ -168,7 +196,12 @@ pub struct ImportReport {
 /// Imports a valid bank in one transaction. New items are created; an item whose content changed
 /// gets a new version (earlier versions are kept, so attempts still point at what students saw);
 /// an unchanged item is left alone, so a second import changes nothing.
-pub fn import_blocking(conn: &mut DbConn, bank: &Bank, actor: &str, now: PrimitiveDateTime) -> AppResult<ImportReport> {
+pub fn import_blocking(
+    conn: &mut DbConn,
+    bank: &Bank,
+    actor: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<ImportReport> {
     store::write_tx(conn, |c| {
         let mut report = ImportReport::default();
         for item in &bank.items {
@@ -178,19 +211,39 @@ pub fn import_blocking(conn: &mut DbConn, bank: &Bank, actor: &str, now: Primiti
     })
 }
 
-fn import_item(c: &mut DbConn, item: &Item, actor: &str, now: PrimitiveDateTime, report: &mut ImportReport) -> AppResult<()> {
+fn import_item(
+    c: &mut DbConn,
+    item: &Item,
+    actor: &str,
+    now: PrimitiveDateTime,
+    report: &mut ImportReport,
+) -> AppResult<()> {
     let content = &item.content;
     let status = item.status.as_str();
     let live = |v: i32| (item.status == Status::Approved).then_some(v);
     let Some(existing) = db::find_item(c, &item.id)? else {
-        db::insert_item(c, &item.id, &content.subarea, content.area(), status, live(1), None, now)?;
+        db::insert_item(
+            c,
+            &item.id,
+            &content.subarea,
+            content.area(),
+            status,
+            live(1),
+            None,
+            now,
+        )?;
         store_version(c, &item.id, 1, status, content, None, now)?;
         db::insert_event(c, &item.id, 1, None, actor, "imported", None, now)?;
         report.created += 1;
         return Ok(());
     };
-    let latest = db::find_version(c, &item.id, existing.latest_version)?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("item {} has no version {}", item.id, existing.latest_version)))?;
+    let latest = db::find_version(c, &item.id, existing.latest_version)?.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "item {} has no version {}",
+            item.id,
+            existing.latest_version
+        ))
+    })?;
     if latest.content_hash == content.hash() {
         if existing.status == status {
             report.unchanged += 1;
@@ -203,8 +256,26 @@ fn import_item(c: &mut DbConn, item: &Item, actor: &str, now: PrimitiveDateTime,
             _ => existing.live_version,
         };
         db::set_version_status(c, &item.id, latest.version, status)?;
-        db::update_item(c, &item.id, &content.subarea, content.area(), status, latest.version, live_version, now)?;
-        db::insert_event(c, &item.id, latest.version, None, actor, &format!("status set to {status} by import"), None, now)?;
+        db::update_item(
+            c,
+            &item.id,
+            &content.subarea,
+            content.area(),
+            status,
+            latest.version,
+            live_version,
+            now,
+        )?;
+        db::insert_event(
+            c,
+            &item.id,
+            latest.version,
+            None,
+            actor,
+            &format!("status set to {status} by import"),
+            None,
+            now,
+        )?;
         report.status_changes += 1;
         return Ok(());
     }
@@ -218,8 +289,26 @@ fn import_item(c: &mut DbConn, item: &Item, actor: &str, now: PrimitiveDateTime,
     } else {
         existing.live_version
     };
-    db::update_item(c, &item.id, &content.subarea, content.area(), status, v, live_version, now)?;
-    db::insert_event(c, &item.id, v, None, actor, "new version imported", None, now)?;
+    db::update_item(
+        c,
+        &item.id,
+        &content.subarea,
+        content.area(),
+        status,
+        v,
+        live_version,
+        now,
+    )?;
+    db::insert_event(
+        c,
+        &item.id,
+        v,
+        None,
+        actor,
+        "new version imported",
+        None,
+        now,
+    )?;
     report.new_versions += 1;
     Ok(())
 }
@@ -229,7 +318,11 @@ pub fn export_blocking(conn: &mut DbConn) -> AppResult<Vec<(String, String)>> {
     let mut items = vec![];
     for (row, v) in db::all_latest(conn)? {
         let status = Status::parse(&row.status).unwrap_or(Status::Draft);
-        items.push(Item { id: row.id, status, content: content_of(&v)? });
+        items.push(Item {
+            id: row.id,
+            status,
+            content: content_of(&v)?,
+        });
     }
     Ok(format::export_items(taxonomy(), &items))
 }
@@ -254,7 +347,9 @@ pub fn stats_of<'a>(items: impl Iterator<Item = (&'a str, &'a ItemContent)>) -> 
         *s.by_subarea.entry(c.subarea.clone()).or_default() += 1;
         *s.by_status.entry(status.to_string()).or_default() += 1;
         *s.by_level.entry(c.level.as_str().to_string()).or_default() += 1;
-        *s.by_difficulty.entry(c.difficulty.as_str().to_string()).or_default() += 1;
+        *s.by_difficulty
+            .entry(c.difficulty.as_str().to_string())
+            .or_default() += 1;
         *s.by_key.entry(c.key_letter().to_string()).or_default() += 1;
         for p in &c.pillars {
             *s.by_pillar.entry(p.as_str().to_string()).or_default() += 1;
@@ -265,12 +360,18 @@ pub fn stats_of<'a>(items: impl Iterator<Item = (&'a str, &'a ItemContent)>) -> 
 
 pub fn stats_blocking(conn: &mut DbConn) -> AppResult<Stats> {
     let rows = db::all_latest(conn)?;
-    let contents: Vec<(String, ItemContent)> = rows.iter().map(|(r, v)| Ok((r.status.clone(), content_of(v)?))).collect::<AppResult<_>>()?;
+    let contents: Vec<(String, ItemContent)> = rows
+        .iter()
+        .map(|(r, v)| Ok((r.status.clone(), content_of(v)?)))
+        .collect::<AppResult<_>>()?;
     Ok(stats_of(contents.iter().map(|(s, c)| (s.as_str(), c))))
 }
 
 /// Imports the shipped bank when the database holds no item yet (the first start).
-pub fn import_shipped_if_empty(conn: &mut DbConn, now: PrimitiveDateTime) -> anyhow::Result<Option<ImportReport>> {
+pub fn import_shipped_if_empty(
+    conn: &mut DbConn,
+    now: PrimitiveDateTime,
+) -> anyhow::Result<Option<ImportReport>> {
     if db::count_items(conn)? > 0 {
         return Ok(None);
     }
@@ -278,6 +379,7 @@ pub fn import_shipped_if_empty(conn: &mut DbConn, now: PrimitiveDateTime) -> any
         let list: Vec<String> = problems.iter().take(10).map(|p| p.to_string()).collect();
         anyhow::anyhow!("the shipped question bank is invalid:\n{}", list.join("\n"))
     })?;
-    let report = import_blocking(conn, &bank, "palpate (shipped bank)", now).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let report = import_blocking(conn, &bank, "palpate (shipped bank)", now)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     Ok(Some(report))
 }

@@ -23,10 +23,21 @@ pub mod vocab {
         ]
     }
     pub fn units() -> Vec<(&'static str, &'static str)> {
-        vec![("hour", "CE hours"), ("ceu", "CEUs (1 CEU = 10 hours)"), ("minute", "Minutes"), ("semester_credit", "Semester credits"), ("quarter_credit", "Quarter credits")]
+        vec![
+            ("hour", "CE hours"),
+            ("ceu", "CEUs (1 CEU = 10 hours)"),
+            ("minute", "Minutes"),
+            ("semester_credit", "Semester credits"),
+            ("quarter_credit", "Quarter credits"),
+        ]
     }
     pub fn item_kinds() -> Vec<(&'static str, &'static str)> {
-        vec![("cpr_bls", "CPR / BLS card"), ("background_check", "Background check"), ("ht_once", "One-time human-trafficking training"), ("attestation", "Signed attestation")]
+        vec![
+            ("cpr_bls", "CPR / BLS card"),
+            ("background_check", "Background check"),
+            ("ht_once", "One-time human-trafficking training"),
+            ("attestation", "Signed attestation"),
+        ]
     }
 }
 
@@ -35,7 +46,10 @@ pub fn date(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<Date> {
     if raw.is_empty() {
         return None;
     }
-    match Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")) {
+    match Date::parse(
+        raw,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) {
         Ok(d) => Some(d),
         Err(_) => {
             errors.add(field, "Use a date like 2026-03-14.");
@@ -79,7 +93,11 @@ pub fn view(a: &db::Activity) -> ActivityView {
         title: a.title.clone(),
         provider: a.provider.clone(),
         completed_on: a.completed_on.to_string(),
-        delivery_label: vocab::deliveries().iter().find(|(c, _)| *c == a.delivery).map(|(_, l)| l.to_string()).unwrap_or_else(|| a.delivery.clone()),
+        delivery_label: vocab::deliveries()
+            .iter()
+            .find(|(c, _)| *c == a.delivery)
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| a.delivery.clone()),
         delivery: a.delivery.clone(),
         hours: a.hours,
         unit: a.unit.clone(),
@@ -90,10 +108,17 @@ pub fn view(a: &db::Activity) -> ActivityView {
 }
 
 /// Checks an activity as typed; `topics` must be known codes and their hours add up to the total.
-pub fn check_activity(input: &ActivityInput, known_topics: &[&str], known_schemes: &[&str]) -> Result<(Date, f64, BTreeMap<String, f64>, BTreeMap<String, String>), FieldErrors> {
+pub fn check_activity(
+    input: &ActivityInput,
+    known_topics: &[&str],
+    known_schemes: &[&str],
+) -> Result<(Date, f64, BTreeMap<String, f64>, BTreeMap<String, String>), FieldErrors> {
     let mut e = FieldErrors::default();
     if input.title.trim().is_empty() || input.title.chars().count() > 200 {
-        e.add("title", "Give the course title as it appears on the certificate (up to 200 characters).");
+        e.add(
+            "title",
+            "Give the course title as it appears on the certificate (up to 200 characters).",
+        );
     }
     if input.provider.trim().chars().count() > 200 {
         e.add("provider", "Keep the provider's name under 200 characters.");
@@ -102,15 +127,27 @@ pub fn check_activity(input: &ActivityInput, known_topics: &[&str], known_scheme
     if completed.is_none() && !e.0.contains_key("completed_on") {
         e.add("completed_on", "Give the date you completed the course.");
     }
-    if !vocab::deliveries().iter().any(|(c, _)| *c == input.delivery) {
+    if !vocab::deliveries()
+        .iter()
+        .any(|(c, _)| *c == input.delivery)
+    {
         e.add("delivery", "Choose how the course was delivered.");
     }
     if !vocab::units().iter().any(|(c, _)| *c == input.unit) {
         e.add("unit", "Choose the unit the certificate uses.");
     }
-    let hours: Option<f64> = input.hours.trim().replace(',', ".").parse().ok().filter(|h: &f64| h.is_finite() && *h > 0.0 && *h <= 1000.0);
+    let hours: Option<f64> = input
+        .hours
+        .trim()
+        .replace(',', ".")
+        .parse()
+        .ok()
+        .filter(|h: &f64| h.is_finite() && *h > 0.0 && *h <= 1000.0);
     if hours.is_none() {
-        e.add("hours", "Give the number on the certificate, e.g. 3 or 1.5.");
+        e.add(
+            "hours",
+            "Give the number on the certificate, e.g. 3 or 1.5.",
+        );
     }
     let mut topics = BTreeMap::new();
     for (code, raw) in &input.topics {
@@ -125,11 +162,17 @@ pub fn check_activity(input: &ActivityInput, known_topics: &[&str], known_scheme
             Ok(h) if h.is_finite() && h > 0.0 => {
                 topics.insert(code.clone(), h);
             }
-            _ => e.add("topics", format!("Hours for {code} must be a positive number.")),
+            _ => e.add(
+                "topics",
+                format!("Hours for {code} must be a positive number."),
+            ),
         }
     }
     if topics.is_empty() && !e.0.contains_key("topics") {
-        e.add("topics", "Say which topics the hours cover (for example 3 hours of ethics).");
+        e.add(
+            "topics",
+            "Say which topics the hours cover (for example 3 hours of ethics).",
+        );
     }
     let mut approvals = BTreeMap::new();
     for (scheme, number) in &input.approvals {
@@ -137,7 +180,10 @@ pub fn check_activity(input: &ActivityInput, known_topics: &[&str], known_scheme
             continue;
         }
         if !known_schemes.contains(&scheme.as_str()) {
-            e.add("approvals", format!("{scheme:?} is not an approval scheme we know."));
+            e.add(
+                "approvals",
+                format!("{scheme:?} is not an approval scheme we know."),
+            );
         } else if number.chars().count() > 60 {
             e.add("approvals", "Approval numbers have at most 60 characters.");
         } else {
@@ -149,7 +195,10 @@ pub fn check_activity(input: &ActivityInput, known_topics: &[&str], known_scheme
         let split: f64 = topics.values().sum();
         let split_hours = to_hours(split, &input.unit);
         if (split_hours - in_hours).abs() > 0.01 && !topics.is_empty() {
-            e.add("topics", format!("The topic hours add up to {split}, but the certificate says {total}."));
+            e.add(
+                "topics",
+                format!("The topic hours add up to {split}, but the certificate says {total}."),
+            );
         }
     }
     match (e.is_empty(), completed, hours) {
@@ -185,9 +234,10 @@ pub async fn add_activity(
             Ok(_) => {
                 let dir = state.settings.data_dir.clone();
                 let size = bytes.len() as i64;
-                let (sha, mime) = tokio::task::spawn_blocking(move || certificates::store(&dir, &bytes))
-                    .await
-                    .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
+                let (sha, mime) =
+                    tokio::task::spawn_blocking(move || certificates::store(&dir, &bytes))
+                        .await
+                        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
                 cert = Some((sha, mime, certificates::safe_name(&name, mime), size));
             }
             Err(AppError::Invalid { field, message }) => {
@@ -204,36 +254,53 @@ pub async fn add_activity(
     let (clock, uid) = (state.clock.clone(), user.id);
     state
         .tx(move |c| {
-            Ok(db::insert_activity(c, &db::NewActivity {
-                user_id: uid,
-                title: input.title.trim(),
-                provider: input.provider.trim(),
-                completed_on: completed,
-                delivery: &input.delivery,
-                hours,
-                unit: &input.unit,
-                topics: &topics,
-                approvals: &approvals,
-                certificate_sha: cert.as_ref().map(|c| c.0.as_str()),
-                certificate_mime: cert.as_ref().map(|c| c.1),
-                certificate_name: cert.as_ref().map(|c| c.2.as_str()),
-                certificate_size: cert.as_ref().map(|c| c.3),
-                created_at: clock.now(),
-            })?)
+            Ok(db::insert_activity(
+                c,
+                &db::NewActivity {
+                    user_id: uid,
+                    title: input.title.trim(),
+                    provider: input.provider.trim(),
+                    completed_on: completed,
+                    delivery: &input.delivery,
+                    hours,
+                    unit: &input.unit,
+                    topics: &topics,
+                    approvals: &approvals,
+                    certificate_sha: cert.as_ref().map(|c| c.0.as_str()),
+                    certificate_mime: cert.as_ref().map(|c| c.1),
+                    certificate_name: cert.as_ref().map(|c| c.2.as_str()),
+                    certificate_size: cert.as_ref().map(|c| c.3),
+                    created_at: clock.now(),
+                },
+            )?)
         })
         .await
 }
 
 /// The certificate of one of the user's own activities: (file name, mime, bytes).
-pub async fn certificate(state: &AppState, user_id: i64, activity_id: i64) -> AppResult<(String, String, Vec<u8>)> {
-    let a = state.db(move |c| Ok(db::activity_of(c, user_id, activity_id)?)).await?;
+pub async fn certificate(
+    state: &AppState,
+    user_id: i64,
+    activity_id: i64,
+) -> AppResult<(String, String, Vec<u8>)> {
+    let a = state
+        .db(move |c| Ok(db::activity_of(c, user_id, activity_id)?))
+        .await?;
     // Someone else's activity looks exactly like a missing one.
-    let Some(a) = a else { return Err(AppError::NotFound("No such certificate.".into())) };
-    let (Some(sha), Some(mime), Some(name)) = (a.certificate_sha, a.certificate_mime, a.certificate_name) else {
-        return Err(AppError::NotFound("This activity has no certificate.".into()));
+    let Some(a) = a else {
+        return Err(AppError::NotFound("No such certificate.".into()));
+    };
+    let (Some(sha), Some(mime), Some(name)) =
+        (a.certificate_sha, a.certificate_mime, a.certificate_name)
+    else {
+        return Err(AppError::NotFound(
+            "This activity has no certificate.".into(),
+        ));
     };
     let dir = state.settings.data_dir.clone();
-    let bytes = tokio::task::spawn_blocking(move || certificates::read(&dir, &sha)).await.map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
+    let bytes = tokio::task::spawn_blocking(move || certificates::read(&dir, &sha))
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
     Ok((name, mime, bytes))
 }
 
@@ -248,7 +315,15 @@ pub struct CredentialView {
     pub cycle_override: Option<(String, String, String)>,
 }
 
-pub async fn add_credential(state: &AppState, user: &Account, rule_id: String, number: String, issued_on: String, first_cycle: bool, known_rules: &[String]) -> AppResult<i64> {
+pub async fn add_credential(
+    state: &AppState,
+    user: &Account,
+    rule_id: String,
+    number: String,
+    issued_on: String,
+    first_cycle: bool,
+    known_rules: &[String],
+) -> AppResult<i64> {
     let mut e = FieldErrors::default();
     if !known_rules.contains(&rule_id) {
         e.add("rule", "Choose the credential.");
@@ -262,16 +337,42 @@ pub async fn add_credential(state: &AppState, user: &Account, rule_id: String, n
         e.add("number", "Licence numbers have at most 40 characters.");
     }
     e.into_result()?;
-    let Some(issued) = issued else { return Err(AppError::invalid("issued_on", "Give the date the credential was issued.")) };
+    let Some(issued) = issued else {
+        return Err(AppError::invalid(
+            "issued_on",
+            "Give the date the credential was issued.",
+        ));
+    };
     let (clock, uid) = (state.clock.clone(), user.id);
     state
-        .tx(move |c| Ok(db::insert_credential(c, uid, &rule_id, (!number.is_empty()).then_some(number.as_str()), issued, first_cycle, clock.now())?))
+        .tx(move |c| {
+            Ok(db::insert_credential(
+                c,
+                uid,
+                &rule_id,
+                (!number.is_empty()).then_some(number.as_str()),
+                issued,
+                first_cycle,
+                clock.now(),
+            )?)
+        })
         .await
 }
 
-pub async fn set_cycle(state: &AppState, user: &Account, id: i64, start: String, end: String, deadline: String) -> AppResult<()> {
+pub async fn set_cycle(
+    state: &AppState,
+    user: &Account,
+    id: i64,
+    start: String,
+    end: String,
+    deadline: String,
+) -> AppResult<()> {
     let mut e = FieldErrors::default();
-    let (s, en, d) = (date("cycle_start", &start, &mut e), date("cycle_end", &end, &mut e), date("deadline", &deadline, &mut e));
+    let (s, en, d) = (
+        date("cycle_start", &start, &mut e),
+        date("cycle_end", &end, &mut e),
+        date("deadline", &deadline, &mut e),
+    );
     let all = [s.is_some(), en.is_some(), d.is_some()];
     if all.iter().any(|x| *x) && !all.iter().all(|x| *x) {
         e.add("cycle_start", "Give the start, end and deadline together, or leave all three empty to use the computed cycle.");
@@ -283,46 +384,92 @@ pub async fn set_cycle(state: &AppState, user: &Account, id: i64, start: String,
     }
     e.into_result()?;
     let uid = user.id;
-    if state.tx(move |c| Ok(db::set_cycle(c, uid, id, s, en, d)?)).await? { Ok(()) } else { Err(AppError::NotFound("No such credential.".into())) }
+    if state
+        .tx(move |c| Ok(db::set_cycle(c, uid, id, s, en, d)?))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("No such credential.".into()))
+    }
 }
 
 pub async fn delete_credential(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
     let uid = user.id;
-    if state.tx(move |c| Ok(db::delete_credential(c, uid, id)?)).await? { Ok(()) } else { Err(AppError::NotFound("No such credential.".into())) }
+    if state
+        .tx(move |c| Ok(db::delete_credential(c, uid, id)?))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("No such credential.".into()))
+    }
 }
 
 pub async fn delete_activity(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
     let uid = user.id;
-    if state.tx(move |c| Ok(db::delete_activity(c, uid, id)?)).await? { Ok(()) } else { Err(AppError::NotFound("No such activity.".into())) }
+    if state
+        .tx(move |c| Ok(db::delete_activity(c, uid, id)?))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("No such activity.".into()))
+    }
 }
 
-pub async fn add_item(state: &AppState, user: &Account, kind: String, from: String, to: String) -> AppResult<i64> {
+pub async fn add_item(
+    state: &AppState,
+    user: &Account,
+    kind: String,
+    from: String,
+    to: String,
+) -> AppResult<i64> {
     let mut e = FieldErrors::default();
     if !vocab::item_kinds().iter().any(|(k, _)| *k == kind) {
         e.add("kind", "Choose what this is.");
     }
-    let (f, t) = (date("valid_from", &from, &mut e), date("valid_to", &to, &mut e));
+    let (f, t) = (
+        date("valid_from", &from, &mut e),
+        date("valid_to", &to, &mut e),
+    );
     if let (Some(f), Some(t)) = (f, t) {
         if t < f {
-            e.add("valid_to", "The expiry date must come after the issue date.");
+            e.add(
+                "valid_to",
+                "The expiry date must come after the issue date.",
+            );
         }
     }
     e.into_result()?;
     let (clock, uid) = (state.clock.clone(), user.id);
-    state.tx(move |c| Ok(db::insert_item(c, uid, &kind, f, t, clock.now())?)).await
+    state
+        .tx(move |c| Ok(db::insert_item(c, uid, &kind, f, t, clock.now())?))
+        .await
 }
 
 pub async fn delete_item(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
     let uid = user.id;
-    if state.tx(move |c| Ok(db::delete_item(c, uid, id)?)).await? { Ok(()) } else { Err(AppError::NotFound("No such item.".into())) }
+    if state.tx(move |c| Ok(db::delete_item(c, uid, id)?)).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("No such item.".into()))
+    }
 }
 
-pub async fn save_profile(state: &AppState, user: &Account, birth_date: String, reminders: bool) -> AppResult<()> {
+pub async fn save_profile(
+    state: &AppState,
+    user: &Account,
+    birth_date: String,
+    reminders: bool,
+) -> AppResult<()> {
     let mut e = FieldErrors::default();
     let d = date("birth_date", &birth_date, &mut e);
     e.into_result()?;
     let (clock, uid) = (state.clock.clone(), user.id);
-    state.tx(move |c| Ok(db::save_profile(c, uid, d, reminders, clock.now())?)).await
+    state
+        .tx(move |c| Ok(db::save_profile(c, uid, d, reminders, clock.now())?))
+        .await
 }
 
 /// Everything the CE pages show for one person.
@@ -349,7 +496,10 @@ pub async fn log(state: &AppState, user_id: i64) -> AppResult<Log> {
 /// Credentials the rules know: (rule id, name).
 pub fn rules() -> Vec<(String, String)> {
     match crate::domain::ce::builtin_rules() {
-        Ok(rules) => rules.iter().map(|r| (r.id.clone(), r.name.clone())).collect(),
+        Ok(rules) => rules
+            .iter()
+            .map(|r| (r.id.clone(), r.name.clone()))
+            .collect(),
         Err(e) => {
             tracing::error!(error = %e, "the built-in CE rules do not load");
             vec![]
@@ -359,10 +509,24 @@ pub fn rules() -> Vec<(String, String)> {
 
 /// Topic codes and labels for the activity form.
 pub fn topics() -> Vec<(&'static str, &'static str)> {
-    let mut all: Vec<(&'static str, &'static str)> = crate::domain::ce::codes::Topic::ALL.iter().map(|t| (t.code(), t.label())).collect();
+    let mut all: Vec<(&'static str, &'static str)> = crate::domain::ce::codes::Topic::ALL
+        .iter()
+        .map(|t| (t.code(), t.label()))
+        .collect();
     // State-specific law courses that some boards require by name.
-    let pos = all.iter().position(|(c, _)| *c == "laws_rules").map(|p| p + 1).unwrap_or(all.len());
-    for (i, t) in [("laws_rules{FL}", "Florida laws & rules"), ("laws_rules{MD}", "Maryland jurisprudence"), ("laws_rules{WA}", "Washington law")].into_iter().enumerate() {
+    let pos = all
+        .iter()
+        .position(|(c, _)| *c == "laws_rules")
+        .map(|p| p + 1)
+        .unwrap_or(all.len());
+    for (i, t) in [
+        ("laws_rules{FL}", "Florida laws & rules"),
+        ("laws_rules{MD}", "Maryland jurisprudence"),
+        ("laws_rules{WA}", "Washington law"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         all.insert(pos + i, t);
     }
     all
@@ -370,7 +534,10 @@ pub fn topics() -> Vec<(&'static str, &'static str)> {
 
 /// Approval schemes for the activity form.
 pub fn schemes() -> Vec<(&'static str, &'static str)> {
-    crate::domain::ce::codes::Scheme::ALL.iter().map(|s| (s.code(), s.label())).collect()
+    crate::domain::ce::codes::Scheme::ALL
+        .iter()
+        .map(|s| (s.code(), s.label()))
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -468,7 +635,11 @@ pub fn scenario(log: &Log, credential: &db::Credential, as_of: Date) -> serde_js
     if let Some(n) = &credential.number {
         cred["number"] = serde_json::json!(n);
     }
-    if let (Some(s), Some(e), Some(d)) = (credential.cycle_start, credential.cycle_end, credential.deadline) {
+    if let (Some(s), Some(e), Some(d)) = (
+        credential.cycle_start,
+        credential.cycle_end,
+        credential.deadline,
+    ) {
         cred["cycle"] = serde_json::json!({"start": s.to_string(), "end": e.to_string(), "deadline": d.to_string()});
     }
     serde_json::json!({
@@ -484,13 +655,25 @@ pub fn scenario(log: &Log, credential: &db::Credential, as_of: Date) -> serde_js
 pub async fn evaluate(state: &AppState, user_id: i64) -> AppResult<Vec<CredentialReport>> {
     let log = log(state, user_id).await?;
     let today = state.clock.now().date();
-    Ok(log.credentials.iter().map(|c| evaluate_one(&log, c, today)).collect())
+    Ok(log
+        .credentials
+        .iter()
+        .map(|c| evaluate_one(&log, c, today))
+        .collect())
 }
 
 pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialReport {
-    let titles: std::collections::HashMap<String, String> = log.activities.iter().map(|a| (a.id.to_string(), a.title.clone())).collect();
+    let titles: std::collections::HashMap<String, String> = log
+        .activities
+        .iter()
+        .map(|a| (a.id.to_string(), a.title.clone()))
+        .collect();
     let input = scenario(log, c, today).to_string();
-    let mut report = CredentialReport { credential_id: c.id, rule: c.rule_id.clone(), ..Default::default() };
+    let mut report = CredentialReport {
+        credential_id: c.id,
+        rule: c.rule_id.clone(),
+        ..Default::default()
+    };
     let out = match crate::domain::ce::evaluate_scenario_json(&input) {
         Ok(o) => o,
         Err(e) => {
@@ -510,9 +693,16 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
     report.counted_hours = f(&r["counted_hours"]);
     if let Some(cy) = r.get("cycle").filter(|c| c.is_object()) {
         let s = |k: &str| cy[k].as_str().unwrap_or("").to_string();
-        report.cycle = Some(Cycle { start: s("start"), end: s("end"), deadline: s("deadline") });
+        report.cycle = Some(Cycle {
+            start: s("start"),
+            end: s("end"),
+            deadline: s("deadline"),
+        });
         report.deadline = Some(s("deadline"));
-        if let Ok(d) = Date::parse(&s("deadline"), time::macros::format_description!("[year]-[month]-[day]")) {
+        if let Ok(d) = Date::parse(
+            &s("deadline"),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        ) {
             report.days_left = Some((d - today).whole_days());
         }
     }
@@ -522,19 +712,45 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
             a.iter()
                 .map(|q| {
                     let id = q["id"].as_str().unwrap_or("").to_string();
-                    Requirement { label: q["label"].as_str().map(str::to_string).unwrap_or_else(|| id.replace('_', " ")), id, required: f(&q["required"]), counted: f(&q["counted"]) }
+                    Requirement {
+                        label: q["label"]
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| id.replace('_', " ")),
+                        id,
+                        required: f(&q["required"]),
+                        counted: f(&q["counted"]),
+                    }
                 })
                 .collect()
         })
         .unwrap_or_default();
     report.deficits = r["deficits"]
         .as_array()
-        .map(|a| a.iter().map(|d| Deficit { requirement: d["requirement"].as_str().unwrap_or("").into(), hours: f(&d["hours"]), detail: d["detail"].as_str().unwrap_or("").into() }).collect())
+        .map(|a| {
+            a.iter()
+                .map(|d| Deficit {
+                    requirement: d["requirement"].as_str().unwrap_or("").into(),
+                    hours: f(&d["hours"]),
+                    detail: d["detail"].as_str().unwrap_or("").into(),
+                })
+                .collect()
+        })
         .unwrap_or_default();
     report.name = r["name"].as_str().unwrap_or("").to_string();
     report.confidence = r["confidence"].as_str().unwrap_or("").to_string();
     let strings = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array().map(|a| a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x["detail"].as_str().unwrap_or(&x.to_string()).to_string())).collect()).unwrap_or_default()
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| {
+                        x.as_str().map(str::to_string).unwrap_or_else(|| {
+                            x["detail"].as_str().unwrap_or(&x.to_string()).to_string()
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     report.conditions = strings(&r["conditions"]);
     report.warnings = strings(&r["warnings"]);
@@ -549,7 +765,14 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
                         activity: id,
                         topic: x["topic"].as_str().unwrap_or("").to_string(),
                         hours: f(&x["hours"]),
-                        counts_for: x["counts_for"].as_array().map(|c| c.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default(),
+                        counts_for: x["counts_for"]
+                            .as_array()
+                            .map(|c| {
+                                c.iter()
+                                    .filter_map(|v| v.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
                     }
                 })
                 .collect()
@@ -561,8 +784,17 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
             a.iter()
                 .map(|x| {
                     let id = x["activity"].as_str().unwrap_or("").to_string();
-                    let reason = x["detail"].as_str().or(x["reason"].as_str()).unwrap_or("").to_string();
-                    Excluded { activity_title: titles.get(&id).cloned().unwrap_or_else(|| id.clone()), activity: id, hours: f(&x["hours"]), reason }
+                    let reason = x["detail"]
+                        .as_str()
+                        .or(x["reason"].as_str())
+                        .unwrap_or("")
+                        .to_string();
+                    Excluded {
+                        activity_title: titles.get(&id).cloned().unwrap_or_else(|| id.clone()),
+                        activity: id,
+                        hours: f(&x["hours"]),
+                        reason,
+                    }
                 })
                 .collect()
         })
@@ -572,56 +804,109 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
 
 fn csv_field(s: &str) -> String {
     // Quote everything; neutralise spreadsheet formulas.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 /// The transcript of one credential's current cycle as CSV: where every hour went, and why any
 /// hour did not count.
-pub async fn transcript_csv(state: &AppState, user_id: i64, credential_id: i64) -> AppResult<(String, String)> {
+pub async fn transcript_csv(
+    state: &AppState,
+    user_id: i64,
+    credential_id: i64,
+) -> AppResult<(String, String)> {
     let log = log(state, user_id).await?;
-    let cred = log.credentials.iter().find(|c| c.id == credential_id).ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
+    let cred = log
+        .credentials
+        .iter()
+        .find(|c| c.id == credential_id)
+        .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
     let today = state.clock.now().date();
     let r = evaluate_one(&log, cred, today);
-    let by_id: std::collections::HashMap<String, &db::Activity> = log.activities.iter().map(|a| (a.id.to_string(), a)).collect();
+    let by_id: std::collections::HashMap<String, &db::Activity> = log
+        .activities
+        .iter()
+        .map(|a| (a.id.to_string(), a))
+        .collect();
     let mut out = String::new();
     let cycle = r.cycle.clone().unwrap_or_default();
-    out.push_str(&format!("{},{}\n", csv_field("Credential"), csv_field(&r.name)));
-    out.push_str(&format!("{},{}\n", csv_field("Number"), csv_field(cred.number.as_deref().unwrap_or(""))));
-    out.push_str(&format!("{},{}\n", csv_field("Cycle"), csv_field(&format!("{} to {} (deadline {})", cycle.start, cycle.end, cycle.deadline))));
-    out.push_str(&format!("{},{}\n", csv_field("Status"), csv_field(&r.status_label)));
-    out.push_str(&format!("{},{}\n", csv_field("Hours counted"), csv_field(&format!("{} of {}", r.counted_hours, r.required_hours))));
+    out.push_str(&format!(
+        "{},{}\n",
+        csv_field("Credential"),
+        csv_field(&r.name)
+    ));
+    out.push_str(&format!(
+        "{},{}\n",
+        csv_field("Number"),
+        csv_field(cred.number.as_deref().unwrap_or(""))
+    ));
+    out.push_str(&format!(
+        "{},{}\n",
+        csv_field("Cycle"),
+        csv_field(&format!(
+            "{} to {} (deadline {})",
+            cycle.start, cycle.end, cycle.deadline
+        ))
+    ));
+    out.push_str(&format!(
+        "{},{}\n",
+        csv_field("Status"),
+        csv_field(&r.status_label)
+    ));
+    out.push_str(&format!(
+        "{},{}\n",
+        csv_field("Hours counted"),
+        csv_field(&format!("{} of {}", r.counted_hours, r.required_hours))
+    ));
     out.push('\n');
     out.push_str("\"Completed\",\"Course\",\"Provider\",\"Delivery\",\"Approvals\",\"Topic\",\"Hours\",\"Counts toward\",\"Not counted because\"\n");
     for a in &r.allocations {
         let act = by_id.get(&a.activity);
-        let approvals: BTreeMap<String, String> = act.map(|x| serde_json::from_str(&x.approvals).unwrap_or_default()).unwrap_or_default();
-        out.push_str(&[
-            csv_field(&act.map(|x| x.completed_on.to_string()).unwrap_or_default()),
-            csv_field(&a.activity_title),
-            csv_field(act.map(|x| x.provider.as_str()).unwrap_or("")),
-            csv_field(act.map(|x| x.delivery.as_str()).unwrap_or("")),
-            csv_field(&approvals.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; ")),
-            csv_field(&a.topic),
-            format!("{}", a.hours),
-            csv_field(&a.counts_for.join("; ")),
-            csv_field(""),
-        ].join(","));
+        let approvals: BTreeMap<String, String> = act
+            .map(|x| serde_json::from_str(&x.approvals).unwrap_or_default())
+            .unwrap_or_default();
+        out.push_str(
+            &[
+                csv_field(&act.map(|x| x.completed_on.to_string()).unwrap_or_default()),
+                csv_field(&a.activity_title),
+                csv_field(act.map(|x| x.provider.as_str()).unwrap_or("")),
+                csv_field(act.map(|x| x.delivery.as_str()).unwrap_or("")),
+                csv_field(
+                    &approvals
+                        .iter()
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                csv_field(&a.topic),
+                format!("{}", a.hours),
+                csv_field(&a.counts_for.join("; ")),
+                csv_field(""),
+            ]
+            .join(","),
+        );
         out.push('\n');
     }
     for x in &r.excluded {
         let act = by_id.get(&x.activity);
-        out.push_str(&[
-            csv_field(&act.map(|a| a.completed_on.to_string()).unwrap_or_default()),
-            csv_field(&x.activity_title),
-            csv_field(act.map(|a| a.provider.as_str()).unwrap_or("")),
-            csv_field(act.map(|a| a.delivery.as_str()).unwrap_or("")),
-            csv_field(""),
-            csv_field(""),
-            format!("{}", x.hours),
-            csv_field(""),
-            csv_field(&x.reason),
-        ].join(","));
+        out.push_str(
+            &[
+                csv_field(&act.map(|a| a.completed_on.to_string()).unwrap_or_default()),
+                csv_field(&x.activity_title),
+                csv_field(act.map(|a| a.provider.as_str()).unwrap_or("")),
+                csv_field(act.map(|a| a.delivery.as_str()).unwrap_or("")),
+                csv_field(""),
+                csv_field(""),
+                format!("{}", x.hours),
+                csv_field(""),
+                csv_field(&x.reason),
+            ]
+            .join(","),
+        );
         out.push('\n');
     }
     let name = format!("transcript-{}-{}.csv", cred.rule_id, cycle.deadline);
@@ -640,24 +925,41 @@ pub fn feed_key(state: &AppState, user_id: i64) -> String {
 }
 
 fn ics_text(s: &str) -> String {
-    s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
 }
 
 /// An iCalendar feed with every credential's renewal deadline.
 pub async fn calendar(state: &AppState, user_id: i64) -> AppResult<String> {
     let reports = evaluate(state, user_id).await?;
-    let stamp = state.clock.now().format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z")).unwrap_or_default();
-    let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Palpate//CE deadlines//EN\r\nCALSCALE:GREGORIAN\r\nX-WR-CALNAME:Palpate renewal deadlines\r\n");
+    let stamp = state
+        .clock
+        .now()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap_or_default();
+    let mut out = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Palpate//CE deadlines//EN\r\nCALSCALE:GREGORIAN\r\nX-WR-CALNAME:Palpate renewal deadlines\r\n",
+    );
     for r in reports {
         let Some(c) = &r.cycle else { continue };
         let day = c.deadline.replace('-', "");
-        let summary = format!("{} renewal deadline", if r.name.is_empty() { &r.rule } else { &r.name });
+        let summary = format!(
+            "{} renewal deadline",
+            if r.name.is_empty() { &r.rule } else { &r.name }
+        );
         let mut desc = r.status_label.clone();
         for d in &r.deficits {
             desc.push_str(&format!("\n- {}", d.detail));
         }
         out.push_str("BEGIN:VEVENT\r\n");
-        out.push_str(&format!("UID:palpate-ce-{}-{}@palpate\r\n", r.credential_id, day));
+        out.push_str(&format!(
+            "UID:palpate-ce-{}-{}@palpate\r\n",
+            r.credential_id, day
+        ));
         out.push_str(&format!("DTSTAMP:{stamp}\r\n"));
         out.push_str(&format!("DTSTART;VALUE=DATE:{day}\r\n"));
         out.push_str(&format!("SUMMARY:{}\r\n", ics_text(&summary)));
@@ -671,44 +973,95 @@ pub async fn calendar(state: &AppState, user_id: i64) -> AppResult<String> {
 
 /// The audit pack of one credential's cycle: the transcript, every certificate of the activities it
 /// lists, and a SHA-256 manifest of the files.
-pub async fn audit_pack(state: &AppState, user_id: i64, credential_id: i64) -> AppResult<(String, Vec<u8>)> {
+pub async fn audit_pack(
+    state: &AppState,
+    user_id: i64,
+    credential_id: i64,
+) -> AppResult<(String, Vec<u8>)> {
     use sha2::{Digest, Sha256};
     let (csv_name, csv) = transcript_csv(state, user_id, credential_id).await?;
     let log = log(state, user_id).await?;
-    let cred = log.credentials.iter().find(|c| c.id == credential_id).ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
+    let cred = log
+        .credentials
+        .iter()
+        .find(|c| c.id == credential_id)
+        .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
     let report = evaluate_one(&log, cred, state.clock.now().date());
-    let used: std::collections::BTreeSet<String> = report.allocations.iter().map(|a| a.activity.clone()).chain(report.excluded.iter().map(|x| x.activity.clone())).collect();
+    let used: std::collections::BTreeSet<String> = report
+        .allocations
+        .iter()
+        .map(|a| a.activity.clone())
+        .chain(report.excluded.iter().map(|x| x.activity.clone()))
+        .collect();
     let mut entries: Vec<(String, Vec<u8>)> = vec![(csv_name, csv.into_bytes())];
-    for a in log.activities.iter().filter(|a| used.contains(&a.id.to_string())) {
+    for a in log
+        .activities
+        .iter()
+        .filter(|a| used.contains(&a.id.to_string()))
+    {
         if let (Some(sha), Some(name)) = (&a.certificate_sha, &a.certificate_name) {
             let dir = state.settings.data_dir.clone();
             let sha = sha.clone();
-            let bytes = tokio::task::spawn_blocking(move || certificates::read(&dir, &sha)).await.map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
+            let bytes = tokio::task::spawn_blocking(move || certificates::read(&dir, &sha))
+                .await
+                .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
             entries.push((format!("certificates/{}-{}", a.id, name), bytes));
         }
     }
     let mut manifest = String::from("SHA-256 of every file in this audit pack\n\n");
     for (name, bytes) in &entries {
-        manifest.push_str(&format!("{}  {}\n", hex::encode(Sha256::digest(bytes)), name));
+        manifest.push_str(&format!(
+            "{}  {}\n",
+            hex::encode(Sha256::digest(bytes)),
+            name
+        ));
     }
     entries.push(("MANIFEST.sha256.txt".into(), manifest.into_bytes()));
     let cycle_end = report.cycle.map(|c| c.deadline).unwrap_or_default();
-    Ok((format!("audit-pack-{}-{}.zip", cred.rule_id, cycle_end), super::archive::zip(&entries)))
+    Ok((
+        format!("audit-pack-{}-{}.zip", cred.rule_id, cycle_end),
+        super::archive::zip(&entries),
+    ))
 }
 
 /// The transcript of one credential's current cycle as a PDF.
-pub async fn transcript_pdf(state: &AppState, user: &Account, credential_id: i64) -> AppResult<(String, Vec<u8>)> {
+pub async fn transcript_pdf(
+    state: &AppState,
+    user: &Account,
+    credential_id: i64,
+) -> AppResult<(String, Vec<u8>)> {
     let log = log(state, user.id).await?;
-    let cred = log.credentials.iter().find(|c| c.id == credential_id).ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
+    let cred = log
+        .credentials
+        .iter()
+        .find(|c| c.id == credential_id)
+        .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
     let today = state.clock.now().date();
     let r = evaluate_one(&log, cred, today);
-    let by_id: std::collections::HashMap<String, &db::Activity> = log.activities.iter().map(|a| (a.id.to_string(), a)).collect();
+    let by_id: std::collections::HashMap<String, &db::Activity> = log
+        .activities
+        .iter()
+        .map(|a| (a.id.to_string(), a))
+        .collect();
     let cycle = r.cycle.clone().unwrap_or_default();
     let mut lines = vec![
-        format!("{}{}", r.name, cred.number.as_ref().map(|n| format!(" - no. {n}")).unwrap_or_default()),
+        format!(
+            "{}{}",
+            r.name,
+            cred.number
+                .as_ref()
+                .map(|n| format!(" - no. {n}"))
+                .unwrap_or_default()
+        ),
         format!("Holder: {} <{}>", user.name, user.email),
-        format!("Cycle: {} to {}, deadline {}", cycle.start, cycle.end, cycle.deadline),
-        format!("Status on {today}: {} - {} of {} hours counted", r.status_label, r.counted_hours, r.required_hours),
+        format!(
+            "Cycle: {} to {}, deadline {}",
+            cycle.start, cycle.end, cycle.deadline
+        ),
+        format!(
+            "Status on {today}: {} - {} of {} hours counted",
+            r.status_label, r.counted_hours, r.required_hours
+        ),
         String::new(),
         "Requirements".into(),
     ];
@@ -726,7 +1079,9 @@ pub async fn transcript_pdf(state: &AppState, user: &Account, credential_id: i64
     lines.push("Hours counted".into());
     for a in &r.allocations {
         let act = by_id.get(&a.activity);
-        let approvals: BTreeMap<String, String> = act.map(|x| serde_json::from_str(&x.approvals).unwrap_or_default()).unwrap_or_default();
+        let approvals: BTreeMap<String, String> = act
+            .map(|x| serde_json::from_str(&x.approvals).unwrap_or_default())
+            .unwrap_or_default();
         lines.push(format!(
             "  {}  {} ({}): {} h {} -> {}{}",
             act.map(|x| x.completed_on.to_string()).unwrap_or_default(),
@@ -735,18 +1090,38 @@ pub async fn transcript_pdf(state: &AppState, user: &Account, credential_id: i64
             a.hours,
             a.topic,
             a.counts_for.join(", "),
-            if approvals.is_empty() { String::new() } else { format!("; approvals: {}", approvals.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")) }
+            if approvals.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; approvals: {}",
+                    approvals
+                        .iter()
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
         ));
     }
     if !r.excluded.is_empty() {
         lines.push(String::new());
         lines.push("Hours not counted".into());
         for x in &r.excluded {
-            lines.push(format!("  {}: {} h - {}", x.activity_title, x.hours, x.reason));
+            lines.push(format!(
+                "  {}: {} h - {}",
+                x.activity_title, x.hours, x.reason
+            ));
         }
     }
     lines.push(String::new());
-    lines.push(format!("Generated by Palpate on {today}. Rule confidence {}; check the board's current rules.", r.confidence));
+    lines.push(format!(
+        "Generated by Palpate on {today}. Rule confidence {}; check the board's current rules.",
+        r.confidence
+    ));
     let pdf = super::pdf::document("Continuing education transcript", &lines);
-    Ok((format!("transcript-{}-{}.pdf", cred.rule_id, cycle.deadline), pdf))
+    Ok((
+        format!("transcript-{}-{}.pdf", cred.rule_id, cycle.deadline),
+        pdf,
+    ))
 }

@@ -35,7 +35,13 @@ pub fn safe_name(raw: &str, mime: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let mut s: String = last
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(100)
         .collect();
     s = s.trim_matches(|c| c == '.' || c == ' ').to_string();
@@ -55,17 +61,25 @@ pub fn check(bytes: &[u8]) -> AppResult<(String, &'static str)> {
         return Err(AppError::invalid("certificate", "The file is empty."));
     }
     if bytes.len() > MAX_BYTES {
-        return Err(AppError::invalid("certificate", "The file is larger than 10 MB. Upload a smaller scan or a PDF."));
+        return Err(AppError::invalid(
+            "certificate",
+            "The file is larger than 10 MB. Upload a smaller scan or a PDF.",
+        ));
     }
     let Some(mime) = sniff(bytes) else {
-        return Err(AppError::invalid("certificate", "Upload the certificate as a PDF, PNG or JPEG file; this file is none of those."));
+        return Err(AppError::invalid(
+            "certificate",
+            "Upload the certificate as a PDF, PNG or JPEG file; this file is none of those.",
+        ));
     };
     Ok((hex::encode(Sha256::digest(bytes)), mime))
 }
 
 fn path_for(data_dir: &Path, sha: &str) -> AppResult<PathBuf> {
     if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(AppError::internal(anyhow::anyhow!("bad certificate hash {sha:?}")));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "bad certificate hash {sha:?}"
+        )));
     }
     Ok(data_dir.join("certificates").join(&sha[..2]).join(sha))
 }
@@ -75,7 +89,9 @@ pub fn store(data_dir: &Path, bytes: &[u8]) -> AppResult<(String, &'static str)>
     let (sha, mime) = check(bytes)?;
     let path = path_for(data_dir, &sha)?;
     if !path.exists() {
-        let dir = path.parent().ok_or_else(|| AppError::internal(anyhow::anyhow!("no parent")))?;
+        let dir = path
+            .parent()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("no parent")))?;
         std::fs::create_dir_all(dir).map_err(AppError::internal)?;
         let tmp = dir.join(format!(".{sha}.{}", uuid::Uuid::new_v4().simple()));
         std::fs::write(&tmp, bytes).map_err(AppError::internal)?;
@@ -106,10 +122,19 @@ mod tests {
 
     #[test]
     fn names_never_carry_paths() {
-        assert_eq!(safe_name("../../etc/passwd", "application/pdf"), "passwd.pdf");
-        assert_eq!(safe_name("C:\\Users\\me\\CPR card.JPG", "image/jpeg"), "CPR card.JPG");
+        assert_eq!(
+            safe_name("../../etc/passwd", "application/pdf"),
+            "passwd.pdf"
+        );
+        assert_eq!(
+            safe_name("C:\\Users\\me\\CPR card.JPG", "image/jpeg"),
+            "CPR card.JPG"
+        );
         assert_eq!(safe_name("..", "image/png"), "certificate.png");
-        assert_eq!(safe_name("ethics\"; x=.pdf", "application/pdf"), "ethics__ x=.pdf".replace('=', "_"));
+        assert_eq!(
+            safe_name("ethics\"; x=.pdf", "application/pdf"),
+            "ethics__ x=.pdf".replace('=', "_")
+        );
     }
 
     #[test]

@@ -58,9 +58,17 @@ pub async fn create(state: &AppState, owner: &Account, input: CourseInput) -> Ap
     }
     let reading = input.reading.trim().to_string();
     if reading.chars().count() < 50 || reading.chars().count() > 100_000 {
-        e.add("reading", "Write the course material (at least 50 characters).");
+        e.add(
+            "reading",
+            "Write the course material (at least 50 characters).",
+        );
     }
-    let hours: Option<f64> = input.hours.trim().parse().ok().filter(|h: &f64| (0.5..=40.0).contains(h));
+    let hours: Option<f64> = input
+        .hours
+        .trim()
+        .parse()
+        .ok()
+        .filter(|h: &f64| (0.5..=40.0).contains(h));
     if hours.is_none() {
         e.add("hours", "Use 0.5 to 40 hours.");
     }
@@ -69,8 +77,14 @@ pub async fn create(state: &AppState, owner: &Account, input: CourseInput) -> Ap
     }
     let mut approvals = BTreeMap::new();
     if !input.approval_number.trim().is_empty() {
-        if super::ce::schemes().iter().any(|(c, _)| *c == input.approval_scheme) {
-            approvals.insert(input.approval_scheme.clone(), input.approval_number.trim().to_string());
+        if super::ce::schemes()
+            .iter()
+            .any(|(c, _)| *c == input.approval_scheme)
+        {
+            approvals.insert(
+                input.approval_scheme.clone(),
+                input.approval_number.trim().to_string(),
+            );
         } else {
             e.add("approval_number", "Choose who approved the course.");
         }
@@ -82,44 +96,63 @@ pub async fn create(state: &AppState, owner: &Account, input: CourseInput) -> Ap
             vec![]
         }
     };
-    let questions: Option<i32> = input.questions.trim().parse().ok().filter(|q| (5..=50).contains(q));
+    let questions: Option<i32> = input
+        .questions
+        .trim()
+        .parse()
+        .ok()
+        .filter(|q| (5..=50).contains(q));
     if questions.is_none() {
         e.add("questions", "Use 5 to 50 questions.");
     }
-    let pass: Option<i32> = input.pass_percent.trim().parse().ok().filter(|p| (50..=100).contains(p));
+    let pass: Option<i32> = input
+        .pass_percent
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p| (50..=100).contains(p));
     if pass.is_none() {
         e.add("pass_percent", "Use a pass mark from 50 to 100 %.");
     }
     e.into_result()?;
-    let (Some(hours), Some(questions), Some(pass)) = (hours, questions, pass) else { return Err(AppError::BadRequest("Check the form.".into())) };
+    let (Some(hours), Some(questions), Some(pass)) = (hours, questions, pass) else {
+        return Err(AppError::BadRequest("Check the form.".into()));
+    };
     let approvals = serde_json::to_string(&approvals).map_err(AppError::internal)?;
     let subareas = serde_json::to_string(&subareas).map_err(AppError::internal)?;
     let (clock, uid) = (state.clock.clone(), owner.id);
     state
         .tx(move |c| {
-            Ok(db::insert(c, &db::NewCourse {
-                owner_id: uid,
-                title: &title,
-                reading: &reading,
-                hours,
-                topic: &input.topic,
-                approvals: &approvals,
-                subareas: &subareas,
-                questions,
-                pass_percent: pass,
-                published: true,
-                created_at: clock.now(),
-            })?)
+            Ok(db::insert(
+                c,
+                &db::NewCourse {
+                    owner_id: uid,
+                    title: &title,
+                    reading: &reading,
+                    hours,
+                    topic: &input.topic,
+                    approvals: &approvals,
+                    subareas: &subareas,
+                    questions,
+                    pass_percent: pass,
+                    published: true,
+                    created_at: clock.now(),
+                },
+            )?)
         })
         .await
 }
 
 pub async fn published(state: &AppState) -> AppResult<Vec<CourseView>> {
-    state.db(|c| Ok(db::published(c)?.iter().map(view).collect())).await
+    state
+        .db(|c| Ok(db::published(c)?.iter().map(view).collect()))
+        .await
 }
 
 pub async fn mine(state: &AppState, owner: i64) -> AppResult<Vec<CourseView>> {
-    state.db(move |c| Ok(db::owned_by(c, owner)?.iter().map(view).collect())).await
+    state
+        .db(move |c| Ok(db::owned_by(c, owner)?.iter().map(view).collect()))
+        .await
 }
 
 pub async fn get(state: &AppState, id: i64) -> AppResult<CourseView> {
@@ -135,35 +168,63 @@ fn new_code() -> String {
     use rand::RngExt;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..10).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..10)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// Called when a course exam finishes (inside its transaction): a pass issues the certificate and
 /// logs the activity; a fail does nothing.
-pub fn on_finished(conn: &mut DbConn, exam: &examdb::ExamRow, course_id: i64, n_correct: i32, n_scored: i32, now: PrimitiveDateTime) -> AppResult<()> {
-    let Some(course) = db::find(conn, course_id)? else { return Ok(()) };
-    let percent = if n_scored > 0 { (100.0 * n_correct as f64 / n_scored as f64).round() as i32 } else { 0 };
+pub fn on_finished(
+    conn: &mut DbConn,
+    exam: &examdb::ExamRow,
+    course_id: i64,
+    n_correct: i32,
+    n_scored: i32,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let Some(course) = db::find(conn, course_id)? else {
+        return Ok(());
+    };
+    let percent = if n_scored > 0 {
+        (100.0 * n_correct as f64 / n_scored as f64).round() as i32
+    } else {
+        0
+    };
     if percent < course.pass_percent || db::by_exam(conn, exam.id)?.is_some() {
         return Ok(());
     }
-    let topics = serde_json::to_string(&BTreeMap::from([(course.topic.clone(), course.hours)])).map_err(AppError::internal)?;
-    let activity = cedb::insert_activity(conn, &cedb::NewActivity {
-        user_id: exam.user_id,
-        title: &course.title,
-        provider: "Palpate",
-        completed_on: now.date(),
-        delivery: "self_study",
-        hours: course.hours,
-        unit: "hour",
-        topics: &topics,
-        approvals: &course.approvals,
-        certificate_sha: None,
-        certificate_mime: None,
-        certificate_name: None,
-        certificate_size: None,
-        created_at: now,
-    })?;
-    db::insert_certificate(conn, &new_code(), course.id, exam.user_id, exam.id, percent, Some(activity), now)?;
+    let topics = serde_json::to_string(&BTreeMap::from([(course.topic.clone(), course.hours)]))
+        .map_err(AppError::internal)?;
+    let activity = cedb::insert_activity(
+        conn,
+        &cedb::NewActivity {
+            user_id: exam.user_id,
+            title: &course.title,
+            provider: "Palpate",
+            completed_on: now.date(),
+            delivery: "self_study",
+            hours: course.hours,
+            unit: "hour",
+            topics: &topics,
+            approvals: &course.approvals,
+            certificate_sha: None,
+            certificate_mime: None,
+            certificate_name: None,
+            certificate_size: None,
+            created_at: now,
+        },
+    )?;
+    db::insert_certificate(
+        conn,
+        &new_code(),
+        course.id,
+        exam.user_id,
+        exam.id,
+        percent,
+        Some(activity),
+        now,
+    )?;
     Ok(())
 }
 
@@ -183,23 +244,27 @@ pub struct CertificateView {
 pub async fn certificate(state: &AppState, code: String) -> AppResult<Option<CertificateView>> {
     state
         .db(move |c| {
-            Ok(db::by_code(c, code.trim())?.map(|(cert, holder, course)| CertificateView {
-                code: cert.code,
-                holder,
-                course: course.title,
-                hours: course.hours,
-                topic: course.topic,
-                approvals: serde_json::from_str(&course.approvals).unwrap_or_default(),
-                score_percent: cert.score_percent,
-                issued_on: cert.issued_at.date().to_string(),
-                user_id: cert.user_id,
-            }))
+            Ok(
+                db::by_code(c, code.trim())?.map(|(cert, holder, course)| CertificateView {
+                    code: cert.code,
+                    holder,
+                    course: course.title,
+                    hours: course.hours,
+                    topic: course.topic,
+                    approvals: serde_json::from_str(&course.approvals).unwrap_or_default(),
+                    score_percent: cert.score_percent,
+                    issued_on: cert.issued_at.date().to_string(),
+                    user_id: cert.user_id,
+                }),
+            )
         })
         .await
 }
 
 pub async fn certificate_for_exam(state: &AppState, exam_id: i64) -> AppResult<Option<String>> {
-    state.db(move |c| Ok(db::by_exam(c, exam_id)?.map(|c| c.code))).await
+    state
+        .db(move |c| Ok(db::by_exam(c, exam_id)?.map(|c| c.code)))
+        .await
 }
 
 pub fn certificate_pdf(state: &AppState, c: &CertificateView) -> Vec<u8> {
@@ -210,12 +275,32 @@ pub fn certificate_pdf(state: &AppState, c: &CertificateView) -> Vec<u8> {
         format!("    {}", c.holder),
         String::new(),
         format!("completed the continuing-education course \"{}\"", c.course),
-        format!("for {} CE hour(s) in {}, passing its exam with {} %, on {}.", c.hours, c.topic.replace('_', " "), c.score_percent, c.issued_on),
-        if c.approvals.is_empty() { "Approvals: none stated.".into() } else { format!("Approvals: {}", c.approvals.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")) },
+        format!(
+            "for {} CE hour(s) in {}, passing its exam with {} %, on {}.",
+            c.hours,
+            c.topic.replace('_', " "),
+            c.score_percent,
+            c.issued_on
+        ),
+        if c.approvals.is_empty() {
+            "Approvals: none stated.".into()
+        } else {
+            format!(
+                "Approvals: {}",
+                c.approvals
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
         "Provider: Palpate. Delivery: self-study (home study).".into(),
         String::new(),
         format!("Verification code: {}", c.code),
-        format!("Check it at {}", state.url(&format!("/certificates/{}", c.code))),
+        format!(
+            "Check it at {}",
+            state.url(&format!("/certificates/{}", c.code))
+        ),
     ];
     super::pdf::document("Certificate of completion", &lines)
 }

@@ -11,8 +11,8 @@ use super::accounts::Account;
 use super::bank::{blueprints, content_of, taxonomy};
 use crate::domain::bank::{ItemContent, KEYS};
 use crate::domain::irt::{
-    AdministeredItem, Blueprint, Choice, ItemParams, ItemPool, ItemStatus, PoolItem, PretestPlan, Program, SelectionContext, Session,
-    StopReason, StopRule, TimeoutRule,
+    AdministeredItem, Blueprint, Choice, ItemParams, ItemPool, ItemStatus, PoolItem, PretestPlan,
+    Program, SelectionContext, Session, StopReason, StopRule, TimeoutRule,
 };
 use crate::error::{AppError, AppResult};
 use crate::store::{DbConn, bank as bankdb, exams as db};
@@ -64,11 +64,16 @@ pub struct StartRequest {
 }
 
 fn weights_of(id: &str) -> Vec<(String, f64)> {
-    blueprints().iter().find(|b| b.id == id).map(|b| b.weights.iter().map(|(k, v)| (k.clone(), *v)).collect()).unwrap_or_default()
+    blueprints()
+        .iter()
+        .find(|b| b.id == id)
+        .map(|b| b.weights.iter().map(|(k, v)| (k.clone(), *v)).collect())
+        .unwrap_or_default()
 }
 
 fn blueprint_from_data(id: &str) -> AppResult<Blueprint> {
-    Blueprint::from_weights(weights_of(id)).map_err(|e| AppError::internal(anyhow::anyhow!("blueprint {id}: {e}")))
+    Blueprint::from_weights(weights_of(id))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("blueprint {id}: {e}")))
 }
 
 /// Builds the configuration for a program; blueprints come from `question_bank/blueprints.toml`.
@@ -76,7 +81,8 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
     let data = |id: &str| blueprints().iter().find(|b| b.id == id).cloned();
     match req.program.as_str() {
         "mblex" => {
-            let bp = data("mblex").ok_or_else(|| AppError::internal(anyhow::anyhow!("no mblex blueprint")))?;
+            let bp = data("mblex")
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("no mblex blueprint")))?;
             let mut p = Program::mblex();
             p.blueprint = blueprint_from_data("mblex")?;
             p.stopping.min_items = bp.scored_items;
@@ -96,7 +102,8 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
             })
         }
         "ncbtmb" => {
-            let bp = data("ncbtmb").ok_or_else(|| AppError::internal(anyhow::anyhow!("no ncbtmb blueprint")))?;
+            let bp = data("ncbtmb")
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("no ncbtmb blueprint")))?;
             let mut p = Program::ncbtmb();
             p.blueprint = blueprint_from_data("ncbtmb")?;
             p.stopping.min_items = bp.scored_items;
@@ -135,7 +142,10 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
             let subareas = resolve_subareas(&req.areas)?;
             let length = req.length.unwrap_or(10);
             if !(1..=50).contains(&length) {
-                return Err(AppError::invalid("length", "A drill has 1 to 50 questions."));
+                return Err(AppError::invalid(
+                    "length",
+                    "A drill has 1 to 50 questions.",
+                ));
             }
             let p = fixed_program("drill", &subareas, length, 7 * 24 * 3600)?;
             Ok(ExamConfig {
@@ -151,7 +161,10 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 course: None,
             })
         }
-        other => Err(AppError::invalid("program", format!("Unknown program {other:?}: use mblex, readiness, ncbtmb or drill."))),
+        other => Err(AppError::invalid(
+            "program",
+            format!("Unknown program {other:?}: use mblex, readiness, ncbtmb or drill."),
+        )),
     }
 }
 
@@ -165,25 +178,35 @@ pub fn resolve_subareas(codes: &[String]) -> AppResult<Vec<String>> {
         } else if taxo.subarea(code).is_some() {
             subareas.push(code.clone());
         } else {
-            return Err(AppError::invalid("areas", format!("{code:?} is not a content area or sub-area.")));
+            return Err(AppError::invalid(
+                "areas",
+                format!("{code:?} is not a content area or sub-area."),
+            ));
         }
     }
     subareas.sort();
     subareas.dedup();
     if subareas.is_empty() {
-        return Err(AppError::invalid("areas", "Choose at least one area or sub-area."));
+        return Err(AppError::invalid(
+            "areas",
+            "Choose at least one area or sub-area.",
+        ));
     }
     Ok(subareas)
 }
 
 /// A fixed-length program over some sub-areas, areas weighted equally, no pretest, no early stop.
 fn fixed_program(id: &str, subareas: &[String], length: u32, secs: u32) -> AppResult<Program> {
-    let mut areas: Vec<String> = subareas.iter().map(|s| s.split('.').next().unwrap_or("").to_string()).collect();
+    let mut areas: Vec<String> = subareas
+        .iter()
+        .map(|s| s.split('.').next().unwrap_or("").to_string())
+        .collect();
     areas.dedup();
     let w = 1.0 / areas.len() as f64;
     let mut p = Program::readiness();
     p.id = id.into();
-    p.blueprint = Blueprint::from_weights(areas.iter().map(|a| (a.clone(), w))).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    p.blueprint = Blueprint::from_weights(areas.iter().map(|a| (a.clone(), w)))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
     p.stopping.min_items = length;
     p.stopping.max_items = length;
     p.stopping.min_per_area = 0;
@@ -198,7 +221,12 @@ fn fixed_program(id: &str, subareas: &[String], length: u32, secs: u32) -> AppRe
 pub fn custom_config(row: &crate::store::programs::ProgramRow) -> AppResult<ExamConfig> {
     let codes: Vec<String> = serde_json::from_str(&row.areas).map_err(AppError::internal)?;
     let subareas = resolve_subareas(&codes)?;
-    let p = fixed_program(&format!("custom:{}", row.id), &subareas, row.length as u32, row.minutes as u32 * 60)?;
+    let p = fixed_program(
+        &format!("custom:{}", row.id),
+        &subareas,
+        row.length as u32,
+        row.minutes as u32 * 60,
+    )?;
     Ok(ExamConfig {
         kind: "custom".into(),
         title: row.name.clone(),
@@ -217,7 +245,12 @@ pub fn custom_config(row: &crate::store::programs::ProgramRow) -> AppResult<Exam
 pub fn course_config(c: &crate::store::courses::Course) -> AppResult<ExamConfig> {
     let codes: Vec<String> = serde_json::from_str(&c.subareas).map_err(AppError::internal)?;
     let subareas = resolve_subareas(&codes)?;
-    let p = fixed_program(&format!("course:{}", c.id), &subareas, c.questions as u32, 7 * 24 * 3600)?;
+    let p = fixed_program(
+        &format!("course:{}", c.id),
+        &subareas,
+        c.questions as u32,
+        7 * 24 * 3600,
+    )?;
     Ok(ExamConfig {
         kind: "course".into(),
         title: format!("CE course exam: {}", c.title),
@@ -244,7 +277,14 @@ pub struct CustomProgram {
 }
 
 /// Creates an instructor's program after checking it.
-pub async fn create_program(state: &AppState, owner: &Account, name: String, areas: Vec<String>, length: Option<i32>, minutes: Option<i32>) -> AppResult<i64> {
+pub async fn create_program(
+    state: &AppState,
+    owner: &Account,
+    name: String,
+    areas: Vec<String>,
+    length: Option<i32>,
+    minutes: Option<i32>,
+) -> AppResult<i64> {
     let mut errors = crate::error::FieldErrors::default();
     let name = name.trim().to_string();
     if !(3..=80).contains(&name.chars().count()) {
@@ -264,7 +304,19 @@ pub async fn create_program(state: &AppState, owner: &Account, name: String, are
     errors.into_result()?;
     let json = serde_json::to_string(&areas).map_err(AppError::internal)?;
     let (clock, uid) = (state.clock.clone(), owner.id);
-    state.tx(move |c| Ok(crate::store::programs::insert(c, uid, &name, &json, length, minutes, clock.now())?)).await
+    state
+        .tx(move |c| {
+            Ok(crate::store::programs::insert(
+                c,
+                uid,
+                &name,
+                &json,
+                length,
+                minutes,
+                clock.now(),
+            )?)
+        })
+        .await
 }
 
 fn program_view(r: crate::store::programs::ProgramRow, author: String) -> CustomProgram {
@@ -280,17 +332,34 @@ fn program_view(r: crate::store::programs::ProgramRow, author: String) -> Custom
 }
 
 pub async fn active_programs(state: &AppState) -> AppResult<Vec<CustomProgram>> {
-    state.db(|c| Ok(crate::store::programs::active(c)?.into_iter().map(|(r, n)| program_view(r, n)).collect())).await
+    state
+        .db(|c| {
+            Ok(crate::store::programs::active(c)?
+                .into_iter()
+                .map(|(r, n)| program_view(r, n))
+                .collect())
+        })
+        .await
 }
 
 pub async fn my_programs(state: &AppState, owner: &Account) -> AppResult<Vec<CustomProgram>> {
     let (uid, name) = (owner.id, owner.name.clone());
-    state.db(move |c| Ok(crate::store::programs::owned_by(c, uid)?.into_iter().map(|r| program_view(r, name.clone())).collect())).await
+    state
+        .db(move |c| {
+            Ok(crate::store::programs::owned_by(c, uid)?
+                .into_iter()
+                .map(|r| program_view(r, name.clone()))
+                .collect())
+        })
+        .await
 }
 
 pub async fn archive_program(state: &AppState, owner: &Account, id: i64) -> AppResult<()> {
     let uid = owner.id;
-    if state.tx(move |c| Ok(crate::store::programs::archive(c, uid, id)?)).await? {
+    if state
+        .tx(move |c| Ok(crate::store::programs::archive(c, uid, id)?))
+        .await?
+    {
         Ok(())
     } else {
         Err(AppError::NotFound("No such program of yours.".into()))
@@ -330,7 +399,11 @@ impl PoolCache {
         }
     }
 
-    pub fn get_or_build(&self, conn: &mut DbConn, now: PrimitiveDateTime) -> AppResult<Arc<LivePool>> {
+    pub fn get_or_build(
+        &self,
+        conn: &mut DbConn,
+        now: PrimitiveDateTime,
+    ) -> AppResult<Arc<LivePool>> {
         if let Ok(c) = self.cached.read() {
             if let Some((at, p)) = c.as_ref() {
                 if at.elapsed() < POOL_TTL {
@@ -346,7 +419,11 @@ impl PoolCache {
     }
 }
 
-fn build_pool(conn: &mut DbConn, now: PrimitiveDateTime, subareas: Option<&[String]>) -> AppResult<LivePool> {
+fn build_pool(
+    conn: &mut DbConn,
+    now: PrimitiveDateTime,
+    subareas: Option<&[String]>,
+) -> AppResult<LivePool> {
     let rows = bankdb::live_versions(conn)?;
     let (total, counts) = db::exposure_counts(conn, now - Duration::days(30))?;
     let counts: HashMap<String, i64> = counts.into_iter().collect();
@@ -359,7 +436,8 @@ fn build_pool(conn: &mut DbConn, now: PrimitiveDateTime, subareas: Option<&[Stri
             }
         }
         let content = content_of(&v)?;
-        let params = ItemParams::new(v.irt_a, v.irt_b, v.irt_c).map_err(|e| AppError::internal(anyhow::anyhow!("item {}: {e}", item.id)))?;
+        let params = ItemParams::new(v.irt_a, v.irt_b, v.irt_c)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("item {}: {e}", item.id)))?;
         let n = counts.get(&item.id).copied().unwrap_or(0);
         pool_items.push(PoolItem {
             id: item.id.clone(),
@@ -367,33 +445,73 @@ fn build_pool(conn: &mut DbConn, now: PrimitiveDateTime, subareas: Option<&[Stri
             area: item.area.clone(),
             subarea: Some(item.subarea.clone()),
             enemies: content.enemies.clone(),
-            status: if v.pool_status == "pretest" { ItemStatus::Pretest } else { ItemStatus::Operational },
-            exposure_rate: if total > 0 { (n as f64 / total as f64).min(1.0) } else { 0.0 },
+            status: if v.pool_status == "pretest" {
+                ItemStatus::Pretest
+            } else {
+                ItemStatus::Operational
+            },
+            exposure_rate: if total > 0 {
+                (n as f64 / total as f64).min(1.0)
+            } else {
+                0.0
+            },
             n_responses: n.min(u32::MAX as i64) as u32,
         });
-        items.insert(item.id.clone(), LiveItem { version: v.version, area: item.area, subarea: item.subarea, content: Arc::new(content) });
+        items.insert(
+            item.id.clone(),
+            LiveItem {
+                version: v.version,
+                area: item.area,
+                subarea: item.subarea,
+                content: Arc::new(content),
+            },
+        );
     }
-    let pool = ItemPool::new(pool_items).map_err(|e| AppError::internal(anyhow::anyhow!("item pool: {e}")))?;
-    Ok(LivePool { pool: Arc::new(pool), items })
+    let pool = ItemPool::new(pool_items)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("item pool: {e}")))?;
+    Ok(LivePool {
+        pool: Arc::new(pool),
+        items,
+    })
 }
 
 /// The pool for one exam: the shared live pool, or a pool restricted to a drill's sub-areas.
 /// Items presented earlier in the exam that are no longer live are added back as retired, so the
 /// session can be replayed.
-fn exam_pool(state: &AppState, conn: &mut DbConn, cfg: &ExamConfig, presented: &[db::ExamItemRow], now: PrimitiveDateTime) -> AppResult<Arc<LivePool>> {
-    let base = if cfg.subareas.is_empty() { state.pools.get_or_build(conn, now)? } else { Arc::new(build_pool(conn, now, Some(&cfg.subareas))?) };
-    let missing: Vec<&db::ExamItemRow> = presented.iter().filter(|r| !base.items.contains_key(&r.item_id)).collect();
+fn exam_pool(
+    state: &AppState,
+    conn: &mut DbConn,
+    cfg: &ExamConfig,
+    presented: &[db::ExamItemRow],
+    now: PrimitiveDateTime,
+) -> AppResult<Arc<LivePool>> {
+    let base = if cfg.subareas.is_empty() {
+        state.pools.get_or_build(conn, now)?
+    } else {
+        Arc::new(build_pool(conn, now, Some(&cfg.subareas))?)
+    };
+    let missing: Vec<&db::ExamItemRow> = presented
+        .iter()
+        .filter(|r| !base.items.contains_key(&r.item_id))
+        .collect();
     if missing.is_empty() {
         return Ok(base);
     }
     let mut pool_items: Vec<PoolItem> = base.pool.items().to_vec();
     let mut items = base.items.clone();
     for r in missing {
-        let v = bankdb::find_version(conn, &r.item_id, r.version)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("version {}/{} missing", r.item_id, r.version)))?;
+        let v = bankdb::find_version(conn, &r.item_id, r.version)?.ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "version {}/{} missing",
+                r.item_id,
+                r.version
+            ))
+        })?;
         let content = content_of(&v)?;
         pool_items.push(PoolItem {
             id: r.item_id.clone(),
-            params: ItemParams::new(v.irt_a, v.irt_b, v.irt_c).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?,
+            params: ItemParams::new(v.irt_a, v.irt_b, v.irt_c)
+                .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?,
             area: v.area.clone(),
             subarea: Some(v.subarea.clone()),
             enemies: content.enemies.clone(),
@@ -401,16 +519,30 @@ fn exam_pool(state: &AppState, conn: &mut DbConn, cfg: &ExamConfig, presented: &
             exposure_rate: 0.0,
             n_responses: 0,
         });
-        items.insert(r.item_id.clone(), LiveItem { version: v.version, area: v.area, subarea: v.subarea, content: Arc::new(content) });
+        items.insert(
+            r.item_id.clone(),
+            LiveItem {
+                version: v.version,
+                area: v.area,
+                subarea: v.subarea,
+                content: Arc::new(content),
+            },
+        );
     }
-    let pool = ItemPool::new(pool_items).map_err(|e| AppError::internal(anyhow::anyhow!("item pool: {e}")))?;
-    Ok(Arc::new(LivePool { pool: Arc::new(pool), items }))
+    let pool = ItemPool::new(pool_items)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("item pool: {e}")))?;
+    Ok(Arc::new(LivePool {
+        pool: Arc::new(pool),
+        items,
+    }))
 }
 
 // ---------------------------------------------------------------- helpers
 
 fn option_order(seed: i64, position: i32) -> String {
-    let mut rng = ChaCha8Rng::seed_from_u64((seed as u64) ^ (position as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng = ChaCha8Rng::seed_from_u64(
+        (seed as u64) ^ (position as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    );
     let mut order = [0u8, 1, 2, 3];
     order.shuffle(&mut rng);
     order.iter().map(|d| char::from(b'0' + d)).collect()
@@ -430,7 +562,8 @@ fn elapsed_secs(exam: &db::ExamRow, now: PrimitiveDateTime) -> f64 {
 }
 
 fn load_config(exam: &db::ExamRow) -> AppResult<ExamConfig> {
-    serde_json::from_str(&exam.config).map_err(|e| AppError::internal(anyhow::anyhow!("exam {} config: {e}", exam.public_id)))
+    serde_json::from_str(&exam.config)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("exam {} config: {e}", exam.public_id)))
 }
 
 fn engine_err(e: impl std::fmt::Display) -> AppError {
@@ -438,30 +571,70 @@ fn engine_err(e: impl std::fmt::Display) -> AppError {
 }
 
 /// Rebuilds the engine session from the answered items (and the one on screen, if any).
-fn replay(cfg: &ExamConfig, exam: &db::ExamRow, pool: &ItemPool, rows: &[db::ExamItemRow]) -> AppResult<Session> {
+fn replay(
+    cfg: &ExamConfig,
+    exam: &db::ExamRow,
+    pool: &ItemPool,
+    rows: &[db::ExamItemRow],
+) -> AppResult<Session> {
     let log: Vec<AdministeredItem> = rows
         .iter()
-        .filter_map(|r| r.correct.map(|c| AdministeredItem { item_id: r.item_id.clone(), scored: r.scored, correct: c }))
+        .filter_map(|r| {
+            r.correct.map(|c| AdministeredItem {
+                item_id: r.item_id.clone(),
+                scored: r.scored,
+                correct: c,
+            })
+        })
         .collect();
-    let mut s = Session::replay(cfg.engine.clone(), exam.seed as u64, exam.prior_mu, pool, &log).map_err(engine_err)?;
+    let mut s = Session::replay(
+        cfg.engine.clone(),
+        exam.seed as u64,
+        exam.prior_mu,
+        pool,
+        &log,
+    )
+    .map_err(engine_err)?;
     if let Some(pending) = rows.iter().find(|r| r.chosen.is_none()) {
-        s.restore_pending(pool, &Choice { item_id: pending.item_id.clone(), scored: pending.scored }).map_err(engine_err)?;
+        s.restore_pending(
+            pool,
+            &Choice {
+                item_id: pending.item_id.clone(),
+                scored: pending.scored,
+            },
+        )
+        .map_err(engine_err)?;
     }
     Ok(s)
 }
 
-fn present(conn: &mut DbConn, exam: &db::ExamRow, live: &LivePool, choice: &Choice, position: i32, now: PrimitiveDateTime) -> AppResult<()> {
-    let item = live.items.get(&choice.item_id).ok_or_else(|| AppError::internal(anyhow::anyhow!("chosen item {} not in pool", choice.item_id)))?;
-    db::insert_item(conn, &db::NewExamItem {
-        exam_id: exam.id,
-        position,
-        item_id: &choice.item_id,
-        version: item.version,
-        area: &item.area,
-        scored: choice.scored,
-        option_order: &option_order(exam.seed, position),
-        presented_at: now,
+fn present(
+    conn: &mut DbConn,
+    exam: &db::ExamRow,
+    live: &LivePool,
+    choice: &Choice,
+    position: i32,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let item = live.items.get(&choice.item_id).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "chosen item {} not in pool",
+            choice.item_id
+        ))
     })?;
+    db::insert_item(
+        conn,
+        &db::NewExamItem {
+            exam_id: exam.id,
+            position,
+            item_id: &choice.item_id,
+            version: item.version,
+            area: &item.area,
+            scored: choice.scored,
+            option_order: &option_order(exam.seed, position),
+            presented_at: now,
+        },
+    )?;
     Ok(())
 }
 
@@ -497,13 +670,26 @@ fn reason_text(r: StopReason) -> &'static str {
 
 /// Writes the result of a finished session. A timed-out MBLEx simulation is an automatic fail with
 /// no diagnostic report, as on the real exam.
-fn finalize(conn: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, session: &Session, rows: &[db::ExamItemRow], now: PrimitiveDateTime) -> AppResult<()> {
-    let outcome = session.is_finished().ok_or_else(|| AppError::internal(anyhow::anyhow!("finalize before the end")))?;
+fn finalize(
+    conn: &mut DbConn,
+    exam: &db::ExamRow,
+    cfg: &ExamConfig,
+    session: &Session,
+    rows: &[db::ExamItemRow],
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let outcome = session
+        .is_finished()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("finalize before the end")))?;
     db::drop_unanswered(conn, exam.id)?;
     let r = session.result().map_err(engine_err)?;
-    let scored: Vec<&db::ExamItemRow> = rows.iter().filter(|r| r.scored && r.correct.is_some()).collect();
+    let scored: Vec<&db::ExamItemRow> = rows
+        .iter()
+        .filter(|r| r.scored && r.correct.is_some())
+        .collect();
     let n_correct = scored.iter().filter(|r| r.correct == Some(true)).count() as i32;
-    let timed_out_fail = outcome.reason == StopReason::TimeOut && cfg.engine.timeout == TimeoutRule::AutoFail;
+    let timed_out_fail =
+        outcome.reason == StopReason::TimeOut && cfg.engine.timeout == TimeoutRule::AutoFail;
     let taxo = taxonomy();
     let areas = if timed_out_fail || cfg.kind == "drill" && scored.is_empty() {
         vec![]
@@ -511,9 +697,13 @@ fn finalize(conn: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, session: &S
         r.areas
             .iter()
             .map(|a| {
-                let in_area: Vec<&&db::ExamItemRow> = scored.iter().filter(|s| s.area == a.area).collect();
+                let in_area: Vec<&&db::ExamItemRow> =
+                    scored.iter().filter(|s| s.area == a.area).collect();
                 AreaResult {
-                    name: taxo.area(&a.area).map(|x| x.name.clone()).unwrap_or_default(),
+                    name: taxo
+                        .area(&a.area)
+                        .map(|x| x.name.clone())
+                        .unwrap_or_default(),
                     area: a.area.clone(),
                     items: in_area.len() as u32,
                     correct: in_area.iter().filter(|s| s.correct == Some(true)).count() as u32,
@@ -528,7 +718,8 @@ fn finalize(conn: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, session: &S
         reason: reason_text(outcome.reason).into(),
         diagnostics: !timed_out_fail,
         areas,
-        time_used_secs: (now.min(exam.deadline_at.unwrap_or(now)) - exam.started_at).whole_seconds(),
+        time_used_secs: (now.min(exam.deadline_at.unwrap_or(now)) - exam.started_at)
+            .whole_seconds(),
         items_answered: rows.iter().filter(|r| r.correct.is_some()).count() as u32,
     };
     let json = serde_json::to_string(&stored).map_err(AppError::internal)?;
@@ -550,7 +741,14 @@ fn finalize(conn: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, session: &S
         now,
     )?;
     if let Some(course) = cfg.course {
-        crate::services::courses::on_finished(conn, exam, course, n_correct, scored.len() as i32, now)?;
+        crate::services::courses::on_finished(
+            conn,
+            exam,
+            course,
+            n_correct,
+            scored.len() as i32,
+            now,
+        )?;
     }
     Ok(())
 }
@@ -567,9 +765,19 @@ fn own_exam(conn: &mut DbConn, user_id: i64, public_id: &str) -> AppResult<db::E
 
 /// Starts an exam and presents its first item; returns the exam's public id.
 pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<String> {
-    let course_id = req.program.strip_prefix("course:").and_then(|id| id.parse::<i64>().ok());
-    let custom_id = req.program.strip_prefix("custom:").map(|id| id.parse::<i64>().map_err(|_| AppError::invalid("program", "Unknown program.")));
-    let custom_id = if course_id.is_some() { Some(Ok(0)) } else { custom_id };
+    let course_id = req
+        .program
+        .strip_prefix("course:")
+        .and_then(|id| id.parse::<i64>().ok());
+    let custom_id = req.program.strip_prefix("custom:").map(|id| {
+        id.parse::<i64>()
+            .map_err(|_| AppError::invalid("program", "Unknown program."))
+    });
+    let custom_id = if course_id.is_some() {
+        Some(Ok(0))
+    } else {
+        custom_id
+    };
     let cfg = match custom_id {
         None => Some(config_for(&req)?),
         Some(id) => {
@@ -577,7 +785,10 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
             None
         }
     };
-    let custom_id = req.program.strip_prefix("custom:").and_then(|id| id.parse::<i64>().ok());
+    let custom_id = req
+        .program
+        .strip_prefix("custom:")
+        .and_then(|id| id.parse::<i64>().ok());
     let st = state.clone();
     let uid = user.id;
     state
@@ -698,14 +909,23 @@ fn item_view(row: &db::ExamItemRow, content: &ItemContent) -> ItemView {
         item_id: row.item_id.clone(),
         version: row.version,
         stem: content.stem.clone(),
-        options: order.iter().enumerate().map(|(i, &o)| OptionView { id: KEYS[i].to_string(), text: content.options[o].clone() }).collect(),
+        options: order
+            .iter()
+            .enumerate()
+            .map(|(i, &o)| OptionView {
+                id: KEYS[i].to_string(),
+                text: content.options[o].clone(),
+            })
+            .collect(),
     }
 }
 
 fn feedback_of(row: &db::ExamItemRow, content: &ItemContent) -> Feedback {
     let order = order_of(&row.option_order);
     let key_display = order.iter().position(|&o| o == content.key).unwrap_or(0);
-    let chosen_display = row.chosen.and_then(|c| order.iter().position(|&o| o as i32 == c));
+    let chosen_display = row
+        .chosen
+        .and_then(|c| order.iter().position(|&o| o as i32 == c));
     Feedback {
         position: row.position,
         item_id: row.item_id.clone(),
@@ -730,12 +950,19 @@ fn feedback_of(row: &db::ExamItemRow, content: &ItemContent) -> Feedback {
 }
 
 fn version_content(conn: &mut DbConn, item_id: &str, version: i32) -> AppResult<ItemContent> {
-    let v = bankdb::find_version(conn, item_id, version)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("version {item_id}/{version} missing")))?;
+    let v = bankdb::find_version(conn, item_id, version)?.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("version {item_id}/{version} missing"))
+    })?;
     content_of(&v)
 }
 
 /// Finishes an exam whose deadline has passed; true when this call finished it.
-fn finish_if_overdue(state: &AppState, conn: &mut DbConn, exam: &db::ExamRow, now: PrimitiveDateTime) -> AppResult<bool> {
+fn finish_if_overdue(
+    state: &AppState,
+    conn: &mut DbConn,
+    exam: &db::ExamRow,
+    now: PrimitiveDateTime,
+) -> AppResult<bool> {
     if exam.status != db::IN_PROGRESS || exam.deadline_at.is_none_or(|d| now < d) {
         return Ok(false);
     }
@@ -748,7 +975,13 @@ fn finish_if_overdue(state: &AppState, conn: &mut DbConn, exam: &db::ExamRow, no
     Ok(true)
 }
 
-fn current_view(state: &AppState, conn: &mut DbConn, exam: &db::ExamRow, now: PrimitiveDateTime, last: Option<Feedback>) -> AppResult<CurrentView> {
+fn current_view(
+    state: &AppState,
+    conn: &mut DbConn,
+    exam: &db::ExamRow,
+    now: PrimitiveDateTime,
+    last: Option<Feedback>,
+) -> AppResult<CurrentView> {
     let cfg = load_config(exam)?;
     let rows = db::items_of(conn, exam.id)?;
     current_view_with(state, conn, exam, &cfg, &rows, None, now, last)
@@ -768,10 +1001,16 @@ fn current_view_with(
 ) -> AppResult<CurrentView> {
     let answered = rows.iter().filter(|r| r.correct.is_some()).count() as u32;
     let finished = exam.status != db::IN_PROGRESS;
-    let pending = if finished { None } else { rows.iter().find(|r| r.chosen.is_none()) };
+    let pending = if finished {
+        None
+    } else {
+        rows.iter().find(|r| r.chosen.is_none())
+    };
     let item = match pending {
         Some(r) => {
-            let cached = session.and_then(|(_, live)| live.items.get(&r.item_id)).filter(|li| li.version == r.version);
+            let cached = session
+                .and_then(|(_, live)| live.items.get(&r.item_id))
+                .filter(|li| li.version == r.version);
             match cached {
                 Some(li) => Some(item_view(r, &li.content)),
                 None => Some(item_view(r, &version_content(conn, &r.item_id, r.version)?)),
@@ -779,7 +1018,11 @@ fn current_view_with(
         }
         None => None,
     };
-    let remaining = if finished { None } else { exam.deadline_at.map(|d| (d - now).whole_seconds().max(0)) };
+    let remaining = if finished {
+        None
+    } else {
+        exam.deadline_at.map(|d| (d - now).whole_seconds().max(0))
+    };
     let pace_warning = match (finished, cfg.timed, session) {
         (false, true, Some((s, _))) => s.pace_warning(elapsed_secs(exam, now)),
         (false, true, None) => {
@@ -806,7 +1049,13 @@ fn current_view_with(
 }
 
 /// The user's exam, locked, and finished first if its deadline has passed.
-fn settled_exam(st: &AppState, c: &mut DbConn, user_id: i64, public_id: &str, now: PrimitiveDateTime) -> AppResult<db::ExamRow> {
+fn settled_exam(
+    st: &AppState,
+    c: &mut DbConn,
+    user_id: i64,
+    public_id: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<db::ExamRow> {
     let exam = own_exam(c, user_id, public_id)?;
     db::lock(c, exam.id)?;
     if finish_if_overdue(st, c, &exam, now)? {
@@ -868,26 +1117,59 @@ enum Decision {
 
 /// Reads only: what answering `position` with `option` does.
 #[allow(clippy::too_many_arguments)]
-fn decide(st: &AppState, c: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, rows: Vec<db::ExamItemRow>, position: i32, option: &str, now: PrimitiveDateTime) -> AppResult<Decision> {
-    let Some(display) = KEYS.iter().position(|k| k.to_string() == option.trim().to_uppercase()) else {
-        return Ok(Decision::Done(AnswerResult::Refused(AnswerRefused::BadOption)));
+fn decide(
+    st: &AppState,
+    c: &mut DbConn,
+    exam: &db::ExamRow,
+    cfg: &ExamConfig,
+    rows: Vec<db::ExamItemRow>,
+    position: i32,
+    option: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<Decision> {
+    let Some(display) = KEYS
+        .iter()
+        .position(|k| k.to_string() == option.trim().to_uppercase())
+    else {
+        return Ok(Decision::Done(AnswerResult::Refused(
+            AnswerRefused::BadOption,
+        )));
     };
-    let over = |e: &db::ExamRow| if e.outcome.as_deref() == Some("time_out") { AnswerRefused::TimeUp } else { AnswerRefused::Finished };
-    let Some(row) = rows.iter().find(|r| r.position == position).cloned() else {
-        return Ok(Decision::Done(AnswerResult::Refused(if exam.status != db::IN_PROGRESS {
-            over(exam)
+    let over = |e: &db::ExamRow| {
+        if e.outcome.as_deref() == Some("time_out") {
+            AnswerRefused::TimeUp
         } else {
-            AnswerRefused::WrongPosition(format!("Question {position} is not the current question."))
-        })));
+            AnswerRefused::Finished
+        }
+    };
+    let Some(row) = rows.iter().find(|r| r.position == position).cloned() else {
+        return Ok(Decision::Done(AnswerResult::Refused(
+            if exam.status != db::IN_PROGRESS {
+                over(exam)
+            } else {
+                AnswerRefused::WrongPosition(format!(
+                    "Question {position} is not the current question."
+                ))
+            },
+        )));
     };
     let chosen = order_of(&row.option_order)[display] as i32;
     if let Some(prev) = row.chosen {
         // Already answered: the same answer again is a harmless repeat.
         if prev == chosen {
-            let fb = cfg.feedback.then(|| version_content(c, &row.item_id, row.version).map(|ct| feedback_of(&row, &ct))).transpose()?;
-            return Ok(Decision::Done(AnswerResult::Next(current_view_with(st, c, exam, cfg, &rows, None, now, fb)?)));
+            let fb = cfg
+                .feedback
+                .then(|| {
+                    version_content(c, &row.item_id, row.version).map(|ct| feedback_of(&row, &ct))
+                })
+                .transpose()?;
+            return Ok(Decision::Done(AnswerResult::Next(current_view_with(
+                st, c, exam, cfg, &rows, None, now, fb,
+            )?)));
         }
-        return Ok(Decision::Done(AnswerResult::Refused(AnswerRefused::WrongPosition(format!("Question {position} has already been answered.")))));
+        return Ok(Decision::Done(AnswerResult::Refused(
+            AnswerRefused::WrongPosition(format!("Question {position} has already been answered.")),
+        )));
     }
     if exam.status != db::IN_PROGRESS {
         return Ok(Decision::Done(AnswerResult::Refused(over(exam))));
@@ -896,7 +1178,11 @@ fn decide(st: &AppState, c: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, r
         return Ok(Decision::Overdue);
     }
     let live = exam_pool(st, c, cfg, &rows, now)?;
-    let content = match live.items.get(&row.item_id).filter(|li| li.version == row.version) {
+    let content = match live
+        .items
+        .get(&row.item_id)
+        .filter(|li| li.version == row.version)
+    {
         Some(li) => (*li.content).clone(),
         None => version_content(c, &row.item_id, row.version)?,
     };
@@ -913,9 +1199,21 @@ fn decide(st: &AppState, c: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, r
         })
         .collect();
     // Replay what came before, then record this answer on the restored pending item.
-    let before: Vec<db::ExamItemRow> = rows.iter().filter(|r| r.position < position).cloned().collect();
+    let before: Vec<db::ExamItemRow> = rows
+        .iter()
+        .filter(|r| r.position < position)
+        .cloned()
+        .collect();
     let mut session = replay(cfg, exam, &live.pool, &before)?;
-    session.restore_pending(&live.pool, &Choice { item_id: row.item_id.clone(), scored: row.scored }).map_err(engine_err)?;
+    session
+        .restore_pending(
+            &live.pool,
+            &Choice {
+                item_id: row.item_id.clone(),
+                scored: row.scored,
+            },
+        )
+        .map_err(engine_err)?;
     session.record(&row.item_id, correct).map_err(engine_err)?;
     if cfg.timed {
         session.check_time(elapsed_secs(exam, now));
@@ -926,25 +1224,60 @@ fn decide(st: &AppState, c: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, r
         let ctx = SelectionContext::new(&live.pool, &seen);
         next = session.next_item(&live.pool, &ctx).map_err(engine_err)?;
     }
-    Ok(Decision::Step(Box::new(Step { position, chosen, correct, content, rows, session, next, live })))
+    Ok(Decision::Step(Box::new(Step {
+        position,
+        chosen,
+        correct,
+        content,
+        rows,
+        session,
+        next,
+        live,
+    })))
 }
 
 /// Writes a step; `None` when the item was answered meanwhile (the caller starts over, locked).
-fn apply(st: &AppState, c: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, step: Step, now: PrimitiveDateTime) -> AppResult<Option<AnswerResult>> {
+fn apply(
+    st: &AppState,
+    c: &mut DbConn,
+    exam: &db::ExamRow,
+    cfg: &ExamConfig,
+    step: Step,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<AnswerResult>> {
     if !db::answer(c, exam.id, step.position, step.chosen, step.correct, now)? {
         return Ok(None);
     }
-    let fb = if cfg.feedback { step.rows.iter().find(|r| r.position == step.position).map(|r| feedback_of(r, &step.content)) } else { None };
+    let fb = if cfg.feedback {
+        step.rows
+            .iter()
+            .find(|r| r.position == step.position)
+            .map(|r| feedback_of(r, &step.content))
+    } else {
+        None
+    };
     match &step.next {
         Some(choice) => present(c, exam, &step.live, choice, step.position + 1, now)?,
         None => {
             finalize(c, exam, cfg, &step.session, &step.rows, now)?;
-            let exam = db::find_by_public_id(c, &exam.public_id)?.ok_or_else(AppError::not_found)?;
-            return Ok(Some(AnswerResult::Next(current_view(st, c, &exam, now, fb)?)));
+            let exam =
+                db::find_by_public_id(c, &exam.public_id)?.ok_or_else(AppError::not_found)?;
+            return Ok(Some(AnswerResult::Next(current_view(
+                st, c, &exam, now, fb,
+            )?)));
         }
     }
     let rows = db::items_of(c, exam.id)?;
-    Ok(Some(AnswerResult::Next(current_view_with(st, c, exam, cfg, &rows, Some((&step.session, &step.live)), now, fb)?)))
+    Ok(Some(AnswerResult::Next(current_view_with(
+        st,
+        c,
+        exam,
+        cfg,
+        &rows,
+        Some((&step.session, &step.live)),
+        now,
+        fb,
+    )?)))
 }
 
 /// Records the answer to `position` and presents the next item (or finishes the exam). A repeated
@@ -953,7 +1286,13 @@ fn apply(st: &AppState, c: &mut DbConn, exam: &db::ExamRow, cfg: &ExamConfig, st
 /// The engine's work is done on a plain read; the write transaction then only checks that the item
 /// is still unanswered and the exam still running, and stores the answer and the next item. If
 /// another request got there first, the whole answer is redone under the exam's lock.
-pub async fn answer(state: &AppState, user_id: i64, public_id: String, position: i32, option: String) -> AppResult<AnswerResult> {
+pub async fn answer(
+    state: &AppState,
+    user_id: i64,
+    public_id: String,
+    position: i32,
+    option: String,
+) -> AppResult<AnswerResult> {
     let st = state.clone();
     let (pid, opt) = (public_id.clone(), option.clone());
     let planned = state
@@ -962,7 +1301,11 @@ pub async fn answer(state: &AppState, user_id: i64, public_id: String, position:
             let exam = own_exam(c, user_id, &pid)?;
             let cfg = load_config(&exam)?;
             let rows = db::items_of(c, exam.id)?;
-            Ok((decide(&st, c, &exam, &cfg, rows, position, &opt, now)?, exam, cfg))
+            Ok((
+                decide(&st, c, &exam, &cfg, rows, position, &opt, now)?,
+                exam,
+                cfg,
+            ))
         })
         .await?;
     match planned {
@@ -974,8 +1317,11 @@ pub async fn answer(state: &AppState, user_id: i64, public_id: String, position:
                 .tx(move |c| {
                     let now = st.clock.now();
                     db::lock(c, exam.id)?;
-                    let fresh = db::find_by_public_id(c, &exam.public_id)?.ok_or_else(AppError::not_found)?;
-                    if fresh.status != db::IN_PROGRESS || fresh.deadline_at.is_some_and(|d| now >= d) {
+                    let fresh = db::find_by_public_id(c, &exam.public_id)?
+                        .ok_or_else(AppError::not_found)?;
+                    if fresh.status != db::IN_PROGRESS
+                        || fresh.deadline_at.is_some_and(|d| now >= d)
+                    {
                         return Ok(None);
                     }
                     apply(&st, c, &fresh, &cfg, *step, now)
@@ -1001,28 +1347,47 @@ pub async fn answer(state: &AppState, user_id: i64, public_id: String, position:
                     finish_if_overdue(&st, c, &exam, now)?;
                     Ok(AnswerResult::Refused(AnswerRefused::TimeUp))
                 }
-                Decision::Step(step) => Ok(apply(&st, c, &exam, &cfg, *step, now)?
-                    .unwrap_or_else(|| AnswerResult::Refused(AnswerRefused::WrongPosition(format!("Question {position} has already been answered."))))),
+                Decision::Step(step) => {
+                    Ok(apply(&st, c, &exam, &cfg, *step, now)?.unwrap_or_else(|| {
+                        AnswerResult::Refused(AnswerRefused::WrongPosition(format!(
+                            "Question {position} has already been answered."
+                        )))
+                    }))
+                }
             }
         })
         .await
 }
 
 /// Drills: an item already answered, with its key and rationales (going back).
-pub async fn answered_item(state: &AppState, user_id: i64, public_id: String, position: i32) -> AppResult<Feedback> {
+pub async fn answered_item(
+    state: &AppState,
+    user_id: i64,
+    public_id: String,
+    position: i32,
+) -> AppResult<Feedback> {
     state
         .db(move |c| {
             let exam = own_exam(c, user_id, &public_id)?;
             let cfg = load_config(&exam)?;
             let rows = db::items_of(c, exam.id)?;
-            let row = rows.iter().find(|r| r.position == position).ok_or_else(|| AppError::NotFound("No such question in this exam.".into()))?;
+            let row = rows
+                .iter()
+                .find(|r| r.position == position)
+                .ok_or_else(|| AppError::NotFound("No such question in this exam.".into()))?;
             if row.chosen.is_none() {
                 return Err(AppError::Conflict("Answer this question first.".into()));
             }
             if !cfg.allow_back && exam.status == db::IN_PROGRESS {
-                return Err(AppError::Forbidden("This exam does not allow going back; review every answer when it is finished.".into()));
+                return Err(AppError::Forbidden(
+                    "This exam does not allow going back; review every answer when it is finished."
+                        .into(),
+                ));
             }
-            Ok(feedback_of(row, &version_content(c, &row.item_id, row.version)?))
+            Ok(feedback_of(
+                row,
+                &version_content(c, &row.item_id, row.version)?,
+            ))
         })
         .await
 }
@@ -1052,7 +1417,12 @@ pub struct ResultView {
 }
 
 fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
-    let stored: Option<StoredResult> = e.result.as_deref().map(serde_json::from_str).transpose().map_err(AppError::internal)?;
+    let stored: Option<StoredResult> = e
+        .result
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(AppError::internal)?;
     Ok(ResultView {
         exam_id: e.public_id.clone(),
         title: e.title.clone(),
@@ -1071,7 +1441,11 @@ fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
         areas: stored.map(|s| s.areas).unwrap_or_default(),
         started_at: crate::clock::display(e.started_at),
         certificate: None,
-        percent: if e.n_scored > 0 { (100.0 * e.n_correct as f64 / e.n_scored as f64).round() as i32 } else { 0 },
+        percent: if e.n_scored > 0 {
+            (100.0 * e.n_correct as f64 / e.n_scored as f64).round() as i32
+        } else {
+            0
+        },
         pass_percent: None,
     })
 }
@@ -1096,12 +1470,19 @@ pub async fn result(state: &AppState, user_id: i64, public_id: String) -> AppRes
 }
 
 /// After finishing: every scored item with the answer given, the key and all rationales.
-pub async fn review(state: &AppState, user_id: i64, public_id: String, missed_only: bool) -> AppResult<Vec<Feedback>> {
+pub async fn review(
+    state: &AppState,
+    user_id: i64,
+    public_id: String,
+    missed_only: bool,
+) -> AppResult<Vec<Feedback>> {
     state
         .db(move |c| {
             let exam = own_exam(c, user_id, &public_id)?;
             if exam.status == db::IN_PROGRESS {
-                return Err(AppError::Forbidden("Answers and rationales are shown once the exam is finished.".into()));
+                return Err(AppError::Forbidden(
+                    "Answers and rationales are shown once the exam is finished.".into(),
+                ));
             }
             let rows = db::items_of(c, exam.id)?;
             let mut out = vec![];
@@ -1139,7 +1520,12 @@ pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEnt
             db::exams_of(c, user_id)?
                 .into_iter()
                 .map(|e| {
-                    let areas = e.result.as_deref().and_then(|r| serde_json::from_str::<StoredResult>(r).ok()).map(|s| s.areas).unwrap_or_default();
+                    let areas = e
+                        .result
+                        .as_deref()
+                        .and_then(|r| serde_json::from_str::<StoredResult>(r).ok())
+                        .map(|s| s.areas)
+                        .unwrap_or_default();
                     Ok(HistoryEntry {
                         exam_id: e.public_id,
                         title: e.title,
@@ -1171,7 +1557,9 @@ pub async fn finalize_overdue(state: &AppState) -> AppResult<usize> {
         let done = state
             .tx(move |c| {
                 let now = st.clock.now();
-                let Some(exam) = db::find_by_public_id(c, &id)? else { return Ok(false) };
+                let Some(exam) = db::find_by_public_id(c, &id)? else {
+                    return Ok(false);
+                };
                 db::lock(c, exam.id)?;
                 let exam = db::find_by_public_id(c, &id)?.ok_or_else(AppError::not_found)?;
                 finish_if_overdue(&st, c, &exam, now)

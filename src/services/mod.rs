@@ -3,11 +3,11 @@
 pub mod accounts;
 pub mod archive;
 pub mod authoring;
-pub mod exams;
 pub mod bank;
 pub mod ce;
 pub mod certificates;
 pub mod courses;
+pub mod exams;
 pub mod passwords;
 pub mod pdf;
 

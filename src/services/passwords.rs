@@ -4,7 +4,8 @@ use crate::error::{AppError, AppResult};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
 
 fn hasher(m_cost: u32) -> AppResult<Argon2<'static>> {
-    let params = Params::new(m_cost, 2, 1, None).map_err(|e| AppError::internal(anyhow::anyhow!("argon2 params: {e}")))?;
+    let params = Params::new(m_cost, 2, 1, None)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("argon2 params: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -29,7 +30,8 @@ pub async fn verify(password: String, stored: Option<String>, m_cost: u32) -> Ap
         let h = hasher(m_cost)?;
         match stored {
             Some(s) => {
-                let parsed = PasswordHash::new(&s).map_err(|e| AppError::internal(anyhow::anyhow!("stored hash: {e}")))?;
+                let parsed = PasswordHash::new(&s)
+                    .map_err(|e| AppError::internal(anyhow::anyhow!("stored hash: {e}")))?;
                 Ok(h.verify_password(password.as_bytes(), &parsed).is_ok())
             }
             None => {
@@ -48,8 +50,21 @@ mod tests {
     fn hash_then_verify() {
         let h = super::hash_blocking("correct horse battery", 1024).unwrap();
         assert!(h.starts_with("$argon2id$"));
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        assert!(rt.block_on(super::verify("correct horse battery".into(), Some(h.clone()), 1024)).unwrap());
-        assert!(!rt.block_on(super::verify("wrong horse battery".into(), Some(h), 1024)).unwrap());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert!(
+            rt.block_on(super::verify(
+                "correct horse battery".into(),
+                Some(h.clone()),
+                1024
+            ))
+            .unwrap()
+        );
+        assert!(
+            !rt.block_on(super::verify("wrong horse battery".into(), Some(h), 1024))
+                .unwrap()
+        );
     }
 }

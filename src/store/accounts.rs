@@ -33,25 +33,57 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert_user(conn: &mut DbConn, new: &NewUser) -> QueryResult<i64> {
-    diesel::insert_into(users::table).values(new).returning(users::id).get_result(conn)
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::id)
+        .get_result(conn)
 }
 
 pub fn find_user(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
-    users::table.find(id).select(User::as_select()).first(conn).optional()
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
-    users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn email_taken(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)))).get_result(conn)
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::email.eq(email)),
+    ))
+    .get_result(conn)
 }
 
 /// Users whose name or e-mail contains `q` (case-insensitive), newest first.
-pub fn search_users(conn: &mut DbConn, q: &str, limit: i64, offset: i64) -> QueryResult<(Vec<User>, i64)> {
-    let pattern = format!("%{}%", q.trim().to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
-    let filter = || users::table.filter(users::email.like(pattern.clone()).or(lower(users::name).like(pattern.clone())));
+pub fn search_users(
+    conn: &mut DbConn,
+    q: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<User>, i64)> {
+    let pattern = format!(
+        "%{}%",
+        q.trim()
+            .to_lowercase()
+            .replace('\\', "")
+            .replace('%', "")
+            .replace('_', "")
+    );
+    let filter = || {
+        users::table.filter(
+            users::email
+                .like(pattern.clone())
+                .or(lower(users::name).like(pattern.clone())),
+        )
+    };
     let total: i64 = filter().count().get_result(conn)?;
     let rows = filter()
         .order(users::id.desc())
@@ -81,23 +113,38 @@ pub fn roles_of_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, St
 }
 
 /// Grants a role; granting one already held changes nothing.
-pub fn grant_role(conn: &mut DbConn, user_id: i64, role: &str, now: PrimitiveDateTime) -> QueryResult<bool> {
+pub fn grant_role(
+    conn: &mut DbConn,
+    user_id: i64,
+    role: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
     let held: bool = diesel::select(diesel::dsl::exists(
-        user_roles::table.filter(user_roles::user_id.eq(user_id)).filter(user_roles::role.eq(role)),
+        user_roles::table
+            .filter(user_roles::user_id.eq(user_id))
+            .filter(user_roles::role.eq(role)),
     ))
     .get_result(conn)?;
     if held {
         return Ok(false);
     }
     diesel::insert_into(user_roles::table)
-        .values((user_roles::user_id.eq(user_id), user_roles::role.eq(role), user_roles::granted_at.eq(now)))
+        .values((
+            user_roles::user_id.eq(user_id),
+            user_roles::role.eq(role),
+            user_roles::granted_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(true)
 }
 
 pub fn revoke_role(conn: &mut DbConn, user_id: i64, role: &str) -> QueryResult<bool> {
-    let n = diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id)).filter(user_roles::role.eq(role)))
-        .execute(conn)?;
+    let n = diesel::delete(
+        user_roles::table
+            .filter(user_roles::user_id.eq(user_id))
+            .filter(user_roles::role.eq(role)),
+    )
+    .execute(conn)?;
     Ok(n > 0)
 }
 
@@ -110,7 +157,12 @@ pub fn count_with_role(conn: &mut DbConn, role: &str) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-pub fn set_password(conn: &mut DbConn, user_id: i64, hash: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn set_password(
+    conn: &mut DbConn,
+    user_id: i64,
+    hash: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
             users::password_hash.eq(hash),
@@ -122,21 +174,40 @@ pub fn set_password(conn: &mut DbConn, user_id: i64, hash: &str, now: PrimitiveD
 }
 
 /// Ends every session of the user (their cookies carry the old version).
-pub fn bump_session_version(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> QueryResult<i32> {
+pub fn bump_session_version(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<i32> {
     diesel::update(users::table.find(user_id))
-        .set((users::session_version.eq(users::session_version + 1), users::updated_at.eq(now)))
+        .set((
+            users::session_version.eq(users::session_version + 1),
+            users::updated_at.eq(now),
+        ))
         .execute(conn)?;
-    users::table.find(user_id).select(users::session_version).first(conn)
+    users::table
+        .find(user_id)
+        .select(users::session_version)
+        .first(conn)
 }
 
 pub fn mark_verified(conn: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> QueryResult<()> {
-    diesel::update(users::table.find(user_id).filter(users::email_verified_at.is_null()))
-        .set((users::email_verified_at.eq(now), users::updated_at.eq(now)))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(
+        users::table
+            .find(user_id)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set((users::email_verified_at.eq(now), users::updated_at.eq(now)))
+    .execute(conn)
+    .map(|_| ())
 }
 
-pub fn set_active(conn: &mut DbConn, user_id: i64, active: bool, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn set_active(
+    conn: &mut DbConn,
+    user_id: i64,
+    active: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
             users::is_active.eq(active),
@@ -147,7 +218,12 @@ pub fn set_active(conn: &mut DbConn, user_id: i64, active: bool, now: PrimitiveD
         .map(|_| ())
 }
 
-pub fn update_name(conn: &mut DbConn, user_id: i64, name: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn update_name(
+    conn: &mut DbConn,
+    user_id: i64,
+    name: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((users::name.eq(name), users::updated_at.eq(now)))
         .execute(conn)
@@ -188,7 +264,11 @@ pub fn insert_email_token(
         .map(|_| ())
 }
 
-pub fn find_email_token(conn: &mut DbConn, purpose: &str, token_hash: &str) -> QueryResult<Option<EmailToken>> {
+pub fn find_email_token(
+    conn: &mut DbConn,
+    purpose: &str,
+    token_hash: &str,
+) -> QueryResult<Option<EmailToken>> {
     email_tokens::table
         .filter(email_tokens::purpose.eq(purpose))
         .filter(email_tokens::token_hash.eq(token_hash))
@@ -199,14 +279,23 @@ pub fn find_email_token(conn: &mut DbConn, purpose: &str, token_hash: &str) -> Q
 
 /// Marks a token used; returns false when it was already used (a concurrent request won).
 pub fn use_email_token(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(email_tokens::table.find(id).filter(email_tokens::used_at.is_null()))
-        .set(email_tokens::used_at.eq(now))
-        .execute(conn)?;
+    let n = diesel::update(
+        email_tokens::table
+            .find(id)
+            .filter(email_tokens::used_at.is_null()),
+    )
+    .set(email_tokens::used_at.eq(now))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Invalidates every unused token of this purpose for the user (a new reset link replaces old ones).
-pub fn expire_email_tokens(conn: &mut DbConn, user_id: i64, purpose: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn expire_email_tokens(
+    conn: &mut DbConn,
+    user_id: i64,
+    purpose: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::update(
         email_tokens::table
             .filter(email_tokens::user_id.eq(user_id))
@@ -263,7 +352,10 @@ pub fn list_api_tokens(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<ApiTo
 }
 
 /// The live token with this hash and its (active) owner.
-pub fn find_live_api_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<(ApiToken, User)>> {
+pub fn find_live_api_token(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> QueryResult<Option<(ApiToken, User)>> {
     api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(token_hash))
@@ -274,11 +366,19 @@ pub fn find_live_api_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<O
 }
 
 pub fn touch_api_token(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult<()> {
-    diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(now)).execute(conn).map(|_| ())
+    diesel::update(api_tokens::table.find(id))
+        .set(api_tokens::last_used_at.eq(now))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Revokes the user's token `id`; false when there is no such live token of theirs.
-pub fn revoke_api_token(conn: &mut DbConn, user_id: i64, id: i64, now: PrimitiveDateTime) -> QueryResult<bool> {
+pub fn revoke_api_token(
+    conn: &mut DbConn,
+    user_id: i64,
+    id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
     let n = diesel::update(
         api_tokens::table
             .filter(api_tokens::id.eq(id))

@@ -5,7 +5,13 @@ use super::schema::auth_attempts;
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-pub fn record(conn: &mut DbConn, action: &str, subject: &str, succeeded: bool, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn record(
+    conn: &mut DbConn,
+    action: &str,
+    subject: &str,
+    succeeded: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(auth_attempts::table)
         .values((
             auth_attempts::action.eq(action),

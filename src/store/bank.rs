@@ -75,10 +75,18 @@ pub fn count_items(conn: &mut DbConn) -> QueryResult<i64> {
 }
 
 pub fn find_item(conn: &mut DbConn, id: &str) -> QueryResult<Option<ItemRow>> {
-    bank_items::table.find(id).select(ItemRow::as_select()).first(conn).optional()
+    bank_items::table
+        .find(id)
+        .select(ItemRow::as_select())
+        .first(conn)
+        .optional()
 }
 
-pub fn find_version(conn: &mut DbConn, item_id: &str, version: i32) -> QueryResult<Option<VersionRow>> {
+pub fn find_version(
+    conn: &mut DbConn,
+    item_id: &str,
+    version: i32,
+) -> QueryResult<Option<VersionRow>> {
     bank_item_versions::table
         .filter(bank_item_versions::item_id.eq(item_id))
         .filter(bank_item_versions::version.eq(version))
@@ -124,7 +132,10 @@ pub fn insert_item(
 }
 
 pub fn insert_version(conn: &mut DbConn, v: &NewVersion) -> QueryResult<()> {
-    diesel::insert_into(bank_item_versions::table).values(v).execute(conn).map(|_| ())
+    diesel::insert_into(bank_item_versions::table)
+        .values(v)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Points the item at its versions and sets its status (that of its latest version).
@@ -151,7 +162,12 @@ pub fn update_item(
         .map(|_| ())
 }
 
-pub fn set_version_status(conn: &mut DbConn, item_id: &str, version: i32, status: &str) -> QueryResult<()> {
+pub fn set_version_status(
+    conn: &mut DbConn,
+    item_id: &str,
+    version: i32,
+    status: &str,
+) -> QueryResult<()> {
     diesel::update(
         bank_item_versions::table
             .filter(bank_item_versions::item_id.eq(item_id))
@@ -234,7 +250,12 @@ pub struct Filter {
 }
 
 /// Items matching `f` (searching their latest version), with the total count.
-pub fn search(conn: &mut DbConn, f: &Filter, limit: i64, offset: i64) -> QueryResult<(Vec<(ItemRow, VersionRow)>, i64)> {
+pub fn search(
+    conn: &mut DbConn,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<(ItemRow, VersionRow)>, i64)> {
     let build = || {
         let mut q = bank_items::table
             .inner_join(
@@ -247,7 +268,11 @@ pub fn search(conn: &mut DbConn, f: &Filter, limit: i64, offset: i64) -> QueryRe
             for word in t.split_whitespace().take(8) {
                 let w = word.to_lowercase().replace(['%', '_', '\\'], "");
                 if !w.is_empty() {
-                    q = q.filter(bank_item_versions::search_text.like(format!("%{w}%")).or(bank_items::id.eq(word.to_string())));
+                    q = q.filter(
+                        bank_item_versions::search_text
+                            .like(format!("%{w}%"))
+                            .or(bank_items::id.eq(word.to_string())),
+                    );
                 }
             }
         }
@@ -296,7 +321,11 @@ pub fn live_counts_by_area(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>>
 }
 
 pub fn distinct_authors(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    bank_item_versions::table.select(bank_item_versions::author).distinct().order(bank_item_versions::author).load(conn)
+    bank_item_versions::table
+        .select(bank_item_versions::author)
+        .distinct()
+        .order(bank_item_versions::author)
+        .load(conn)
 }
 
 // ---- problem reports ----
@@ -316,7 +345,14 @@ pub struct ReportRow {
     pub resolved_at: Option<PrimitiveDateTime>,
 }
 
-pub fn insert_report(conn: &mut DbConn, item_id: &str, version: i32, reporter: i64, message: &str, now: PrimitiveDateTime) -> QueryResult<i64> {
+pub fn insert_report(
+    conn: &mut DbConn,
+    item_id: &str,
+    version: i32,
+    reporter: i64,
+    message: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
     let id = diesel::insert_into(bank_reports::table)
         .values((
             bank_reports::item_id.eq(item_id),
@@ -345,19 +381,36 @@ fn refresh_open_reports(conn: &mut DbConn, item_id: &str) -> QueryResult<()> {
 }
 
 pub fn find_report(conn: &mut DbConn, id: i64) -> QueryResult<Option<ReportRow>> {
-    bank_reports::table.find(id).select(ReportRow::as_select()).first(conn).optional()
+    bank_reports::table
+        .find(id)
+        .select(ReportRow::as_select())
+        .first(conn)
+        .optional()
 }
 
-pub fn resolve_report(conn: &mut DbConn, id: i64, status: &str, resolution: &str, by: i64, now: PrimitiveDateTime) -> QueryResult<bool> {
-    let Some(r) = find_report(conn, id)? else { return Ok(false) };
-    let n = diesel::update(bank_reports::table.find(id).filter(bank_reports::status.eq("open")))
-        .set((
-            bank_reports::status.eq(status),
-            bank_reports::resolution.eq(resolution),
-            bank_reports::resolved_by.eq(by),
-            bank_reports::resolved_at.eq(now),
-        ))
-        .execute(conn)?;
+pub fn resolve_report(
+    conn: &mut DbConn,
+    id: i64,
+    status: &str,
+    resolution: &str,
+    by: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let Some(r) = find_report(conn, id)? else {
+        return Ok(false);
+    };
+    let n = diesel::update(
+        bank_reports::table
+            .find(id)
+            .filter(bank_reports::status.eq("open")),
+    )
+    .set((
+        bank_reports::status.eq(status),
+        bank_reports::resolution.eq(resolution),
+        bank_reports::resolved_by.eq(by),
+        bank_reports::resolved_at.eq(now),
+    ))
+    .execute(conn)?;
     refresh_open_reports(conn, &r.item_id)?;
     Ok(n == 1)
 }
@@ -387,15 +440,26 @@ pub fn reports_for_item(conn: &mut DbConn, item_id: &str) -> QueryResult<Vec<Rep
 }
 
 pub fn ids_with_prefix(conn: &mut DbConn, prefix: &str) -> QueryResult<Vec<String>> {
-    bank_items::table.filter(bank_items::id.like(format!("{prefix}%"))).select(bank_items::id).load(conn)
+    bank_items::table
+        .filter(bank_items::id.like(format!("{prefix}%")))
+        .select(bank_items::id)
+        .load(conn)
 }
 
 pub fn existing_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<String>> {
-    bank_items::table.filter(bank_items::id.eq_any(ids)).select(bank_items::id).load(conn)
+    bank_items::table
+        .filter(bank_items::id.eq_any(ids))
+        .select(bank_items::id)
+        .load(conn)
 }
 
 /// Replaces the content of a version that no student can have seen (a draft or returned version).
-pub fn replace_version_content(conn: &mut DbConn, item_id: &str, version: i32, v: &NewVersion) -> QueryResult<()> {
+pub fn replace_version_content(
+    conn: &mut DbConn,
+    item_id: &str,
+    version: i32,
+    v: &NewVersion,
+) -> QueryResult<()> {
     diesel::update(
         bank_item_versions::table
             .filter(bank_item_versions::item_id.eq(item_id))
@@ -420,7 +484,12 @@ pub fn replace_version_content(conn: &mut DbConn, item_id: &str, version: i32, v
     .map(|_| ())
 }
 
-pub fn set_pool_status(conn: &mut DbConn, item_id: &str, version: i32, pool_status: &str) -> QueryResult<()> {
+pub fn set_pool_status(
+    conn: &mut DbConn,
+    item_id: &str,
+    version: i32,
+    pool_status: &str,
+) -> QueryResult<()> {
     diesel::update(
         bank_item_versions::table
             .filter(bank_item_versions::item_id.eq(item_id))
@@ -435,9 +504,11 @@ pub fn set_pool_status(conn: &mut DbConn, item_id: &str, version: i32, pool_stat
 pub fn live_versions(conn: &mut DbConn) -> QueryResult<Vec<(ItemRow, VersionRow)>> {
     bank_items::table
         .inner_join(
-            bank_item_versions::table.on(bank_item_versions::item_id
-                .eq(bank_items::id)
-                .and(bank_item_versions::version.nullable().eq(bank_items::live_version))),
+            bank_item_versions::table.on(bank_item_versions::item_id.eq(bank_items::id).and(
+                bank_item_versions::version
+                    .nullable()
+                    .eq(bank_items::live_version),
+            )),
         )
         .filter(bank_items::status.ne("retired"))
         .order(bank_items::id)

@@ -16,12 +16,26 @@ pub struct Profile {
 }
 
 pub fn profile(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<Profile>> {
-    ce_profiles::table.find(user_id).select(Profile::as_select()).first(conn).optional()
+    ce_profiles::table
+        .find(user_id)
+        .select(Profile::as_select())
+        .first(conn)
+        .optional()
 }
 
-pub fn save_profile(conn: &mut DbConn, user_id: i64, birth_date: Option<Date>, reminders: bool, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn save_profile(
+    conn: &mut DbConn,
+    user_id: i64,
+    birth_date: Option<Date>,
+    reminders: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
     let n = diesel::update(ce_profiles::table.find(user_id))
-        .set((ce_profiles::birth_date.eq(birth_date), ce_profiles::reminders.eq(reminders), ce_profiles::updated_at.eq(now)))
+        .set((
+            ce_profiles::birth_date.eq(birth_date),
+            ce_profiles::reminders.eq(reminders),
+            ce_profiles::updated_at.eq(now),
+        ))
         .execute(conn)?;
     if n == 0 {
         diesel::insert_into(ce_profiles::table)
@@ -75,19 +89,43 @@ pub fn insert_credential(
 }
 
 pub fn credentials_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<Credential>> {
-    ce_credentials::table.filter(ce_credentials::user_id.eq(user_id)).order(ce_credentials::id).select(Credential::as_select()).load(conn)
+    ce_credentials::table
+        .filter(ce_credentials::user_id.eq(user_id))
+        .order(ce_credentials::id)
+        .select(Credential::as_select())
+        .load(conn)
 }
 
 /// Sets (or clears) the hand-corrected cycle of one of the user's credentials.
-pub fn set_cycle(conn: &mut DbConn, user_id: i64, id: i64, start: Option<Date>, end: Option<Date>, deadline: Option<Date>) -> QueryResult<bool> {
-    let n = diesel::update(ce_credentials::table.filter(ce_credentials::id.eq(id)).filter(ce_credentials::user_id.eq(user_id)))
-        .set((ce_credentials::cycle_start.eq(start), ce_credentials::cycle_end.eq(end), ce_credentials::deadline.eq(deadline)))
-        .execute(conn)?;
+pub fn set_cycle(
+    conn: &mut DbConn,
+    user_id: i64,
+    id: i64,
+    start: Option<Date>,
+    end: Option<Date>,
+    deadline: Option<Date>,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        ce_credentials::table
+            .filter(ce_credentials::id.eq(id))
+            .filter(ce_credentials::user_id.eq(user_id)),
+    )
+    .set((
+        ce_credentials::cycle_start.eq(start),
+        ce_credentials::cycle_end.eq(end),
+        ce_credentials::deadline.eq(deadline),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 pub fn delete_credential(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<bool> {
-    let n = diesel::delete(ce_credentials::table.filter(ce_credentials::id.eq(id)).filter(ce_credentials::user_id.eq(user_id))).execute(conn)?;
+    let n = diesel::delete(
+        ce_credentials::table
+            .filter(ce_credentials::id.eq(id))
+            .filter(ce_credentials::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -131,7 +169,10 @@ pub struct NewActivity<'a> {
 }
 
 pub fn insert_activity(conn: &mut DbConn, a: &NewActivity) -> QueryResult<i64> {
-    diesel::insert_into(ce_activities::table).values(a).returning(ce_activities::id).get_result(conn)
+    diesel::insert_into(ce_activities::table)
+        .values(a)
+        .returning(ce_activities::id)
+        .get_result(conn)
 }
 
 pub fn activities_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<Activity>> {
@@ -153,7 +194,12 @@ pub fn activity_of(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<Opti
 }
 
 pub fn delete_activity(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<bool> {
-    let n = diesel::delete(ce_activities::table.filter(ce_activities::id.eq(id)).filter(ce_activities::user_id.eq(user_id))).execute(conn)?;
+    let n = diesel::delete(
+        ce_activities::table
+            .filter(ce_activities::id.eq(id))
+            .filter(ce_activities::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -168,7 +214,14 @@ pub struct CredentialItem {
     pub created_at: PrimitiveDateTime,
 }
 
-pub fn insert_item(conn: &mut DbConn, user_id: i64, kind: &str, from: Option<Date>, to: Option<Date>, now: PrimitiveDateTime) -> QueryResult<i64> {
+pub fn insert_item(
+    conn: &mut DbConn,
+    user_id: i64,
+    kind: &str,
+    from: Option<Date>,
+    to: Option<Date>,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
     diesel::insert_into(ce_credential_items::table)
         .values((
             ce_credential_items::user_id.eq(user_id),
@@ -182,17 +235,33 @@ pub fn insert_item(conn: &mut DbConn, user_id: i64, kind: &str, from: Option<Dat
 }
 
 pub fn items_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<CredentialItem>> {
-    ce_credential_items::table.filter(ce_credential_items::user_id.eq(user_id)).order(ce_credential_items::id).select(CredentialItem::as_select()).load(conn)
+    ce_credential_items::table
+        .filter(ce_credential_items::user_id.eq(user_id))
+        .order(ce_credential_items::id)
+        .select(CredentialItem::as_select())
+        .load(conn)
 }
 
 pub fn delete_item(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<bool> {
-    let n = diesel::delete(ce_credential_items::table.filter(ce_credential_items::id.eq(id)).filter(ce_credential_items::user_id.eq(user_id))).execute(conn)?;
+    let n = diesel::delete(
+        ce_credential_items::table
+            .filter(ce_credential_items::id.eq(id))
+            .filter(ce_credential_items::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Records a reminder as sent; false when it had been sent already (by this or another instance).
 /// One statement that cannot fail on a duplicate, so the caller's transaction stays usable.
-pub fn claim_reminder(conn: &mut DbConn, credential_id: i64, deadline: Date, kind: &str, days_before: i32, now: PrimitiveDateTime) -> QueryResult<bool> {
+pub fn claim_reminder(
+    conn: &mut DbConn,
+    credential_id: i64,
+    deadline: Date,
+    kind: &str,
+    days_before: i32,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
     use diesel::sql_types::{BigInt, Date as SqlDate, Integer, Text, Timestamp};
     let n = match conn {
         DbConn::Pg(c) => diesel::sql_query(
@@ -218,13 +287,24 @@ pub fn claim_reminder(conn: &mut DbConn, credential_id: i64, deadline: Date, kin
 }
 
 /// Every credential whose owner wants reminders (and is active), with the owner's e-mail and name.
-pub fn credentials_wanting_reminders(conn: &mut DbConn) -> QueryResult<Vec<(Credential, String, String)>> {
+pub fn credentials_wanting_reminders(
+    conn: &mut DbConn,
+) -> QueryResult<Vec<(Credential, String, String)>> {
     use super::schema::users;
     let rows: Vec<(Credential, String, String, Option<bool>)> = ce_credentials::table
         .inner_join(users::table.on(users::id.eq(ce_credentials::user_id)))
         .left_join(ce_profiles::table.on(ce_profiles::user_id.eq(ce_credentials::user_id)))
         .filter(users::is_active.eq(true))
-        .select((Credential::as_select(), users::email, users::name, ce_profiles::reminders.nullable()))
+        .select((
+            Credential::as_select(),
+            users::email,
+            users::name,
+            ce_profiles::reminders.nullable(),
+        ))
         .load(conn)?;
-    Ok(rows.into_iter().filter(|r| r.3.unwrap_or(true)).map(|(c, e, n, _)| (c, e, n)).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.3.unwrap_or(true))
+        .map(|(c, e, n, _)| (c, e, n))
+        .collect())
 }

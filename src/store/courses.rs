@@ -39,19 +39,34 @@ pub struct NewCourse<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, c: &NewCourse) -> QueryResult<i64> {
-    diesel::insert_into(ce_courses::table).values(c).returning(ce_courses::id).get_result(conn)
+    diesel::insert_into(ce_courses::table)
+        .values(c)
+        .returning(ce_courses::id)
+        .get_result(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Course>> {
-    ce_courses::table.find(id).select(Course::as_select()).first(conn).optional()
+    ce_courses::table
+        .find(id)
+        .select(Course::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn published(conn: &mut DbConn) -> QueryResult<Vec<Course>> {
-    ce_courses::table.filter(ce_courses::published.eq(true)).order(ce_courses::id.desc()).select(Course::as_select()).load(conn)
+    ce_courses::table
+        .filter(ce_courses::published.eq(true))
+        .order(ce_courses::id.desc())
+        .select(Course::as_select())
+        .load(conn)
 }
 
 pub fn owned_by(conn: &mut DbConn, owner: i64) -> QueryResult<Vec<Course>> {
-    ce_courses::table.filter(ce_courses::owner_id.eq(owner)).order(ce_courses::id.desc()).select(Course::as_select()).load(conn)
+    ce_courses::table
+        .filter(ce_courses::owner_id.eq(owner))
+        .order(ce_courses::id.desc())
+        .select(Course::as_select())
+        .load(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -68,7 +83,16 @@ pub struct Certificate {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn insert_certificate(conn: &mut DbConn, code: &str, course: i64, user: i64, exam: i64, score: i32, activity: Option<i64>, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn insert_certificate(
+    conn: &mut DbConn,
+    code: &str,
+    course: i64,
+    user: i64,
+    exam: i64,
+    score: i32,
+    activity: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(ce_certificates::table)
         .values((
             ce_certificates::code.eq(code),
@@ -84,7 +108,10 @@ pub fn insert_certificate(conn: &mut DbConn, code: &str, course: i64, user: i64,
 }
 
 /// A certificate with its holder's name and the course, by its public code.
-pub fn by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<(Certificate, String, Course)>> {
+pub fn by_code(
+    conn: &mut DbConn,
+    code: &str,
+) -> QueryResult<Option<(Certificate, String, Course)>> {
     ce_certificates::table
         .inner_join(users::table.on(users::id.eq(ce_certificates::user_id)))
         .inner_join(ce_courses::table.on(ce_courses::id.eq(ce_certificates::course_id)))
@@ -95,5 +122,9 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<(Certificate
 }
 
 pub fn by_exam(conn: &mut DbConn, exam_id: i64) -> QueryResult<Option<Certificate>> {
-    ce_certificates::table.filter(ce_certificates::exam_id.eq(exam_id)).select(Certificate::as_select()).first(conn).optional()
+    ce_certificates::table
+        .filter(ce_certificates::exam_id.eq(exam_id))
+        .select(Certificate::as_select())
+        .first(conn)
+        .optional()
 }

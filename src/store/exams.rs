@@ -83,46 +83,78 @@ pub const IN_PROGRESS: &str = "in_progress";
 pub const FINISHED: &str = "finished";
 
 pub fn insert_exam(conn: &mut DbConn, e: &NewExam) -> QueryResult<i64> {
-    diesel::insert_into(exams::table).values(e).returning(exams::id).get_result(conn)
+    diesel::insert_into(exams::table)
+        .values(e)
+        .returning(exams::id)
+        .get_result(conn)
 }
 
 pub fn insert_item(conn: &mut DbConn, i: &NewExamItem) -> QueryResult<()> {
-    diesel::insert_into(exam_items::table).values(i).execute(conn).map(|_| ())
+    diesel::insert_into(exam_items::table)
+        .values(i)
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn find_by_public_id(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<ExamRow>> {
-    exams::table.filter(exams::public_id.eq(public_id)).select(ExamRow::as_select()).first(conn).optional()
+    exams::table
+        .filter(exams::public_id.eq(public_id))
+        .select(ExamRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Locks the exam row until the end of the transaction (PostgreSQL); on SQLite the surrounding
 /// `BEGIN IMMEDIATE` already serialises writers.
 pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     if let DbConn::Pg(c) = conn {
-        diesel::sql_query("SELECT id FROM exams WHERE id = $1 FOR UPDATE").bind::<diesel::sql_types::BigInt, _>(id).execute(c)?;
+        diesel::sql_query("SELECT id FROM exams WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .execute(c)?;
     }
     Ok(())
 }
 
 pub fn items_of(conn: &mut DbConn, exam_id: i64) -> QueryResult<Vec<ExamItemRow>> {
-    exam_items::table.filter(exam_items::exam_id.eq(exam_id)).order(exam_items::position).select(ExamItemRow::as_select()).load(conn)
+    exam_items::table
+        .filter(exam_items::exam_id.eq(exam_id))
+        .order(exam_items::position)
+        .select(ExamItemRow::as_select())
+        .load(conn)
 }
 
 /// Records an answer unless the position was already answered. Returns whether it was recorded.
-pub fn answer(conn: &mut DbConn, exam_id: i64, position: i32, chosen: i32, correct: bool, now: PrimitiveDateTime) -> QueryResult<bool> {
+pub fn answer(
+    conn: &mut DbConn,
+    exam_id: i64,
+    position: i32,
+    chosen: i32,
+    correct: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
     let n = diesel::update(
         exam_items::table
             .filter(exam_items::exam_id.eq(exam_id))
             .filter(exam_items::position.eq(position))
             .filter(exam_items::chosen.is_null()),
     )
-    .set((exam_items::chosen.eq(chosen), exam_items::correct.eq(correct), exam_items::answered_at.eq(now)))
+    .set((
+        exam_items::chosen.eq(chosen),
+        exam_items::correct.eq(correct),
+        exam_items::answered_at.eq(now),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Removes a presented item that was never answered (an exam ended while it was on screen).
 pub fn drop_unanswered(conn: &mut DbConn, exam_id: i64) -> QueryResult<usize> {
-    diesel::delete(exam_items::table.filter(exam_items::exam_id.eq(exam_id)).filter(exam_items::chosen.is_null())).execute(conn)
+    diesel::delete(
+        exam_items::table
+            .filter(exam_items::exam_id.eq(exam_id))
+            .filter(exam_items::chosen.is_null()),
+    )
+    .execute(conn)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -160,7 +192,11 @@ pub fn finish(
 }
 
 pub fn exams_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<ExamRow>> {
-    exams::table.filter(exams::user_id.eq(user_id)).order(exams::id.desc()).select(ExamRow::as_select()).load(conn)
+    exams::table
+        .filter(exams::user_id.eq(user_id))
+        .order(exams::id.desc())
+        .select(ExamRow::as_select())
+        .load(conn)
 }
 
 /// The user's most recent finished exam of an adaptive program (for the next exam's prior).
@@ -176,7 +212,12 @@ pub fn last_theta(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<f64>> {
 }
 
 /// Item ids this user saw in the last 30 days or in their last 3 exams, least recently seen first.
-pub fn recently_seen(conn: &mut DbConn, user_id: i64, since: PrimitiveDateTime, exclude_exam: i64) -> QueryResult<Vec<String>> {
+pub fn recently_seen(
+    conn: &mut DbConn,
+    user_id: i64,
+    since: PrimitiveDateTime,
+    exclude_exam: i64,
+) -> QueryResult<Vec<String>> {
     let last3: Vec<i64> = exams::table
         .filter(exams::user_id.eq(user_id))
         .filter(exams::id.ne(exclude_exam))
@@ -188,7 +229,11 @@ pub fn recently_seen(conn: &mut DbConn, user_id: i64, since: PrimitiveDateTime, 
         .inner_join(exams::table)
         .filter(exams::user_id.eq(user_id))
         .filter(exams::id.ne(exclude_exam))
-        .filter(exam_items::presented_at.ge(since).or(exams::id.eq_any(&last3)))
+        .filter(
+            exam_items::presented_at
+                .ge(since)
+                .or(exams::id.eq_any(&last3)),
+        )
         .order(exam_items::presented_at.asc())
         .select((exam_items::item_id, exam_items::presented_at))
         .load(conn)?;
@@ -232,8 +277,14 @@ pub struct PublicId {
 }
 
 /// Per item: in how many exams started since `since` it was presented; and how many exams started.
-pub fn exposure_counts(conn: &mut DbConn, since: PrimitiveDateTime) -> QueryResult<(i64, Vec<(String, i64)>)> {
-    let total: i64 = exams::table.filter(exams::started_at.ge(since)).count().get_result(conn)?;
+pub fn exposure_counts(
+    conn: &mut DbConn,
+    since: PrimitiveDateTime,
+) -> QueryResult<(i64, Vec<(String, i64)>)> {
+    let total: i64 = exams::table
+        .filter(exams::started_at.ge(since))
+        .count()
+        .get_result(conn)?;
     let per_item: Vec<(String, i64)> = exam_items::table
         .inner_join(exams::table)
         .filter(exams::started_at.ge(since))
@@ -244,7 +295,12 @@ pub fn exposure_counts(conn: &mut DbConn, since: PrimitiveDateTime) -> QueryResu
 }
 
 /// Whether the user answered this version of the item in one of their exams.
-pub fn has_answered(conn: &mut DbConn, user_id: i64, item_id: &str, version: i32) -> QueryResult<bool> {
+pub fn has_answered(
+    conn: &mut DbConn,
+    user_id: i64,
+    item_id: &str,
+    version: i32,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         exam_items::table
             .inner_join(exams::table)
@@ -258,12 +314,22 @@ pub fn has_answered(conn: &mut DbConn, user_id: i64, item_id: &str, version: i32
 
 /// Every answered presentation of an item in a finished exam:
 /// (version, chosen option index, correct, the exam's scored count, the exam's correct count, scored).
-pub fn responses_to(conn: &mut DbConn, item_id: &str) -> QueryResult<Vec<(i32, Option<i32>, Option<bool>, i32, i32, bool)>> {
+pub fn responses_to(
+    conn: &mut DbConn,
+    item_id: &str,
+) -> QueryResult<Vec<(i32, Option<i32>, Option<bool>, i32, i32, bool)>> {
     exam_items::table
         .inner_join(exams::table)
         .filter(exam_items::item_id.eq(item_id))
         .filter(exam_items::chosen.is_not_null())
         .filter(exams::status.eq(FINISHED))
-        .select((exam_items::version, exam_items::chosen, exam_items::correct, exams::n_scored, exams::n_correct, exam_items::scored))
+        .select((
+            exam_items::version,
+            exam_items::chosen,
+            exam_items::correct,
+            exams::n_scored,
+            exams::n_correct,
+            exam_items::scored,
+        ))
         .load(conn)
 }

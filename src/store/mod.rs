@@ -49,7 +49,9 @@ impl Backend {
 
 /// Turns `sqlite://path` (or a bare path) into what SQLite's opener expects.
 pub fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
 }
 
 /// A connection manager that picks the backend from the URL scheme instead of trying each in turn.
@@ -65,13 +67,18 @@ impl ManageConnection for Manager {
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         let conn = match self.backend {
             Backend::Postgres => PgConnection::establish(&self.url).map(DbConn::Pg),
-            Backend::Sqlite => SqliteConnection::establish(sqlite_path(&self.url)).map(DbConn::Sqlite),
+            Backend::Sqlite => {
+                SqliteConnection::establish(sqlite_path(&self.url)).map(DbConn::Sqlite)
+            }
         };
         conn.map_err(r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(r2d2::Error::QueryError)
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -86,8 +93,14 @@ struct ConnectionSetup;
 impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
         if let DbConn::Sqlite(c) = conn {
-            for pragma in ["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
-                diesel::sql_query(pragma).execute(c).map_err(r2d2::Error::QueryError)?;
+            for pragma in [
+                "PRAGMA busy_timeout = 5000",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA synchronous = NORMAL",
+            ] {
+                diesel::sql_query(pragma)
+                    .execute(c)
+                    .map_err(r2d2::Error::QueryError)?;
             }
         }
         Ok(())
@@ -108,15 +121,22 @@ pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Pool> {
         let path = sqlite_path(url);
         if let Some(parent) = std::path::Path::new(path).parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| anyhow::anyhow!("cannot create the database folder {}: {e}", parent.display()))?;
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot create the database folder {}: {e}",
+                        parent.display()
+                    )
+                })?;
             }
         }
         let mut c = SqliteConnection::establish(path)
             .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {path}: {e}"))?;
         diesel::sql_query("PRAGMA journal_mode = WAL").execute(&mut c)?;
     }
-    let manager = Manager { url: url.to_string(), backend };
+    let manager = Manager {
+        url: url.to_string(),
+        backend,
+    };
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
@@ -137,12 +157,14 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
             .map(|v| v.to_string())
             .collect(),
         DbConn::Pg(c) => {
-            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")).execute(c)?;
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))
+                .execute(c)?;
             let result = c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|vs| vs.iter().map(|v| v.to_string()).collect::<Vec<_>>())
                 .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")).execute(c)?;
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))
+                .execute(c)?;
             result?
         }
     };

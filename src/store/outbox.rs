@@ -29,7 +29,14 @@ pub const SENT: &str = "sent";
 pub const DEAD: &str = "dead";
 pub const MAX_ATTEMPTS: i32 = 12;
 
-pub fn enqueue(conn: &mut DbConn, to: &str, subject: &str, text: &str, html: &str, now: PrimitiveDateTime) -> QueryResult<i64> {
+pub fn enqueue(
+    conn: &mut DbConn,
+    to: &str,
+    subject: &str,
+    text: &str,
+    html: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
     diesel::insert_into(outbox::table)
         .values((
             outbox::to_addr.eq(to),
@@ -48,7 +55,12 @@ pub fn enqueue(conn: &mut DbConn, to: &str, subject: &str, text: &str, html: &st
 /// Claims up to `limit` due messages for `lease`: no other sender (in this or another instance) will
 /// take them until the lease ends. PostgreSQL uses `FOR UPDATE SKIP LOCKED`; SQLite's single writer
 /// gets the same effect from `BEGIN IMMEDIATE`.
-pub fn claim_due(conn: &mut DbConn, now: PrimitiveDateTime, lease: Duration, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+pub fn claim_due(
+    conn: &mut DbConn,
+    now: PrimitiveDateTime,
+    lease: Duration,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
     let until = now + lease;
     match conn {
         DbConn::Pg(c) => {
@@ -69,7 +81,11 @@ pub fn claim_due(conn: &mut DbConn, now: PrimitiveDateTime, lease: Duration, lim
             let rows: Vec<OutboxRow> = outbox::table
                 .filter(outbox::status.eq(PENDING))
                 .filter(outbox::next_attempt_at.le(now))
-                .filter(outbox::locked_until.is_null().or(outbox::locked_until.le(now)))
+                .filter(
+                    outbox::locked_until
+                        .is_null()
+                        .or(outbox::locked_until.le(now)),
+                )
                 .order(outbox::id)
                 .limit(limit)
                 .select(OutboxRow::as_select())
@@ -97,9 +113,18 @@ pub fn mark_sent(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryRes
 }
 
 /// Records a failed attempt and schedules the next one (or gives up after [`MAX_ATTEMPTS`]).
-pub fn mark_failed(conn: &mut DbConn, row: &OutboxRow, error: &str, next_at: PrimitiveDateTime) -> QueryResult<()> {
+pub fn mark_failed(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    error: &str,
+    next_at: PrimitiveDateTime,
+) -> QueryResult<()> {
     let attempts = row.attempts + 1;
-    let status = if attempts >= MAX_ATTEMPTS { DEAD } else { PENDING };
+    let status = if attempts >= MAX_ATTEMPTS {
+        DEAD
+    } else {
+        PENDING
+    };
     diesel::update(outbox::table.find(row.id))
         .set((
             outbox::status.eq(status),
@@ -113,9 +138,15 @@ pub fn mark_failed(conn: &mut DbConn, row: &OutboxRow, error: &str, next_at: Pri
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<OutboxRow> {
-    outbox::table.find(id).select(OutboxRow::as_select()).first(conn)
+    outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<OutboxRow>> {
-    outbox::table.order(outbox::id).select(OutboxRow::as_select()).load(conn)
+    outbox::table
+        .order(outbox::id)
+        .select(OutboxRow::as_select())
+        .load(conn)
 }

@@ -18,7 +18,15 @@ pub struct ProgramRow {
     pub created_at: PrimitiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConn, owner: i64, name: &str, areas: &str, length: i32, minutes: i32, now: PrimitiveDateTime) -> QueryResult<i64> {
+pub fn insert(
+    conn: &mut DbConn,
+    owner: i64,
+    name: &str,
+    areas: &str,
+    length: i32,
+    minutes: i32,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
     diesel::insert_into(custom_programs::table)
         .values((
             custom_programs::owner_id.eq(owner),
@@ -34,7 +42,11 @@ pub fn insert(conn: &mut DbConn, owner: i64, name: &str, areas: &str, length: i3
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ProgramRow>> {
-    custom_programs::table.find(id).select(ProgramRow::as_select()).first(conn).optional()
+    custom_programs::table
+        .find(id)
+        .select(ProgramRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Active programs with their authors' names, newest first.
@@ -57,8 +69,12 @@ pub fn owned_by(conn: &mut DbConn, owner: i64) -> QueryResult<Vec<ProgramRow>> {
 
 /// Archives a program of `owner`; false when there is no such program of theirs.
 pub fn archive(conn: &mut DbConn, owner: i64, id: i64) -> QueryResult<bool> {
-    let n = diesel::update(custom_programs::table.filter(custom_programs::id.eq(id)).filter(custom_programs::owner_id.eq(owner)))
-        .set(custom_programs::active.eq(false))
-        .execute(conn)?;
+    let n = diesel::update(
+        custom_programs::table
+            .filter(custom_programs::id.eq(id))
+            .filter(custom_programs::owner_id.eq(owner)),
+    )
+    .set(custom_programs::active.eq(false))
+    .execute(conn)?;
     Ok(n == 1)
 }

@@ -79,7 +79,6 @@ diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
-
 diesel::table! {
     bank_items (id) {
         id -> Text,

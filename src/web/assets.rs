@@ -36,7 +36,9 @@ pub async fn file(path: web::Path<String>) -> HttpResponse {
 #[get("/favicon.ico")]
 pub async fn favicon() -> HttpResponse {
     match StaticFiles::get("favicon.svg") {
-        Some(f) => HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "image/svg+xml")).body(f.data.into_owned()),
+        Some(f) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "image/svg+xml"))
+            .body(f.data.into_owned()),
         None => HttpResponse::NotFound().finish(),
     }
 }

@@ -34,12 +34,41 @@ pub fn trend(points: &[(f64, f64)]) -> String {
         w - pad + 4.0,
         y_p(0.0) + 4.0,
     );
-    let line = |f: &dyn Fn(usize) -> f64| points.iter().enumerate().map(|(i, _)| format!("{:.1},{:.1}", x(i), f(i))).collect::<Vec<_>>().join(" ");
-    let _ = write!(s, r##"<polyline fill="none" stroke="#0f6e6a" stroke-width="2.5" points="{}"/>"##, line(&|i| y_theta(points[i].0)));
-    let _ = write!(s, r##"<polyline fill="none" stroke="#b36b00" stroke-width="2" stroke-dasharray="6 4" points="{}"/>"##, line(&|i| y_p(points[i].1)));
+    let line = |f: &dyn Fn(usize) -> f64| {
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, _)| format!("{:.1},{:.1}", x(i), f(i)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let _ = write!(
+        s,
+        r##"<polyline fill="none" stroke="#0f6e6a" stroke-width="2.5" points="{}"/>"##,
+        line(&|i| y_theta(points[i].0))
+    );
+    let _ = write!(
+        s,
+        r##"<polyline fill="none" stroke="#b36b00" stroke-width="2" stroke-dasharray="6 4" points="{}"/>"##,
+        line(&|i| y_p(points[i].1))
+    );
     for (i, (t, p)) in points.iter().enumerate() {
-        let _ = write!(s, r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#0f6e6a"><title>Attempt {}: θ {:.2}</title></circle>"##, x(i), y_theta(*t), i + 1, t);
-        let _ = write!(s, r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#b36b00"><title>Attempt {}: P(pass) {:.0} %</title></circle>"##, x(i), y_p(*p), i + 1, p * 100.0);
+        let _ = write!(
+            s,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#0f6e6a"><title>Attempt {}: θ {:.2}</title></circle>"##,
+            x(i),
+            y_theta(*t),
+            i + 1,
+            t
+        );
+        let _ = write!(
+            s,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#b36b00"><title>Attempt {}: P(pass) {:.0} %</title></circle>"##,
+            x(i),
+            y_p(*p),
+            i + 1,
+            p * 100.0
+        );
     }
     s.push_str("</svg>");
     s
@@ -81,5 +110,7 @@ fn short_label(s: &str) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

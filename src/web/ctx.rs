@@ -42,7 +42,13 @@ impl Ctx {
         self.render_status(actix_web::http::StatusCode::OK, template, title, data)
     }
 
-    pub fn render_status(&self, status: actix_web::http::StatusCode, template: &str, title: &str, data: Value) -> AppResult<HttpResponse> {
+    pub fn render_status(
+        &self,
+        status: actix_web::http::StatusCode,
+        template: &str,
+        title: &str,
+        data: Value,
+    ) -> AppResult<HttpResponse> {
         let csrf = session::csrf_token(&self.session);
         let flashes = session::take_flashes(&self.session);
         let layout = layout_model(self.user.as_ref(), &csrf, &self.path, title, flashes);
@@ -53,13 +59,26 @@ impl Ctx {
         };
         model["layout"] = layout;
         model["csrf"] = json!(csrf);
-        let html = self.state.views.html(&format!("pages/{template}"), &model).map_err(AppError::internal)?;
-        Ok(HttpResponse::build(status).content_type(ContentType::html()).insert_header(("Cache-Control", "no-store")).body(html))
+        let html = self
+            .state
+            .views
+            .html(&format!("pages/{template}"), &model)
+            .map_err(AppError::internal)?;
+        Ok(HttpResponse::build(status)
+            .content_type(ContentType::html())
+            .insert_header(("Cache-Control", "no-store"))
+            .body(html))
     }
 }
 
 /// The model every page's layout reads: title, navigation by role, flashes.
-pub fn layout_model(user: Option<&Account>, csrf: &str, path: &str, title: &str, flashes: Vec<session::Flash>) -> Value {
+pub fn layout_model(
+    user: Option<&Account>,
+    csrf: &str,
+    path: &str,
+    title: &str,
+    flashes: Vec<session::Flash>,
+) -> Value {
     let mut nav = vec![];
     let mut push = |href: &str, label: &str| {
         let current = path == href || (href != "/" && path.starts_with(href));
@@ -103,13 +122,19 @@ pub fn layout_model(user: Option<&Account>, csrf: &str, path: &str, title: &str,
 /// operator said a trusted proxy sits in front.
 pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> String {
     if trust_forwarded {
-        if let Some(v) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        if let Some(v) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        {
             if let Some(first) = v.split(',').next() {
                 return first.trim().to_string();
             }
         }
     }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 impl FromRequest for Ctx {
@@ -120,9 +145,13 @@ impl FromRequest for Ctx {
         let session = req.get_session();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let path = req.path().to_string();
-        let ip = state.as_ref().map(|s| client_ip(req, s.settings.trust_forwarded_for)).unwrap_or_default();
+        let ip = state
+            .as_ref()
+            .map(|s| client_ip(req, s.settings.trust_forwarded_for))
+            .unwrap_or_default();
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
+            let state =
+                state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
             let user = match session::user_id(&session) {
                 Some((uid, sv)) => {
                     let account = state.db(move |c| load_account(c, uid)).await?;
@@ -137,7 +166,13 @@ impl FromRequest for Ctx {
                 }
                 None => None,
             };
-            Ok(Ctx { state, session, user, path, ip })
+            Ok(Ctx {
+                state,
+                session,
+                user,
+                path,
+                ip,
+            })
         })
     }
 }

@@ -6,13 +6,16 @@ use actix_web::http::header;
 
 /// 303 to `to` (after a successful POST).
 pub fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_string())).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
 }
 
 /// A redirect target from a `next` parameter, only if it stays on this site.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();
-    (n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://")).then(|| n.to_string())
+    (n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://"))
+        .then(|| n.to_string())
 }
 
 /// Splits a service result for a form handler: field errors come back as data to re-render with,

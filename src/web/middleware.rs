@@ -27,7 +27,10 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "same-origin"))
-        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
 }
 
 fn is_unsafe(method: &Method) -> bool {
@@ -37,7 +40,10 @@ fn is_unsafe(method: &Method) -> bool {
 /// Every POST/PUT/PATCH/DELETE outside `/api/` must carry the session's CSRF token: in the
 /// `_csrf` form field, the `X-CSRF-Token` header, or the `_csrf` query parameter (multipart forms).
 /// The API is exempt because it authenticates with bearer tokens, never with the cookie.
-pub async fn csrf(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+pub async fn csrf(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     if !is_unsafe(req.method()) || req.path().starts_with("/api/") {
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     }
@@ -96,11 +102,21 @@ fn default_message(status: StatusCode) -> &'static str {
 
 /// Turns error responses into pages: HTML in the site layout, or the JSON error shape under `/api/`.
 /// A 401 on an HTML page redirects to the log-in page and comes back afterwards.
-pub async fn error_pages(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+pub async fn error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let is_api = req.path().starts_with("/api/");
     let method = req.method().clone();
-    let path_and_query = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
-    let request_id = req.extensions().get::<tracing_actix_web::RequestId>().map(|r| r.to_string());
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let request_id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|r| r.to_string());
     let res = next.call(req).await?;
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -115,7 +131,11 @@ pub async fn error_pages(req: ServiceRequest, next: Next<impl MessageBody + 'sta
         // Already a page (a form re-rendered with its errors).
         return Ok(res.map_into_boxed_body());
     }
-    let error_message = res.response().extensions().get::<ErrorPage>().map(|e| e.message.clone());
+    let error_message = res
+        .response()
+        .extensions()
+        .get::<ErrorPage>()
+        .map(|e| e.message.clone());
     let from_error = res.response().error().map(|e| e.to_string());
     let (req, res) = res.into_parts();
     if is_api {
@@ -138,20 +158,26 @@ pub async fn error_pages(req: ServiceRequest, next: Next<impl MessageBody + 'sta
             s if s >= 500 => "internal",
             _ => "error",
         };
-        let message = error_message.or(from_error.filter(|_| status.is_client_error())).unwrap_or_else(|| default_message(status).to_string());
+        let message = error_message
+            .or(from_error.filter(|_| status.is_client_error()))
+            .unwrap_or_else(|| default_message(status).to_string());
         let body = serde_json::json!({ "error": { "code": code, "message": message } });
         let new = HttpResponse::build(status).json(body);
         return Ok(ServiceResponse::new(req, new));
     }
     if status == StatusCode::UNAUTHORIZED && method == Method::GET {
         let target = format!("/login?next={}", urlencode(&path_and_query));
-        let new = HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish();
+        let new = HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, target))
+            .finish();
         return Ok(ServiceResponse::new(req, new));
     }
     let message = if status.is_server_error() {
         default_message(status).to_string()
     } else {
-        error_message.or(from_error).unwrap_or_else(|| default_message(status).to_string())
+        error_message
+            .or(from_error)
+            .unwrap_or_else(|| default_message(status).to_string())
     };
     let page = render_error_page(&req, status, &message, request_id.as_deref());
     let mut new = HttpResponse::build(status);
@@ -164,9 +190,20 @@ pub async fn error_pages(req: ServiceRequest, next: Next<impl MessageBody + 'sta
     Ok(ServiceResponse::new(req, new.body(page)))
 }
 
-fn render_error_page(req: &actix_web::HttpRequest, status: StatusCode, message: &str, request_id: Option<&str>) -> String {
-    let fallback = format!("<!doctype html><title>{}</title><p>{}</p>", status.as_u16(), html_escape(message));
-    let Some(state) = req.app_data::<web::Data<AppState>>() else { return fallback };
+fn render_error_page(
+    req: &actix_web::HttpRequest,
+    status: StatusCode,
+    message: &str,
+    request_id: Option<&str>,
+) -> String {
+    let fallback = format!(
+        "<!doctype html><title>{}</title><p>{}</p>",
+        status.as_u16(),
+        html_escape(message)
+    );
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return fallback;
+    };
     let session = req.get_session();
     let signed_in = session::user_id(&session).is_some();
     let csrf = session::stored_csrf(&session).unwrap_or_default();
@@ -196,11 +233,16 @@ fn render_error_page(req: &actix_web::HttpRequest, status: StatusCode, message: 
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("x", s)]).map(|e| e[2..].to_string()).unwrap_or_default()
+    serde_urlencoded::to_string([("x", s)])
+        .map(|e| e[2..].to_string())
+        .unwrap_or_default()
 }
 
 /// `Cache-Control` for static assets.

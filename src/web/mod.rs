@@ -16,13 +16,24 @@ use actix_web::web;
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use pages::{account, admin, auth, bank, ce, courses, exams, home, programs};
-    cfg.app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|e, _| {
-        AppError::BadRequest(format!("The form could not be read: {e}")).into()
-    }))
-    .app_data(web::JsonConfig::default().limit(1024 * 1024).error_handler(|e, _| {
-        AppError::BadRequest(format!("The JSON body could not be read: {e}")).into()
-    }))
-    .app_data(web::QueryConfig::default().error_handler(|e, _| AppError::BadRequest(format!("Bad query string: {e}")).into()))
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(256 * 1024)
+            .error_handler(|e, _| {
+                AppError::BadRequest(format!("The form could not be read: {e}")).into()
+            }),
+    )
+    .app_data(
+        web::JsonConfig::default()
+            .limit(1024 * 1024)
+            .error_handler(|e, _| {
+                AppError::BadRequest(format!("The JSON body could not be read: {e}")).into()
+            }),
+    )
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|e, _| AppError::BadRequest(format!("Bad query string: {e}")).into()),
+    )
     .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found().into()))
     .service(home::home)
     .service(home::dashboard)

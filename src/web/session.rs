@@ -63,7 +63,10 @@ pub fn stored_csrf(session: &Session) -> Option<String> {
 
 pub fn flash(session: &Session, kind: &str, message: &str) {
     let mut all: Vec<Flash> = session.get(FLASH).ok().flatten().unwrap_or_default();
-    all.push(Flash { kind: kind.to_string(), message: message.to_string() });
+    all.push(Flash {
+        kind: kind.to_string(),
+        message: message.to_string(),
+    });
     let _ = session.insert(FLASH, all);
 }
 

@@ -18,16 +18,24 @@ pub async fn read(mut payload: Multipart, file_field: &str, max_file: usize) -> 
     let mut file = None;
     let mut text_total = 0usize;
     while let Some(item) = payload.next().await {
-        let mut part = item.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+        let mut part =
+            item.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
         let name = part.name().unwrap_or("").to_string();
-        let filename = part.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
+        let filename = part
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_string);
         let is_file = name == file_field && filename.is_some();
         let mut buf: Vec<u8> = vec![];
         while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+            let chunk = chunk
+                .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
             buf.extend_from_slice(&chunk);
             if is_file && buf.len() > max_file {
-                return Err(AppError::invalid(file_field, "The file is larger than 10 MB. Upload a smaller scan or a PDF."));
+                return Err(AppError::invalid(
+                    file_field,
+                    "The file is larger than 10 MB. Upload a smaller scan or a PDF.",
+                ));
             }
             if !is_file {
                 text_total += chunk.len();

@@ -9,12 +9,16 @@ async fn signup_verify_login_logout(app: TestApp) {
     let page = c.get("/signup").await;
     assert_eq!(page.status(), 200);
     let r = c
-        .submit("/signup", "/signup", &[
-            ("name", "Maya Chen"),
-            ("email", "Maya@Example.com"),
-            ("password", "kneading is my cardio"),
-            ("student", "on"),
-        ])
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("name", "Maya Chen"),
+                ("email", "Maya@Example.com"),
+                ("password", "kneading is my cardio"),
+                ("student", "on"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 200);
     r.assert_contains("We sent a confirmation link");
@@ -28,13 +32,19 @@ async fn signup_verify_login_logout(app: TestApp) {
     assert_eq!(mails[0].to, "maya@example.com");
     assert_eq!(mails[0].subject, "Confirm your email for Palpate");
     // Plain text is not HTML-escaped: the link's '=' survives as is.
-    assert!(mails[0].text.contains("/verify?token="), "{}", mails[0].text);
+    assert!(
+        mails[0].text.contains("/verify?token="),
+        "{}",
+        mails[0].text
+    );
     assert!(!mails[0].text.contains("&#x3D;"));
     let link = link_in(&mails[0]);
     let r = c.get(&link).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.location.as_deref(), Some("/login"));
-    c.get("/login").await.assert_contains("Your email is confirmed");
+    c.get("/login")
+        .await
+        .assert_contains("Your email is confirmed");
 
     // The link works once.
     let again = c.get(&link).await;
@@ -51,14 +61,26 @@ async fn signup_verify_login_logout(app: TestApp) {
     let r = c.logout().await;
     assert_eq!(r.status(), 303);
     let dash = c.get("/dashboard").await;
-    assert_eq!(dash.status(), 303, "logged out: dashboard redirects to log-in");
+    assert_eq!(
+        dash.status(),
+        303,
+        "logged out: dashboard redirects to log-in"
+    );
     assert_eq!(dash.location.as_deref(), Some("/login?next=%2Fdashboard"));
 }
 
 async fn signup_errors_keep_input(app: TestApp) {
     let c = app.client();
     let r = c
-        .submit("/signup", "/signup", &[("name", "Sam Ortiz"), ("email", "not-an-email"), ("password", "short")])
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("name", "Sam Ortiz"),
+                ("email", "not-an-email"),
+                ("password", "short"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("value=\"Sam Ortiz\"");
@@ -71,7 +93,16 @@ async fn signup_errors_keep_input(app: TestApp) {
 
     app.user("taken@example.com", &[Role::Student]).await;
     let r = c
-        .submit("/signup", "/signup", &[("name", "Sam"), ("email", "taken@example.com"), ("password", PASSWORD), ("practitioner", "on")])
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("name", "Sam"),
+                ("email", "taken@example.com"),
+                ("password", PASSWORD),
+                ("practitioner", "on"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("already exists");
@@ -94,17 +125,33 @@ async fn wrong_password_is_refused(app: TestApp) {
 async fn password_reset_flow(app: TestApp) {
     app.user("ana@example.com", &[Role::Student]).await;
     let c = app.client();
-    let r = c.submit("/password/forgot", "/password/forgot", &[("email", "ana@example.com")]).await;
+    let r = c
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "ana@example.com")],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     r.assert_contains("If an account exists for ana@example.com");
     // An unknown address gets the same answer and no e-mail.
-    let r2 = c.submit("/password/forgot", "/password/forgot", &[("email", "ghost@example.com")]).await;
+    let r2 = c
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "ghost@example.com")],
+        )
+        .await;
     assert_eq!(r2.status(), 200);
     r2.assert_contains("If an account exists for ghost@example.com");
 
     let mails = app.wait_for_mail(1).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(app.mail.messages().len(), 1, "no mail for an unknown address");
+    assert_eq!(
+        app.mail.messages().len(),
+        1,
+        "no mail for an unknown address"
+    );
     assert_eq!(mails[0].to, "ana@example.com");
     let link = link_in(&mails[0]);
     let form = c.get(&link).await;
@@ -113,17 +160,42 @@ async fn password_reset_flow(app: TestApp) {
 
     // Mismatched confirmation re-renders with the message by the field.
     let r = c
-        .submit(&link, "/password/reset", &[("token", &token), ("password", "brand new password"), ("confirm", "different")])
+        .submit(
+            &link,
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("password", "brand new password"),
+                ("confirm", "different"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("do not match");
 
     let r = c
-        .submit(&link, "/password/reset", &[("token", &token), ("password", "brand new password"), ("confirm", "brand new password")])
+        .submit(
+            &link,
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("password", "brand new password"),
+                ("confirm", "brand new password"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(c.login("ana@example.com", PASSWORD).await.status(), 401, "old password is gone");
-    assert_eq!(c.login("ana@example.com", "brand new password").await.status(), 303);
+    assert_eq!(
+        c.login("ana@example.com", PASSWORD).await.status(),
+        401,
+        "old password is gone"
+    );
+    assert_eq!(
+        c.login("ana@example.com", "brand new password")
+            .await
+            .status(),
+        303
+    );
 
     // Single use.
     let again = app.client().get(&link).await;
@@ -134,7 +206,12 @@ async fn password_reset_flow(app: TestApp) {
 async fn reset_link_expires_after_an_hour(app: TestApp) {
     app.user("old@example.com", &[Role::Student]).await;
     let c = app.client();
-    c.submit("/password/forgot", "/password/forgot", &[("email", "old@example.com")]).await;
+    c.submit(
+        "/password/forgot",
+        "/password/forgot",
+        &[("email", "old@example.com")],
+    )
+    .await;
     let mails = app.wait_for_mail(1).await;
     let link = link_in(&mails[0]);
     app.clock.advance(time::Duration::minutes(61));
@@ -147,17 +224,40 @@ async fn csrf_is_required(app: TestApp) {
     app.user("csrf@example.com", &[Role::Student]).await;
     let c = app.client();
     c.get("/login").await;
-    let r = c.post_raw("/login", &[("email", "csrf@example.com"), ("password", PASSWORD)]).await;
+    let r = c
+        .post_raw(
+            "/login",
+            &[("email", "csrf@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status(), 403);
     r.assert_contains("did not come from Palpate");
-    let r = c.post_raw("/login", &[("email", "csrf@example.com"), ("password", PASSWORD), ("_csrf", "forged")]).await;
+    let r = c
+        .post_raw(
+            "/login",
+            &[
+                ("email", "csrf@example.com"),
+                ("password", PASSWORD),
+                ("_csrf", "forged"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(c.get("/dashboard").await.status(), 303, "not logged in");
 
     // A token from another visitor's session does not work either.
     let other = app.client();
     let foreign = other.get("/login").await.csrf();
-    let r = c.post_raw("/login", &[("email", "csrf@example.com"), ("password", PASSWORD), ("_csrf", &foreign)]).await;
+    let r = c
+        .post_raw(
+            "/login",
+            &[
+                ("email", "csrf@example.com"),
+                ("password", PASSWORD),
+                ("_csrf", &foreign),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 403);
 
     // Logged in: state-changing account forms need it too.
@@ -167,7 +267,11 @@ async fn csrf_is_required(app: TestApp) {
     assert_eq!(r.status(), 403);
     let r = c.post_raw("/logout", &[]).await;
     assert_eq!(r.status(), 403);
-    assert_eq!(c.get("/dashboard").await.status(), 200, "still logged in: the forged log-out did nothing");
+    assert_eq!(
+        c.get("/dashboard").await.status(),
+        200,
+        "still logged in: the forged log-out did nothing"
+    );
 }
 
 async fn login_is_rate_limited(app: TestApp) {
@@ -183,7 +287,13 @@ async fn login_is_rate_limited(app: TestApp) {
     r.assert_contains("Too many failed log-ins for this account");
     // The limit is per account: another account from the same network still works.
     app.user("other@example.com", &[Role::Student]).await;
-    assert_eq!(app.client().login("other@example.com", PASSWORD).await.status(), 303);
+    assert_eq!(
+        app.client()
+            .login("other@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
     // After the window the account can log in again.
     app.clock.advance(time::Duration::minutes(16));
     assert_eq!(c.login("target@example.com", PASSWORD).await.status(), 303);
@@ -193,28 +303,63 @@ async fn password_change_ends_other_sessions(app: TestApp) {
     app.user("two@example.com", &[Role::Practitioner]).await;
     let laptop = app.client();
     let phone = app.client();
-    assert_eq!(laptop.login("two@example.com", PASSWORD).await.status(), 303);
+    assert_eq!(
+        laptop.login("two@example.com", PASSWORD).await.status(),
+        303
+    );
     assert_eq!(phone.login("two@example.com", PASSWORD).await.status(), 303);
     assert_eq!(phone.get("/dashboard").await.status(), 200);
 
     let r = laptop
-        .submit("/account", "/account/password", &[("current_password", "wrong one!!"), ("new_password", "another long password"), ("confirm", "another long password")])
+        .submit(
+            "/account",
+            "/account/password",
+            &[
+                ("current_password", "wrong one!!"),
+                ("new_password", "another long password"),
+                ("confirm", "another long password"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("not your current password");
-    assert_eq!(phone.get("/dashboard").await.status(), 200, "a failed change ends nothing");
+    assert_eq!(
+        phone.get("/dashboard").await.status(),
+        200,
+        "a failed change ends nothing"
+    );
 
     let r = laptop
-        .submit("/account", "/account/password", &[("current_password", PASSWORD), ("new_password", "another long password"), ("confirm", "another long password")])
+        .submit(
+            "/account",
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "another long password"),
+                ("confirm", "another long password"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(laptop.get("/dashboard").await.status(), 200, "the session that changed it stays");
+    assert_eq!(
+        laptop.get("/dashboard").await.status(),
+        200,
+        "the session that changed it stays"
+    );
     let r = phone.get("/dashboard").await;
     assert_eq!(r.status(), 303, "the other session has ended");
 
     // "Log out everywhere else" does the same without a password change.
-    assert_eq!(phone.login("two@example.com", "another long password").await.status(), 303);
-    let r = laptop.submit("/account", "/account/sessions/end", &[]).await;
+    assert_eq!(
+        phone
+            .login("two@example.com", "another long password")
+            .await
+            .status(),
+        303
+    );
+    let r = laptop
+        .submit("/account", "/account/sessions/end", &[])
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(laptop.get("/dashboard").await.status(), 200);
     assert_eq!(phone.get("/dashboard").await.status(), 303);
@@ -224,26 +369,71 @@ async fn signup_and_reset_are_rate_limited(app: TestApp) {
     app.user("often@example.com", &[Role::Student]).await;
     let c = app.client();
     for i in 0..3 {
-        let r = c.submit("/password/forgot", "/password/forgot", &[("email", "often@example.com")]).await;
+        let r = c
+            .submit(
+                "/password/forgot",
+                "/password/forgot",
+                &[("email", "often@example.com")],
+            )
+            .await;
         assert_eq!(r.status(), 200, "reset request {i}");
     }
-    let r = c.submit("/password/forgot", "/password/forgot", &[("email", "often@example.com")]).await;
+    let r = c
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "often@example.com")],
+        )
+        .await;
     assert_eq!(r.status(), 429);
     r.assert_contains("Too many reset emails requested for this address");
     r.assert_contains("value=\"often@example.com\"");
     // An unknown address is limited the same way, so the limit reveals nothing either.
     for _ in 0..3 {
-        c.submit("/password/forgot", "/password/forgot", &[("email", "nobody@example.com")]).await;
+        c.submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "nobody@example.com")],
+        )
+        .await;
     }
-    let r = c.submit("/password/forgot", "/password/forgot", &[("email", "nobody@example.com")]).await;
+    let r = c
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "nobody@example.com")],
+        )
+        .await;
     assert_eq!(r.status(), 429);
 
     for i in 0..10 {
         let email = format!("new{i}@example.com");
-        let r = c.submit("/signup", "/signup", &[("name", "New Person"), ("email", &email), ("password", PASSWORD), ("student", "on")]).await;
+        let r = c
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("name", "New Person"),
+                    ("email", &email),
+                    ("password", PASSWORD),
+                    ("student", "on"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), 200, "sign-up {i}");
     }
-    let r = c.submit("/signup", "/signup", &[("name", "One More"), ("email", "more@example.com"), ("password", PASSWORD), ("student", "on")]).await;
+    let r = c
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("name", "One More"),
+                ("email", "more@example.com"),
+                ("password", PASSWORD),
+                ("student", "on"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 429);
     r.assert_contains("Too many sign-ups from your network");
     r.assert_contains("value=\"One More\"");
@@ -274,20 +464,76 @@ fn cli_creates_lists_and_grants_users() {
             .output()
             .unwrap()
     };
-    let out = run(&["users", "create", "--email", "Ops@Example.com", "--name", "Ops Person", "--role", "admin", "--role", "instructor"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&["users", "create", "--email", "ops@example.com", "--name", "Again", "--role", "student"]);
+    let out = run(&[
+        "users",
+        "create",
+        "--email",
+        "Ops@Example.com",
+        "--name",
+        "Ops Person",
+        "--role",
+        "admin",
+        "--role",
+        "instructor",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "users",
+        "create",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Again",
+        "--role",
+        "student",
+    ]);
     assert!(!out.status.success(), "duplicate e-mail refused");
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
-    let out = run(&["users", "create", "--email", "x@example.com", "--name", "X", "--role", "wizard"]);
+    let out = run(&[
+        "users",
+        "create",
+        "--email",
+        "x@example.com",
+        "--name",
+        "X",
+        "--role",
+        "wizard",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role"));
-    let out = run(&["users", "grant", "--email", "ops@example.com", "--role", "practitioner"]);
+    let out = run(&[
+        "users",
+        "grant",
+        "--email",
+        "ops@example.com",
+        "--role",
+        "practitioner",
+    ]);
     assert!(out.status.success());
     let list = String::from_utf8_lossy(&run(&["users", "list"]).stdout).to_string();
-    assert!(list.contains("ops@example.com") && list.contains("admin") && list.contains("practitioner") && list.contains("true"), "{list}");
-    let out = run(&["users", "revoke", "--email", "ops@example.com", "--role", "admin"]);
-    assert!(!out.status.success(), "the last administrator keeps the role");
+    assert!(
+        list.contains("ops@example.com")
+            && list.contains("admin")
+            && list.contains("practitioner")
+            && list.contains("true"),
+        "{list}"
+    );
+    let out = run(&[
+        "users",
+        "revoke",
+        "--email",
+        "ops@example.com",
+        "--role",
+        "admin",
+    ]);
+    assert!(
+        !out.status.success(),
+        "the last administrator keeps the role"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("last administrator"));
     let help = run(&["users", "--help"]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("create"));

@@ -11,9 +11,21 @@ async fn students_cannot_reach_admin_pages(app: TestApp) {
     r.assert_contains("Access denied");
     r.assert_contains("class=\"site-header\"");
     let token = student.get("/account").await.csrf();
-    let r = student.post_raw("/admin/users/1/roles", &[("role", "admin"), ("action", "grant"), ("_csrf", &token)]).await;
+    let r = student
+        .post_raw(
+            "/admin/users/1/roles",
+            &[("role", "admin"), ("action", "grant"), ("_csrf", &token)],
+        )
+        .await;
     assert_eq!(r.status(), 403);
-    assert!(!student.get("/dashboard").await.body.contains("/admin/users"), "no admin link in a student's navigation");
+    assert!(
+        !student
+            .get("/dashboard")
+            .await
+            .body
+            .contains("/admin/users"),
+        "no admin link in a student's navigation"
+    );
 }
 
 async fn admin_manages_roles_and_deactivates(app: TestApp) {
@@ -25,29 +37,71 @@ async fn admin_manages_roles_and_deactivates(app: TestApp) {
     assert!(!list.body.contains("boss@example.com"), "search filters");
 
     let page = format!("/admin/users/{uid}");
-    let r = admin.submit(&page, &format!("/admin/users/{uid}/roles"), &[("role", "instructor"), ("action", "grant")]).await;
+    let r = admin
+        .submit(
+            &page,
+            &format!("/admin/users/{uid}/roles"),
+            &[("role", "instructor"), ("action", "grant")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     admin.get(&page).await.assert_contains("Revoke Instructor");
 
     // The teacher logs in; the admin deactivates them after a confirmation page.
     let teacher = app.client();
-    assert_eq!(teacher.login("teach@example.com", PASSWORD).await.status(), 303);
+    assert_eq!(
+        teacher.login("teach@example.com", PASSWORD).await.status(),
+        303
+    );
     let confirm = admin.get(&format!("/admin/users/{uid}/deactivate")).await;
     assert_eq!(confirm.status(), 200);
     confirm.assert_contains("Yes, deactivate");
-    let r = admin.submit(&format!("/admin/users/{uid}/deactivate"), &format!("/admin/users/{uid}/deactivate"), &[]).await;
+    let r = admin
+        .submit(
+            &format!("/admin/users/{uid}/deactivate"),
+            &format!("/admin/users/{uid}/deactivate"),
+            &[],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(teacher.get("/dashboard").await.status(), 303, "their session ended");
+    assert_eq!(
+        teacher.get("/dashboard").await.status(),
+        303,
+        "their session ended"
+    );
     let r = teacher.login("teach@example.com", PASSWORD).await;
     assert_eq!(r.status(), 403);
     r.assert_contains("deactivated");
 
     // The last administrator cannot remove their own admin role.
-    let me = app.state.db(|c| Ok(palpate::store::accounts::find_user_by_email(c, "boss@example.com")?)).await.unwrap().unwrap().id;
-    let r = admin.submit(&format!("/admin/users/{me}"), &format!("/admin/users/{me}/roles"), &[("role", "admin"), ("action", "revoke")]).await;
+    let me = app
+        .state
+        .db(|c| {
+            Ok(palpate::store::accounts::find_user_by_email(
+                c,
+                "boss@example.com",
+            )?)
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let r = admin
+        .submit(
+            &format!("/admin/users/{me}"),
+            &format!("/admin/users/{me}/roles"),
+            &[("role", "admin"), ("action", "revoke")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    admin.get(&format!("/admin/users/{me}")).await.assert_contains("last administrator");
+    admin
+        .get(&format!("/admin/users/{me}"))
+        .await
+        .assert_contains("last administrator");
     assert_eq!(admin.get("/admin/users").await.status(), 200);
 }
 
-db_tests!(students_cannot_reach_admin_pages, admin_manages_roles_and_deactivates);
+db_tests!(
+    students_cannot_reach_admin_pages,
+    admin_manages_roles_and_deactivates
+);

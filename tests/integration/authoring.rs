@@ -18,24 +18,46 @@ fn item_form(stem: &str) -> Vec<(&'static str, String)> {
         ("option_c", "Ice pack over a thin barrier".into()),
         ("option_d", "Hot stones along the calf".into()),
         ("key", "C".into()),
-        ("rationale_a", "Heat adds blood flow and swelling to a fresh injury.".into()),
+        (
+            "rationale_a",
+            "Heat adds blood flow and swelling to a fresh injury.".into(),
+        ),
         ("rationale_b", "Paraffin is a heat application.".into()),
-        ("rationale_c", "Cold limits swelling and pain in the first hours after injury.".into()),
-        ("rationale_d", "Heat, and pressure near an injured joint.".into()),
-        ("reference", "Cryotherapy in acute soft-tissue injury".into()),
+        (
+            "rationale_c",
+            "Cold limits swelling and pain in the first hours after injury.".into(),
+        ),
+        (
+            "rationale_d",
+            "Heat, and pressure near an injured joint.".into(),
+        ),
+        (
+            "reference",
+            "Cryotherapy in acute soft-tissue injury".into(),
+        ),
         ("enemies", "".into()),
     ]
 }
 
-async fn post_item(c: &Client, page: &str, path: &str, fields: &[(&'static str, String)], action: &str) -> crate::helpers::Page {
+async fn post_item(
+    c: &Client,
+    page: &str,
+    path: &str,
+    fields: &[(&'static str, String)],
+    action: &str,
+) -> crate::helpers::Page {
     let mut f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     f.push(("action", action));
     c.submit(page, path, &f).await
 }
 
 async fn write_review_and_version_an_item(app: TestApp) {
-    let author = app.logged_in("author@example.com", &[Role::Instructor]).await;
-    let reviewer = app.logged_in("reviewer@example.com", &[Role::Instructor]).await;
+    let author = app
+        .logged_in("author@example.com", &[Role::Instructor])
+        .await;
+    let reviewer = app
+        .logged_in("reviewer@example.com", &[Role::Instructor])
+        .await;
 
     // Field-level errors, input kept.
     let mut bad = item_form("Which application is NOT appropriate?");
@@ -47,8 +69,16 @@ async fn write_review_and_version_an_item(app: TestApp) {
     r.assert_contains("value=\"Ice pack over a thin barrier\"");
 
     // Preview shows the question as students see it.
-    let stem = "A soccer player sprained an ankle ten minutes ago. Which application fits best now?";
-    let r = post_item(&author, "/bank/new", "/bank/new", &item_form(stem), "preview").await;
+    let stem =
+        "A soccer player sprained an ankle ten minutes ago. Which application fits best now?";
+    let r = post_item(
+        &author,
+        "/bank/new",
+        "/bank/new",
+        &item_form(stem),
+        "preview",
+    )
+    .await;
     assert_eq!(r.status(), 200);
     r.assert_contains("Preview: what students will see");
     r.assert_contains(stem);
@@ -61,31 +91,81 @@ async fn write_review_and_version_an_item(app: TestApp) {
     page.assert_contains("Draft");
     page.assert_contains("Submit for review");
 
-    let r = author.submit(&item_url, &format!("{item_url}/transition"), &[("action", "submit")]).await;
+    let r = author
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "submit")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     // The author cannot approve their own item.
     let page = author.get(&item_url).await;
     page.assert_contains("another instructor must review it");
     assert!(!page.body.contains("Approve (make live)"));
-    let r = author.submit(&item_url, &format!("{item_url}/transition"), &[("action", "approve")]).await;
+    let r = author
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "approve")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    author.get(&item_url).await.assert_contains("The reviewer must be a different instructor");
+    author
+        .get(&item_url)
+        .await
+        .assert_contains("The reviewer must be a different instructor");
 
     // The reviewer returns it with a comment, the author fixes and resubmits, the reviewer approves.
-    let r = reviewer.submit(&item_url, &format!("{item_url}/transition"), &[("action", "return"), ("comment", "")]).await;
+    let r = reviewer
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "return"), ("comment", "")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    reviewer.get(&item_url).await.assert_contains("a comment is required");
     reviewer
-        .submit(&item_url, &format!("{item_url}/transition"), &[("action", "return"), ("comment", "Say which ankle structure is injured.")])
+        .get(&item_url)
+        .await
+        .assert_contains("a comment is required");
+    reviewer
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[
+                ("action", "return"),
+                ("comment", "Say which ankle structure is injured."),
+            ],
+        )
         .await;
     let page = author.get(&item_url).await;
     page.assert_contains("Returned with comments");
     page.assert_contains("Say which ankle structure is injured.");
     let stem2 = "A soccer player sprained an ankle ligament ten minutes ago. Which application fits best now?";
-    let r = post_item(&author, &format!("{item_url}/edit"), &format!("{item_url}/edit"), &item_form(stem2), "save").await;
+    let r = post_item(
+        &author,
+        &format!("{item_url}/edit"),
+        &format!("{item_url}/edit"),
+        &item_form(stem2),
+        "save",
+    )
+    .await;
     assert_eq!(r.status(), 303);
-    author.submit(&item_url, &format!("{item_url}/transition"), &[("action", "submit")]).await;
-    let r = reviewer.submit(&item_url, &format!("{item_url}/transition"), &[("action", "approve")]).await;
+    author
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "submit")],
+        )
+        .await;
+    let r = reviewer
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "approve")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let page = reviewer.get(&item_url).await;
     page.assert_contains("Approved (live)");
@@ -93,7 +173,14 @@ async fn write_review_and_version_an_item(app: TestApp) {
 
     // Editing approved content forks version 2; version 1 stays live and unchanged.
     let stem3 = "A soccer player sprained an ankle ligament five minutes ago. Which application fits best now?";
-    let r = post_item(&author, &format!("{item_url}/edit"), &format!("{item_url}/edit"), &item_form(stem3), "save").await;
+    let r = post_item(
+        &author,
+        &format!("{item_url}/edit"),
+        &format!("{item_url}/edit"),
+        &item_form(stem3),
+        "save",
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let page = author.get(&item_url).await;
     page.assert_contains("v2 (draft)");
@@ -102,27 +189,60 @@ async fn write_review_and_version_an_item(app: TestApp) {
     v1.assert_contains(stem2);
     assert!(!v1.body.contains(stem3));
     // Every step is in the history.
-    for step in ["created as draft", "submitted for review", "returned with comments", "approved", "new version 2 drafted"] {
+    for step in [
+        "created as draft",
+        "submitted for review",
+        "returned with comments",
+        "approved",
+        "new version 2 drafted",
+    ] {
         page.assert_contains(step);
     }
 
     // Retiring asks for confirmation first, and keeps every version.
     let confirm = reviewer.get(&format!("{item_url}/retire")).await;
     confirm.assert_contains("Yes, retire it");
-    let r = reviewer.submit(&format!("{item_url}/retire"), &format!("{item_url}/transition"), &[("action", "retire")]).await;
+    let r = reviewer
+        .submit(
+            &format!("{item_url}/retire"),
+            &format!("{item_url}/transition"),
+            &[("action", "retire")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let page = reviewer.get(&item_url).await;
     page.assert_contains("Retired");
     page.assert_contains("v1 (");
-    reviewer.submit(&item_url, &format!("{item_url}/transition"), &[("action", "restore")]).await;
-    reviewer.get(&item_url).await.assert_contains("Approved (live)");
+    reviewer
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "restore")],
+        )
+        .await;
+    reviewer
+        .get(&item_url)
+        .await
+        .assert_contains("Approved (live)");
 
     // The browser finds it by words in a rationale and by status.
     let found = author.get("/bank?q=swelling+fresh").await;
     found.assert_contains(&item_url);
     // Restoring went back to the live version 1; the abandoned draft v2 stays in the history.
-    assert!(author.get("/bank?status=approved").await.body.contains(&item_url));
-    assert!(!author.get("/bank?status=draft").await.body.contains(&item_url));
+    assert!(
+        author
+            .get("/bank?status=approved")
+            .await
+            .body
+            .contains(&item_url)
+    );
+    assert!(
+        !author
+            .get("/bank?status=draft")
+            .await
+            .body
+            .contains(&item_url)
+    );
 }
 
 async fn students_report_problems_and_see_the_outcome(app: TestApp) {
@@ -136,42 +256,103 @@ async fn students_report_problems_and_see_the_outcome(app: TestApp) {
     // Not before answering: the question (and anything about it) is not shown.
     assert_eq!(student.get(&report_page).await.status(), 404);
 
-    let r = student.submit("/exams", "/exams", &[("program", "drill"), ("areas", "4"), ("length", "1")]).await;
+    let r = student
+        .submit(
+            "/exams",
+            "/exams",
+            &[("program", "drill"), ("areas", "4"), ("length", "1")],
+        )
+        .await;
     let url = r.location.unwrap();
     let page = student.get(&url).await;
-    let opt = page.body.split("name=\"option\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let fb = student.submit(&url, &format!("{url}/answer"), &[("position", "1"), ("option", &opt)]).await;
+    let opt = page
+        .body
+        .split("name=\"option\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let fb = student
+        .submit(
+            &url,
+            &format!("{url}/answer"),
+            &[("position", "1"), ("option", &opt)],
+        )
+        .await;
     fb.assert_contains(&report_page);
 
     let page = student.get(&report_page).await;
     assert_eq!(page.status(), 200);
     page.assert_contains("Synthetic question 0 of area 4");
-    let r = student.submit(&report_page, &format!("/questions/{id}/report"), &[("version", "1"), ("message", "x")]).await;
+    let r = student
+        .submit(
+            &report_page,
+            &format!("/questions/{id}/report"),
+            &[("version", "1"), ("message", "x")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("Describe the problem");
     let r = student
-        .submit(&report_page, &format!("/questions/{id}/report"), &[("version", "1"), ("message", "Options C and D both look right.")])
+        .submit(
+            &report_page,
+            &format!("/questions/{id}/report"),
+            &[
+                ("version", "1"),
+                ("message", "Options C and D both look right."),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
-    student.get("/reports").await.assert_contains("Waiting for a reviewer");
+    student
+        .get("/reports")
+        .await
+        .assert_contains("Waiting for a reviewer");
 
     let queue = instructor.get("/bank/reports").await;
     queue.assert_contains("Options C and D both look right.");
-    instructor.get("/bank?reports=open").await.assert_contains(id);
-    let report_id = queue.body.split("/bank/reports/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    instructor
+        .get("/bank?reports=open")
+        .await
+        .assert_contains(id);
+    let report_id = queue
+        .body
+        .split("/bank/reports/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
     let r = instructor
-        .submit("/bank/reports", &format!("/bank/reports/{report_id}/resolve"), &[("outcome", "accepted"), ("resolution", "Option D reworded in version 2.")])
+        .submit(
+            "/bank/reports",
+            &format!("/bank/reports/{report_id}/resolve"),
+            &[
+                ("outcome", "accepted"),
+                ("resolution", "Option D reworded in version 2."),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let mine = student.get("/reports").await;
     mine.assert_contains("Accepted");
     mine.assert_contains("Option D reworded in version 2.");
-    instructor.get("/bank/reports").await.assert_contains("No open problem reports");
+    instructor
+        .get("/bank/reports")
+        .await
+        .assert_contains("No open problem reports");
 }
 
 async fn bank_api_is_for_instructors(app: TestApp) {
     app.seed_bank([3, 0, 0, 0, 0, 0, 0]).await;
-    for (email, roles) in [("s@example.com", vec![Role::Student]), ("a@example.com", vec![Role::Instructor]), ("r@example.com", vec![Role::Instructor])] {
+    for (email, roles) in [
+        ("s@example.com", vec![Role::Student]),
+        ("a@example.com", vec![Role::Instructor]),
+        ("r@example.com", vec![Role::Instructor]),
+    ] {
         app.user(email, &roles).await;
     }
     let http = reqwest::Client::new();
@@ -191,11 +372,28 @@ async fn bank_api_is_for_instructors(app: TestApp) {
     }
     let (student, author, reviewer) = (&tokens[0], &tokens[1], &tokens[2]);
     // Students get no keys from the API.
-    for path in ["/api/v1/bank/items", "/api/v1/bank/items/S1-000", "/api/v1/bank/stats"] {
-        let r = http.get(url(path)).bearer_auth(student).send().await.unwrap();
+    for path in [
+        "/api/v1/bank/items",
+        "/api/v1/bank/items/S1-000",
+        "/api/v1/bank/stats",
+    ] {
+        let r = http
+            .get(url(path))
+            .bearer_auth(student)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403, "{path}");
     }
-    let r: serde_json::Value = http.get(url("/api/v1/bank/items?q=synthetic")).bearer_auth(author).send().await.unwrap().json().await.unwrap();
+    let r: serde_json::Value = http
+        .get(url("/api/v1/bank/items?q=synthetic"))
+        .bearer_auth(author)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["total"], 3);
 
     let mut draft = serde_json::json!({
@@ -206,25 +404,61 @@ async fn bank_api_is_for_instructors(app: TestApp) {
         "reference": "Cryotherapy", "enemies": ""
     });
     draft["rationale_b"] = serde_json::json!("");
-    let r = http.post(url("/api/v1/bank/items")).bearer_auth(author).json(&draft).send().await.unwrap();
+    let r = http
+        .post(url("/api/v1/bank/items"))
+        .bearer_auth(author)
+        .json(&draft)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert!(body["error"]["fields"]["rationale_b"].as_str().unwrap().contains("option B"));
+    assert!(
+        body["error"]["fields"]["rationale_b"]
+            .as_str()
+            .unwrap()
+            .contains("option B")
+    );
     draft["rationale_b"] = serde_json::json!("Paraffin is a heat application.");
-    let r = http.post(url("/api/v1/bank/items")).bearer_auth(author).json(&draft).send().await.unwrap();
+    let r = http
+        .post(url("/api/v1/bank/items"))
+        .bearer_auth(author)
+        .json(&draft)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let item: serde_json::Value = r.json().await.unwrap();
     let id = item["id"].as_str().unwrap().to_string();
     let t = |who: &String, action: &str| {
-        let (http, u, who) = (http.clone(), url(&format!("/api/v1/bank/items/{id}/transitions")), who.clone());
+        let (http, u, who) = (
+            http.clone(),
+            url(&format!("/api/v1/bank/items/{id}/transitions")),
+            who.clone(),
+        );
         let body = serde_json::json!({"action": action});
-        async move { http.post(u).bearer_auth(who).json(&body).send().await.unwrap() }
+        async move {
+            http.post(u)
+                .bearer_auth(who)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
     };
     assert_eq!(t(author, "submit").await.status(), 200);
     let r = t(author, "approve").await;
     assert_eq!(r.status(), 409, "an author cannot approve their own item");
     assert_eq!(t(reviewer, "approve").await.status(), 200);
-    let live: serde_json::Value = http.get(url(&format!("/api/v1/bank/items/{id}"))).bearer_auth(reviewer).send().await.unwrap().json().await.unwrap();
+    let live: serde_json::Value = http
+        .get(url(&format!("/api/v1/bank/items/{id}")))
+        .bearer_auth(reviewer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(live["status"], "approved");
     assert_eq!(live["live_version"], 1);
 }
@@ -233,19 +467,37 @@ async fn the_shipped_bank_imports(app: TestApp) {
     let now = app.clock.now();
     let report = app
         .state
-        .db(move |c| Ok(palpate::services::bank::import_shipped_if_empty(c, now).map_err(palpate::error::AppError::internal)?))
+        .db(move |c| {
+            Ok(palpate::services::bank::import_shipped_if_empty(c, now)
+                .map_err(palpate::error::AppError::internal)?)
+        })
         .await
         .unwrap()
         .unwrap();
     assert!(report.created >= 600, "imported {}", report.created);
-    let stats = app.state.db(palpate::services::bank::stats_blocking).await.unwrap();
+    let stats = app
+        .state
+        .db(palpate::services::bank::stats_blocking)
+        .await
+        .unwrap();
     assert_eq!(stats.total, report.created);
     let live = stats.by_status.get("approved").copied().unwrap_or(0);
     let retired = stats.by_status.get("retired").copied().unwrap_or(0);
-    assert_eq!(live + retired, report.created, "every shipped item is live or retired");
+    assert_eq!(
+        live + retired,
+        report.created,
+        "every shipped item is live or retired"
+    );
     assert!(live >= 600, "{live} live items");
     // Idempotent: a second first-start import does nothing.
-    let again = app.state.db(move |c| Ok(palpate::services::bank::import_shipped_if_empty(c, now).map_err(palpate::error::AppError::internal)?)).await.unwrap();
+    let again = app
+        .state
+        .db(move |c| {
+            Ok(palpate::services::bank::import_shipped_if_empty(c, now)
+                .map_err(palpate::error::AppError::internal)?)
+        })
+        .await
+        .unwrap();
     assert!(again.is_none());
 }
 
@@ -253,16 +505,54 @@ async fn past_attempts_keep_the_version_students_saw(app: TestApp) {
     app.seed_bank([0, 0, 4, 0, 0, 0, 0]).await;
     let student = app.logged_in("past@example.com", &[Role::Student]).await;
     let author = app.logged_in("edit@example.com", &[Role::Instructor]).await;
-    let reviewer = app.logged_in("check@example.com", &[Role::Instructor]).await;
-    let r = student.submit("/exams", "/exams", &[("program", "drill"), ("areas", "3"), ("length", "1")]).await;
+    let reviewer = app
+        .logged_in("check@example.com", &[Role::Instructor])
+        .await;
+    let r = student
+        .submit(
+            "/exams",
+            "/exams",
+            &[("program", "drill"), ("areas", "3"), ("length", "1")],
+        )
+        .await;
     let url = r.location.unwrap();
     let page = student.get(&url).await;
-    let stem = page.body.split("<legend class=\"stem\">").nth(1).unwrap().split("</legend>").next().unwrap().to_string();
-    let n: u32 = stem.split("question ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let stem = page
+        .body
+        .split("<legend class=\"stem\">")
+        .nth(1)
+        .unwrap()
+        .split("</legend>")
+        .next()
+        .unwrap()
+        .to_string();
+    let n: u32 = stem
+        .split("question ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let item_id = format!("S3-{n:03}");
-    let opt = page.body.split("name=\"option\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let opt = page
+        .body
+        .split("name=\"option\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let pos = "1".to_string();
-    student.submit(&url, &format!("{url}/answer"), &[("position", &pos), ("option", &opt)]).await;
+    student
+        .submit(
+            &url,
+            &format!("{url}/answer"),
+            &[("position", &pos), ("option", &opt)],
+        )
+        .await;
 
     // The item is edited and the new version approved.
     let item_url = format!("/bank/items/{item_id}");
@@ -274,11 +564,33 @@ async fn past_attempts_keep_the_version_students_saw(app: TestApp) {
             *v = "3.A".into();
         }
     }
-    let r = post_item(&author, &format!("{item_url}/edit"), &format!("{item_url}/edit"), &fields, "save").await;
+    let r = post_item(
+        &author,
+        &format!("{item_url}/edit"),
+        &format!("{item_url}/edit"),
+        &fields,
+        "save",
+    )
+    .await;
     assert_eq!(r.status(), 303);
-    author.submit(&item_url, &format!("{item_url}/transition"), &[("action", "submit")]).await;
-    reviewer.submit(&item_url, &format!("{item_url}/transition"), &[("action", "approve")]).await;
-    reviewer.get(&item_url).await.assert_contains("v2 (approved, live)");
+    author
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "submit")],
+        )
+        .await;
+    reviewer
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "approve")],
+        )
+        .await;
+    reviewer
+        .get(&item_url)
+        .await
+        .assert_contains("v2 (approved, live)");
 
     // The student's review still shows the version they answered.
     let review = student.get(&format!("{url}/review")).await;
@@ -290,17 +602,41 @@ async fn past_attempts_keep_the_version_students_saw(app: TestApp) {
 
 async fn item_statistics_for_reviewers(app: TestApp) {
     app.seed_bank([0, 0, 0, 0, 0, 0, 2]).await;
-    let inst = app.logged_in("stats@example.com", &[Role::Instructor]).await;
-    inst.get("/bank/items/S7-000").await.assert_contains("No student has answered this item");
+    let inst = app
+        .logged_in("stats@example.com", &[Role::Instructor])
+        .await;
+    inst.get("/bank/items/S7-000")
+        .await
+        .assert_contains("No student has answered this item");
     for i in 0..20 {
-        let stu = app.logged_in(&format!("s{i}@example.com"), &[Role::Student]).await;
-        let r = stu.submit("/exams", "/exams", &[("program", "drill"), ("areas", "7"), ("length", "2")]).await;
+        let stu = app
+            .logged_in(&format!("s{i}@example.com"), &[Role::Student])
+            .await;
+        let r = stu
+            .submit(
+                "/exams",
+                "/exams",
+                &[("program", "drill"), ("areas", "7"), ("length", "2")],
+            )
+            .await;
         let url = r.location.unwrap();
         for _ in 0..2 {
             let page = stu.get(&url).await;
-            let pos = page.body.split("name=\"position\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+            let pos = page
+                .body
+                .split("name=\"position\" value=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string();
             // The first 14 students know the answers; the others pick a wrong option.
-            let want = if i < 14 { "Right answer" } else { "Wrong answer" };
+            let want = if i < 14 {
+                "Right answer"
+            } else {
+                "Wrong answer"
+            };
             let opt = page
                 .body
                 .split("name=\"option\" value=\"")
@@ -311,14 +647,28 @@ async fn item_statistics_for_reviewers(app: TestApp) {
                 .next()
                 .unwrap()
                 .to_string();
-            stu.submit(&url, &format!("{url}/answer"), &[("position", &pos), ("option", &opt)]).await;
+            stu.submit(
+                &url,
+                &format!("{url}/answer"),
+                &[("position", &pos), ("option", &opt)],
+            )
+            .await;
         }
     }
     let page = inst.get("/bank/items/S7-000").await;
     page.assert_contains("20 response(s)");
     page.assert_contains("Proportion correct <strong>0.70</strong>");
     // Strong students get it right and weak ones wrong: clear positive discrimination.
-    let rpb: f64 = page.body.split("point-biserial) <strong>").nth(1).unwrap().split('<').next().unwrap().parse().unwrap();
+    let rpb: f64 = page
+        .body
+        .split("point-biserial) <strong>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(rpb > 0.5, "point-biserial {rpb}");
 }
 

@@ -12,27 +12,52 @@ fn shipped_bank_is_valid_and_covers_the_blueprint() {
     let parsed = bank::parse(&bank::shipped_files());
     let b = match parsed {
         Ok(b) => b,
-        Err(problems) => panic!("shipped bank has problems:\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")),
+        Err(problems) => panic!(
+            "shipped bank has problems:\n{}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
     };
     let stats = bank::stats_of(b.items.iter().map(|i| (i.status.as_str(), &i.content)));
-    assert!(stats.total >= 600, "the bank needs at least 600 items, has {}", stats.total);
+    assert!(
+        stats.total >= 600,
+        "the bank needs at least 600 items, has {}",
+        stats.total
+    );
     let mblex = bank::blueprints().iter().find(|b| b.id == "mblex").unwrap();
     for (area, weight) in &mblex.weights {
         let n = stats.by_area.get(area).copied().unwrap_or(0);
-        assert!(n >= 60, "area {area} has {n} items; every area needs at least 60");
+        assert!(
+            n >= 60,
+            "area {area} has {n} items; every area needs at least 60"
+        );
         let share = n as f64 / stats.total as f64;
-        assert!((share - weight).abs() < 0.03, "area {area}: {share:.3} of the bank vs blueprint weight {weight}");
+        assert!(
+            (share - weight).abs() < 0.03,
+            "area {area}: {share:.3} of the bank vs blueprint weight {weight}"
+        );
     }
     for key in ["A", "B", "C", "D"] {
         let share = stats.by_key[key] as f64 / stats.total as f64;
-        assert!((0.20..=0.30).contains(&share), "key {key} is the answer for {share:.3} of items; keep keys balanced");
+        assert!(
+            (0.20..=0.30).contains(&share),
+            "key {key} is the answer for {share:.3} of items; keep keys balanced"
+        );
     }
 }
 
 fn small_bank(stem_suffix: &str, status: Option<&str>) -> Vec<SourceFile> {
     let shipped = bank::shipped_files();
-    let mut files: Vec<SourceFile> = shipped.into_iter().filter(|f| !f.path.starts_with("items/")).collect();
-    let status_line = status.map(|s| format!("status = \"{s}\"\n")).unwrap_or_default();
+    let mut files: Vec<SourceFile> = shipped
+        .into_iter()
+        .filter(|f| !f.path.starts_with("items/"))
+        .collect();
+    let status_line = status
+        .map(|s| format!("status = \"{s}\"\n"))
+        .unwrap_or_default();
     let mut text = String::from("subarea = \"4.D\"\n");
     for n in 1..=3 {
         text.push_str(&format!(
@@ -63,30 +88,71 @@ D = "Heat again, and pressure on an injured joint."
 "#
         ));
     }
-    files.push(SourceFile { path: "items/4.D-test.toml".into(), text });
+    files.push(SourceFile {
+        path: "items/4.D-test.toml".into(),
+        text,
+    });
     files
 }
 
 async fn import_is_idempotent_and_versioned(app: TestApp) {
     let b1 = bank::parse(&small_bank("", None)).unwrap();
     let now = app.clock.now();
-    let first = app.state.db({ let b = b1.clone(); move |c| bank::import_blocking(c, &b, "test", now) }).await.unwrap();
+    let first = app
+        .state
+        .db({
+            let b = b1.clone();
+            move |c| bank::import_blocking(c, &b, "test", now)
+        })
+        .await
+        .unwrap();
     assert_eq!(first.created, 3);
-    let again = app.state.db({ let b = b1.clone(); move |c| bank::import_blocking(c, &b, "test", now) }).await.unwrap();
-    assert_eq!(again, bank::ImportReport { unchanged: 3, ..Default::default() }, "a re-import changes nothing");
+    let again = app
+        .state
+        .db({
+            let b = b1.clone();
+            move |c| bank::import_blocking(c, &b, "test", now)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        bank::ImportReport {
+            unchanged: 3,
+            ..Default::default()
+        },
+        "a re-import changes nothing"
+    );
 
     let b2 = bank::parse(&small_bank(" today", None)).unwrap();
-    let changed = app.state.db(move |c| bank::import_blocking(c, &b2, "test", now)).await.unwrap();
+    let changed = app
+        .state
+        .db(move |c| bank::import_blocking(c, &b2, "test", now))
+        .await
+        .unwrap();
     assert_eq!(changed.new_versions, 3);
-    let versions = app.state.db(|c| Ok(palpate::store::bank::versions_of(c, "T4D-001")?)).await.unwrap();
+    let versions = app
+        .state
+        .db(|c| Ok(palpate::store::bank::versions_of(c, "T4D-001")?))
+        .await
+        .unwrap();
     assert_eq!(versions.len(), 2, "the old version is kept");
     assert_eq!(versions[0].version, 2);
     assert_eq!(versions[1].status, "superseded");
-    let item = app.state.db(|c| Ok(palpate::store::bank::find_item(c, "T4D-001")?)).await.unwrap().unwrap();
+    let item = app
+        .state
+        .db(|c| Ok(palpate::store::bank::find_item(c, "T4D-001")?))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(item.live_version, Some(2));
 
     let b3 = bank::parse(&small_bank(" today", Some("retired"))).unwrap();
-    let retired = app.state.db(move |c| bank::import_blocking(c, &b3, "test", now)).await.unwrap();
+    let retired = app
+        .state
+        .db(move |c| bank::import_blocking(c, &b3, "test", now))
+        .await
+        .unwrap();
     assert_eq!(retired.status_changes, 3);
     let stats = app.state.db(bank::stats_blocking).await.unwrap();
     assert_eq!(stats.by_status.get("retired"), Some(&3));
@@ -96,17 +162,37 @@ async fn import_is_idempotent_and_versioned(app: TestApp) {
 async fn export_then_import_is_lossless(app: TestApp) {
     let b = bank::parse(&small_bank("", None)).unwrap();
     let now = app.clock.now();
-    app.state.db({ let b = b.clone(); move |c| bank::import_blocking(c, &b, "test", now) }).await.unwrap();
+    app.state
+        .db({
+            let b = b.clone();
+            move |c| bank::import_blocking(c, &b, "test", now)
+        })
+        .await
+        .unwrap();
     let exported = app.state.db(bank::export_blocking).await.unwrap();
-    let mut files: Vec<SourceFile> = bank::shipped_files().into_iter().filter(|f| !f.path.starts_with("items/")).collect();
-    files.extend(exported.into_iter().map(|(path, text)| SourceFile { path, text }));
+    let mut files: Vec<SourceFile> = bank::shipped_files()
+        .into_iter()
+        .filter(|f| !f.path.starts_with("items/"))
+        .collect();
+    files.extend(
+        exported
+            .into_iter()
+            .map(|(path, text)| SourceFile { path, text }),
+    );
     let back = bank::parse(&files).unwrap();
     assert_eq!(back.items, b.items);
-    let report = app.state.db(move |c| bank::import_blocking(c, &back, "test", now)).await.unwrap();
+    let report = app
+        .state
+        .db(move |c| bank::import_blocking(c, &back, "test", now))
+        .await
+        .unwrap();
     assert_eq!(report.unchanged, 3);
 }
 
-db_tests!(import_is_idempotent_and_versioned, export_then_import_is_lossless);
+db_tests!(
+    import_is_idempotent_and_versioned,
+    export_then_import_is_lossless
+);
 
 fn write_bank(dir: &std::path::Path, files: &[SourceFile]) {
     for f in files {
@@ -125,13 +211,23 @@ fn cli_validate_and_import_refuse_a_bad_bank_with_file_and_line() {
     files[last].text = files[last].text.replacen("key = \"C\"", "key = \"Z\"", 1);
     write_bank(&bank_dir, &files);
     let exe = env!("CARGO_BIN_EXE_palpate");
-    let out = Command::new(exe).args(["bank", "validate"]).arg(&bank_dir).output().unwrap();
+    let out = Command::new(exe)
+        .args(["bank", "validate"])
+        .arg(&bank_dir)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("items/4.D-test.toml:10: T4D-001: key: \"Z\" is not A, B, C or D"), "{stdout}");
+    assert!(
+        stdout.contains("items/4.D-test.toml:10: T4D-001: key: \"Z\" is not A, B, C or D"),
+        "{stdout}"
+    );
 
     // Import: nothing at all goes in.
-    let settings = test_settings(dir.path(), format!("sqlite://{}", dir.path().join("cli.db").display()));
+    let settings = test_settings(
+        dir.path(),
+        format!("sqlite://{}", dir.path().join("cli.db").display()),
+    );
     let run = |args: &[&str]| {
         Command::new(exe)
             .args(args)
@@ -146,7 +242,11 @@ fn cli_validate_and_import_refuse_a_bad_bank_with_file_and_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was imported"));
     write_bank(&bank_dir, &small_bank("", None));
     let out = run(&["bank", "import", bank_dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 new item(s)"));
     let out = run(&["bank", "stats", "--json"]);
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -6,19 +6,39 @@ use crate::helpers::{Client, TestApp};
 use palpate::domain::accounts::Role;
 use reqwest::multipart::{Form, Part};
 
-async fn upload(c: &Client, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> crate::helpers::Page {
+async fn upload(
+    c: &Client,
+    fields: &[(&str, &str)],
+    file: Option<(&str, Vec<u8>)>,
+) -> crate::helpers::Page {
     let token = c.get("/ce/activities/new").await.csrf();
     let mut form = Form::new();
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
     }
     if let Some((name, bytes)) = file {
-        form = form.part("certificate", Part::bytes(bytes).file_name(name.to_string()));
+        form = form.part(
+            "certificate",
+            Part::bytes(bytes).file_name(name.to_string()),
+        );
     }
-    let resp = c.http.post(format!("{}/ce/activities?_csrf={token}", c.base)).multipart(form).send().await.unwrap();
+    let resp = c
+        .http
+        .post(format!("{}/ce/activities?_csrf={token}", c.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     let status = resp.status().as_u16();
-    let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
-    crate::helpers::Page { status, location, body: resp.text().await.unwrap() }
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    crate::helpers::Page {
+        status,
+        location,
+        body: resp.text().await.unwrap(),
+    }
 }
 
 const ETHICS: [(&str, &str); 8] = [
@@ -33,13 +53,22 @@ const ETHICS: [(&str, &str); 8] = [
 ];
 
 async fn certificates_are_checked_and_private(app: TestApp) {
-    let ana = app.logged_in("ana@example.com", &[Role::Practitioner]).await;
-    let ben = app.logged_in("ben@example.com", &[Role::Practitioner]).await;
+    let ana = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
+    let ben = app
+        .logged_in("ben@example.com", &[Role::Practitioner])
+        .await;
     let stu = app.logged_in("stu@example.com", &[Role::Student]).await;
     assert_eq!(stu.get("/ce").await.status(), 403);
 
     // Wrong type, refused with a message by the field; the typed fields are kept.
-    let r = upload(&ana, &ETHICS, Some(("cert.pdf", b"<html><script>alert(1)</script>".to_vec()))).await;
+    let r = upload(
+        &ana,
+        &ETHICS,
+        Some(("cert.pdf", b"<html><script>alert(1)</script>".to_vec())),
+    )
+    .await;
     assert_eq!(r.status, 422);
     r.assert_contains("PDF, PNG or JPEG");
     r.assert_contains("value=\"Ethics for massage therapists\"");
@@ -58,54 +87,145 @@ async fn certificates_are_checked_and_private(app: TestApp) {
 
     // A path trick in the name goes nowhere: the file is stored by its hash.
     let pdf = b"%PDF-1.4\n% a real enough PDF\n".to_vec();
-    let r = upload(&ana, &ETHICS, Some(("../../../etc/passwd.pdf", pdf.clone()))).await;
+    let r = upload(
+        &ana,
+        &ETHICS,
+        Some(("../../../etc/passwd.pdf", pdf.clone())),
+    )
+    .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = ana.get("/ce").await;
     page.assert_contains("Ethics for massage therapists");
     page.assert_contains("passwd.pdf");
-    let id = page.body.split("/certificate\"").next().unwrap().rsplit("/ce/activities/").next().unwrap().to_string();
+    let id = page
+        .body
+        .split("/certificate\"")
+        .next()
+        .unwrap()
+        .rsplit("/ce/activities/")
+        .next()
+        .unwrap()
+        .to_string();
     assert!(id.parse::<i64>().is_ok(), "activity id {id:?}");
     let url = format!("{}/ce/activities/{id}/certificate", ana.base);
     let resp = ana.http.get(&url).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/pdf");
-    let cd = resp.headers()["content-disposition"].to_str().unwrap().to_string();
+    let cd = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cd.contains("attachment") && !cd.contains(".."), "{cd}");
     assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
     assert!(!app.settings.data_dir.join("etc").exists());
 
     // Ben sees none of it: not the log, not the file, cannot delete it.
-    assert!(!ben.get("/ce").await.body.contains("Ethics for massage therapists"));
+    assert!(
+        !ben.get("/ce")
+            .await
+            .body
+            .contains("Ethics for massage therapists")
+    );
     assert_eq!(ben.http.get(&url).send().await.unwrap().status(), 404);
-    assert_eq!(ben.get(&format!("/ce/activities/{id}/remove")).await.status(), 404);
-    let r = ben.submit("/ce", &format!("/ce/activities/{id}/remove"), &[]).await;
+    assert_eq!(
+        ben.get(&format!("/ce/activities/{id}/remove"))
+            .await
+            .status(),
+        404
+    );
+    let r = ben
+        .submit("/ce", &format!("/ce/activities/{id}/remove"), &[])
+        .await;
     assert_eq!(r.status(), 404);
-    assert_eq!(ana.http.get(&url).send().await.unwrap().status(), 200, "still there for its owner");
+    assert_eq!(
+        ana.http.get(&url).send().await.unwrap().status(),
+        200,
+        "still there for its owner"
+    );
 
     // The audit pack holds the transcript, the certificate and a manifest of their hashes.
-    let r = ana.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "ncbtmb-bctmb"), ("issued_on", "2025-06-01")]).await;
+    let r = ana
+        .submit(
+            "/ce/credentials/new",
+            "/ce/credentials",
+            &[("rule", "ncbtmb-bctmb"), ("issued_on", "2025-06-01")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let page = ana.get("/ce").await;
-    let cred = page.body.split("/audit-pack.zip").next().unwrap().rsplit("/ce/credentials/").next().unwrap().to_string();
-    let zip = ana.http.get(format!("{}/ce/credentials/{cred}/audit-pack.zip", ana.base)).send().await.unwrap();
+    let cred = page
+        .body
+        .split("/audit-pack.zip")
+        .next()
+        .unwrap()
+        .rsplit("/ce/credentials/")
+        .next()
+        .unwrap()
+        .to_string();
+    let zip = ana
+        .http
+        .get(format!("{}/ce/credentials/{cred}/audit-pack.zip", ana.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(zip.status(), 200);
     let bytes = zip.bytes().await.unwrap().to_vec();
     assert_eq!(&bytes[..2], b"PK");
     let text = String::from_utf8_lossy(&bytes);
-    assert!(text.contains("MANIFEST.sha256.txt") && text.contains("passwd.pdf") && text.contains("transcript-ncbtmb-bctmb"), "zip entries");
+    assert!(
+        text.contains("MANIFEST.sha256.txt")
+            && text.contains("passwd.pdf")
+            && text.contains("transcript-ncbtmb-bctmb"),
+        "zip entries"
+    );
     use sha2::Digest;
-    assert!(text.contains(&hex::encode(sha2::Sha256::digest(&pdf))), "the manifest lists the certificate's hash");
-    assert_eq!(ben.http.get(format!("{}/ce/credentials/{cred}/audit-pack.zip", ben.base)).send().await.unwrap().status(), 404);
+    assert!(
+        text.contains(&hex::encode(sha2::Sha256::digest(&pdf))),
+        "the manifest lists the certificate's hash"
+    );
+    assert_eq!(
+        ben.http
+            .get(format!("{}/ce/credentials/{cred}/audit-pack.zip", ben.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }
 
 async fn the_dashboard_evaluates_every_credential(app: TestApp) {
-    let c = app.logged_in("multi@example.com", &[Role::Practitioner]).await;
-    let r = c.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "ncbtmb-bctmb"), ("issued_on", "not a date")]).await;
+    let c = app
+        .logged_in("multi@example.com", &[Role::Practitioner])
+        .await;
+    let r = c
+        .submit(
+            "/ce/credentials/new",
+            "/ce/credentials",
+            &[("rule", "ncbtmb-bctmb"), ("issued_on", "not a date")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("Use a date like");
-    let r = c.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "ncbtmb-bctmb"), ("number", "123456"), ("issued_on", "2025-06-01")]).await;
+    let r = c
+        .submit(
+            "/ce/credentials/new",
+            "/ce/credentials",
+            &[
+                ("rule", "ncbtmb-bctmb"),
+                ("number", "123456"),
+                ("issued_on", "2025-06-01"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    let r = c.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "amta-pro"), ("issued_on", "2024-01-15")]).await;
+    let r = c
+        .submit(
+            "/ce/credentials/new",
+            "/ce/credentials",
+            &[("rule", "amta-pro"), ("issued_on", "2024-01-15")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let page = c.get("/ce").await;
     page.assert_contains("Not yet compliant");
@@ -114,7 +234,13 @@ async fn the_dashboard_evaluates_every_credential(app: TestApp) {
     assert_eq!(r.status, 303);
     let page = c.get("/ce").await;
     // The same three ethics hours count toward NCBTMB's ethics minimum.
-    assert!(page.body.contains("3 / 3 h") || page.body.contains("3.0 / 3.0 h") || page.body.contains("3 / 3"), "{}", page.body);
+    assert!(
+        page.body.contains("3 / 3 h")
+            || page.body.contains("3.0 / 3.0 h")
+            || page.body.contains("3 / 3"),
+        "{}",
+        page.body
+    );
     page.assert_contains("Where each hour went");
     // A course without an accepted approval is logged but does not count, and the page says why.
     let mut unapproved = ETHICS.to_vec();
@@ -127,62 +253,153 @@ async fn the_dashboard_evaluates_every_credential(app: TestApp) {
     page.assert_contains("Boundaries refresher: 3");
 
     // Transcript for the owner only.
-    let cred_id = page.body.split("/transcript.csv").next().unwrap().rsplit("/ce/credentials/").next().unwrap().to_string();
-    let csv = c.get(&format!("/ce/credentials/{cred_id}/transcript.csv")).await;
+    let cred_id = page
+        .body
+        .split("/transcript.csv")
+        .next()
+        .unwrap()
+        .rsplit("/ce/credentials/")
+        .next()
+        .unwrap()
+        .to_string();
+    let csv = c
+        .get(&format!("/ce/credentials/{cred_id}/transcript.csv"))
+        .await;
     assert_eq!(csv.status(), 200);
-    assert!(csv.body.contains("Ethics for massage therapists") && csv.body.contains("ethics"), "{}", csv.body);
-    let pdf = c.http.get(format!("{}/ce/credentials/{cred_id}/transcript.pdf", c.base)).send().await.unwrap();
+    assert!(
+        csv.body.contains("Ethics for massage therapists") && csv.body.contains("ethics"),
+        "{}",
+        csv.body
+    );
+    let pdf = c
+        .http
+        .get(format!(
+            "{}/ce/credentials/{cred_id}/transcript.pdf",
+            c.base
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(pdf.status(), 200);
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let pdf = pdf.bytes().await.unwrap();
-    assert!(pdf.starts_with(b"%PDF-") && String::from_utf8_lossy(&pdf).contains("Ethics for massage therapists"));
-    let other = app.logged_in("nosy@example.com", &[Role::Practitioner]).await;
-    assert_eq!(other.get(&format!("/ce/credentials/{cred_id}/transcript.pdf")).await.status(), 404);
-    assert_eq!(other.get(&format!("/ce/credentials/{cred_id}/transcript.csv")).await.status(), 404);
+    assert!(
+        pdf.starts_with(b"%PDF-")
+            && String::from_utf8_lossy(&pdf).contains("Ethics for massage therapists")
+    );
+    let other = app
+        .logged_in("nosy@example.com", &[Role::Practitioner])
+        .await;
+    assert_eq!(
+        other
+            .get(&format!("/ce/credentials/{cred_id}/transcript.pdf"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        other
+            .get(&format!("/ce/credentials/{cred_id}/transcript.csv"))
+            .await
+            .status(),
+        404
+    );
 
     // The calendar feed works without a session, and only with its secret.
-    let url = page.body.split("<code class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let url = page
+        .body
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
     let path = url.trim_start_matches("http://palpate.test");
     let ics = reqwest::get(format!("{}{path}", app.addr)).await.unwrap();
     assert_eq!(ics.status(), 200);
-    assert!(ics.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    assert!(
+        ics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
     let body = ics.text().await.unwrap();
-    assert!(body.contains("BEGIN:VEVENT") && body.contains("renewal deadline"), "{body}");
-    assert_eq!(body.matches("BEGIN:VEVENT").count(), 2, "one deadline per credential");
+    assert!(
+        body.contains("BEGIN:VEVENT") && body.contains("renewal deadline"),
+        "{body}"
+    );
+    assert_eq!(
+        body.matches("BEGIN:VEVENT").count(),
+        2,
+        "one deadline per credential"
+    );
     let forged = format!("{}{}", app.addr, path.replace(".ics", "0.ics"));
     assert_eq!(reqwest::get(forged).await.unwrap().status(), 404);
 }
 
 async fn reminders_go_out_once(app: TestApp) {
-    let c = app.logged_in("remind@example.com", &[Role::Practitioner]).await;
-    let quiet = app.logged_in("quiet@example.com", &[Role::Practitioner]).await;
+    let c = app
+        .logged_in("remind@example.com", &[Role::Practitioner])
+        .await;
+    let quiet = app
+        .logged_in("quiet@example.com", &[Role::Practitioner])
+        .await;
     // Issued two years ago, less a few weeks: the NCBTMB deadline is close and nothing is logged.
     let issued = (app.clock.now().date() - time::Duration::days(730 - 20)).to_string();
     for client in [&c, &quiet] {
-        let r = client.submit("/ce/credentials/new", "/ce/credentials", &[("rule", "ncbtmb-bctmb"), ("issued_on", &issued)]).await;
+        let r = client
+            .submit(
+                "/ce/credentials/new",
+                "/ce/credentials",
+                &[("rule", "ncbtmb-bctmb"), ("issued_on", &issued)],
+            )
+            .await;
         assert_eq!(r.status(), 303);
     }
-    quiet.submit("/ce", "/ce/profile", &[("birth_date", "")]).await; // reminders box unticked
-    let first = palpate::jobs::ce_reminders::send_due(&app.state).await.unwrap();
-    let again = palpate::jobs::ce_reminders::send_due(&app.state).await.unwrap();
+    quiet
+        .submit("/ce", "/ce/profile", &[("birth_date", "")])
+        .await; // reminders box unticked
+    let first = palpate::jobs::ce_reminders::send_due(&app.state)
+        .await
+        .unwrap();
+    let again = palpate::jobs::ce_reminders::send_due(&app.state)
+        .await
+        .unwrap();
     let other = app.second_instance().await;
-    let third = palpate::jobs::ce_reminders::send_due(&other.state).await.unwrap();
+    let third = palpate::jobs::ce_reminders::send_due(&other.state)
+        .await
+        .unwrap();
     assert_eq!((first, again, third), (1, 0, 0), "one reminder, once");
     // Either instance's sender may deliver it; look in both mailboxes.
     let mut mails = vec![];
     for _ in 0..200 {
-        mails = app.mail.messages().into_iter().chain(other.mail.messages()).collect::<Vec<_>>();
+        mails = app
+            .mail
+            .messages()
+            .into_iter()
+            .chain(other.mail.messages())
+            .collect::<Vec<_>>();
         if !mails.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let to_me: Vec<_> = app.mail.messages().into_iter().chain(other.mail.messages()).filter(|m| m.to == "remind@example.com").collect();
+    let to_me: Vec<_> = app
+        .mail
+        .messages()
+        .into_iter()
+        .chain(other.mail.messages())
+        .filter(|m| m.to == "remind@example.com")
+        .collect();
     assert_eq!(to_me.len(), 1);
     assert!(to_me[0].subject.contains("ncbtmb-bctmb"));
     assert!(to_me[0].text.contains("Still needed"), "{}", to_me[0].text);
-    assert!(!mails.iter().any(|m| m.to == "quiet@example.com"), "reminders turned off");
+    assert!(
+        !mails.iter().any(|m| m.to == "quiet@example.com"),
+        "reminders turned off"
+    );
 }
 
 async fn ce_api(app: TestApp) {
@@ -190,19 +407,51 @@ async fn ce_api(app: TestApp) {
     app.user("apistu@example.com", &[Role::Student]).await;
     let http = reqwest::Client::new();
     let token = |email: &str| {
-        let (http, url, email) = (http.clone(), format!("{}/api/v1/tokens", app.addr), email.to_string());
+        let (http, url, email) = (
+            http.clone(),
+            format!("{}/api/v1/tokens", app.addr),
+            email.to_string(),
+        );
         async move {
-            let r: serde_json::Value = http.post(url).json(&serde_json::json!({"email": email, "password": crate::helpers::PASSWORD})).send().await.unwrap().json().await.unwrap();
+            let r: serde_json::Value = http
+                .post(url)
+                .json(&serde_json::json!({"email": email, "password": crate::helpers::PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             r["token"].as_str().unwrap().to_string()
         }
     };
     let t = token("apice@example.com").await;
     let s = token("apistu@example.com").await;
     let url = |p: &str| format!("{}{p}", app.addr);
-    assert_eq!(http.get(url("/api/v1/ce/evaluation")).bearer_auth(&s).send().await.unwrap().status(), 403);
-    let r = http.post(url("/api/v1/ce/credentials")).bearer_auth(&t).json(&serde_json::json!({"rule": "us-xx-lmt", "issued_on": "2025-01-01"})).send().await.unwrap();
+    assert_eq!(
+        http.get(url("/api/v1/ce/evaluation"))
+            .bearer_auth(&s)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let r = http
+        .post(url("/api/v1/ce/credentials"))
+        .bearer_auth(&t)
+        .json(&serde_json::json!({"rule": "us-xx-lmt", "issued_on": "2025-01-01"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
-    let r = http.post(url("/api/v1/ce/credentials")).bearer_auth(&t).json(&serde_json::json!({"rule": "us-fl-lmt", "issued_on": "2021-03-01"})).send().await.unwrap();
+    let r = http
+        .post(url("/api/v1/ce/credentials"))
+        .bearer_auth(&t)
+        .json(&serde_json::json!({"rule": "us-fl-lmt", "issued_on": "2021-03-01"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let r = http
         .post(url("/api/v1/ce/activities"))
@@ -213,66 +462,184 @@ async fn ce_api(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let e: serde_json::Value = http.get(url("/api/v1/ce/evaluation")).bearer_auth(&t).send().await.unwrap().json().await.unwrap();
+    let e: serde_json::Value = http
+        .get(url("/api/v1/ce/evaluation"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let fl = &e["credentials"][0];
     assert_eq!(fl["rule"], "us-fl-lmt");
     assert_eq!(fl["status"], "deficient");
-    let laws = fl["requirements"].as_array().unwrap().iter().find(|r| r["id"] == "laws_rules").unwrap();
-    assert_eq!(laws["counted"], 2.0, "a Florida laws course fills Florida's laws & rules part: {fl}");
+    let laws = fl["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "laws_rules")
+        .unwrap();
+    assert_eq!(
+        laws["counted"], 2.0,
+        "a Florida laws course fills Florida's laws & rules part: {fl}"
+    );
     assert!(!fl["deficits"].as_array().unwrap().is_empty());
 }
 
 async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
     app.seed_bank([0, 0, 0, 0, 0, 12, 0]).await;
-    let inst = app.logged_in("teacher@example.com", &[Role::Instructor]).await;
-    let r = inst.submit("/courses", "/courses", &[("title", "E"), ("reading", "short"), ("hours", "99"), ("topic", "ethics"), ("questions", "5"), ("pass_percent", "70")]).await;
+    let inst = app
+        .logged_in("teacher@example.com", &[Role::Instructor])
+        .await;
+    let r = inst
+        .submit(
+            "/courses",
+            "/courses",
+            &[
+                ("title", "E"),
+                ("reading", "short"),
+                ("hours", "99"),
+                ("topic", "ethics"),
+                ("questions", "5"),
+                ("pass_percent", "70"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("3 to 200 characters");
     r.assert_contains("0.5 to 40 hours");
     let reading = "Boundaries protect the client and the therapist. This course reviews dual relationships, gifts, and how to end a therapeutic relationship well.";
     let r = inst
-        .submit("/courses", "/courses", &[("title", "Ethics refresher"), ("reading", reading), ("hours", "2"), ("topic", "ethics"),
-            ("approval_scheme", "ncbtmb_course"), ("approval_number", "451999-26"), ("areas", "6"), ("questions", "5"), ("pass_percent", "80")])
+        .submit(
+            "/courses",
+            "/courses",
+            &[
+                ("title", "Ethics refresher"),
+                ("reading", reading),
+                ("hours", "2"),
+                ("topic", "ethics"),
+                ("approval_scheme", "ncbtmb_course"),
+                ("approval_number", "451999-26"),
+                ("areas", "6"),
+                ("questions", "5"),
+                ("pass_percent", "80"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
 
-    let pro = app.logged_in("learner@example.com", &[Role::Practitioner]).await;
+    let pro = app
+        .logged_in("learner@example.com", &[Role::Practitioner])
+        .await;
     let list = pro.get("/ce/courses").await;
     list.assert_contains("Ethics refresher");
-    let course = list.body.split("/ce/courses/").nth(1).unwrap().split('"').next().unwrap().to_string();
-    pro.get(&format!("/ce/courses/{course}")).await.assert_contains("Boundaries protect the client");
-    let r = pro.submit(&format!("/ce/courses/{course}"), "/exams", &[("program", &format!("course:{course}"))]).await;
+    let course = list
+        .body
+        .split("/ce/courses/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    pro.get(&format!("/ce/courses/{course}"))
+        .await
+        .assert_contains("Boundaries protect the client");
+    let r = pro
+        .submit(
+            &format!("/ce/courses/{course}"),
+            "/exams",
+            &[("program", &format!("course:{course}"))],
+        )
+        .await;
     assert_eq!(r.status(), 303, "{}", r.body);
     let url = r.location.unwrap();
     for _ in 0..5 {
         let page = pro.get(&url).await;
-        let pos = page.body.split("name=\"position\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let pos = page
+            .body
+            .split("name=\"position\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
         let mut right = String::new();
         for chunk in page.body.split("name=\"option\" value=\"").skip(1) {
-            if chunk.split("</label>").next().unwrap().contains("Right answer") {
+            if chunk
+                .split("</label>")
+                .next()
+                .unwrap()
+                .contains("Right answer")
+            {
                 right = chunk.split('"').next().unwrap().to_string();
             }
         }
-        pro.submit(&url, &format!("{url}/answer"), &[("position", &pos), ("option", &right)]).await;
+        pro.submit(
+            &url,
+            &format!("{url}/answer"),
+            &[("position", &pos), ("option", &right)],
+        )
+        .await;
     }
     let result = pro.get(&format!("{url}/result")).await;
     result.assert_contains("Passed");
-    let code = result.body.split("/ce/certificates/").nth(1).unwrap().split(".pdf").next().unwrap().to_string();
+    let code = result
+        .body
+        .split("/ce/certificates/")
+        .nth(1)
+        .unwrap()
+        .split(".pdf")
+        .next()
+        .unwrap()
+        .to_string();
     // The course is in the CE log, with its approval.
     pro.get("/ce").await.assert_contains("Ethics refresher");
-    let pdf = pro.http.get(format!("{}/ce/certificates/{code}.pdf", pro.base)).send().await.unwrap();
+    let pdf = pro
+        .http
+        .get(format!("{}/ce/certificates/{code}.pdf", pro.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(pdf.status(), 200);
     assert!(String::from_utf8_lossy(&pdf.bytes().await.unwrap()).contains(&code));
-    assert_eq!(inst.get(&format!("/ce/certificates/{code}.pdf")).await.status(), 404, "only the holder downloads it");
+    assert_eq!(
+        inst.get(&format!("/ce/certificates/{code}.pdf"))
+            .await
+            .status(),
+        404,
+        "only the holder downloads it"
+    );
     // Anyone can verify it, without logging in.
-    let public = reqwest::get(format!("{}/certificates/{code}", app.addr)).await.unwrap();
+    let public = reqwest::get(format!("{}/certificates/{code}", app.addr))
+        .await
+        .unwrap();
     assert_eq!(public.status(), 200);
     let body = public.text().await.unwrap();
-    assert!(body.contains("is valid") && body.contains("Ethics refresher") && body.contains("Test Person"), "{body}");
-    assert_eq!(reqwest::get(format!("{}/certificates/NOTACODE00", app.addr)).await.unwrap().status(), 404);
+    assert!(
+        body.contains("is valid")
+            && body.contains("Ethics refresher")
+            && body.contains("Test Person"),
+        "{body}"
+    );
+    assert_eq!(
+        reqwest::get(format!("{}/certificates/NOTACODE00", app.addr))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }
 
-db_tests!(ce_courses_issue_verifiable_certificates, ce_api, certificates_are_checked_and_private, the_dashboard_evaluates_every_credential, reminders_go_out_once);
+db_tests!(
+    ce_courses_issue_verifiable_certificates,
+    ce_api,
+    certificates_are_checked_and_private,
+    the_dashboard_evaluates_every_credential,
+    reminders_go_out_once
+);
 
 #[test]
 fn cli_evaluate_follows_the_contract() {
@@ -292,8 +659,17 @@ fn cli_evaluate_follows_the_contract() {
     )
     .unwrap();
     let exe = env!("CARGO_BIN_EXE_palpate");
-    let out = std::process::Command::new(exe).args(["ce", "evaluate", "--input"]).arg(&input).env("PALPATE_LOG", "warn").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(exe)
+        .args(["ce", "evaluate", "--input"])
+        .arg(&input)
+        .env("PALPATE_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = &v["credentials"][0];
     assert_eq!(c["rule"], "ncbtmb-bctmb");
@@ -302,15 +678,43 @@ fn cli_evaluate_follows_the_contract() {
     assert_eq!(c["status"], "deficient");
     assert_eq!(c["required_hours"], 24.0);
     assert_eq!(c["counted_hours"], 6.0, "2 ethics + self-care capped at 4");
-    let ethics = c["requirements"].as_array().unwrap().iter().find(|r| r["id"] == "ethics").unwrap();
-    assert_eq!((ethics["required"].as_f64(), ethics["counted"].as_f64()), (Some(3.0), Some(2.0)));
-    assert!(c["deficits"].as_array().unwrap().iter().any(|d| d["detail"].as_str().unwrap().starts_with("1 h ethics")));
-    let capped = c["excluded"].as_array().unwrap().iter().find(|x| x["activity"] == "a2").unwrap();
+    let ethics = c["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ethics")
+        .unwrap();
+    assert_eq!(
+        (ethics["required"].as_f64(), ethics["counted"].as_f64()),
+        (Some(3.0), Some(2.0))
+    );
+    assert!(
+        c["deficits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["detail"].as_str().unwrap().starts_with("1 h ethics"))
+    );
+    let capped = c["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["activity"] == "a2")
+        .unwrap();
     assert_eq!(capped["hours"], 2.0);
     assert!(capped["reason"].as_str().unwrap().contains("self_care"));
 
     std::fs::write(&input, r#"{"as_of": "2026-01-10", "person": {}, "credentials": [{"rule": "us-zz-lmt", "issued_on": "2024-03-15"}], "activities": [], "credential_items": []}"#).unwrap();
-    let out = std::process::Command::new(exe).args(["ce", "evaluate", "--input"]).arg(&input).env("PALPATE_LOG", "warn").output().unwrap();
+    let out = std::process::Command::new(exe)
+        .args(["ce", "evaluate", "--input"])
+        .arg(&input)
+        .env("PALPATE_LOG", "warn")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("us-zz-lmt"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("us-zz-lmt"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -12,7 +12,11 @@ const BANK: [usize; 7] = [20, 22, 26, 26, 30, 28, 26];
 
 /// The option id whose text starts with "Right" (or "Wrong" when `right` is false).
 fn pick(page: &Page, right: bool) -> String {
-    let want = if right { "Right answer" } else { "Wrong answer" };
+    let want = if right {
+        "Right answer"
+    } else {
+        "Wrong answer"
+    };
     let marker = "name=\"option\" value=\"";
     for chunk in page.body.split(marker).skip(1) {
         let id = chunk.split('"').next().unwrap();
@@ -26,7 +30,11 @@ fn pick(page: &Page, right: bool) -> String {
 
 fn position(page: &Page) -> String {
     let marker = "name=\"position\" value=\"";
-    let i = page.body.find(marker).unwrap_or_else(|| panic!("no question on page:\n{}", page.body)) + marker.len();
+    let i = page
+        .body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no question on page:\n{}", page.body))
+        + marker.len();
     page.body[i..].split('"').next().unwrap().to_string()
 }
 
@@ -39,7 +47,12 @@ async fn start(c: &Client, program: &str) -> String {
 async fn answer(c: &Client, url: &str, page: &Page, right: bool) -> Page {
     let pos = position(page);
     let opt = pick(page, right);
-    c.submit(url, &format!("{url}/answer"), &[("position", &pos), ("option", &opt)]).await
+    c.submit(
+        url,
+        &format!("{url}/answer"),
+        &[("position", &pos), ("option", &opt)],
+    )
+    .await
 }
 
 async fn readiness_check_in_the_browser(app: TestApp) {
@@ -54,7 +67,10 @@ async fn readiness_check_in_the_browser(app: TestApp) {
         }
         assert_eq!(page.status(), 200);
         // Stem and options only: no rationale, no key, before answering.
-        assert!(!page.body.contains("Rationale"), "rationale leaked before answering");
+        assert!(
+            !page.body.contains("Rationale"),
+            "rationale leaked before answering"
+        );
         assert!(!page.body.contains("correct answer"));
         page.assert_contains("Time left:");
         let r = answer(&c, &url, &page, true).await;
@@ -62,15 +78,29 @@ async fn readiness_check_in_the_browser(app: TestApp) {
         answered += 1;
         assert!(answered <= 110, "the readiness check must stop");
     }
-    assert!((25..=100).contains(&answered) || answered <= 110, "answered {answered}");
+    assert!(
+        (25..=100).contains(&answered) || answered <= 110,
+        "answered {answered}"
+    );
     let result = c.get(&format!("{url}/result")).await;
     assert_eq!(result.status(), 200);
     result.assert_contains("Pass");
     result.assert_contains("Probability of passing");
     result.assert_contains("practice 300–900 scale");
     // Always right: P(pass) is high and the practice score is above the standard.
-    let shown = result.body.split("Probability of passing</dt><dd><strong>").nth(1).unwrap().split(" %</strong>").next().unwrap().to_string();
-    assert!(shown == "&gt; 99" || shown.parse::<u32>().unwrap() >= 90, "P(pass) shown as {shown}");
+    let shown = result
+        .body
+        .split("Probability of passing</dt><dd><strong>")
+        .nth(1)
+        .unwrap()
+        .split(" %</strong>")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        shown == "&gt; 99" || shown.parse::<u32>().unwrap() >= 90,
+        "P(pass) shown as {shown}"
+    );
     let review = c.get(&format!("{url}/review")).await;
     review.assert_contains("Rationale");
     review.assert_contains("(correct answer)");
@@ -91,14 +121,28 @@ async fn api_answers_are_idempotent_and_keys_stay_hidden(app: TestApp) {
         let http = http.clone();
         let u = url("/api/v1/tokens");
         async move {
-            let r: Value = http.post(u).json(&json!({"email": email, "password": crate::helpers::PASSWORD})).send().await.unwrap().json().await.unwrap();
+            let r: Value = http
+                .post(u)
+                .json(&json!({"email": email, "password": crate::helpers::PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             r["token"].as_str().unwrap().to_string()
         }
     };
     let t = token("api-stu@example.com").await;
     let other = token("other@example.com").await;
 
-    let r = http.post(url("/api/v1/exams")).bearer_auth(&t).json(&json!({"program": "readiness"})).send().await.unwrap();
+    let r = http
+        .post(url("/api/v1/exams"))
+        .bearer_auth(&t)
+        .json(&json!({"program": "readiness"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let s: Value = r.json().await.unwrap();
     let id = s["id"].as_str().unwrap().to_string();
@@ -110,20 +154,49 @@ async fn api_answers_are_idempotent_and_keys_stay_hidden(app: TestApp) {
     }
     let opts = s["item"]["options"].as_array().unwrap();
     assert_eq!(opts.len(), 4);
-    let right = opts.iter().find(|o| o["text"].as_str().unwrap().starts_with("Right")).unwrap()["id"].as_str().unwrap().to_string();
-    let wrong = opts.iter().find(|o| o["text"].as_str().unwrap().starts_with("Wrong")).unwrap()["id"].as_str().unwrap().to_string();
+    let right = opts
+        .iter()
+        .find(|o| o["text"].as_str().unwrap().starts_with("Right"))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wrong = opts
+        .iter()
+        .find(|o| o["text"].as_str().unwrap().starts_with("Wrong"))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // Someone else cannot see or answer it.
-    let r = http.get(url(&format!("/api/v1/exams/{id}/current"))).bearer_auth(&other).send().await.unwrap();
+    let r = http
+        .get(url(&format!("/api/v1/exams/{id}/current")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     // No review before finishing.
-    let r = http.get(url(&format!("/api/v1/exams/{id}/review"))).bearer_auth(&t).send().await.unwrap();
+    let r = http
+        .get(url(&format!("/api/v1/exams/{id}/review")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
 
     let ans = |opt: String, pos: i64| {
         let http = http.clone();
         let (u, t) = (url(&format!("/api/v1/exams/{id}/answers")), t.clone());
-        async move { http.post(u).bearer_auth(t).json(&json!({"position": pos, "option_id": opt})).send().await.unwrap() }
+        async move {
+            http.post(u)
+                .bearer_auth(t)
+                .json(&json!({"position": pos, "option_id": opt}))
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let (a, b) = tokio::join!(ans(right.clone(), 1), ans(right.clone(), 1));
     assert_eq!(a.status(), 200);
@@ -138,13 +211,37 @@ async fn api_answers_are_idempotent_and_keys_stay_hidden(app: TestApp) {
     assert_eq!(r.status(), 409);
     let r = ans(right.clone(), 5).await;
     assert_eq!(r.status(), 409);
-    let cur: Value = http.get(url(&format!("/api/v1/exams/{id}/current"))).bearer_auth(&t).send().await.unwrap().json().await.unwrap();
+    let cur: Value = http
+        .get(url(&format!("/api/v1/exams/{id}/current")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cur["position"], 2);
     assert_eq!(cur["answered"], 1);
 
-    let exam_row = app.state.db({ let id = id.clone(); move |c| Ok(palpate::store::exams::find_by_public_id(c, &id)?) }).await.unwrap().unwrap();
-    let rows = app.state.db(move |c| Ok(palpate::store::exams::items_of(c, exam_row.id)?)).await.unwrap();
-    assert_eq!(rows.iter().filter(|r| r.chosen.is_some()).count(), 1, "one answer recorded");
+    let exam_row = app
+        .state
+        .db({
+            let id = id.clone();
+            move |c| Ok(palpate::store::exams::find_by_public_id(c, &id)?)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let rows = app
+        .state
+        .db(move |c| Ok(palpate::store::exams::items_of(c, exam_row.id)?))
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter().filter(|r| r.chosen.is_some()).count(),
+        1,
+        "one answer recorded"
+    );
     assert_eq!(rows.len(), 2);
 }
 
@@ -159,19 +256,43 @@ async fn resume_after_refresh_and_restart(app: TestApp) {
     let b = c.get(&url).await;
     assert_eq!(position(&a), "2");
     assert_eq!(position(&b), "2");
-    let stem = |p: &Page| p.body.split("<legend class=\"stem\">").nth(1).unwrap().split("</legend>").next().unwrap().to_string();
+    let stem = |p: &Page| {
+        p.body
+            .split("<legend class=\"stem\">")
+            .nth(1)
+            .unwrap()
+            .split("</legend>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(stem(&a), stem(&b), "a refresh shows the same item");
     // Another instance on the same database (a restart) resumes at the same item and clock.
     let other = app.second_instance().await;
-    let c2 = Client { base: other.addr.clone(), http: c.http.clone() };
+    let c2 = Client {
+        base: other.addr.clone(),
+        http: c.http.clone(),
+    };
     app.clock.advance(time::Duration::minutes(10));
     other.clock.advance(time::Duration::minutes(10));
     let resumed = c2.get(&url).await;
     assert_eq!(resumed.status(), 200);
     assert_eq!(stem(&resumed), stem(&a));
     resumed.assert_contains("Question 2 of 110");
-    let left: i64 = resumed.body.split("data-remaining=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
-    assert!((5990..=6000).contains(&left), "110 min − 10 min ≈ 6000 s left, got {left}");
+    let left: i64 = resumed
+        .body
+        .split("data-remaining=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (5990..=6000).contains(&left),
+        "110 min − 10 min ≈ 6000 s left, got {left}"
+    );
 }
 
 async fn mblex_time_out_is_an_automatic_fail(app: TestApp) {
@@ -183,9 +304,17 @@ async fn mblex_time_out_is_an_automatic_fail(app: TestApp) {
     let page = c.get(&url).await;
     let (csrf, pos, opt) = (page.csrf(), position(&page), pick(&page, true));
     app.clock.advance(time::Duration::minutes(111));
-    let r = c.post_raw(&format!("{url}/answer"), &[("position", &pos), ("option", &opt), ("_csrf", &csrf)]).await;
+    let r = c
+        .post_raw(
+            &format!("{url}/answer"),
+            &[("position", &pos), ("option", &opt), ("_csrf", &csrf)],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(r.location.as_deref(), Some(format!("{url}/result").as_str()));
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{url}/result").as_str())
+    );
     let result = c.get(&format!("{url}/result")).await;
     result.assert_contains("Time is up");
     result.assert_contains("automatic fail with no diagnostic report");
@@ -205,7 +334,13 @@ async fn abandoned_exams_are_finished_at_their_deadline(app: TestApp) {
     let mut status = String::new();
     for _ in 0..100 {
         let id = id.clone();
-        status = app.state.db(move |c| Ok(palpate::store::exams::find_by_public_id(c, &id)?)).await.unwrap().unwrap().status;
+        status = app
+            .state
+            .db(move |c| Ok(palpate::store::exams::find_by_public_id(c, &id)?))
+            .await
+            .unwrap()
+            .unwrap()
+            .status;
         if status == "finished" {
             break;
         }
@@ -213,9 +348,18 @@ async fn abandoned_exams_are_finished_at_their_deadline(app: TestApp) {
     }
     assert_eq!(status, "finished");
     let id2 = id.clone();
-    let exam = app.state.db(move |c| Ok(palpate::store::exams::find_by_public_id(c, &id2)?)).await.unwrap().unwrap();
+    let exam = app
+        .state
+        .db(move |c| Ok(palpate::store::exams::find_by_public_id(c, &id2)?))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(exam.outcome.as_deref(), Some("time_out"));
-    assert_eq!(exam.passed, Some(false), "under the minimum number of items: fail");
+    assert_eq!(
+        exam.passed,
+        Some(false),
+        "under the minimum number of items: fail"
+    );
     let result = c.get(&format!("{url}/result")).await;
     assert_eq!(result.status(), 200);
     result.assert_contains("Time ran out");
@@ -224,12 +368,21 @@ async fn abandoned_exams_are_finished_at_their_deadline(app: TestApp) {
 async fn topic_drill_shows_rationales_and_allows_going_back(app: TestApp) {
     app.seed_bank(BANK).await;
     let c = app.logged_in("drill@example.com", &[Role::Student]).await;
-    let r = c.submit("/exams", "/exams", &[("program", "drill"), ("areas", "3"), ("length", "3")]).await;
+    let r = c
+        .submit(
+            "/exams",
+            "/exams",
+            &[("program", "drill"), ("areas", "3"), ("length", "3")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let url = r.location.unwrap();
     let page = c.get(&url).await;
     assert!(!page.body.contains("Time left"), "drills are untimed");
-    assert!(page.body.contains("area 3"), "drill questions come from the chosen area");
+    assert!(
+        page.body.contains("area 3"),
+        "drill questions come from the chosen area"
+    );
     let fb = answer(&c, &url, &page, false).await;
     assert_eq!(fb.status(), 200);
     fb.assert_contains("Not quite");
@@ -247,27 +400,66 @@ async fn topic_drill_shows_rationales_and_allows_going_back(app: TestApp) {
     let result = c.get(&format!("{url}/result")).await;
     result.assert_contains("You answered 2 of 3 questions correctly");
     // A drill with nothing chosen is refused with a reason.
-    let r = c.submit("/exams", "/exams", &[("program", "drill"), ("length", "3")]).await;
+    let r = c
+        .submit("/exams", "/exams", &[("program", "drill"), ("length", "3")])
+        .await;
     assert_eq!(r.status(), 303);
-    c.get("/exams").await.assert_contains("Choose at least one area");
+    c.get("/exams")
+        .await
+        .assert_contains("Choose at least one area");
 }
 
 async fn only_students_take_exams_and_retired_items_stay_reviewable(app: TestApp) {
     app.seed_bank(BANK).await;
-    let inst = app.logged_in("teacher@example.com", &[Role::Instructor]).await;
+    let inst = app
+        .logged_in("teacher@example.com", &[Role::Instructor])
+        .await;
     assert_eq!(inst.get("/exams").await.status(), 403);
     let c = app.logged_in("retire@example.com", &[Role::Student]).await;
-    let r = c.submit("/exams", "/exams", &[("program", "drill"), ("areas", "1"), ("length", "2")]).await;
+    let r = c
+        .submit(
+            "/exams",
+            "/exams",
+            &[("program", "drill"), ("areas", "1"), ("length", "2")],
+        )
+        .await;
     let url = r.location.unwrap();
     let page = c.get(&url).await;
-    let stem = page.body.split("<legend class=\"stem\">").nth(1).unwrap().split("</legend>").next().unwrap().to_string();
-    let item_id = format!("S1-{:03}", stem.split("question ").nth(1).unwrap().split(' ').next().unwrap().parse::<u32>().unwrap());
+    let stem = page
+        .body
+        .split("<legend class=\"stem\">")
+        .nth(1)
+        .unwrap()
+        .split("</legend>")
+        .next()
+        .unwrap()
+        .to_string();
+    let item_id = format!(
+        "S1-{:03}",
+        stem.split("question ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    );
     answer(&c, &url, &page, true).await;
     // The item is retired (import with status retired) while the exam is running.
     let id = item_id.clone();
     app.state
         .db(move |c| {
-            palpate::store::bank::update_item(c, &id, "1.A", "1", Status::Retired.as_str(), 1, Some(1), time::macros::datetime!(2026-01-01 0:00))?;
+            palpate::store::bank::update_item(
+                c,
+                &id,
+                "1.A",
+                "1",
+                Status::Retired.as_str(),
+                1,
+                Some(1),
+                time::macros::datetime!(2026-01-01 0:00),
+            )?;
             Ok(())
         })
         .await
@@ -285,29 +477,70 @@ async fn instructors_define_programs_for_students(app: TestApp) {
     let inst = app.logged_in("prog@example.com", &[Role::Instructor]).await;
     let stu = app.logged_in("takes@example.com", &[Role::Student]).await;
     assert_eq!(stu.get("/programs").await.status(), 403);
-    let r = inst.submit("/programs", "/programs", &[("name", "Wk"), ("length", "500"), ("minutes", "20")]).await;
+    let r = inst
+        .submit(
+            "/programs",
+            "/programs",
+            &[("name", "Wk"), ("length", "500"), ("minutes", "20")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("3 to 80 characters");
     r.assert_contains("Choose at least one area");
     r.assert_contains("5 to 150 questions");
     let r = inst
-        .submit("/programs", "/programs", &[("name", "Week 6: pathology"), ("areas", "3"), ("areas", "6.A"), ("length", "5"), ("minutes", "8")])
+        .submit(
+            "/programs",
+            "/programs",
+            &[
+                ("name", "Week 6: pathology"),
+                ("areas", "3"),
+                ("areas", "6.A"),
+                ("length", "5"),
+                ("minutes", "8"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let list = stu.get("/exams").await;
     list.assert_contains("Week 6: pathology");
-    let id = list.body.split("value=\"custom:").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let r = stu.submit("/exams", "/exams", &[("program", &format!("custom:{id}"))]).await;
+    let id = list
+        .body
+        .split("value=\"custom:")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = stu
+        .submit("/exams", "/exams", &[("program", &format!("custom:{id}"))])
+        .await;
     assert_eq!(r.status(), 303);
     let url = r.location.unwrap();
     let page = stu.get(&url).await;
     page.assert_contains("Question 1 of 5");
-    let left: i64 = page.body.split("data-remaining=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
-    assert!((470..=480).contains(&left), "8 minutes on the clock, got {left} s");
+    let left: i64 = page
+        .body
+        .split("data-remaining=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (470..=480).contains(&left),
+        "8 minutes on the clock, got {left} s"
+    );
     assert!(page.body.contains("area 3") || page.body.contains("area 6"));
     // Archived programs can no longer be started.
-    inst.submit("/programs", &format!("/programs/{id}/archive"), &[]).await;
-    let r = stu.submit("/exams", "/exams", &[("program", &format!("custom:{id}"))]).await;
+    inst.submit("/programs", &format!("/programs/{id}/archive"), &[])
+        .await;
+    let r = stu
+        .submit("/exams", "/exams", &[("program", &format!("custom:{id}"))])
+        .await;
     assert_eq!(r.status(), 303);
     stu.get("/exams").await.assert_contains("no longer offered");
 }

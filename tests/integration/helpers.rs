@@ -44,7 +44,9 @@ fn postgres_url() -> Option<String> {
     };
     let name = format!("palpate_t_{}", uuid::Uuid::new_v4().simple());
     let mut admin = PgConnection::establish(&base).expect("connect to PALPATE_TEST_DATABASE_URL");
-    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create test database");
     let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
     Some(format!("{prefix}/{name}"))
 }
@@ -83,12 +85,22 @@ impl TestApp {
 
     pub async fn spawn_with(db: Db, settings: Settings, dir: tempfile::TempDir) -> TestApp {
         let clock = Clock::system();
-        let app = Application::build_with_clock(settings.clone(), clock.clone()).await.expect("build app");
+        let app = Application::build_with_clock(settings.clone(), clock.clone())
+            .await
+            .expect("build app");
         let addr = format!("http://127.0.0.1:{}", app.port);
         let state = app.state.clone();
         let mail = state.mailer.memory().expect("memory mailer");
         tokio::spawn(app.run_until_stopped());
-        TestApp { addr, state, mail, clock, settings, db, _dir: dir }
+        TestApp {
+            addr,
+            state,
+            mail,
+            clock,
+            settings,
+            db,
+            _dir: dir,
+        }
     }
 
     /// A second server on the same database (another "instance").
@@ -111,7 +123,11 @@ impl TestApp {
                 let key = (i + a) % 4;
                 let mut options: [String; 4] = Default::default();
                 for (j, o) in options.iter_mut().enumerate() {
-                    *o = if j == key { format!("Right answer {area}-{i}") } else { format!("Wrong answer {area}-{i}-{j}") };
+                    *o = if j == key {
+                        format!("Right answer {area}-{i}")
+                    } else {
+                        format!("Wrong answer {area}-{i}-{j}")
+                    };
                 }
                 let difficulty = [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard][i % 3];
                 items.push(Item {
@@ -123,10 +139,13 @@ impl TestApp {
                         difficulty,
                         pillars: vec![],
                         topics: vec!["synthetic".into()],
-                        stem: format!("Synthetic question {i} of area {area}: which option is right?"),
+                        stem: format!(
+                            "Synthetic question {i} of area {area}: which option is right?"
+                        ),
                         options,
                         key,
-                        rationales: [0, 1, 2, 3].map(|j| format!("Rationale {area}-{i}-{j}: explains option {j}.")),
+                        rationales: [0, 1, 2, 3]
+                            .map(|j| format!("Rationale {area}-{i}-{j}: explains option {j}.")),
                         reference: "test".into(),
                         author: "test".into(),
                         enemies: vec![],
@@ -140,14 +159,21 @@ impl TestApp {
             items,
         };
         let now = self.clock.now();
-        self.state.db(move |c| palpate::services::bank::import_blocking(c, &bank, "test", now)).await.unwrap();
+        self.state
+            .db(move |c| palpate::services::bank::import_blocking(c, &bank, "test", now))
+            .await
+            .unwrap();
         self.state.pools.invalidate();
     }
 
     pub fn client(&self) -> Client {
         Client {
             base: self.addr.clone(),
-            http: reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
         }
     }
 
@@ -157,7 +183,9 @@ impl TestApp {
         let (email, roles) = (email.to_string(), roles.to_vec());
         let now = self.clock.now();
         self.state
-            .db(move |c| accounts::create_verified_blocking(c, &email, "Test Person", &hash, &roles, now))
+            .db(move |c| {
+                accounts::create_verified_blocking(c, &email, "Test Person", &hash, &roles, now)
+            })
             .await
             .unwrap()
     }
@@ -182,12 +210,14 @@ impl TestApp {
         }
         panic!("expected {n} emails, got {}", self.mail.messages().len());
     }
-
 }
 
 /// Path and query of the first site link in an e-mail's text part.
 pub fn link_in(mail: &SentMail) -> String {
-    let start = mail.text.find("http://palpate.test").expect("link in email");
+    let start = mail
+        .text
+        .find("http://palpate.test")
+        .expect("link in email");
     let rest = &mail.text[start + "http://palpate.test".len()..];
     rest.split_whitespace().next().unwrap().to_string()
 }
@@ -213,7 +243,12 @@ impl Page {
     }
 
     pub fn assert_contains(&self, needle: &str) {
-        assert!(self.body.contains(needle), "expected {needle:?} in page (status {}):\n{}", self.status, self.body);
+        assert!(
+            self.body.contains(needle),
+            "expected {needle:?} in page (status {}):\n{}",
+            self.status,
+            self.body
+        );
     }
 }
 
@@ -226,18 +261,40 @@ pub fn csrf_in(body: &str) -> Option<String> {
 impl Client {
     async fn page(resp: reqwest::Response) -> Page {
         let status = resp.status().as_u16();
-        let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
         let body = resp.text().await.unwrap();
-        Page { status, location, body }
+        Page {
+            status,
+            location,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        Self::page(self.http.get(format!("{}{path}", self.base)).send().await.unwrap()).await
+        Self::page(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     /// Posts a form exactly as given (no CSRF token added).
     pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        Self::page(self.http.post(format!("{}{path}", self.base)).form(form).send().await.unwrap()).await
+        Self::page(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 
     /// Loads `form_page` for its CSRF token, then posts `form` with it to `path`.
@@ -249,7 +306,12 @@ impl Client {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Page {
-        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     pub async fn logout(&self) -> Page {

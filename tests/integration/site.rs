@@ -7,7 +7,14 @@ async fn home_page_explains_the_product(app: TestApp) {
     let c = app.client();
     let home = c.get("/").await;
     assert_eq!(home.status(), 200);
-    for text in ["Students", "Certified therapists", "Instructors", "href=\"/signup\"", "href=\"/login\"", "name=\"viewport\""] {
+    for text in [
+        "Students",
+        "Certified therapists",
+        "Instructors",
+        "href=\"/signup\"",
+        "href=\"/login\"",
+        "name=\"viewport\"",
+    ] {
         home.assert_contains(text);
     }
     let resp = reqwest::get(format!("{}/", app.addr)).await.unwrap();
@@ -35,10 +42,24 @@ async fn health_probes_answer(app: TestApp) {
     assert_eq!(r.status(), 200);
     let r = reqwest::get(format!("{}/readyz", app.addr)).await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["database"], "ok");
-    let css = reqwest::get(format!("{}/static/site.css", app.addr)).await.unwrap();
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["database"],
+        "ok"
+    );
+    let css = reqwest::get(format!("{}/static/site.css", app.addr))
+        .await
+        .unwrap();
     assert_eq!(css.status(), 200);
-    assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
 }
 
-db_tests!(home_page_explains_the_product, error_pages_use_the_layout, health_probes_answer);
+db_tests!(
+    home_page_explains_the_product,
+    error_pages_use_the_layout,
+    health_probes_answer
+);

@@ -69,7 +69,11 @@ struct RawItem {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 const BANNED_OPTIONS: [&str; 6] = [
@@ -85,13 +89,19 @@ const BANNED_OPTIONS: [&str; 6] = [
 const NEGATIVE_WORDS: [&str; 4] = ["not", "except", "least", "never"];
 
 fn words(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty())
+    s.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
 }
 
 /// The writing rule a stem breaks, if any.
 pub fn stem_problem(stem: &str) -> Option<String> {
-    if let Some(w) = words(stem).find(|w| NEGATIVE_WORDS.iter().any(|n| n.eq_ignore_ascii_case(w)) && w.chars().all(|c| c.is_uppercase())) {
-        return Some(format!("negatively worded stem ({w}): ask for the best answer instead"));
+    if let Some(w) = words(stem).find(|w| {
+        NEGATIVE_WORDS.iter().any(|n| n.eq_ignore_ascii_case(w))
+            && w.chars().all(|c| c.is_uppercase())
+    }) {
+        return Some(format!(
+            "negatively worded stem ({w}): ask for the best answer instead"
+        ));
     }
     let trimmed = stem.trim_end();
     let last_question = trimmed
@@ -99,8 +109,12 @@ pub fn stem_problem(stem: &str) -> Option<String> {
         .rsplit(['.', '?', '!', '\n'])
         .next()
         .unwrap_or(trimmed);
-    if let Some(w) = words(last_question).find(|w| NEGATIVE_WORDS.iter().any(|n| n.eq_ignore_ascii_case(w))) {
-        return Some(format!("negatively worded lead-in ({w:?}): ask for the best answer instead"));
+    if let Some(w) =
+        words(last_question).find(|w| NEGATIVE_WORDS.iter().any(|n| n.eq_ignore_ascii_case(w)))
+    {
+        return Some(format!(
+            "negatively worded lead-in ({w:?}): ask for the best answer instead"
+        ));
     }
     None
 }
@@ -132,7 +146,13 @@ impl Ctx<'_> {
     }
 }
 
-fn required_text(ctx: &mut Ctx, item_start: usize, field: &str, v: &Option<Spanned<String>>, max: usize) -> Option<String> {
+fn required_text(
+    ctx: &mut Ctx,
+    item_start: usize,
+    field: &str,
+    v: &Option<Spanned<String>>,
+    max: usize,
+) -> Option<String> {
     match v {
         None => {
             ctx.add(item_start, field, "missing");
@@ -144,7 +164,11 @@ fn required_text(ctx: &mut Ctx, item_start: usize, field: &str, v: &Option<Spann
                 ctx.add(s.span().start, field, "must not be empty");
                 None
             } else if t.chars().count() > max {
-                ctx.add(s.span().start, field, format!("too long ({} characters; at most {max})", t.chars().count()));
+                ctx.add(
+                    s.span().start,
+                    field,
+                    format!("too long ({} characters; at most {max})", t.chars().count()),
+                );
                 None
             } else {
                 Some(t.to_string())
@@ -153,7 +177,13 @@ fn required_text(ctx: &mut Ctx, item_start: usize, field: &str, v: &Option<Spann
     }
 }
 
-fn four(ctx: &mut Ctx, item_start: usize, field: &str, v: &Option<Spanned<BTreeMap<String, Spanned<String>>>>, max: usize) -> Option<[String; 4]> {
+fn four(
+    ctx: &mut Ctx,
+    item_start: usize,
+    field: &str,
+    v: &Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    max: usize,
+) -> Option<[String; 4]> {
     let Some(map) = v else {
         ctx.add(item_start, field, "missing: give A, B, C and D");
         return None;
@@ -162,7 +192,11 @@ fn four(ctx: &mut Ctx, item_start: usize, field: &str, v: &Option<Spanned<BTreeM
     let mut ok = true;
     for k in map.get_ref().keys() {
         if !KEYS.iter().any(|c| c.to_string() == *k) {
-            ctx.add(map.span().start, &format!("{field}.{k}"), "unknown letter: only A, B, C and D");
+            ctx.add(
+                map.span().start,
+                &format!("{field}.{k}"),
+                "unknown letter: only A, B, C and D",
+            );
             ok = false;
         }
     }
@@ -183,11 +217,22 @@ fn four(ctx: &mut Ctx, item_start: usize, field: &str, v: &Option<Spanned<BTreeM
 }
 
 /// Parses and checks one item table. Problems are appended; `None` when the item is unusable.
-fn parse_item(path: &str, text: &str, subarea: &str, raw: &Spanned<RawItem>, problems: &mut Vec<Problem>) -> Option<Item> {
+fn parse_item(
+    path: &str,
+    text: &str,
+    subarea: &str,
+    raw: &Spanned<RawItem>,
+    problems: &mut Vec<Problem>,
+) -> Option<Item> {
     let start = raw.span().start;
     let r = raw.get_ref();
     let id = r.id.as_ref().map(|s| s.get_ref().trim().to_string());
-    let mut ctx = Ctx { path, text, item: id.clone(), problems };
+    let mut ctx = Ctx {
+        path,
+        text,
+        item: id.clone(),
+        problems,
+    };
     let before = ctx.problems.len();
     match &r.id {
         None => ctx.add(start, "id", "missing"),
@@ -195,17 +240,26 @@ fn parse_item(path: &str, text: &str, subarea: &str, raw: &Spanned<RawItem>, pro
             let v = s.get_ref().trim();
             let valid = v.len() >= 4
                 && v.len() <= 24
-                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
             if !valid {
-                ctx.add(s.span().start, "id", "use 4-24 letters, digits, '-' or '_', e.g. 2D-001");
+                ctx.add(
+                    s.span().start,
+                    "id",
+                    "use 4-24 letters, digits, '-' or '_', e.g. 2D-001",
+                );
             }
         }
     }
     let status = match &r.status {
         None => Some(Status::Approved),
         Some(s) => Status::parse(s.get_ref().trim()).or_else(|| {
-            ctx.add(s.span().start, "status", "must be draft, in_review, returned, approved or retired");
+            ctx.add(
+                s.span().start,
+                "status",
+                "must be draft, in_review, returned, approved or retired",
+            );
             None
         }),
     };
@@ -215,7 +269,11 @@ fn parse_item(path: &str, text: &str, subarea: &str, raw: &Spanned<RawItem>, pro
             None
         }
         Some(s) => Level::parse(s.get_ref().trim()).or_else(|| {
-            ctx.add(s.span().start, "level", format!("{:?} is not recall, application or analysis", s.get_ref()));
+            ctx.add(
+                s.span().start,
+                "level",
+                format!("{:?} is not recall, application or analysis", s.get_ref()),
+            );
             None
         }),
     };
@@ -225,7 +283,11 @@ fn parse_item(path: &str, text: &str, subarea: &str, raw: &Spanned<RawItem>, pro
             None
         }
         Some(s) => Difficulty::parse(s.get_ref().trim()).or_else(|| {
-            ctx.add(s.span().start, "difficulty", format!("{:?} is not easy, medium or hard", s.get_ref()));
+            ctx.add(
+                s.span().start,
+                "difficulty",
+                format!("{:?} is not easy, medium or hard", s.get_ref()),
+            );
             None
         }),
     };
@@ -246,7 +308,11 @@ fn parse_item(path: &str, text: &str, subarea: &str, raw: &Spanned<RawItem>, pro
             for tag in t.get_ref() {
                 let tag = tag.trim();
                 if tag.is_empty() || tag.chars().count() > 60 {
-                    ctx.add(t.span().start, "topics", "a topic tag must have 1 to 60 characters");
+                    ctx.add(
+                        t.span().start,
+                        "topics",
+                        "a topic tag must have 1 to 60 characters",
+                    );
                 } else if !topics.iter().any(|x| x == tag) {
                     topics.push(tag.to_string());
                 }
@@ -270,7 +336,11 @@ fn parse_item(path: &str, text: &str, subarea: &str, raw: &Spanned<RawItem>, pro
             }
             for (j, other) in opts.iter().enumerate().skip(i + 1) {
                 if o.eq_ignore_ascii_case(other) {
-                    ctx.add(map.span().start, &format!("options.{}", KEYS[j]), format!("same text as option {}", KEYS[i]));
+                    ctx.add(
+                        map.span().start,
+                        &format!("options.{}", KEYS[j]),
+                        format!("same text as option {}", KEYS[i]),
+                    );
                 }
             }
         }
@@ -281,14 +351,25 @@ fn parse_item(path: &str, text: &str, subarea: &str, raw: &Spanned<RawItem>, pro
             ctx.add(start, "key", "missing: A, B, C or D");
             None
         }
-        Some(k) => KEYS.iter().position(|c| c.to_string() == k.get_ref().trim()).or_else(|| {
-            ctx.add(k.span().start, "key", format!("{:?} is not A, B, C or D", k.get_ref()));
-            None
-        }),
+        Some(k) => KEYS
+            .iter()
+            .position(|c| c.to_string() == k.get_ref().trim())
+            .or_else(|| {
+                ctx.add(
+                    k.span().start,
+                    "key",
+                    format!("{:?} is not A, B, C or D", k.get_ref()),
+                );
+                None
+            }),
     };
     let reference = required_text(&mut ctx, start, "reference", &r.reference, 400);
     let author = required_text(&mut ctx, start, "author", &r.author, 100);
-    let enemies: Vec<String> = r.enemies.as_ref().map(|e| e.get_ref().iter().map(|s| s.trim().to_string()).collect()).unwrap_or_default();
+    let enemies: Vec<String> = r
+        .enemies
+        .as_ref()
+        .map(|e| e.get_ref().iter().map(|s| s.trim().to_string()).collect())
+        .unwrap_or_default();
     if ctx.problems.len() > before {
         return None;
     }
@@ -313,13 +394,23 @@ fn parse_item(path: &str, text: &str, subarea: &str, raw: &Spanned<RawItem>, pro
 }
 
 /// Parses one item file. Returns its items (only the valid ones) and appends problems.
-pub fn parse_item_file(file: &SourceFile, taxonomy: &Taxonomy, problems: &mut Vec<Problem>) -> Vec<(Item, usize)> {
+pub fn parse_item_file(
+    file: &SourceFile,
+    taxonomy: &Taxonomy,
+    problems: &mut Vec<Problem>,
+) -> Vec<(Item, usize)> {
     let raw: RawFile = match toml::from_str(&file.text) {
         Ok(r) => r,
         Err(e) => {
             let line = e.span().map(|s| line_of(&file.text, s.start)).unwrap_or(1);
             let msg = e.message().to_string();
-            problems.push(Problem { file: file.path.clone(), line, item: None, field: "toml".into(), message: msg });
+            problems.push(Problem {
+                file: file.path.clone(),
+                line,
+                item: None,
+                field: "toml".into(),
+                message: msg,
+            });
             return vec![];
         }
     };
@@ -358,11 +449,23 @@ pub fn parse_item_file(file: &SourceFile, taxonomy: &Taxonomy, problems: &mut Ve
 pub fn parse_bank(files: &[SourceFile]) -> Result<Bank, Vec<Problem>> {
     let mut problems = vec![];
     let find = |name: &str| files.iter().find(|f| f.path == name);
-    let problem = |file: &str, field: &str, message: String| Problem { file: file.into(), line: 1, item: None, field: field.into(), message };
+    let problem = |file: &str, field: &str, message: String| Problem {
+        file: file.into(),
+        line: 1,
+        item: None,
+        field: field.into(),
+        message,
+    };
     let taxonomy = match find("taxonomy.toml").map(|f| Taxonomy::parse(&f.text)) {
         Some(Ok(t)) => t,
         Some(Err(e)) => return Err(vec![problem("taxonomy.toml", "taxonomy", e)]),
-        None => return Err(vec![problem("taxonomy.toml", "taxonomy", "missing: the bank needs its taxonomy.toml".into())]),
+        None => {
+            return Err(vec![problem(
+                "taxonomy.toml",
+                "taxonomy",
+                "missing: the bank needs its taxonomy.toml".into(),
+            )]);
+        }
     };
     let blueprints = match find("blueprints.toml").map(|f| parse_blueprints(&f.text, &taxonomy)) {
         Some(Ok(b)) => b,
@@ -374,7 +477,10 @@ pub fn parse_bank(files: &[SourceFile]) -> Result<Bank, Vec<Problem>> {
     };
     let mut items = vec![];
     let mut seen: HashMap<String, (String, usize)> = HashMap::new();
-    let mut item_files: Vec<&SourceFile> = files.iter().filter(|f| f.path.starts_with("items/") && f.path.ends_with(".toml")).collect();
+    let mut item_files: Vec<&SourceFile> = files
+        .iter()
+        .filter(|f| f.path.starts_with("items/") && f.path.ends_with(".toml"))
+        .collect();
     item_files.sort_by(|a, b| a.path.cmp(&b.path));
     for f in item_files {
         for (item, line) in parse_item_file(f, &taxonomy, &mut problems) {
@@ -395,14 +501,30 @@ pub fn parse_bank(files: &[SourceFile]) -> Result<Bank, Vec<Problem>> {
     for (item, file, line) in &items {
         for e in &item.content.enemies {
             if e == &item.id {
-                problems.push(Problem { file: file.clone(), line: *line, item: Some(item.id.clone()), field: "enemies".into(), message: "an item cannot be its own enemy".into() });
+                problems.push(Problem {
+                    file: file.clone(),
+                    line: *line,
+                    item: Some(item.id.clone()),
+                    field: "enemies".into(),
+                    message: "an item cannot be its own enemy".into(),
+                });
             } else if !seen.contains_key(e) {
-                problems.push(Problem { file: file.clone(), line: *line, item: Some(item.id.clone()), field: "enemies".into(), message: format!("unknown item id {e:?}") });
+                problems.push(Problem {
+                    file: file.clone(),
+                    line: *line,
+                    item: Some(item.id.clone()),
+                    field: "enemies".into(),
+                    message: format!("unknown item id {e:?}"),
+                });
             }
         }
     }
     if problems.is_empty() {
-        Ok(Bank { taxonomy, blueprints, items: items.into_iter().map(|(i, _, _)| i).collect() })
+        Ok(Bank {
+            taxonomy,
+            blueprints,
+            items: items.into_iter().map(|(i, _, _)| i).collect(),
+        })
     } else {
         problems.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
         Err(problems)
@@ -445,7 +567,10 @@ fn multiline(s: &str) -> String {
 }
 
 fn list(v: &[String]) -> String {
-    format!("[{}]", v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Writes the items of one sub-area in the bank file format.
@@ -482,7 +607,10 @@ pub fn export_file(subarea: &str, items: &[&Item]) -> String {
 
 /// File name for a sub-area's items: `items/<code>-<slug of its name>.toml`.
 pub fn file_name(taxonomy: &Taxonomy, subarea: &str) -> String {
-    let name = taxonomy.subarea(subarea).map(|(_, s)| s.name.as_str()).unwrap_or("items");
+    let name = taxonomy
+        .subarea(subarea)
+        .map(|(_, s)| s.name.as_str())
+        .unwrap_or("items");
     let mut slug = String::new();
     for c in name.to_lowercase().chars() {
         if c.is_ascii_alphanumeric() {
@@ -498,7 +626,10 @@ pub fn file_name(taxonomy: &Taxonomy, subarea: &str) -> String {
 pub fn export_items(taxonomy: &Taxonomy, items: &[Item]) -> Vec<(String, String)> {
     let mut by_sub: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
     for it in items {
-        by_sub.entry(it.content.subarea.as_str()).or_default().push(it);
+        by_sub
+            .entry(it.content.subarea.as_str())
+            .or_default()
+            .push(it);
     }
     by_sub
         .into_iter()
@@ -517,8 +648,14 @@ mod tests {
 
     fn bank_with(items_toml: &str) -> Result<Bank, Vec<Problem>> {
         parse_bank(&[
-            SourceFile { path: "taxonomy.toml".into(), text: TAX.into() },
-            SourceFile { path: "items/2.D-x.toml".into(), text: items_toml.into() },
+            SourceFile {
+                path: "taxonomy.toml".into(),
+                text: TAX.into(),
+            },
+            SourceFile {
+                path: "items/2.D-x.toml".into(),
+                text: items_toml.into(),
+            },
         ])
     }
 
@@ -562,14 +699,23 @@ D = "Medial rotator on the front of the scapula."
 
     #[test]
     fn problems_name_file_line_item_and_field() {
-        let bad = GOOD.replace("key = \"B\"", "key = \"E\"").replace("D = \"Subscapularis\"", "D = \"All of the above\"");
+        let bad = GOOD
+            .replace("key = \"B\"", "key = \"E\"")
+            .replace("D = \"Subscapularis\"", "D = \"All of the above\"");
         let problems = bank_with(&bad).unwrap_err();
         let key = problems.iter().find(|p| p.field == "key").unwrap();
         assert_eq!(key.file, "items/2.D-x.toml");
         assert_eq!(key.line, 11);
         assert_eq!(key.item.as_deref(), Some("2D-001"));
-        assert!(problems.iter().any(|p| p.field == "options.D" && p.message.contains("all of the above")));
-        assert_eq!(key.to_string(), "items/2.D-x.toml:11: 2D-001: key: \"E\" is not A, B, C or D");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.field == "options.D" && p.message.contains("all of the above"))
+        );
+        assert_eq!(
+            key.to_string(),
+            "items/2.D-x.toml:11: 2D-001: key: \"E\" is not A, B, C or D"
+        );
     }
 
     #[test]
@@ -577,33 +723,58 @@ D = "Medial rotator on the front of the scapula."
         assert!(stem_problem("Which muscle is NOT a rotator cuff muscle?").is_some());
         assert!(stem_problem("All of the following are signs of DVT except which?").is_some());
         assert!(stem_problem("Which is the least appropriate response?").is_some());
-        assert!(stem_problem("A client who has not eaten feels dizzy. What should the therapist do first?").is_none());
+        assert!(
+            stem_problem(
+                "A client who has not eaten feels dizzy. What should the therapist do first?"
+            )
+            .is_none()
+        );
     }
 
     #[test]
     fn missing_rationale_and_duplicate_ids_are_reported() {
-        let two = format!("{GOOD}\n{}", &GOOD[GOOD.find("[[item]]").unwrap()..]).replace("D = \"Medial rotator on the front of the scapula.\"\n", "");
+        let two = format!("{GOOD}\n{}", &GOOD[GOOD.find("[[item]]").unwrap()..])
+            .replace("D = \"Medial rotator on the front of the scapula.\"\n", "");
         let problems = bank_with(&two).unwrap_err();
-        assert!(problems.iter().any(|p| p.field == "rationales.D" && p.message == "missing"));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.field == "rationales.D" && p.message == "missing")
+        );
         let toml_err = bank_with("subarea = \"2.D\"\n[[item]]\nid = \"x\" oops").unwrap_err();
         assert_eq!(toml_err[0].field, "toml");
         assert_eq!(toml_err[0].line, 3);
         let dup = format!("{GOOD}\n{}", &GOOD[GOOD.find("[[item]]").unwrap()..]);
         let problems = bank_with(&dup).unwrap_err();
-        assert!(problems.iter().any(|p| p.field == "id" && p.message.starts_with("duplicate id")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.field == "id" && p.message.starts_with("duplicate id")),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn export_then_parse_is_lossless() {
         let mut bank = bank_with(GOOD).unwrap();
-        bank.items[0].content.stem = "Line one with \"quotes\" and a back\\slash.\nLine two: which is best?".into();
+        bank.items[0].content.stem =
+            "Line one with \"quotes\" and a back\\slash.\nLine two: which is best?".into();
         bank.items[0].status = Status::Retired;
         let files = export_items(&bank.taxonomy, &bank.items);
         assert_eq!(files.len(), 1);
-        assert_eq!(files[0].0, "items/2.D-locations-attachments-and-actions-of-muscles.toml");
+        assert_eq!(
+            files[0].0,
+            "items/2.D-locations-attachments-and-actions-of-muscles.toml"
+        );
         let again = parse_bank(&[
-            SourceFile { path: "taxonomy.toml".into(), text: TAX.into() },
-            SourceFile { path: files[0].0.clone(), text: files[0].1.clone() },
+            SourceFile {
+                path: "taxonomy.toml".into(),
+                text: TAX.into(),
+            },
+            SourceFile {
+                path: files[0].0.clone(),
+                text: files[0].1.clone(),
+            },
         ])
         .unwrap();
         assert_eq!(again.items, bank.items);
@@ -686,7 +857,11 @@ fn split_list(s: &str) -> Vec<String> {
 }
 
 /// Checks an editor draft with the same rules as bank files; messages are keyed by form field.
-pub fn check_draft(d: &DraftInput, taxonomy: &Taxonomy, author: &str) -> Result<ItemContent, BTreeMap<String, String>> {
+pub fn check_draft(
+    d: &DraftInput,
+    taxonomy: &Taxonomy,
+    author: &str,
+) -> Result<ItemContent, BTreeMap<String, String>> {
     let mut e: BTreeMap<String, String> = BTreeMap::new();
     let mut err = |f: &str, m: String| {
         e.entry(f.to_string()).or_insert(m);
@@ -712,9 +887,15 @@ pub fn check_draft(d: &DraftInput, taxonomy: &Taxonomy, author: &str) -> Result<
     }
     let topics = split_list(&d.topics);
     if topics.is_empty() {
-        err("topics", "Give at least one topic tag, e.g. rotator cuff.".into());
+        err(
+            "topics",
+            "Give at least one topic tag, e.g. rotator cuff.".into(),
+        );
     } else if topics.iter().any(|t| t.chars().count() > 60) {
-        err("topics", "A topic tag must have at most 60 characters.".into());
+        err(
+            "topics",
+            "A topic tag must have at most 60 characters.".into(),
+        );
     }
     let stem = d.stem.trim().to_string();
     if stem.is_empty() {
@@ -725,7 +906,13 @@ pub fn check_draft(d: &DraftInput, taxonomy: &Taxonomy, author: &str) -> Result<
         err("stem", format!("{}{}", p[..1].to_uppercase(), &p[1..]));
     }
     let opts = [&d.option_a, &d.option_b, &d.option_c, &d.option_d].map(|s| s.trim().to_string());
-    let rats = [&d.rationale_a, &d.rationale_b, &d.rationale_c, &d.rationale_d].map(|s| s.trim().to_string());
+    let rats = [
+        &d.rationale_a,
+        &d.rationale_b,
+        &d.rationale_c,
+        &d.rationale_d,
+    ]
+    .map(|s| s.trim().to_string());
     for (i, o) in opts.iter().enumerate() {
         let f = format!("option_{}", KEYS[i].to_ascii_lowercase());
         if o.is_empty() {
@@ -741,7 +928,18 @@ pub fn check_draft(d: &DraftInput, taxonomy: &Taxonomy, author: &str) -> Result<
     for (i, r) in rats.iter().enumerate() {
         let f = format!("rationale_{}", KEYS[i].to_ascii_lowercase());
         if r.is_empty() {
-            err(&f, format!("Explain why option {} is {}.", KEYS[i], if d.key.trim() == KEYS[i].to_string() { "right" } else { "wrong" }));
+            err(
+                &f,
+                format!(
+                    "Explain why option {} is {}.",
+                    KEYS[i],
+                    if d.key.trim() == KEYS[i].to_string() {
+                        "right"
+                    } else {
+                        "wrong"
+                    }
+                ),
+            );
         } else if r.chars().count() > 1500 {
             err(&f, "Keep rationales under 1,500 characters.".into());
         }
@@ -752,7 +950,10 @@ pub fn check_draft(d: &DraftInput, taxonomy: &Taxonomy, author: &str) -> Result<
     }
     let reference = d.reference.trim().to_string();
     if reference.is_empty() {
-        err("reference", "Name the concept or standard the item rests on.".into());
+        err(
+            "reference",
+            "Name the concept or standard the item rests on.".into(),
+        );
     }
     if !e.is_empty() {
         return Err(e);

@@ -76,7 +76,13 @@ pub enum Pillar {
 }
 
 impl Pillar {
-    pub const ALL: [Pillar; 5] = [Pillar::Anatomy, Pillar::Physiology, Pillar::Kinesiology, Pillar::Pathology, Pillar::Techniques];
+    pub const ALL: [Pillar; 5] = [
+        Pillar::Anatomy,
+        Pillar::Physiology,
+        Pillar::Kinesiology,
+        Pillar::Pathology,
+        Pillar::Techniques,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Pillar::Anatomy => "anatomy",
@@ -103,7 +109,13 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Draft, Status::InReview, Status::Returned, Status::Approved, Status::Retired];
+    pub const ALL: [Status; 5] = [
+        Status::Draft,
+        Status::InReview,
+        Status::Returned,
+        Status::Approved,
+        Status::Retired,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Draft => "draft",
@@ -172,7 +184,12 @@ impl ItemContent {
     pub fn search_text(&self) -> String {
         let mut s = String::with_capacity(2048);
         s.push_str(&self.stem);
-        for o in self.options.iter().chain(self.rationales.iter()).chain(self.topics.iter()) {
+        for o in self
+            .options
+            .iter()
+            .chain(self.rationales.iter())
+            .chain(self.topics.iter())
+        {
             s.push('\n');
             s.push_str(o);
         }

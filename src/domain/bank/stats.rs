@@ -40,19 +40,40 @@ pub fn compute(responses: &[Response], key: usize) -> Option<ItemStats> {
     }
     let shares = counts.map(|c| c as f64 / nf);
     let mean = responses.iter().map(|r| r.rest_score).sum::<f64>() / nf;
-    let sd = (responses.iter().map(|r| (r.rest_score - mean).powi(2)).sum::<f64>() / nf).sqrt();
+    let sd = (responses
+        .iter()
+        .map(|r| (r.rest_score - mean).powi(2))
+        .sum::<f64>()
+        / nf)
+        .sqrt();
     let rpb = if sd > 1e-12 && p > 0.0 && p < 1.0 {
-        let m1 = responses.iter().filter(|r| r.correct).map(|r| r.rest_score).sum::<f64>() / (p * nf);
-        let m0 = responses.iter().filter(|r| !r.correct).map(|r| r.rest_score).sum::<f64>() / ((1.0 - p) * nf);
+        let m1 = responses
+            .iter()
+            .filter(|r| r.correct)
+            .map(|r| r.rest_score)
+            .sum::<f64>()
+            / (p * nf);
+        let m0 = responses
+            .iter()
+            .filter(|r| !r.correct)
+            .map(|r| r.rest_score)
+            .sum::<f64>()
+            / ((1.0 - p) * nf);
         Some((m1 - m0) / sd * (p * (1.0 - p)).sqrt())
     } else {
         None
     };
     let mut flags = vec![];
     if p < 0.30 {
-        flags.push(format!("Hard: only {:.0} % answer correctly; check the key and the wording.", p * 100.0));
+        flags.push(format!(
+            "Hard: only {:.0} % answer correctly; check the key and the wording.",
+            p * 100.0
+        ));
     } else if p > 0.90 {
-        flags.push(format!("Easy: {:.0} % answer correctly; it tells little about readiness.", p * 100.0));
+        flags.push(format!(
+            "Easy: {:.0} % answer correctly; it tells little about readiness.",
+            p * 100.0
+        ));
     }
     match rpb {
         Some(r) if r < 0.0 => flags.push(format!("Negative discrimination ({r:.2}): stronger students miss it more often. Check the key urgently.")),
@@ -61,10 +82,20 @@ pub fn compute(responses: &[Response], key: usize) -> Option<ItemStats> {
     }
     for (i, s) in shares.iter().enumerate() {
         if i != key && *s < 0.05 {
-            flags.push(format!("Option {} is chosen by {:.0} %: a distractor nobody believes.", ['A', 'B', 'C', 'D'][i], s * 100.0));
+            flags.push(format!(
+                "Option {} is chosen by {:.0} %: a distractor nobody believes.",
+                ['A', 'B', 'C', 'D'][i],
+                s * 100.0
+            ));
         }
     }
-    Some(ItemStats { responses: n, p_value: p, point_biserial: rpb, option_shares: shares, flags })
+    Some(ItemStats {
+        responses: n,
+        p_value: p,
+        point_biserial: rpb,
+        option_shares: shares,
+        flags,
+    })
 }
 
 #[cfg(test)]
@@ -72,7 +103,11 @@ mod tests {
     use super::*;
 
     fn resp(chosen: usize, key: usize, rest: f64) -> Response {
-        Response { chosen, correct: chosen == key, rest_score: rest }
+        Response {
+            chosen,
+            correct: chosen == key,
+            rest_score: rest,
+        }
     }
 
     #[test]
@@ -94,7 +129,13 @@ mod tests {
         assert!(s.point_biserial.unwrap() > 0.9);
         assert!(s.flags.is_empty(), "{:?}", s.flags);
         // The same responses scored against key A: strong students now "miss" it.
-        let miskeyed: Vec<Response> = r.iter().map(|x| Response { correct: x.chosen == 0, ..*x }).collect();
+        let miskeyed: Vec<Response> = r
+            .iter()
+            .map(|x| Response {
+                correct: x.chosen == 0,
+                ..*x
+            })
+            .collect();
         let s = compute(&miskeyed, 0).unwrap();
         assert!(s.point_biserial.unwrap() < 0.0);
         assert!(s.flags.iter().any(|f| f.contains("Check the key")));
@@ -102,7 +143,9 @@ mod tests {
 
     #[test]
     fn non_functional_distractors_are_flagged() {
-        let r: Vec<Response> = (0..40).map(|i| resp(if i % 2 == 0 { 0 } else { 1 }, 0, (i % 7) as f64 / 7.0)).collect();
+        let r: Vec<Response> = (0..40)
+            .map(|i| resp(if i % 2 == 0 { 0 } else { 1 }, 0, (i % 7) as f64 / 7.0))
+            .collect();
         let s = compute(&r, 0).unwrap();
         assert!(s.flags.iter().any(|f| f.contains("Option C")));
         assert!(s.flags.iter().any(|f| f.contains("Option D")));

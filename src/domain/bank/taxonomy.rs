@@ -31,7 +31,10 @@ impl Taxonomy {
         for a in &t.areas {
             for s in &a.subareas {
                 if s.code.split('.').next() != Some(a.code.as_str()) {
-                    return Err(format!("sub-area {} must start with its area code {}.", s.code, a.code));
+                    return Err(format!(
+                        "sub-area {} must start with its area code {}.",
+                        s.code, a.code
+                    ));
                 }
             }
         }
@@ -43,7 +46,9 @@ impl Taxonomy {
     }
 
     pub fn subarea(&self, code: &str) -> Option<(&Area, &SubArea)> {
-        self.areas.iter().find_map(|a| a.subareas.iter().find(|s| s.code == code).map(|s| (a, s)))
+        self.areas
+            .iter()
+            .find_map(|a| a.subareas.iter().find(|s| s.code == code).map(|s| (a, s)))
     }
 }
 
@@ -73,7 +78,10 @@ pub fn parse_blueprints(text: &str, taxonomy: &Taxonomy) -> Result<Vec<Blueprint
     for b in &f.blueprint {
         let sum: f64 = b.weights.values().sum();
         if (sum - 1.0).abs() > 1e-6 {
-            return Err(format!("blueprint {}: weights sum to {sum:.4}, not 1", b.id));
+            return Err(format!(
+                "blueprint {}: weights sum to {sum:.4}, not 1",
+                b.id
+            ));
         }
         for code in b.weights.keys() {
             if taxonomy.area(code).is_none() {
@@ -97,7 +105,11 @@ impl Blueprint {
             out.insert(code.clone(), floor);
             rema.push((code.clone(), exact - floor as f64));
         }
-        rema.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+        rema.sort_by(|a, b| {
+            b.1.partial_cmp(&a.1)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.0.cmp(&b.0))
+        });
         for (code, _) in rema.into_iter().take(n.saturating_sub(used) as usize) {
             if let Some(v) = out.get_mut(&code) {
                 *v += 1;
@@ -123,7 +135,10 @@ mod tests {
         let mblex = bps.iter().find(|b| b.id == "mblex").unwrap();
         assert_eq!((mblex.scored_items, mblex.minutes), (100, 110));
         let q = mblex.quotas(100);
-        let got: Vec<u32> = ["1", "2", "3", "4", "5", "6", "7"].iter().map(|c| q[*c]).collect();
+        let got: Vec<u32> = ["1", "2", "3", "4", "5", "6", "7"]
+            .iter()
+            .map(|c| q[*c])
+            .collect();
         assert_eq!(got, vec![11, 12, 14, 15, 17, 16, 15]);
         let ncbtmb = bps.iter().find(|b| b.id == "ncbtmb").unwrap();
         assert_eq!((ncbtmb.scored_items, ncbtmb.minutes), (140, 140));

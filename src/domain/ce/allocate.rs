@@ -140,9 +140,14 @@ pub enum AllocError {
 impl fmt::Display for AllocError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AllocError::MinsInPartition => f.write_str("minimums are not allowed in partition mode"),
+            AllocError::MinsInPartition => {
+                f.write_str("minimums are not allowed in partition mode")
+            }
             AllocError::CapsCross(a, b) => {
-                write!(f, "caps {a:?} and {b:?} overlap without nesting (partition mode)")
+                write!(
+                    f,
+                    "caps {a:?} and {b:?} overlap without nesting (partition mode)"
+                )
             }
             AllocError::NotTwoFamilies(a, b) => write!(
                 f,
@@ -209,7 +214,11 @@ struct Tree {
 fn build_tree(members: &[Member], family: &[usize], slices: usize) -> Tree {
     let mut order: Vec<usize> = family.to_vec();
     order.sort_by(|&x, &y| {
-        members[y].set.len().cmp(&members[x].set.len()).then(members[x].gref.cmp(&members[y].gref))
+        members[y]
+            .set
+            .len()
+            .cmp(&members[x].set.len())
+            .then(members[x].gref.cmp(&members[y].gref))
     });
     let mut parent = Vec::with_capacity(order.len());
     for (pos, &g) in order.iter().enumerate() {
@@ -224,7 +233,11 @@ fn build_tree(members: &[Member], family: &[usize], slices: usize) -> Tree {
             leaf[s] = Some(pos);
         }
     }
-    Tree { order, parent, leaf }
+    Tree {
+        order,
+        parent,
+        leaf,
+    }
 }
 
 fn check_and_collect(problem: &Problem) -> Result<Vec<Member>, AllocError> {
@@ -242,7 +255,11 @@ fn check_and_collect(problem: &Problem) -> Result<Vec<Member>, AllocError> {
         if g.hours.centi() < 0 {
             return Err(AllocError::NegativeHours);
         }
-        out.push(Member { gref, set, hours: g.hours.centi() });
+        out.push(Member {
+            gref,
+            set,
+            hours: g.hours.centi(),
+        });
         Ok(())
     };
     for (i, g) in problem.mins.iter().enumerate() {
@@ -327,9 +344,13 @@ fn add_group_edges(
         GroupRef::Min(_) => {
             let bonus = g.add_edge(from, to, member.hours.min(w.inf), -w.big);
             let rest = g.add_edge(from, to, w.inf, 0);
-            GroupEdges { edges: vec![bonus, rest] }
+            GroupEdges {
+                edges: vec![bonus, rest],
+            }
         }
-        _ => GroupEdges { edges: vec![g.add_edge(from, to, member.hours, 0)] },
+        _ => GroupEdges {
+            edges: vec![g.add_edge(from, to, member.hours, 0)],
+        },
     }
 }
 
@@ -349,7 +370,10 @@ fn allocate_subset(problem: &Problem) -> Result<Allocation, AllocError> {
     let members = check_and_collect(problem)?;
     let fams = two_families(&members)?;
     let n = problem.slices.len();
-    let trees = [build_tree(&members, &fams[0], n), build_tree(&members, &fams[1], n)];
+    let trees = [
+        build_tree(&members, &fams[0], n),
+        build_tree(&members, &fams[1], n),
+    ];
     let w = weights(problem);
 
     let (s, t) = (0, 1);
@@ -367,7 +391,11 @@ fn allocate_subset(problem: &Problem) -> Result<Allocation, AllocError> {
         for (pos, &m) in trees[f].order.iter().enumerate() {
             let parent_node = trees[f].parent[pos].map_or(roots[f], |p| fam_nodes[f][p]);
             let me = fam_nodes[f][pos];
-            let (from, to) = if f == 0 { (parent_node, me) } else { (me, parent_node) };
+            let (from, to) = if f == 0 {
+                (parent_node, me)
+            } else {
+                (me, parent_node)
+            };
             group_edges[m] = Some(add_group_edges(&mut g, from, to, &members[m], &w));
         }
     }
@@ -380,7 +408,10 @@ fn allocate_subset(problem: &Problem) -> Result<Allocation, AllocError> {
     }
     g.min_cost_flow(s, t);
 
-    let counted: Vec<Hours> = slice_edges.iter().map(|e| Hours::from_centi(g.flow(*e))).collect();
+    let counted: Vec<Hours> = slice_edges
+        .iter()
+        .map(|e| Hours::from_centi(g.flow(*e)))
+        .collect();
     let mut min_counted = vec![Hours::ZERO; problem.mins.len()];
     let mut cap_counted = vec![Hours::ZERO; problem.caps.len()];
     let mut full = vec![false; members.len()];
@@ -467,7 +498,13 @@ fn allocate_partition(problem: &Problem) -> Result<Allocation, AllocError> {
     }
     for (pos, &m) in tree.order.iter().enumerate() {
         let parent = tree.parent[pos].map_or(root, |p| cap_nodes[p]);
-        cap_edges[m] = Some(add_group_edges(&mut g, parent, cap_nodes[pos], &members[m], &w));
+        cap_edges[m] = Some(add_group_edges(
+            &mut g,
+            parent,
+            cap_nodes[pos],
+            &members[m],
+            &w,
+        ));
     }
     let bucket_nodes: Vec<usize> = problem.buckets.iter().map(|_| g.add_node()).collect();
     let bucket_edges: Vec<EdgeId> = problem
@@ -492,7 +529,10 @@ fn allocate_partition(problem: &Problem) -> Result<Allocation, AllocError> {
     }
     g.min_cost_flow(s, t);
 
-    let counted: Vec<Hours> = slice_in.iter().map(|e| Hours::from_centi(g.flow(*e))).collect();
+    let counted: Vec<Hours> = slice_in
+        .iter()
+        .map(|e| Hours::from_centi(g.flow(*e)))
+        .collect();
     let placed: Vec<Vec<(usize, Hours)>> = slice_out
         .iter()
         .map(|outs| {
@@ -502,7 +542,10 @@ fn allocate_partition(problem: &Problem) -> Result<Allocation, AllocError> {
                 .collect()
         })
         .collect();
-    let bucket_filled: Vec<Hours> = bucket_edges.iter().map(|e| Hours::from_centi(g.flow(*e))).collect();
+    let bucket_filled: Vec<Hours> = bucket_edges
+        .iter()
+        .map(|e| Hours::from_centi(g.flow(*e)))
+        .collect();
     let mut cap_counted = vec![Hours::ZERO; problem.caps.len()];
     let mut full = vec![false; members.len()];
     for (m, member) in members.iter().enumerate() {
@@ -530,7 +573,10 @@ fn allocate_partition(problem: &Problem) -> Result<Allocation, AllocError> {
             let mine: Vec<usize> = slice_out[i].iter().map(|(b, _)| *b).collect();
             if mine.is_empty() {
                 Some(Block::NoBucket)
-            } else if mine.iter().all(|&b| bucket_filled[b] >= problem.buckets[b].hours) {
+            } else if mine
+                .iter()
+                .all(|&b| bucket_filled[b] >= problem.buckets[b].hours)
+            {
                 Some(Block::BucketsFull(mine))
             } else {
                 Some(Block::Unexplained)
@@ -564,7 +610,10 @@ mod tests {
     }
 
     fn group(members: &[usize], hours: i64) -> Group {
-        Group { members: members.to_vec(), hours: h(hours) }
+        Group {
+            members: members.to_vec(),
+            hours: h(hours),
+        }
     }
 
     #[test]
@@ -612,7 +661,10 @@ mod tests {
         };
         assert!(allocate(&p).is_ok());
         p.caps.push(group(&[0, 2], 1));
-        assert!(matches!(allocate(&p), Err(AllocError::NotTwoFamilies(_, _))));
+        assert!(matches!(
+            allocate(&p),
+            Err(AllocError::NotTwoFamilies(_, _))
+        ));
     }
 
     #[test]
@@ -664,8 +716,14 @@ mod tests {
             mins: vec![group(&[3], 1)],
             caps: vec![],
         };
-        assert_eq!(allocate(&p), Err(AllocError::BadMember(GroupRef::Min(0), 3)));
-        let p = Problem { mode: Mode::Partition, ..p };
+        assert_eq!(
+            allocate(&p),
+            Err(AllocError::BadMember(GroupRef::Min(0), 3))
+        );
+        let p = Problem {
+            mode: Mode::Partition,
+            ..p
+        };
         assert_eq!(allocate(&p), Err(AllocError::MinsInPartition));
     }
 
@@ -683,7 +741,11 @@ mod tests {
         for (i, c) in a.counted.iter().enumerate() {
             if *c < p.slices[i] {
                 assert!(a.blocked[i].is_some());
-                assert_ne!(a.blocked[i], Some(Block::Unexplained), "slice {i} unexplained");
+                assert_ne!(
+                    a.blocked[i],
+                    Some(Block::Unexplained),
+                    "slice {i} unexplained"
+                );
             }
         }
     }
@@ -703,7 +765,11 @@ mod tests {
             prop::collection::vec((0u8..5, 0u8..3, 0i64..=4), 0..=4),
             prop::collection::vec(any::<bool>(), 4),
         )
-            .prop_map(|(slices, groups, is_min)| Spec { slices, groups, is_min })
+            .prop_map(|(slices, groups, is_min)| Spec {
+                slices,
+                groups,
+                is_min,
+            })
     }
 
     fn members_of(spec: &Spec, kind: u8, value: u8) -> Vec<usize> {
@@ -730,8 +796,15 @@ mod tests {
             caps: vec![],
         };
         for (k, (kind, value, hours)) in spec.groups.iter().enumerate() {
-            let g = Group { members: members_of(spec, *kind, *value), hours: h(*hours) };
-            if spec.is_min[k] { p.mins.push(g) } else { p.caps.push(g) }
+            let g = Group {
+                members: members_of(spec, *kind, *value),
+                hours: h(*hours),
+            };
+            if spec.is_min[k] {
+                p.mins.push(g)
+            } else {
+                p.caps.push(g)
+            }
         }
         p
     }
@@ -745,9 +818,16 @@ mod tests {
             caps: vec![],
         };
         for (k, (kind, value, hours)) in spec.groups.iter().enumerate() {
-            let g = Group { members: members_of(spec, *kind, *value), hours: h(*hours) };
+            let g = Group {
+                members: members_of(spec, *kind, *value),
+                hours: h(*hours),
+            };
             // caps: topic-only so they stay laminar
-            if spec.is_min[k] || *kind != 0 { p.buckets.push(g) } else { p.caps.push(g) }
+            if spec.is_min[k] || *kind != 0 {
+                p.buckets.push(g)
+            } else {
+                p.caps.push(g)
+            }
         }
         p
     }

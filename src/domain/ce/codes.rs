@@ -298,7 +298,10 @@ impl fmt::Display for TopicParseError {
 impl TopicRef {
     /// A topic with no jurisdiction.
     pub const fn plain(topic: Topic) -> TopicRef {
-        TopicRef { topic, jurisdiction: None }
+        TopicRef {
+            topic,
+            jurisdiction: None,
+        }
     }
 
     /// Parses `code` or `code{XX}`.
@@ -315,9 +318,12 @@ impl TopicRef {
             }
             None => (s, None),
         };
-        let topic =
-            Topic::from_code(base).ok_or_else(|| TopicParseError::UnknownTopic(base.to_string()))?;
-        Ok(TopicRef { topic, jurisdiction })
+        let topic = Topic::from_code(base)
+            .ok_or_else(|| TopicParseError::UnknownTopic(base.to_string()))?;
+        Ok(TopicRef {
+            topic,
+            jurisdiction,
+        })
     }
 
     /// True when an activity's topic `slice` falls under this selector entry.
@@ -388,7 +394,10 @@ mod tests {
         let ethics = TopicRef::plain(Topic::Ethics);
         assert!(ethics.covers(&TopicRef::plain(Topic::Boundaries)));
         assert!(!TopicRef::plain(Topic::Boundaries).covers(&ethics));
-        assert!(matches!(TopicRef::parse("ethicz"), Err(TopicParseError::UnknownTopic(_))));
+        assert!(matches!(
+            TopicRef::parse("ethicz"),
+            Err(TopicParseError::UnknownTopic(_))
+        ));
         assert!(matches!(
             TopicRef::parse("laws_rules{Florida}"),
             Err(TopicParseError::BadJurisdiction(_))

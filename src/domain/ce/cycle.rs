@@ -71,7 +71,10 @@ pub enum DeadlineRule {
 impl DeadlineRule {
     /// Does this rule need the person's birth date?
     pub fn needs_birth_date(&self) -> bool {
-        matches!(self, DeadlineRule::BirthMonthEnd { .. } | DeadlineRule::Birthday { .. })
+        matches!(
+            self,
+            DeadlineRule::BirthMonthEnd { .. } | DeadlineRule::Birthday { .. }
+        )
     }
 }
 
@@ -107,7 +110,10 @@ impl Cycle {
         let mut from = self.start;
         for i in 1..=200 {
             let next = add_months(self.start, 12 * i);
-            let to = next.and_then(|d| d.previous_day()).unwrap_or(self.end).min(self.end);
+            let to = next
+                .and_then(|d| d.previous_day())
+                .unwrap_or(self.end)
+                .min(self.end);
             out.push((from, to));
             match to.next_day() {
                 Some(n) if to < self.end => from = n,
@@ -174,7 +180,11 @@ pub fn parse_date(s: &str) -> Option<Date> {
     }
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
     };
     let year = digits(0..4)? as i32;
     let month = Month::try_from(digits(5..7)? as u8).ok()?;
@@ -203,7 +213,11 @@ pub fn add_months(d: Date, months: u32) -> Option<Date> {
 }
 
 /// The yearly anchor date of a rule in `year`.
-fn anchor_in_year(rule: &DeadlineRule, birth: Option<Date>, year: i32) -> Result<Option<Date>, CycleError> {
+fn anchor_in_year(
+    rule: &DeadlineRule,
+    birth: Option<Date>,
+    year: i32,
+) -> Result<Option<Date>, CycleError> {
     Ok(match rule {
         DeadlineRule::Fixed { month, day, .. } => clamped_date(year, *month, *day),
         DeadlineRule::BirthMonthEnd { .. } => {
@@ -232,15 +246,21 @@ fn nth_deadline(
                 .and_then(|d| d.previous_day())
                 .ok_or(CycleError::OutOfRange);
         }
-        DeadlineRule::Fixed { every_years, parity, first_after_months, .. } => {
-            (*every_years, *parity, *first_after_months)
-        }
-        DeadlineRule::BirthMonthEnd { every_years, parity, first_after_months } => {
-            (*every_years, *parity, *first_after_months)
-        }
-        DeadlineRule::Birthday { every_years, first_after_months } => {
-            (*every_years, None, *first_after_months)
-        }
+        DeadlineRule::Fixed {
+            every_years,
+            parity,
+            first_after_months,
+            ..
+        } => (*every_years, *parity, *first_after_months),
+        DeadlineRule::BirthMonthEnd {
+            every_years,
+            parity,
+            first_after_months,
+        } => (*every_years, *parity, *first_after_months),
+        DeadlineRule::Birthday {
+            every_years,
+            first_after_months,
+        } => (*every_years, None, *first_after_months),
     };
     let threshold = add_months(issued_on, first_after_months).ok_or(CycleError::OutOfRange)?;
     let mut first = None;
@@ -260,7 +280,11 @@ fn nth_deadline(
     }
     let first_year = first.ok_or(CycleError::OutOfRange)?;
     let year = first_year
-        .checked_add((every_years.max(1) as i32).checked_mul(k as i32).ok_or(CycleError::OutOfRange)?)
+        .checked_add(
+            (every_years.max(1) as i32)
+                .checked_mul(k as i32)
+                .ok_or(CycleError::OutOfRange)?,
+        )
         .ok_or(CycleError::OutOfRange)?;
     anchor_in_year(rule, birth, year)?.ok_or(CycleError::OutOfRange)
 }
@@ -277,13 +301,20 @@ pub fn cycle_by_index(
     let start = if index == 0 {
         issued_on
     } else {
-        nth_deadline(rule, issued_on, birth, index - 1)?.next_day().ok_or(CycleError::OutOfRange)?
+        nth_deadline(rule, issued_on, birth, index - 1)?
+            .next_day()
+            .ok_or(CycleError::OutOfRange)?
     };
     let deadline = match due {
         Due::End => end,
         Due::FirstOfMonth => end.replace_day(1).map_err(|_| CycleError::OutOfRange)?,
     };
-    Ok(Cycle { start, end, deadline, index })
+    Ok(Cycle {
+        start,
+        end,
+        deadline,
+        index,
+    })
 }
 
 /// The cycle whose earning window contains `as_of`.
@@ -315,21 +346,52 @@ mod tests {
     use time::macros::date;
 
     fn span(c: &Cycle) -> (String, String, String) {
-        (format_date(c.start), format_date(c.end), format_date(c.deadline))
+        (
+            format_date(c.start),
+            format_date(c.end),
+            format_date(c.deadline),
+        )
     }
 
     fn fixed(month: u8, day: u8, every_years: u8, parity: Option<Parity>) -> DeadlineRule {
-        DeadlineRule::Fixed { month, day, every_years, parity, first_after_months: 0 }
+        DeadlineRule::Fixed {
+            month,
+            day,
+            every_years,
+            parity,
+            first_after_months: 0,
+        }
     }
 
     #[test]
     fn florida_aug_31_odd_years() {
         let r = fixed(8, 31, 2, Some(Parity::Odd));
-        let c = cycle_at(&r, Due::End, date!(2019 - 05 - 10), None, date!(2025 - 08 - 01)).expect("cycle");
-        assert_eq!(span(&c), ("2023-09-01".into(), "2025-08-31".into(), "2025-08-31".into()));
+        let c = cycle_at(
+            &r,
+            Due::End,
+            date!(2019 - 05 - 10),
+            None,
+            date!(2025 - 08 - 01),
+        )
+        .expect("cycle");
+        assert_eq!(
+            span(&c),
+            (
+                "2023-09-01".into(),
+                "2025-08-31".into(),
+                "2025-08-31".into()
+            )
+        );
         assert_eq!(c.index, 3);
         // Issued inside a cycle: first cycle is short and starts at issue.
-        let c = cycle_at(&r, Due::End, date!(2024 - 03 - 10), None, date!(2024 - 04 - 01)).expect("cycle");
+        let c = cycle_at(
+            &r,
+            Due::End,
+            date!(2024 - 03 - 10),
+            None,
+            date!(2024 - 04 - 01),
+        )
+        .expect("cycle");
         assert_eq!(span(&c).0, "2024-03-10");
         assert_eq!(span(&c).1, "2025-08-31");
         assert_eq!(c.index, 0);
@@ -339,22 +401,59 @@ mod tests {
     #[test]
     fn illinois_georgia_pennsylvania_fixed_dates() {
         let il = fixed(12, 31, 2, Some(Parity::Even));
-        let c = cycle_at(&il, Due::End, date!(2015 - 01 - 05), None, date!(2025 - 06 - 01)).expect("il");
+        let c = cycle_at(
+            &il,
+            Due::End,
+            date!(2015 - 01 - 05),
+            None,
+            date!(2025 - 06 - 01),
+        )
+        .expect("il");
         assert_eq!(span(&c).0, "2025-01-01");
         assert_eq!(span(&c).1, "2026-12-31");
         let ga = fixed(10, 31, 2, Some(Parity::Even));
-        let c = cycle_at(&ga, Due::End, date!(2015 - 01 - 05), None, date!(2025 - 06 - 01)).expect("ga");
-        assert_eq!((span(&c).0, span(&c).1), ("2024-11-01".into(), "2026-10-31".into()));
+        let c = cycle_at(
+            &ga,
+            Due::End,
+            date!(2015 - 01 - 05),
+            None,
+            date!(2025 - 06 - 01),
+        )
+        .expect("ga");
+        assert_eq!(
+            (span(&c).0, span(&c).1),
+            ("2024-11-01".into(), "2026-10-31".into())
+        );
         let pa = fixed(1, 31, 2, Some(Parity::Odd));
-        let c = cycle_at(&pa, Due::End, date!(2015 - 01 - 05), None, date!(2025 - 06 - 01)).expect("pa");
-        assert_eq!((span(&c).0, span(&c).1), ("2025-02-01".into(), "2027-01-31".into()));
+        let c = cycle_at(
+            &pa,
+            Due::End,
+            date!(2015 - 01 - 05),
+            None,
+            date!(2025 - 06 - 01),
+        )
+        .expect("pa");
+        assert_eq!(
+            (span(&c).0, span(&c).1),
+            ("2025-02-01".into(), "2027-01-31".into())
+        );
     }
 
     #[test]
     fn michigan_three_years_phased_from_issue() {
         let mi = fixed(10, 31, 3, None);
-        let c = cycle_at(&mi, Due::End, date!(2022 - 11 - 15), None, date!(2026 - 05 - 01)).expect("mi");
-        assert_eq!((span(&c).0, span(&c).1), ("2023-11-01".into(), "2026-10-31".into()));
+        let c = cycle_at(
+            &mi,
+            Due::End,
+            date!(2022 - 11 - 15),
+            None,
+            date!(2026 - 05 - 01),
+        )
+        .expect("mi");
+        assert_eq!(
+            (span(&c).0, span(&c).1),
+            ("2023-11-01".into(), "2026-10-31".into())
+        );
         assert_eq!(c.index, 1);
         assert_eq!(c.years().len(), 3);
         assert_eq!(format_date(c.years()[2].0), "2025-11-01");
@@ -364,30 +463,87 @@ mod tests {
     #[test]
     fn anniversary_cycles() {
         let r = DeadlineRule::Anniversary { months: 24 };
-        let c = cycle_at(&r, Due::End, date!(2020 - 03 - 15), None, date!(2025 - 08 - 01)).expect("c");
-        assert_eq!((span(&c).0, span(&c).1), ("2024-03-15".into(), "2026-03-14".into()));
+        let c = cycle_at(
+            &r,
+            Due::End,
+            date!(2020 - 03 - 15),
+            None,
+            date!(2025 - 08 - 01),
+        )
+        .expect("c");
+        assert_eq!(
+            (span(&c).0, span(&c).1),
+            ("2024-03-15".into(), "2026-03-14".into())
+        );
         // The last day of a cycle belongs to it.
-        let c = cycle_at(&r, Due::End, date!(2020 - 03 - 15), None, date!(2026 - 03 - 14)).expect("c");
+        let c = cycle_at(
+            &r,
+            Due::End,
+            date!(2020 - 03 - 15),
+            None,
+            date!(2026 - 03 - 14),
+        )
+        .expect("c");
         assert_eq!(span(&c).1, "2026-03-14");
-        let c = cycle_at(&r, Due::End, date!(2020 - 03 - 15), None, date!(2026 - 03 - 15)).expect("c");
+        let c = cycle_at(
+            &r,
+            Due::End,
+            date!(2020 - 03 - 15),
+            None,
+            date!(2026 - 03 - 15),
+        )
+        .expect("c");
         assert_eq!(span(&c).0, "2026-03-15");
     }
 
     #[test]
     fn birth_month_and_birthday() {
-        let or = DeadlineRule::BirthMonthEnd { every_years: 2, parity: None, first_after_months: 12 };
+        let or = DeadlineRule::BirthMonthEnd {
+            every_years: 2,
+            parity: None,
+            first_after_months: 12,
+        };
         let birth = Some(date!(1990 - 02 - 14));
-        let c = cycle_at(&or, Due::FirstOfMonth, date!(2021 - 05 - 01), birth, date!(2025 - 01 - 10))
-            .expect("or");
+        let c = cycle_at(
+            &or,
+            Due::FirstOfMonth,
+            date!(2021 - 05 - 01),
+            birth,
+            date!(2025 - 01 - 10),
+        )
+        .expect("or");
         // first deadline: first end of February at least 12 months after issue = 2023-02-28
-        assert_eq!(span(&c), ("2023-03-01".into(), "2025-02-28".into(), "2025-02-01".into()));
-        let wa = DeadlineRule::Birthday { every_years: 2, first_after_months: 12 };
+        assert_eq!(
+            span(&c),
+            (
+                "2023-03-01".into(),
+                "2025-02-28".into(),
+                "2025-02-01".into()
+            )
+        );
+        let wa = DeadlineRule::Birthday {
+            every_years: 2,
+            first_after_months: 12,
+        };
         let leap = Some(date!(1992 - 02 - 29));
-        let c = cycle_at(&wa, Due::End, date!(2020 - 01 - 10), leap, date!(2021 - 06 - 01)).expect("wa");
+        let c = cycle_at(
+            &wa,
+            Due::End,
+            date!(2020 - 01 - 10),
+            leap,
+            date!(2021 - 06 - 01),
+        )
+        .expect("wa");
         assert_eq!(span(&c).1, "2023-02-28");
         assert_eq!(span(&c).0, "2021-03-01");
         assert_eq!(
-            cycle_at(&wa, Due::End, date!(2020 - 01 - 10), None, date!(2021 - 06 - 01)),
+            cycle_at(
+                &wa,
+                Due::End,
+                date!(2020 - 01 - 10),
+                None,
+                date!(2021 - 06 - 01)
+            ),
             Err(CycleError::MissingBirthDate)
         );
     }
@@ -396,7 +552,13 @@ mod tests {
     fn as_of_before_issue_is_an_error() {
         let r = DeadlineRule::Anniversary { months: 24 };
         assert!(matches!(
-            cycle_at(&r, Due::End, date!(2020 - 03 - 15), None, date!(2019 - 01 - 01)),
+            cycle_at(
+                &r,
+                Due::End,
+                date!(2020 - 03 - 15),
+                None,
+                date!(2019 - 01 - 01)
+            ),
             Err(CycleError::AsOfBeforeIssue { .. })
         ));
     }

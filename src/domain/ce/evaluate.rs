@@ -13,8 +13,8 @@ use super::cycle::{Cycle, CycleError, cycle_at, cycle_by_index, format_date};
 use super::flow::Network;
 use super::hours::Hours;
 use super::rules::{
-    DuplicateScope, ExtraMin, FirstCycle, ItemAt, ItemRequirement, LateRenewal, OnceEver, Per, Rule, RuleMode,
-    WindowCap, topic_excluded,
+    DuplicateScope, ExtraMin, FirstCycle, ItemAt, ItemRequirement, LateRenewal, OnceEver, Per,
+    Rule, RuleMode, WindowCap, topic_excluded,
 };
 use super::selector::{Relation, Selector, SliceView, join_or};
 
@@ -49,14 +49,22 @@ impl Activity {
     /// Key used to spot the same course taken twice.
     /// Without a course id or a title, the activity is only equal to itself.
     pub fn fingerprint(&self) -> String {
-        if let Some(c) = self.course_id.as_deref().map(normalize).filter(|c| !c.is_empty()) {
+        if let Some(c) = self
+            .course_id
+            .as_deref()
+            .map(normalize)
+            .filter(|c| !c.is_empty())
+        {
             return format!("course:{c}");
         }
         let title = normalize(&self.title);
         if title.is_empty() {
             return format!("activity:{}", self.id);
         }
-        format!("title:{}|{title}", normalize(self.provider.as_deref().unwrap_or("")))
+        format!(
+            "title:{}|{title}",
+            normalize(self.provider.as_deref().unwrap_or(""))
+        )
     }
 }
 
@@ -284,15 +292,50 @@ fn active_requirements<'r>(rule: &'r Rule, cycle: &Cycle, first: bool) -> Active
         select: r.select.clone(),
     };
     let mut a = Active {
-        mode: if rule.mode == RuleMode::Partition { Mode::Partition } else { Mode::Subset },
+        mode: if rule.mode == RuleMode::Partition {
+            Mode::Partition
+        } else {
+            Mode::Subset
+        },
         total: rule.total,
-        buckets: rule.buckets.iter().filter(|r| r.applies.contains(end)).map(to_req).collect(),
-        mins: rule.mins.iter().filter(|r| r.applies.contains(end)).map(to_req).collect(),
-        caps: rule.caps.iter().filter(|r| r.applies.contains(end)).map(to_req).collect(),
-        window_caps: rule.window_caps.iter().filter(|r| r.applies.contains(end)).collect(),
-        extra_mins: rule.extra_mins.iter().filter(|r| r.applies.contains(end)).collect(),
-        once_ever: rule.once_ever.iter().filter(|r| r.applies.contains(end)).collect(),
-        items: rule.items.iter().filter(|r| r.applies.contains(end)).collect(),
+        buckets: rule
+            .buckets
+            .iter()
+            .filter(|r| r.applies.contains(end))
+            .map(to_req)
+            .collect(),
+        mins: rule
+            .mins
+            .iter()
+            .filter(|r| r.applies.contains(end))
+            .map(to_req)
+            .collect(),
+        caps: rule
+            .caps
+            .iter()
+            .filter(|r| r.applies.contains(end))
+            .map(to_req)
+            .collect(),
+        window_caps: rule
+            .window_caps
+            .iter()
+            .filter(|r| r.applies.contains(end))
+            .collect(),
+        extra_mins: rule
+            .extra_mins
+            .iter()
+            .filter(|r| r.applies.contains(end))
+            .collect(),
+        once_ever: rule
+            .once_ever
+            .iter()
+            .filter(|r| r.applies.contains(end))
+            .collect(),
+        items: rule
+            .items
+            .iter()
+            .filter(|r| r.applies.contains(end))
+            .collect(),
         exempt: false,
     };
     if !first {
@@ -309,16 +352,27 @@ fn active_requirements<'r>(rule: &'r Rule, cycle: &Cycle, first: bool) -> Active
             a.extra_mins.retain(|m| kept(&m.id));
             a.once_ever.retain(|m| kept(&m.id));
             a.items.retain(|m| kept(&m.id));
-            a.exempt = a.mins.is_empty() && a.extra_mins.is_empty() && a.once_ever.is_empty() && a.items.is_empty();
+            a.exempt = a.mins.is_empty()
+                && a.extra_mins.is_empty()
+                && a.once_ever.is_empty()
+                && a.items.is_empty();
         }
-        FirstCycle::Prorated { hours_per_month, includes } => {
+        FirstCycle::Prorated {
+            hours_per_month,
+            includes,
+        } => {
             let months = i64::from(cycle.months_touched());
             let included: Hours = includes.iter().map(|(_, h)| *h).sum();
             let total = Hours::from_centi(hours_per_month.centi() * months).max(included);
             let pick = |list: &[Req]| -> Vec<Req> {
                 includes
                     .iter()
-                    .filter_map(|(id, h)| list.iter().find(|r| &r.id == id).map(|r| Req { hours: *h, ..r.clone() }))
+                    .filter_map(|(id, h)| {
+                        list.iter().find(|r| &r.id == id).map(|r| Req {
+                            hours: *h,
+                            ..r.clone()
+                        })
+                    })
                     .collect()
             };
             a.total = total;
@@ -365,7 +419,11 @@ struct Slice {
 
 impl Slice {
     fn view(&self) -> SliceView<'_> {
-        SliceView { topic: self.topic.as_ref(), delivery: self.delivery, approvals: &self.approvals }
+        SliceView {
+            topic: self.topic.as_ref(),
+            delivery: self.delivery,
+            approvals: &self.approvals,
+        }
     }
 }
 
@@ -374,16 +432,31 @@ struct ExcludedAcc {
 }
 
 impl ExcludedAcc {
-    fn push(&mut self, activity: &str, hours: Hours, reason: impl Into<String>, detail: impl Into<String>) {
+    fn push(
+        &mut self,
+        activity: &str,
+        hours: Hours,
+        reason: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         if hours.is_zero() {
             return;
         }
         let reason = reason.into();
-        if let Some(e) = self.list.iter_mut().find(|e| e.activity == activity && e.reason == reason) {
+        if let Some(e) = self
+            .list
+            .iter_mut()
+            .find(|e| e.activity == activity && e.reason == reason)
+        {
             e.hours += hours;
             return;
         }
-        self.list.push(ExcludedReport { activity: activity.to_string(), hours, reason, detail: detail.into() });
+        self.list.push(ExcludedReport {
+            activity: activity.to_string(),
+            hours,
+            reason,
+            detail: detail.into(),
+        });
     }
 }
 
@@ -411,7 +484,9 @@ fn duplicates(rule: &Rule, cycle: &Cycle, log: &Log<'_>) -> Vec<Option<usize>> {
     }
     let considered = |i: usize| {
         let d = acts[i].completed_on;
-        d <= log.as_of && (rule.no_duplicate == DuplicateScope::AllCycles || (d >= cycle.start && d <= cycle.end))
+        d <= log.as_of
+            && (rule.no_duplicate == DuplicateScope::AllCycles
+                || (d >= cycle.start && d <= cycle.end))
     };
     let mut order: Vec<usize> = (0..acts.len()).filter(|&i| considered(i)).collect();
     order.sort_by_key(|&i| (acts[i].completed_on, i));
@@ -434,15 +509,30 @@ struct Prepared {
     excluded: ExcludedAcc,
 }
 
-fn prepare(rule: &Rule, active: &Active<'_>, cycle: &Cycle, cred: &Credential, log: &Log<'_>) -> Prepared {
+fn prepare(
+    rule: &Rule,
+    active: &Active<'_>,
+    cycle: &Cycle,
+    cred: &Credential,
+    log: &Log<'_>,
+) -> Prepared {
     let dup = duplicates(rule, cycle, log);
-    let mut p = Prepared { main: Vec::new(), pool: Vec::new(), excluded: ExcludedAcc { list: Vec::new() } };
+    let mut p = Prepared {
+        main: Vec::new(),
+        pool: Vec::new(),
+        excluded: ExcludedAcc { list: Vec::new() },
+    };
     for (i, a) in log.activities.iter().enumerate() {
         let converted = rule.units.convert(a.amount, a.unit);
         let shown = converted.unwrap_or(a.amount);
         let date = format_date(a.completed_on);
         if a.completed_on > log.as_of {
-            p.excluded.push(&a.id, shown, "not_yet_completed", format!("completed on {date}, after the as-of date"));
+            p.excluded.push(
+                &a.id,
+                shown,
+                "not_yet_completed",
+                format!("completed on {date}, after the as-of date"),
+            );
             continue;
         }
         if a.completed_on < cycle.start || a.completed_on > cycle.end {
@@ -467,7 +557,10 @@ fn prepare(rule: &Rule, active: &Active<'_>, cycle: &Cycle, cred: &Credential, l
                 &a.id,
                 shown,
                 "out_of_window",
-                format!("late renewal: CE must be dated after the approval date {}", format_date(approved)),
+                format!(
+                    "late renewal: CE must be dated after the approval date {}",
+                    format_date(approved)
+                ),
             );
             continue;
         }
@@ -476,26 +569,49 @@ fn prepare(rule: &Rule, active: &Active<'_>, cycle: &Cycle, cred: &Credential, l
                 &a.id,
                 a.amount,
                 "unit_not_convertible",
-                format!("{} has no conversion for {} ({} {}s logged)", rule.id, a.unit.label(), a.amount, a.unit.label()),
+                format!(
+                    "{} has no conversion for {} ({} {}s logged)",
+                    rule.id,
+                    a.unit.label(),
+                    a.amount,
+                    a.unit.label()
+                ),
             );
             continue;
         };
         let approvals = Scheme::expand(&a.approvals);
-        let approved = rule.accepted_approvals.is_empty() || rule.accepted_approvals.iter().any(|s| approvals.contains(s));
+        let approved = rule.accepted_approvals.is_empty()
+            || rule
+                .accepted_approvals
+                .iter()
+                .any(|s| approvals.contains(s));
         for (topic, hours) in parts {
             if let Some(t) = topic
                 && topic_excluded(rule, &t)
             {
-                p.excluded.push(&a.id, hours, "topic_excluded", format!("{} does not accept {}", rule.id, t.label()));
+                p.excluded.push(
+                    &a.id,
+                    hours,
+                    "topic_excluded",
+                    format!("{} does not accept {}", rule.id, t.label()),
+                );
                 continue;
             }
             if !approved {
-                let accepted: Vec<String> = rule.accepted_approvals.iter().map(|s| s.label().to_string()).collect();
+                let accepted: Vec<String> = rule
+                    .accepted_approvals
+                    .iter()
+                    .map(|s| s.label().to_string())
+                    .collect();
                 p.excluded.push(
                     &a.id,
                     hours,
                     "approval_not_accepted",
-                    format!("no approval that {} accepts (it needs {})", rule.id, join_or(accepted)),
+                    format!(
+                        "no approval that {} accepts (it needs {})",
+                        rule.id,
+                        join_or(accepted)
+                    ),
                 );
                 continue;
             }
@@ -518,16 +634,31 @@ fn prepare(rule: &Rule, active: &Active<'_>, cycle: &Cycle, cred: &Credential, l
                 hours,
                 conditional: None,
             };
-            if let Some(x) = rule.excluded_from_total.iter().find(|x| x.select.matches(&slice.view())) {
-                p.excluded.push(&a.id, hours, "excluded_from_total", x.note.clone());
+            if let Some(x) = rule
+                .excluded_from_total
+                .iter()
+                .find(|x| x.select.matches(&slice.view()))
+            {
+                p.excluded
+                    .push(&a.id, hours, "excluded_from_total", x.note.clone());
                 continue;
             }
-            if active.extra_mins.iter().any(|e| !e.counts_toward_total && e.select.matches(&slice.view())) {
+            if active
+                .extra_mins
+                .iter()
+                .any(|e| !e.counts_toward_total && e.select.matches(&slice.view()))
+            {
                 p.pool.push(slice);
                 continue;
             }
-            let conditional = rule.conditionals.iter().position(|c| c.select.matches(&slice.view()));
-            p.main.push(Slice { conditional, ..slice });
+            let conditional = rule
+                .conditionals
+                .iter()
+                .position(|c| c.select.matches(&slice.view()));
+            p.main.push(Slice {
+                conditional,
+                ..slice
+            });
         }
     }
     p
@@ -550,35 +681,61 @@ struct MainRun {
 }
 
 fn members(slices: &[Slice], select: &Selector) -> Vec<usize> {
-    slices.iter().enumerate().filter(|(_, s)| select.matches(&s.view())).map(|(i, _)| i).collect()
+    slices
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| select.matches(&s.view()))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn run_main(active: &Active<'_>, slices: &[Slice]) -> Result<MainRun, AllocError> {
     let mut caps = Vec::new();
     let mut origins = Vec::new();
     for (j, c) in active.caps.iter().enumerate() {
-        caps.push(Group { members: members(slices, &c.select), hours: c.hours });
+        caps.push(Group {
+            members: members(slices, &c.select),
+            hours: c.hours,
+        });
         origins.push(CapOrigin::Cap(j));
     }
     for (j, w) in active.window_caps.iter().enumerate() {
         let days: BTreeSet<Date> = slices.iter().filter_map(|s| s.day).collect();
         for day in days {
-            let m: Vec<usize> = (0..slices.len()).filter(|&i| slices[i].day == Some(day)).collect();
+            let m: Vec<usize> = (0..slices.len())
+                .filter(|&i| slices[i].day == Some(day))
+                .collect();
             let sum: Hours = m.iter().map(|&i| slices[i].hours).sum();
             if sum > w.hours {
-                caps.push(Group { members: m, hours: w.hours });
+                caps.push(Group {
+                    members: m,
+                    hours: w.hours,
+                });
                 origins.push(CapOrigin::Window(j, day));
             }
         }
     }
     let groups = |list: &[Req]| -> Vec<Group> {
-        list.iter().map(|r| Group { members: members(slices, &r.select), hours: r.hours }).collect()
+        list.iter()
+            .map(|r| Group {
+                members: members(slices, &r.select),
+                hours: r.hours,
+            })
+            .collect()
     };
     let problem = Problem {
         mode: active.mode,
         slices: slices.iter().map(|s| s.hours).collect(),
-        buckets: if active.mode == Mode::Partition { groups(&active.buckets) } else { Vec::new() },
-        mins: if active.mode == Mode::Subset { groups(&active.mins) } else { Vec::new() },
+        buckets: if active.mode == Mode::Partition {
+            groups(&active.buckets)
+        } else {
+            Vec::new()
+        },
+        mins: if active.mode == Mode::Subset {
+            groups(&active.mins)
+        } else {
+            Vec::new()
+        },
         caps,
     };
     let lenient = allocate(&problem)?;
@@ -593,7 +750,12 @@ fn run_main(active: &Active<'_>, slices: &[Slice]) -> Result<MainRun, AllocError
     } else {
         None
     };
-    Ok(MainRun { problem, origins, lenient, strict })
+    Ok(MainRun {
+        problem,
+        origins,
+        lenient,
+        strict,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -616,7 +778,10 @@ fn describe(hours: Hours, label: Option<&str>, select: &Selector, rule: &Rule) -
     let from = if schemes.is_empty() || label.is_some() && select.approvals.is_some() {
         String::new()
     } else {
-        format!(" from {}", join_or(schemes.iter().map(|s| s.label().to_string()).collect()))
+        format!(
+            " from {}",
+            join_or(schemes.iter().map(|s| s.label().to_string()).collect())
+        )
     };
     format!("{hours} h {what}{from}")
 }
@@ -629,7 +794,12 @@ struct HourDeficits {
     needed: Hours,
 }
 
-fn partition_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: &str) -> HourDeficits {
+fn partition_deficits(
+    active: &Active<'_>,
+    alloc: &Allocation,
+    rule: &Rule,
+    by: &str,
+) -> HourDeficits {
     let mut list = Vec::new();
     let mut needed = Hours::ZERO;
     for (b, req) in active.buckets.iter().enumerate() {
@@ -640,7 +810,10 @@ fn partition_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: 
             list.push(DeficitReport {
                 requirement: req.id.clone(),
                 hours: d,
-                detail: format!("{} by {by}", describe(d, req.label.as_deref(), &req.select, rule)),
+                detail: format!(
+                    "{} by {by}",
+                    describe(d, req.label.as_deref(), &req.select, rule)
+                ),
             });
         }
     }
@@ -659,7 +832,10 @@ fn min_families(mins: &[Req]) -> Vec<u8> {
         let mut q = VecDeque::from([s]);
         while let Some(u) = q.pop_front() {
             for v in 0..n {
-                if v != u && colour[v] == u8::MAX && mins[u].select.relation(&mins[v].select) == Relation::Crossing {
+                if v != u
+                    && colour[v] == u8::MAX
+                    && mins[u].select.relation(&mins[v].select) == Relation::Crossing
+                {
                     colour[v] = 1 - colour[u];
                     q.push_back(v);
                 }
@@ -673,7 +849,11 @@ fn subset_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: &st
     let mins = &active.mins;
     let n = mins.len();
     let deficit: Vec<Hours> = (0..n)
-        .map(|k| mins[k].hours.saturating_sub(alloc.min_counted.get(k).copied().unwrap_or_default()))
+        .map(|k| {
+            mins[k]
+                .hours
+                .saturating_sub(alloc.min_counted.get(k).copied().unwrap_or_default())
+        })
         .collect();
     let colour = min_families(mins);
     // Parent = the innermost other minimum of the same family containing it.
@@ -683,8 +863,13 @@ fn subset_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: &st
     };
     let parent: Vec<Option<usize>> = (0..n)
         .map(|k| {
-            let cands: Vec<usize> = (0..n).filter(|&j| colour[j] == colour[k] && properly_in(k, j)).collect();
-            cands.iter().copied().find(|&c| !cands.iter().any(|&c2| c2 != c && properly_in(c2, c)))
+            let cands: Vec<usize> = (0..n)
+                .filter(|&j| colour[j] == colour[k] && properly_in(k, j))
+                .collect();
+            cands
+                .iter()
+                .copied()
+                .find(|&c| !cands.iter().any(|&c2| c2 != c && properly_in(c2, c)))
         })
         .collect();
     // need(k) = max(deficit k, Σ need(children)), computed bottom-up.
@@ -712,17 +897,30 @@ fn subset_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: &st
         }
     }
     let own: Vec<Hours> = (0..n).map(|k| need[k] - child_need[k]).collect();
-    let family_need = |c: u8| -> Hours { (0..n).filter(|&k| colour[k] == c && parent[k].is_none()).map(|k| need[k]).sum() };
+    let family_need = |c: u8| -> Hours {
+        (0..n)
+            .filter(|&k| colour[k] == c && parent[k].is_none())
+            .map(|k| need[k])
+            .sum()
+    };
     // Pair own needs across the two families where one hour can serve both.
-    let left: Vec<usize> = (0..n).filter(|&k| colour[k] == 0 && own[k] > Hours::ZERO).collect();
-    let right: Vec<usize> = (0..n).filter(|&k| colour[k] == 1 && own[k] > Hours::ZERO).collect();
+    let left: Vec<usize> = (0..n)
+        .filter(|&k| colour[k] == 0 && own[k] > Hours::ZERO)
+        .collect();
+    let right: Vec<usize> = (0..n)
+        .filter(|&k| colour[k] == 1 && own[k] > Hours::ZERO)
+        .collect();
     let mut g = Network::new(2 + left.len() + right.len());
     let mut pair_edges = Vec::new();
     for (li, &k) in left.iter().enumerate() {
         g.add_edge(0, 2 + li, own[k].centi(), 0);
         for (ri, &j) in right.iter().enumerate() {
             if !mins[k].select.is_disjoint(&mins[j].select) {
-                pair_edges.push((k, j, g.add_edge(2 + li, 2 + left.len() + ri, own[k].centi(), -1)));
+                pair_edges.push((
+                    k,
+                    j,
+                    g.add_edge(2 + li, 2 + left.len() + ri, own[k].centi(), -1),
+                ));
             }
         }
     }
@@ -745,17 +943,33 @@ fn subset_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: &st
             .map(|c| mins[c].id.as_str())
             .collect();
         if !kids.is_empty() {
-            detail = format!("{detail} (besides the hours listed for {})", kids.join(", "));
+            detail = format!(
+                "{detail} (besides the hours listed for {})",
+                kids.join(", ")
+            );
         }
         let shared: Vec<&str> = pair_edges
             .iter()
             .filter(|(a, b, e)| (*a == k || *b == k) && g.flow(*e) > 0)
-            .map(|(a, b, _)| if *a == k { mins[*b].id.as_str() } else { mins[*a].id.as_str() })
+            .map(|(a, b, _)| {
+                if *a == k {
+                    mins[*b].id.as_str()
+                } else {
+                    mins[*a].id.as_str()
+                }
+            })
             .collect();
         if !shared.is_empty() {
-            detail = format!("{detail}; the same hours can also count toward {}", shared.join(", "));
+            detail = format!(
+                "{detail}; the same hours can also count toward {}",
+                shared.join(", ")
+            );
         }
-        list.push(DeficitReport { requirement: mins[k].id.clone(), hours: own[k], detail: format!("{detail} by {by}") });
+        list.push(DeficitReport {
+            requirement: mins[k].id.clone(),
+            hours: own[k],
+            detail: format!("{detail} by {by}"),
+        });
     }
     let residual = gap.saturating_sub(mins_need);
     if residual > Hours::ZERO {
@@ -763,7 +977,11 @@ fn subset_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: &st
         if !list.is_empty() {
             detail = detail.replacen(" h of CE", " h more of CE", 1);
         }
-        list.push(DeficitReport { requirement: "total".into(), hours: residual, detail: format!("{detail} by {by}") });
+        list.push(DeficitReport {
+            requirement: "total".into(),
+            hours: residual,
+            detail: format!("{detail} by {by}"),
+        });
     }
     HourDeficits { list, needed }
 }
@@ -773,7 +991,11 @@ fn subset_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: &st
 
 fn activity_id(log: &Log<'_>, s: &Slice) -> String {
     match s.source {
-        Source::Activity(i) => log.activities.get(i).map(|a| a.id.clone()).unwrap_or_default(),
+        Source::Activity(i) => log
+            .activities
+            .get(i)
+            .map(|a| a.id.clone())
+            .unwrap_or_default(),
         Source::Carry => "carry-over".into(),
     }
 }
@@ -795,10 +1017,17 @@ fn block_reason(
                     .or_else(|| cap.select.topic_phrase())
                     .or_else(|| cap.select.delivery_phrase())
                     .unwrap_or_else(|| "these hours".into());
-                (format!("cap:{}", cap.id), format!("at most {} h of {what} count", cap.hours))
+                (
+                    format!("cap:{}", cap.id),
+                    format!("at most {} h of {what} count", cap.hours),
+                )
             }
             Some(CapOrigin::Window(j, day)) => {
-                let logged: Hours = slices.iter().filter(|s| s.day == Some(*day)).map(|s| s.hours).sum();
+                let logged: Hours = slices
+                    .iter()
+                    .filter(|s| s.day == Some(*day))
+                    .map(|s| s.hours)
+                    .sum();
                 (
                     "cap_per_window".into(),
                     format!(
@@ -812,12 +1041,28 @@ fn block_reason(
             None => ("not_counted".into(), "not needed by any requirement".into()),
         },
         Block::BucketsFull(list) => {
-            let ids: Vec<&str> = list.iter().filter_map(|b| active.buckets.get(*b)).map(|b| b.id.as_str()).collect();
-            ("category_full".into(), format!("the parts these hours can fill ({}) are already full", ids.join(", ")))
+            let ids: Vec<&str> = list
+                .iter()
+                .filter_map(|b| active.buckets.get(*b))
+                .map(|b| b.id.as_str())
+                .collect();
+            (
+                "category_full".into(),
+                format!(
+                    "the parts these hours can fill ({}) are already full",
+                    ids.join(", ")
+                ),
+            )
         }
         Block::NoBucket => {
-            let t = slices[slice].topic.map(|t| t.label()).unwrap_or_else(|| "untagged hours".into());
-            ("no_matching_category".into(), format!("no required part accepts {t}"))
+            let t = slices[slice]
+                .topic
+                .map(|t| t.label())
+                .unwrap_or_else(|| "untagged hours".into());
+            (
+                "no_matching_category".into(),
+                format!("no required part accepts {t}"),
+            )
         }
         Block::Unexplained => ("not_counted".into(), "not counted by the allocator".into()),
     }
@@ -828,14 +1073,37 @@ fn item_on_record<'a>(log: &Log<'a>, kind: ItemKind) -> impl Iterator<Item = &'a
 }
 
 /// Evaluates the cycle of `cred` that contains `log.as_of`.
-pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Result<CredentialReport, EvalError> {
+pub fn evaluate_credential(
+    rule: &Rule,
+    cred: &Credential,
+    log: &Log<'_>,
+) -> Result<CredentialReport, EvalError> {
     let cycle = match cred.cycle_override {
         Some((start, end, deadline)) => {
             // The computed cycle still says whether this is the first one, when it can be computed.
-            let index = cycle_at(&rule.deadline, rule.due, cred.issued_on, log.birth_date, log.as_of).map(|c| c.index).unwrap_or(1);
-            Cycle { start, end, deadline, index }
+            let index = cycle_at(
+                &rule.deadline,
+                rule.due,
+                cred.issued_on,
+                log.birth_date,
+                log.as_of,
+            )
+            .map(|c| c.index)
+            .unwrap_or(1);
+            Cycle {
+                start,
+                end,
+                deadline,
+                index,
+            }
         }
-        None => cycle_at(&rule.deadline, rule.due, cred.issued_on, log.birth_date, log.as_of)?,
+        None => cycle_at(
+            &rule.deadline,
+            rule.due,
+            cred.issued_on,
+            log.birth_date,
+            log.as_of,
+        )?,
     };
     let first = cred.first_cycle.unwrap_or(cycle.index == 0);
     let by = format_date(cycle.deadline);
@@ -875,7 +1143,9 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
         warnings,
     };
     if rule.mode == RuleMode::None {
-        report.warnings.push(format!("{} has no CE requirement", rule.name));
+        report
+            .warnings
+            .push(format!("{} has no CE requirement", rule.name));
         return Ok(report);
     }
     let active = active_requirements(rule, &cycle, first);
@@ -925,11 +1195,23 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
     });
     for (b, req) in active.buckets.iter().enumerate() {
         let c = alloc.bucket_filled.get(b).copied().unwrap_or_default();
-        report.requirements.push(RequirementReport { id: req.id.clone(), kind: "bucket", required: req.hours, counted: c, met: c >= req.hours });
+        report.requirements.push(RequirementReport {
+            id: req.id.clone(),
+            kind: "bucket",
+            required: req.hours,
+            counted: c,
+            met: c >= req.hours,
+        });
     }
     for (k, req) in active.mins.iter().enumerate() {
         let c = alloc.min_counted.get(k).copied().unwrap_or_default();
-        report.requirements.push(RequirementReport { id: req.id.clone(), kind: "min", required: req.hours, counted: c, met: c >= req.hours });
+        report.requirements.push(RequirementReport {
+            id: req.id.clone(),
+            kind: "min",
+            required: req.hours,
+            counted: c,
+            met: c >= req.hours,
+        });
     }
 
     // excluded and allocations from the main run
@@ -940,7 +1222,9 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
             && let Some(block) = &alloc.blocked[i]
         {
             let (reason, detail) = block_reason(block, &run, &active, slices, i);
-            prepared.excluded.push(&id, s.hours - counted, reason, detail);
+            prepared
+                .excluded
+                .push(&id, s.hours - counted, reason, detail);
         }
         if counted.is_zero() {
             continue;
@@ -950,7 +1234,12 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
             Mode::Partition => {
                 for (b, h) in &alloc.placed[i] {
                     if let Some(req) = active.buckets.get(*b) {
-                        report.allocations.push(AllocationReport { activity: id.clone(), topic: topic.clone(), hours: *h, counts_for: vec![req.id.clone()] });
+                        report.allocations.push(AllocationReport {
+                            activity: id.clone(),
+                            topic: topic.clone(),
+                            hours: *h,
+                            counts_for: vec![req.id.clone()],
+                        });
                     }
                 }
             }
@@ -966,7 +1255,12 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
                         counts_for.push(e.id.clone());
                     }
                 }
-                report.allocations.push(AllocationReport { activity: id.clone(), topic, hours: counted, counts_for });
+                report.allocations.push(AllocationReport {
+                    activity: id.clone(),
+                    topic,
+                    hours: counted,
+                    counts_for,
+                });
             }
         }
         if let Some(c) = s.conditional {
@@ -981,7 +1275,11 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
             if let Some(existing) = report.conditions.iter_mut().find(|x| x.activity == id) {
                 existing.hours += counted;
             } else {
-                report.conditions.push(ConditionReport { activity: id.clone(), hours: counted, note });
+                report.conditions.push(ConditionReport {
+                    activity: id.clone(),
+                    hours: counted,
+                    note,
+                });
             }
         }
     }
@@ -994,16 +1292,26 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
             Per::Cycle => vec![(cycle.start, cycle.end)],
             Per::CycleYear => cycle.years(),
         };
-        let source: &[Slice] = if e.counts_toward_total { &prepared.main } else { &prepared.pool };
+        let source: &[Slice] = if e.counts_toward_total {
+            &prepared.main
+        } else {
+            &prepared.pool
+        };
         let mut counted_all = Hours::ZERO;
         for (pi, (from, to)) in periods.iter().enumerate() {
             let in_period: Vec<&Slice> = source
                 .iter()
-                .filter(|s| e.select.matches(&s.view()) && s.day.is_some_and(|d| d >= *from && d <= *to))
+                .filter(|s| {
+                    e.select.matches(&s.view()) && s.day.is_some_and(|d| d >= *from && d <= *to)
+                })
                 .collect();
             let tally: Hours = in_period.iter().map(|s| s.hours).sum();
             counted_all += tally.min(e.hours);
-            let label = e.label.clone().or_else(|| e.select.topic_phrase()).unwrap_or_else(|| e.id.clone());
+            let label = e
+                .label
+                .clone()
+                .or_else(|| e.select.topic_phrase())
+                .unwrap_or_else(|| e.id.clone());
             if !e.counts_toward_total {
                 // hours beyond what the period needs do not count anywhere
                 let mut left = e.hours;
@@ -1023,7 +1331,10 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
                         &id,
                         s.hours - used,
                         format!("extra_min_excess:{}", e.id),
-                        format!("{} needs {} h per period and does not count toward the total", label, e.hours),
+                        format!(
+                            "{} needs {} h per period and does not count toward the total",
+                            label, e.hours
+                        ),
                     );
                 }
             }
@@ -1039,12 +1350,23 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
                         pi + 1
                     ),
                 };
-                let due = if *to < cycle.deadline { format_date(*to) } else { by.clone() };
-                let extra = if e.counts_toward_total { "" } else { ", on top of the total" };
+                let due = if *to < cycle.deadline {
+                    format_date(*to)
+                } else {
+                    by.clone()
+                };
+                let extra = if e.counts_toward_total {
+                    ""
+                } else {
+                    ", on top of the total"
+                };
                 extra_defs.push(DeficitReport {
                     requirement: e.id.clone(),
                     hours: d,
-                    detail: format!("{}{period}{extra} by {due}", describe(d, e.label.as_deref(), &e.select, rule)),
+                    detail: format!(
+                        "{}{period}{extra} by {due}",
+                        describe(d, e.label.as_deref(), &e.select, rule)
+                    ),
                 });
             }
         }
@@ -1061,29 +1383,45 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
     // once-ever and non-hour requirements
     let mut other_defs = Vec::new();
     for o in &active.once_ever {
-        let by_item = o
-            .item
-            .is_some_and(|k| item_on_record(log, k).any(|i| i.valid_from.is_none_or(|f| f <= log.as_of)));
+        let by_item = o.item.is_some_and(|k| {
+            item_on_record(log, k).any(|i| i.valid_from.is_none_or(|f| f <= log.as_of))
+        });
         let by_activity = o.select.as_ref().is_some_and(|sel| {
-            log.activities.iter().filter(|a| a.completed_on <= log.as_of).any(|a| {
-                let approvals = Scheme::expand(&a.approvals);
-                let mut views: Vec<Option<TopicRef>> = a.topics.iter().map(|(t, _)| Some(*t)).collect();
-                views.push(None);
-                views.iter().any(|t| {
-                    sel.matches(&SliceView { topic: t.as_ref(), delivery: Some(a.delivery), approvals: &approvals })
+            log.activities
+                .iter()
+                .filter(|a| a.completed_on <= log.as_of)
+                .any(|a| {
+                    let approvals = Scheme::expand(&a.approvals);
+                    let mut views: Vec<Option<TopicRef>> =
+                        a.topics.iter().map(|(t, _)| Some(*t)).collect();
+                    views.push(None);
+                    views.iter().any(|t| {
+                        sel.matches(&SliceView {
+                            topic: t.as_ref(),
+                            delivery: Some(a.delivery),
+                            approvals: &approvals,
+                        })
+                    })
                 })
-            })
         });
         let met = by_item || by_activity;
         report.requirements.push(RequirementReport {
             id: o.id.clone(),
             kind: "once_ever",
             required: Hours::from_whole(1),
-            counted: if met { Hours::from_whole(1) } else { Hours::ZERO },
+            counted: if met {
+                Hours::from_whole(1)
+            } else {
+                Hours::ZERO
+            },
             met,
         });
         if !met {
-            let label = o.label.clone().or_else(|| o.select.as_ref().and_then(Selector::topic_phrase)).unwrap_or_else(|| o.id.clone());
+            let label = o
+                .label
+                .clone()
+                .or_else(|| o.select.as_ref().and_then(Selector::topic_phrase))
+                .unwrap_or_else(|| o.id.clone());
             other_defs.push(DeficitReport {
                 requirement: o.id.clone(),
                 hours: Hours::ZERO,
@@ -1092,25 +1430,40 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
         }
     }
     for it in &active.items {
-        let label = it.label.clone().unwrap_or_else(|| it.kind.label().to_string());
+        let label = it
+            .label
+            .clone()
+            .unwrap_or_else(|| it.kind.label().to_string());
         let (met, why) = match it.at {
             ItemAt::Deadline => {
                 let ok = item_on_record(log, it.kind).any(|i| {
-                    i.valid_from.is_none_or(|f| f <= cycle.deadline) && i.valid_to.is_none_or(|t| t >= cycle.deadline)
+                    i.valid_from.is_none_or(|f| f <= cycle.deadline)
+                        && i.valid_to.is_none_or(|t| t >= cycle.deadline)
                 });
-                let latest = item_on_record(log, it.kind).filter_map(|i| i.valid_to).max();
+                let latest = item_on_record(log, it.kind)
+                    .filter_map(|i| i.valid_to)
+                    .max();
                 let why = match latest {
-                    Some(t) if !ok => format!("{label} valid on {by} (the one on record expires {})", format_date(t)),
+                    Some(t) if !ok => format!(
+                        "{label} valid on {by} (the one on record expires {})",
+                        format_date(t)
+                    ),
                     _ => format!("{label} valid on {by}"),
                 };
                 (ok, why)
             }
             ItemAt::Cycle => {
-                let ok = item_on_record(log, it.kind)
-                    .any(|i| i.valid_from.is_some_and(|f| f >= cycle.start && f <= cycle.end));
+                let ok = item_on_record(log, it.kind).any(|i| {
+                    i.valid_from
+                        .is_some_and(|f| f >= cycle.start && f <= cycle.end)
+                });
                 (
                     ok,
-                    format!("{label}, dated {} to {}, by {by}", format_date(cycle.start), format_date(cycle.end)),
+                    format!(
+                        "{label}, dated {} to {}, by {by}",
+                        format_date(cycle.start),
+                        format_date(cycle.end)
+                    ),
                 )
             }
         };
@@ -1118,28 +1471,48 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
             id: it.id.clone(),
             kind: "item",
             required: Hours::from_whole(1),
-            counted: if met { Hours::from_whole(1) } else { Hours::ZERO },
+            counted: if met {
+                Hours::from_whole(1)
+            } else {
+                Hours::ZERO
+            },
             met,
         });
         if !met {
-            other_defs.push(DeficitReport { requirement: it.id.clone(), hours: Hours::ZERO, detail: why });
+            other_defs.push(DeficitReport {
+                requirement: it.id.clone(),
+                hours: Hours::ZERO,
+                detail: why,
+            });
         }
     }
 
     // status
-    let lenient_clear = lenient_defs.list.is_empty() && extra_defs.is_empty() && other_defs.is_empty();
+    let lenient_clear =
+        lenient_defs.list.is_empty() && extra_defs.is_empty() && other_defs.is_empty();
     let strict_defs = run.strict.as_ref().map(hour_defs);
     let (status, hour_list, needed) = if active.exempt {
         (Status::Exempt, Vec::new(), Hours::ZERO)
     } else if lenient_clear {
         match strict_defs {
             Some(sd) if !sd.list.is_empty() => {
-                let ids: Vec<&str> = report.conditions.iter().map(|c| c.activity.as_str()).collect();
-                let prefix = format!("if {} {} not accepted: ", ids.join(", "), if ids.len() == 1 { "is" } else { "are" });
+                let ids: Vec<&str> = report
+                    .conditions
+                    .iter()
+                    .map(|c| c.activity.as_str())
+                    .collect();
+                let prefix = format!(
+                    "if {} {} not accepted: ",
+                    ids.join(", "),
+                    if ids.len() == 1 { "is" } else { "are" }
+                );
                 let list = sd
                     .list
                     .into_iter()
-                    .map(|d| DeficitReport { detail: format!("{prefix}{}", d.detail), ..d })
+                    .map(|d| DeficitReport {
+                        detail: format!("{prefix}{}", d.detail),
+                        ..d
+                    })
                     .collect();
                 (Status::Conditional, list, sd.needed)
             }
@@ -1155,7 +1528,9 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
     report.deficits.extend(other_defs);
     report.excluded = prepared.excluded.list;
     if report.excluded.iter().any(|e| e.reason == "not_counted") {
-        report.warnings.push("some hours were not counted for an unexplained reason; please report this".into());
+        report.warnings.push(
+            "some hours were not counted for an unexplained reason; please report this".into(),
+        );
     }
     Ok(report)
 }
@@ -1163,19 +1538,38 @@ pub fn evaluate_credential(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Res
 /// Hours carried into cycle `prev_index + 1`: the previous cycle's counted
 /// hours beyond its total, up to the rule's allowance. Carried credit counts
 /// toward the total (and "any subject" parts) only.
-fn carry_in(rule: &Rule, cred: &Credential, log: &Log<'_>, prev_index: u32) -> Result<Hours, EvalError> {
-    let prev = cycle_by_index(&rule.deadline, rule.due, cred.issued_on, log.birth_date, prev_index)?;
+fn carry_in(
+    rule: &Rule,
+    cred: &Credential,
+    log: &Log<'_>,
+    prev_index: u32,
+) -> Result<Hours, EvalError> {
+    let prev = cycle_by_index(
+        &rule.deadline,
+        rule.due,
+        cred.issued_on,
+        log.birth_date,
+        prev_index,
+    )?;
     let first = prev_index == 0;
     let active = active_requirements(rule, &prev, first);
     if active.exempt {
         return Ok(Hours::ZERO);
     }
-    let prev_log = Log { as_of: log.as_of.min(prev.end), ..*log };
+    let prev_log = Log {
+        as_of: log.as_of.min(prev.end),
+        ..*log
+    };
     let prepared = prepare(rule, &active, &prev, cred, &prev_log);
     let run = run_main(&active, &prepared.main)?;
     let surplus = match active.mode {
         Mode::Subset => run.lenient.total.saturating_sub(active.total),
-        Mode::Partition => prepared.main.iter().map(|s| s.hours).sum::<Hours>().saturating_sub(run.lenient.total),
+        Mode::Partition => prepared
+            .main
+            .iter()
+            .map(|s| s.hours)
+            .sum::<Hours>()
+            .saturating_sub(run.lenient.total),
     };
     Ok(surplus.min(rule.carry_over_max))
 }

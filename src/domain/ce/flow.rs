@@ -26,7 +26,11 @@ pub struct EdgeId(usize);
 impl Network {
     /// A network with `nodes` nodes and no edges.
     pub fn new(nodes: usize) -> Network {
-        Network { edges: Vec::new(), original_cap: Vec::new(), adj: vec![Vec::new(); nodes] }
+        Network {
+            edges: Vec::new(),
+            original_cap: Vec::new(),
+            adj: vec![Vec::new(); nodes],
+        }
     }
 
     /// Adds a node and returns its index.
@@ -43,8 +47,16 @@ impl Network {
     /// Adds a directed edge with capacity and per-unit cost.
     pub fn add_edge(&mut self, from: usize, to: usize, cap: i64, cost: i128) -> EdgeId {
         let id = self.edges.len();
-        self.edges.push(Edge { to, cap: cap.max(0), cost });
-        self.edges.push(Edge { to: from, cap: 0, cost: -cost });
+        self.edges.push(Edge {
+            to,
+            cap: cap.max(0),
+            cost,
+        });
+        self.edges.push(Edge {
+            to: from,
+            cap: 0,
+            cost: -cost,
+        });
         self.original_cap.push(cap.max(0));
         self.original_cap.push(0);
         self.adj[from].push(id);
@@ -73,7 +85,9 @@ impl Network {
         // against bugs, it is never reached on valid input.
         let max_rounds = 4 * self.edges.len() * n.max(1) + 16;
         for _ in 0..max_rounds {
-            let Some((dist_t, prev)) = self.shortest_path(s, t) else { break };
+            let Some((dist_t, prev)) = self.shortest_path(s, t) else {
+                break;
+            };
             if dist_t >= 0 {
                 break;
             }
@@ -135,7 +149,11 @@ impl Network {
                 }
             }
         }
-        if dist[t] == i128::MAX { None } else { Some((dist[t], prev)) }
+        if dist[t] == i128::MAX {
+            None
+        } else {
+            Some((dist[t], prev))
+        }
     }
 }
 

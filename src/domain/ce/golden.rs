@@ -26,7 +26,11 @@ fn requirement(c: &Value, id: &str) -> (f64, f64, bool) {
         .as_array()
         .and_then(|a| a.iter().find(|r| r["id"] == id))
         .unwrap_or_else(|| panic!("no requirement {id} in {}", c["rule"]));
-    (num(&r["required"]), num(&r["counted"]), r["met"].as_bool().unwrap_or(false))
+    (
+        num(&r["required"]),
+        num(&r["counted"]),
+        r["met"].as_bool().unwrap_or(false),
+    )
 }
 
 /// Sum of excluded hours for (activity, reason); reason may be a prefix.
@@ -35,7 +39,10 @@ fn excluded(c: &Value, activity: &str, reason: &str) -> f64 {
         .as_array()
         .map(|a| {
             a.iter()
-                .filter(|e| e["activity"] == activity && e["reason"].as_str().is_some_and(|r| r.starts_with(reason)))
+                .filter(|e| {
+                    e["activity"] == activity
+                        && e["reason"].as_str().is_some_and(|r| r.starts_with(reason))
+                })
                 .map(|e| num(&e["hours"]))
                 .sum()
         })
@@ -43,7 +50,10 @@ fn excluded(c: &Value, activity: &str, reason: &str) -> f64 {
 }
 
 fn excluded_total(c: &Value) -> f64 {
-    c["excluded"].as_array().map(|a| a.iter().map(|e| num(&e["hours"])).sum()).unwrap_or(0.0)
+    c["excluded"]
+        .as_array()
+        .map(|a| a.iter().map(|e| num(&e["hours"])).sum())
+        .unwrap_or(0.0)
 }
 
 fn deficits(c: &Value) -> Vec<(String, f64, String)> {
@@ -71,7 +81,9 @@ fn allocated(c: &Value, activity: &str, id: &str) -> f64 {
             a.iter()
                 .filter(|x| {
                     x["activity"] == activity
-                        && x["counts_for"].as_array().is_some_and(|l| l.iter().any(|r| r == id))
+                        && x["counts_for"]
+                            .as_array()
+                            .is_some_and(|l| l.iter().any(|r| r == id))
                 })
                 .map(|x| num(&x["hours"]))
                 .sum()
@@ -114,7 +126,9 @@ const EXAMPLE_1: &str = r#"{
 const BACKGROUND_CHECK: &str = r#"{"kind": "background_check", "valid_from": "2025-07-15"}"#;
 
 fn example_1(a1_delivery: &str, items: &str) -> Value {
-    run(&EXAMPLE_1.replace("A1_DELIVERY", a1_delivery).replace("ITEMS", items))
+    run(&EXAMPLE_1
+        .replace("A1_DELIVERY", a1_delivery)
+        .replace("ITEMS", items))
 }
 
 #[test]
@@ -130,7 +144,14 @@ fn example_1_florida_partition_is_compliant() {
     assert_eq!(num(&fl["counted_hours"]), 24.0);
     // medical errors 2 ← A4; laws & rules 2 ← A3; ethics 2 ← A2; trafficking 1 ← A5;
     // classroom 12 ← A1; additional 5 ← A6 3 + A7 2
-    for (id, h) in [("medical_errors", 2.0), ("laws_rules", 2.0), ("ethics", 2.0), ("trafficking", 1.0), ("classroom", 12.0), ("additional", 5.0)] {
+    for (id, h) in [
+        ("medical_errors", 2.0),
+        ("laws_rules", 2.0),
+        ("ethics", 2.0),
+        ("trafficking", 1.0),
+        ("classroom", 12.0),
+        ("additional", 5.0),
+    ] {
         assert_eq!(requirement(fl, id), (h, h, true), "{id}");
     }
     assert_eq!(allocated(fl, "A4", "medical_errors"), 2.0);
@@ -146,7 +167,10 @@ fn example_1_florida_partition_is_compliant() {
     assert!(deficits(fl).is_empty());
     // The FL file describes periods from 2025-27 on (the 2023-25 COVID
     // exception is not modelled), so this evaluation carries a warning.
-    assert!(fl["warnings"].as_array().is_some_and(|w| w.iter().any(|x| x.as_str().is_some_and(|x| x.contains("may differ")))));
+    assert!(fl["warnings"].as_array().is_some_and(|w| {
+        w.iter()
+            .any(|x| x.as_str().is_some_and(|x| x.contains("may differ")))
+    }));
 }
 
 #[test]
@@ -162,7 +186,10 @@ fn example_1_ncbtmb_subset_is_one_ethics_hour_short() {
     for a in ["A3", "A4", "A5"] {
         assert!(excluded(nc, a, "approval_not_accepted") > 0.0, "{a}");
     }
-    assert_eq!(excluded(nc, "A3", "approval_not_accepted") + excluded(nc, "A4", "approval_not_accepted"), 4.0);
+    assert_eq!(
+        excluded(nc, "A3", "approval_not_accepted") + excluded(nc, "A4", "approval_not_accepted"),
+        4.0
+    );
     assert_eq!(excluded(nc, "A5", "approval_not_accepted"), 1.0);
     // deficient: 1 h, must be ethics, NCBTMB-approved course, by 2026-03-14;
     // one ethics hour clears both gaps (no separate total deficit).
@@ -170,7 +197,12 @@ fn example_1_ncbtmb_subset_is_one_ethics_hour_short() {
     let d = deficits(nc);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!((d[0].0.as_str(), d[0].1), ("ethics", 1.0));
-    assert!(d[0].2.starts_with("1 h ethics from an NCBTMB-approved course"), "{}", d[0].2);
+    assert!(
+        d[0].2
+            .starts_with("1 h ethics from an NCBTMB-approved course"),
+        "{}",
+        d[0].2
+    );
     assert!(d[0].2.ends_with("by 2026-03-14"), "{}", d[0].2);
     assert_eq!(num(&nc["hours_needed"]), 1.0);
     // A1, A2, A6 and A7 count for both credentials.
@@ -179,7 +211,12 @@ fn example_1_ncbtmb_subset_is_one_ethics_hour_short() {
         assert!(allocated(nc, a, "total") > 0.0, "{a} in NCBTMB");
         let in_fl: f64 = fl["allocations"]
             .as_array()
-            .map(|l| l.iter().filter(|x| x["activity"] == a).map(|x| num(&x["hours"])).sum())
+            .map(|l| {
+                l.iter()
+                    .filter(|x| x["activity"] == a)
+                    .map(|x| num(&x["hours"]))
+                    .sum()
+            })
             .unwrap_or(0.0);
         assert!(in_fl > 0.0, "{a} in FL");
     }
@@ -208,11 +245,19 @@ fn example_1_variation_live_webinar_leaves_classroom_empty() {
     let d = deficits(fl);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!((d[0].0.as_str(), d[0].1), ("classroom", 12.0));
-    assert!(d[0].2.contains("12 h in-person classroom hours with hands-on"), "{}", d[0].2);
+    assert!(
+        d[0].2
+            .contains("12 h in-person classroom hours with hands-on"),
+        "{}",
+        d[0].2
+    );
     assert!(d[0].2.ends_with("by 2025-08-31"), "{}", d[0].2);
     assert_eq!(num(&fl["hours_needed"]), 12.0);
     // 12 of the 17 "additional"-eligible hours (A1 12, A6 3, A7 2) are left out
-    let full: f64 = ["A1", "A6", "A7"].iter().map(|a| excluded(fl, a, "category_full")).sum();
+    let full: f64 = ["A1", "A6", "A7"]
+        .iter()
+        .map(|a| excluded(fl, a, "category_full"))
+        .sum();
     assert_eq!(full, 12.0);
 }
 
@@ -277,12 +322,20 @@ fn example_2_amta_is_conditional_on_reiki() {
     assert_eq!(conditions.len(), 1);
     assert_eq!(conditions[0]["activity"], "B6");
     assert_eq!(num(&conditions[0]["hours"]), 8.0);
-    assert!(conditions[0]["note"].as_str().is_some_and(|n| n.contains("relevance note")));
+    assert!(
+        conditions[0]["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("relevance note"))
+    );
     // … or 40/48 (deficit 8) if B6 is rejected
     let d = deficits(amta);
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!((d[0].0.as_str(), d[0].1), ("total", 8.0));
-    assert!(d[0].2.starts_with("if B6 is not accepted: 8 h"), "{}", d[0].2);
+    assert!(
+        d[0].2.starts_with("if B6 is not accepted: 8 h"),
+        "{}",
+        d[0].2
+    );
     assert_eq!(num(&amta["hours_needed"]), 8.0);
 }
 
@@ -320,7 +373,12 @@ fn example_3_michigan_day_cap_duplicate_and_implicit_bias() {
     assert_eq!(allocated(mi, "C1", "ethics"), 2.0);
     let business: f64 = mi["allocations"]
         .as_array()
-        .map(|l| l.iter().filter(|x| x["activity"] == "C1" && x["topic"] == "business").map(|x| num(&x["hours"])).sum())
+        .map(|l| {
+            l.iter()
+                .filter(|x| x["activity"] == "C1" && x["topic"] == "business")
+                .map(|x| num(&x["hours"]))
+                .sum()
+        })
         .unwrap_or(0.0);
     assert_eq!(business, 2.0);
     // duplicate: C3 → 0
@@ -341,7 +399,11 @@ fn example_3_michigan_day_cap_duplicate_and_implicit_bias() {
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!((d[0].0.as_str(), d[0].1), ("implicit_bias", 1.0));
     assert!(d[0].2.starts_with("1 h implicit bias"), "{}", d[0].2);
-    assert!(d[0].2.contains("between 2025-11-01 and 2026-10-31"), "{}", d[0].2);
+    assert!(
+        d[0].2.contains("between 2025-11-01 and 2026-10-31"),
+        "{}",
+        d[0].2
+    );
     assert!(d[0].2.ends_with("by 2026-10-31"), "{}", d[0].2);
     assert_eq!(num(&mi["hours_needed"]), 1.0);
 }
@@ -350,23 +412,34 @@ fn example_3_michigan_day_cap_duplicate_and_implicit_bias() {
 fn example_3_also_licensed_in_illinois() {
     // C2 may also count in IL; IL still shows DV/SA awareness 1 h and
     // sexual-harassment prevention 1 h deficits.
-    let v = run(&EXAMPLE_3.replace("EXTRA", r#", {"rule": "us-il-lmt", "issued_on": "2016-01-10"}"#));
+    let v = run(&EXAMPLE_3.replace(
+        "EXTRA",
+        r#", {"rule": "us-il-lmt", "issued_on": "2016-01-10"}"#,
+    ));
     let il = credential(&v, "us-il-lmt");
     assert_eq!(il["cycle"]["start"], "2025-01-01");
     assert_eq!(il["cycle"]["end"], "2026-12-31");
     assert_eq!(il["status"], "deficient");
     assert!(allocated(il, "C2", "total") > 0.0);
     let d = deficits(il);
-    assert!(d.iter().any(|x| x.0 == "dv_sa_awareness" && x.1 == 1.0), "{d:?}");
-    assert!(d.iter().any(|x| x.0 == "sexual_harassment" && x.1 == 1.0), "{d:?}");
+    assert!(
+        d.iter().any(|x| x.0 == "dv_sa_awareness" && x.1 == 1.0),
+        "{d:?}"
+    );
+    assert!(
+        d.iter().any(|x| x.0 == "sexual_harassment" && x.1 == 1.0),
+        "{d:?}"
+    );
     // MI is unaffected by the second credential
     assert_eq!(credential(&v, "us-mi-lmt")["status"], "deficient");
 
     // If it is the first IL renewal, IL shows exempt.
-    let v = run(&EXAMPLE_3.replace("EXTRA", r#", {"rule": "us-il-lmt", "issued_on": "2025-02-01"}"#));
+    let v = run(&EXAMPLE_3.replace(
+        "EXTRA",
+        r#", {"rule": "us-il-lmt", "issued_on": "2025-02-01"}"#,
+    ));
     let il = credential(&v, "us-il-lmt");
     assert_eq!(il["cycle"]["first"], true);
     assert_eq!(il["status"], "exempt");
     assert!(deficits(il).is_empty());
 }
-

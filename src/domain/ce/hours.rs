@@ -145,7 +145,13 @@ mod tests {
         assert_eq!(Hours::from_whole(100).scale(1, 60), Hours::from_centi(166));
         // 1 clock hour in 50-minute CE hours = 1.2
         assert_eq!(Hours::from_whole(1).scale(60, 50), Hours::from_centi(120));
-        assert_eq!(Hours::from_whole(5) - Hours::from_whole(7), Hours::from_whole(-2));
-        assert_eq!(Hours::from_whole(5).saturating_sub(Hours::from_whole(7)), Hours::ZERO);
+        assert_eq!(
+            Hours::from_whole(5) - Hours::from_whole(7),
+            Hours::from_whole(-2)
+        );
+        assert_eq!(
+            Hours::from_whole(5).saturating_sub(Hours::from_whole(7)),
+            Hours::ZERO
+        );
     }
 }

@@ -28,12 +28,13 @@ pub use allocate::{AllocError, Allocation, Mode, Problem, allocate};
 pub use codes::{Delivery, ItemKind, Jurisdiction, Scheme, Topic, TopicRef, Unit};
 pub use cycle::{Cycle, CycleError, DeadlineRule, Due, cycle_at};
 pub use evaluate::{
-    Activity, Credential, CredentialItem, CredentialReport, EvalError, Log, Status, evaluate_credential,
+    Activity, Credential, CredentialItem, CredentialReport, EvalError, Log, Status,
+    evaluate_credential,
 };
 pub use hours::Hours;
 pub use rules::{Rule, RuleError, builtin_rules, parse_rule, parse_rules};
 pub use scenario::{
-    CeError, Scenario, ScenarioReport, evaluate_scenario, evaluate_scenario_json, evaluate_scenario_json_with,
-    parse_scenario,
+    CeError, Scenario, ScenarioReport, evaluate_scenario, evaluate_scenario_json,
+    evaluate_scenario_json_with, parse_scenario,
 };
 pub use selector::Selector;

@@ -607,11 +607,20 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&self, field: impl Into<String>, message: impl Into<String>) -> RuleError {
-        RuleError::Field { file: self.file.to_string(), field: field.into(), message: message.into() }
+        RuleError::Field {
+            file: self.file.to_string(),
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     fn hours(&self, field: &str, v: f64) -> Result<Hours, RuleError> {
-        Hours::from_f64(v).ok_or_else(|| self.err(field, format!("{v} is not a number of hours between 0 and 10000")))
+        Hours::from_f64(v).ok_or_else(|| {
+            self.err(
+                field,
+                format!("{v} is not a number of hours between 0 and 10000"),
+            )
+        })
     }
 
     fn date(&self, field: &str, s: &str) -> Result<Date, RuleError> {
@@ -619,8 +628,15 @@ impl Ctx<'_> {
     }
 
     fn range(&self, field: &str, r: &RawRange) -> Result<DateRange, RuleError> {
-        let from = r.from.as_deref().map(|s| self.date(&format!("{field}.from"), s)).transpose()?;
-        let to = r.to.as_deref().map(|s| self.date(&format!("{field}.to"), s)).transpose()?;
+        let from = r
+            .from
+            .as_deref()
+            .map(|s| self.date(&format!("{field}.from"), s))
+            .transpose()?;
+        let to =
+            r.to.as_deref()
+                .map(|s| self.date(&format!("{field}.to"), s))
+                .transpose()?;
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
@@ -638,9 +654,14 @@ impl Ctx<'_> {
 
     fn id(&self, field: &str, id: &str) -> Result<String, RuleError> {
         let ok = !id.is_empty()
-            && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !ok {
-            return Err(self.err(field, format!("`{id}` must be lowercase letters, digits and `_`")));
+            return Err(self.err(
+                field,
+                format!("`{id}` must be lowercase letters, digits and `_`"),
+            ));
         }
         if id == "total" {
             return Err(self.err(field, "`total` is reserved"));
@@ -650,7 +671,10 @@ impl Ctx<'_> {
 
     fn non_empty_list<T>(&self, field: &str, v: &[T]) -> Result<(), RuleError> {
         if v.is_empty() {
-            Err(self.err(field, "must not be an empty list (leave it out to mean any)"))
+            Err(self.err(
+                field,
+                "must not be an empty list (leave it out to mean any)",
+            ))
         } else {
             Ok(())
         }
@@ -664,7 +688,8 @@ impl Ctx<'_> {
                 let mut out = Vec::new();
                 for (i, t) in list.iter().enumerate() {
                     out.push(
-                        TopicRef::parse(t).map_err(|e| self.err(format!("{field}.topic[{i}]"), e.to_string()))?,
+                        TopicRef::parse(t)
+                            .map_err(|e| self.err(format!("{field}.topic[{i}]"), e.to_string()))?,
                     );
                 }
                 Some(out)
@@ -679,7 +704,10 @@ impl Ctx<'_> {
                     out.push(Delivery::from_code(d).ok_or_else(|| {
                         self.err(
                             format!("{field}.delivery[{i}]"),
-                            format!("unknown delivery `{d}` (known: {})", Delivery::known_codes()),
+                            format!(
+                                "unknown delivery `{d}` (known: {})",
+                                Delivery::known_codes()
+                            ),
                         )
                     })?);
                 }
@@ -693,7 +721,11 @@ impl Ctx<'_> {
                 Some(self.schemes(&format!("{field}.approval"), list)?)
             }
         };
-        Ok(Selector { topics, delivery, approvals })
+        Ok(Selector {
+            topics,
+            delivery,
+            approvals,
+        })
     }
 
     fn schemes(&self, field: &str, list: &[String]) -> Result<Vec<Scheme>, RuleError> {
@@ -703,40 +735,69 @@ impl Ctx<'_> {
                 Scheme::parse(s).ok_or_else(|| {
                     self.err(
                         format!("{field}[{i}]"),
-                        format!("unknown approval scheme `{s}` (known: {})", Scheme::known_codes()),
+                        format!(
+                            "unknown approval scheme `{s}` (known: {})",
+                            Scheme::known_codes()
+                        ),
                     )
                 })
             })
             .collect()
     }
 
-    fn one_of<T: Copy>(&self, field: &str, value: &str, options: &[(&str, T)]) -> Result<T, RuleError> {
-        options.iter().find(|(k, _)| *k == value).map(|(_, v)| *v).ok_or_else(|| {
-            let names: Vec<&str> = options.iter().map(|(k, _)| *k).collect();
-            self.err(field, format!("`{value}` is not one of: {}", names.join(", ")))
-        })
+    fn one_of<T: Copy>(
+        &self,
+        field: &str,
+        value: &str,
+        options: &[(&str, T)],
+    ) -> Result<T, RuleError> {
+        options
+            .iter()
+            .find(|(k, _)| *k == value)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                let names: Vec<&str> = options.iter().map(|(k, _)| *k).collect();
+                self.err(
+                    field,
+                    format!("`{value}` is not one of: {}", names.join(", ")),
+                )
+            })
     }
 }
 
 fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, RuleError> {
     let unused = |name: &str, present: bool| -> Result<(), RuleError> {
         if present {
-            Err(c.err(format!("deadline.{name}"), format!("not used by kind = \"{}\"", d.kind)))
+            Err(c.err(
+                format!("deadline.{name}"),
+                format!("not used by kind = \"{}\"", d.kind),
+            ))
         } else {
             Ok(())
         }
     };
     let every_years = || -> Result<u8, RuleError> {
-        let v = d.every_years.ok_or_else(|| c.err("deadline.every_years", "required for this kind"))?;
+        let v = d
+            .every_years
+            .ok_or_else(|| c.err("deadline.every_years", "required for this kind"))?;
         u8::try_from(v)
             .ok()
             .filter(|v| (1..=10).contains(v))
-            .ok_or_else(|| c.err("deadline.every_years", format!("{v} is not between 1 and 10")))
+            .ok_or_else(|| {
+                c.err(
+                    "deadline.every_years",
+                    format!("{v} is not between 1 and 10"),
+                )
+            })
     };
     let parity = |every: u8| -> Result<Option<Parity>, RuleError> {
         let p = match d.parity.as_deref() {
             None => return Ok(None),
-            Some(p) => c.one_of("deadline.parity", p, &[("odd", Parity::Odd), ("even", Parity::Even)])?,
+            Some(p) => c.one_of(
+                "deadline.parity",
+                p,
+                &[("odd", Parity::Odd), ("even", Parity::Even)],
+            )?,
         };
         if every != 2 {
             return Err(c.err("deadline.parity", "year parity needs every_years = 2"));
@@ -745,10 +806,12 @@ fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, RuleError> {
     };
     let first_after = || -> Result<u32, RuleError> {
         let v = d.first_after_months.unwrap_or(0);
-        u32::try_from(v)
-            .ok()
-            .filter(|v| *v <= 120)
-            .ok_or_else(|| c.err("deadline.first_after_months", format!("{v} is not between 0 and 120")))
+        u32::try_from(v).ok().filter(|v| *v <= 120).ok_or_else(|| {
+            c.err(
+                "deadline.first_after_months",
+                format!("{v} is not between 0 and 120"),
+            )
+        })
     };
     match d.kind.as_str() {
         "fixed" => {
@@ -758,28 +821,48 @@ fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, RuleError> {
                 .and_then(|m| u8::try_from(m).ok())
                 .filter(|m| (1..=12).contains(m))
                 .ok_or_else(|| c.err("deadline.month", "required, 1 to 12"))?;
-            let max_day = time::Month::try_from(month).map(|m| days_in_month(2024, m)).unwrap_or(31);
+            let max_day = time::Month::try_from(month)
+                .map(|m| days_in_month(2024, m))
+                .unwrap_or(31);
             let day = d
                 .day
                 .and_then(|x| u8::try_from(x).ok())
                 .filter(|x| (1..=max_day).contains(x))
-                .ok_or_else(|| c.err("deadline.day", format!("required, 1 to {max_day} for month {month}")))?;
+                .ok_or_else(|| {
+                    c.err(
+                        "deadline.day",
+                        format!("required, 1 to {max_day} for month {month}"),
+                    )
+                })?;
             let every = every_years()?;
-            Ok(DeadlineRule::Fixed { month, day, every_years: every, parity: parity(every)?, first_after_months: first_after()? })
+            Ok(DeadlineRule::Fixed {
+                month,
+                day,
+                every_years: every,
+                parity: parity(every)?,
+                first_after_months: first_after()?,
+            })
         }
         "birth_month_end" => {
             unused("months", d.months.is_some())?;
             unused("month", d.month.is_some())?;
             unused("day", d.day.is_some())?;
             let every = every_years()?;
-            Ok(DeadlineRule::BirthMonthEnd { every_years: every, parity: parity(every)?, first_after_months: first_after()? })
+            Ok(DeadlineRule::BirthMonthEnd {
+                every_years: every,
+                parity: parity(every)?,
+                first_after_months: first_after()?,
+            })
         }
         "birthday" => {
             unused("months", d.months.is_some())?;
             unused("month", d.month.is_some())?;
             unused("day", d.day.is_some())?;
             unused("parity", d.parity.is_some())?;
-            Ok(DeadlineRule::Birthday { every_years: every_years()?, first_after_months: first_after()? })
+            Ok(DeadlineRule::Birthday {
+                every_years: every_years()?,
+                first_after_months: first_after()?,
+            })
         }
         "anniversary" => {
             for (name, present) in [
@@ -816,10 +899,18 @@ fn shape_relation(a: &Shape<'_>, b: &Shape<'_>) -> Relation {
         (Shape::Sel(x), Shape::Sel(y)) => x.relation(y),
         (Shape::Day, Shape::Day) => Relation::Within,
         (Shape::Day, Shape::Sel(s)) => {
-            if s.is_any() { Relation::Within } else { Relation::Crossing }
+            if s.is_any() {
+                Relation::Within
+            } else {
+                Relation::Crossing
+            }
         }
         (Shape::Sel(s), Shape::Day) => {
-            if s.is_any() { Relation::Contains } else { Relation::Crossing }
+            if s.is_any() {
+                Relation::Contains
+            } else {
+                Relation::Crossing
+            }
         }
     }
 }
@@ -871,10 +962,18 @@ fn check_two_families(c: &Ctx<'_>, items: &[(String, Shape<'_>)]) -> Result<(), 
     Ok(())
 }
 
-fn requirement(c: &Ctx<'_>, field: &str, r: &RawReq, allow_within: bool) -> Result<Requirement, RuleError> {
+fn requirement(
+    c: &Ctx<'_>,
+    field: &str,
+    r: &RawReq,
+    allow_within: bool,
+) -> Result<Requirement, RuleError> {
     let id = c.id(&format!("{field}.id"), &r.id)?;
     if r.within.is_some() && !allow_within {
-        return Err(c.err(format!("{field}.within"), "only minimums can be nested with `within`"));
+        return Err(c.err(
+            format!("{field}.within"),
+            "only minimums can be nested with `within`",
+        ));
     }
     Ok(Requirement {
         id,
@@ -889,34 +988,58 @@ fn requirement(c: &Ctx<'_>, field: &str, r: &RawReq, allow_within: bool) -> Resu
 /// Parses and validates one rule file. `file` is the file name (its stem must
 /// equal the rule id).
 pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
-    let raw: RawRule = toml::from_str(text)
-        .map_err(|e| RuleError::Parse { file: file.to_string(), message: e.to_string().trim_end().to_string() })?;
+    let raw: RawRule = toml::from_str(text).map_err(|e| RuleError::Parse {
+        file: file.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
     let c = Ctx { file };
 
     // identity
-    let stem = file.rsplit('/').next().unwrap_or(file).trim_end_matches(".toml");
+    let stem = file
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".toml");
     if raw.id != stem {
-        return Err(c.err("id", format!("`{}` does not match the file name `{stem}`", raw.id)));
+        return Err(c.err(
+            "id",
+            format!("`{}` does not match the file name `{stem}`", raw.id),
+        ));
     }
     let id_ok = !raw.id.is_empty()
-        && raw.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && raw
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !id_ok {
-        return Err(c.err("id", format!("`{}` must be lowercase letters, digits and `-`", raw.id)));
+        return Err(c.err(
+            "id",
+            format!("`{}` must be lowercase letters, digits and `-`", raw.id),
+        ));
     }
     let jurisdiction = raw
         .jurisdiction
         .as_deref()
-        .map(|j| Jurisdiction::parse(j).ok_or_else(|| c.err("jurisdiction", format!("`{j}` is not two capital letters"))))
+        .map(|j| {
+            Jurisdiction::parse(j)
+                .ok_or_else(|| c.err("jurisdiction", format!("`{j}` is not two capital letters")))
+        })
         .transpose()?;
     if let Some(rest) = raw.id.strip_prefix("us-") {
         let parts: Vec<&str> = rest.split('-').collect();
         let state_ok = parts.len() == 2 && parts[0].len() == 2 && parts[1] == "lmt";
         if !state_ok {
-            return Err(c.err("id", format!("state licence ids look like `us-fl-lmt`, not `{}`", raw.id)));
+            return Err(c.err(
+                "id",
+                format!("state licence ids look like `us-fl-lmt`, not `{}`", raw.id),
+            ));
         }
         let expected = parts[0].to_ascii_uppercase();
         if jurisdiction.map(|j| j.to_string()) != Some(expected.clone()) {
-            return Err(c.err("jurisdiction", format!("must be \"{expected}\" for rule `{}`", raw.id)));
+            return Err(c.err(
+                "jurisdiction",
+                format!("must be \"{expected}\" for rule `{}`", raw.id),
+            ));
         }
     }
     for (field, v) in [("name", &raw.name), ("issuer", &raw.issuer)] {
@@ -936,12 +1059,19 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     let confidence = c.one_of(
         "confidence",
         &raw.confidence,
-        &[("H", Confidence::High), ("M", Confidence::Medium), ("L", Confidence::Low)],
+        &[
+            ("H", Confidence::High),
+            ("M", Confidence::Medium),
+            ("L", Confidence::Low),
+        ],
     )?;
     let status = c.one_of(
         "status",
         raw.status.as_deref().unwrap_or("draft"),
-        &[("draft", RuleStatus::Draft), ("published", RuleStatus::Published)],
+        &[
+            ("draft", RuleStatus::Draft),
+            ("published", RuleStatus::Published),
+        ],
     )?;
     let effective = c.range("effective", &raw.effective)?;
     if effective.from.is_none() {
@@ -951,8 +1081,13 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         return Err(c.err("sources", "at least one source URL is required"));
     }
     for (i, s) in raw.sources.iter().enumerate() {
-        if !(s.starts_with("https://") || s.starts_with("http://")) || s.contains(char::is_whitespace) {
-            return Err(c.err(format!("sources[{i}]"), format!("`{s}` is not an http(s) URL")));
+        if !(s.starts_with("https://") || s.starts_with("http://"))
+            || s.contains(char::is_whitespace)
+        {
+            return Err(c.err(
+                format!("sources[{i}]"),
+                format!("`{s}` is not an http(s) URL"),
+            ));
         }
     }
 
@@ -969,13 +1104,26 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     let unit_minutes = u32::try_from(unit_minutes)
         .ok()
         .filter(|m| (1..=120).contains(m))
-        .ok_or_else(|| c.err("unit_minutes", format!("{unit_minutes} is not between 1 and 120")))?;
+        .ok_or_else(|| {
+            c.err(
+                "unit_minutes",
+                format!("{unit_minutes} is not between 1 and 120"),
+            )
+        })?;
     let mut conversions = Vec::new();
     for (k, v) in &raw.conversions {
         let field = format!("conversions.{k}");
-        let unit = Unit::parse(k).ok_or_else(|| c.err(&field, format!("unknown unit (known: {})", Unit::known_codes())))?;
+        let unit = Unit::parse(k).ok_or_else(|| {
+            c.err(
+                &field,
+                format!("unknown unit (known: {})", Unit::known_codes()),
+            )
+        })?;
         if !unit.needs_rule_conversion() {
-            return Err(c.err(&field, "hours, clock hours and minutes convert through unit_minutes"));
+            return Err(c.err(
+                &field,
+                "hours, clock hours and minutes convert through unit_minutes",
+            ));
         }
         let per = c.hours(&field, *v)?;
         if per.is_zero() {
@@ -988,7 +1136,11 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     let mode = c.one_of(
         "mode",
         &raw.mode,
-        &[("none", RuleMode::None), ("partition", RuleMode::Partition), ("subset", RuleMode::Subset)],
+        &[
+            ("none", RuleMode::None),
+            ("partition", RuleMode::Partition),
+            ("subset", RuleMode::Subset),
+        ],
     )?;
     let total = c.hours("total", raw.total.unwrap_or(0.0))?;
     let accepted_approvals = c.schemes("accepted_approvals", &raw.accepted_approvals)?;
@@ -996,12 +1148,18 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         .excluded_topics
         .iter()
         .enumerate()
-        .map(|(i, t)| TopicRef::parse(t).map_err(|e| c.err(format!("excluded_topics[{i}]"), e.to_string())))
+        .map(|(i, t)| {
+            TopicRef::parse(t).map_err(|e| c.err(format!("excluded_topics[{i}]"), e.to_string()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let no_duplicate = c.one_of(
         "no_duplicate",
         raw.no_duplicate.as_deref().unwrap_or("none"),
-        &[("none", DuplicateScope::None), ("cycle", DuplicateScope::Cycle), ("all_cycles", DuplicateScope::AllCycles)],
+        &[
+            ("none", DuplicateScope::None),
+            ("cycle", DuplicateScope::Cycle),
+            ("all_cycles", DuplicateScope::AllCycles),
+        ],
     )?;
     let carry_over_max = c.hours("carry_over.max_hours", raw.carry_over.max_hours)?;
     if raw.backfill_prior_deficit {
@@ -1013,7 +1171,10 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     let late_renewal = c.one_of(
         "late_renewal",
         raw.late_renewal.as_deref().unwrap_or("none"),
-        &[("none", LateRenewal::None), ("ce_after_approval", LateRenewal::CeAfterApproval)],
+        &[
+            ("none", LateRenewal::None),
+            ("ce_after_approval", LateRenewal::CeAfterApproval),
+        ],
     )?;
 
     let buckets = raw
@@ -1057,7 +1218,11 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
             label: e.label.clone(),
             hours: c.hours(&format!("{field}.hours"), e.hours)?,
             select: c.select(&format!("{field}.select"), &e.select)?,
-            per: c.one_of(&format!("{field}.per"), &e.per, &[("cycle", Per::Cycle), ("cycle_year", Per::CycleYear)])?,
+            per: c.one_of(
+                &format!("{field}.per"),
+                &e.per,
+                &[("cycle", Per::Cycle), ("cycle_year", Per::CycleYear)],
+            )?,
             counts_toward_total: e.counts_toward_total,
             applies: c.opt_range(&field, &e.cycles_ending)?,
         });
@@ -1065,13 +1230,23 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     let mut once_ever = Vec::new();
     for (i, o) in raw.once_ever.iter().enumerate() {
         let field = format!("once_ever[{i}]");
-        let select = o.select.as_ref().map(|s| c.select(&format!("{field}.select"), s)).transpose()?;
+        let select = o
+            .select
+            .as_ref()
+            .map(|s| c.select(&format!("{field}.select"), s))
+            .transpose()?;
         let item = o
             .item
             .as_deref()
             .map(|k| {
                 ItemKind::from_code(k).ok_or_else(|| {
-                    c.err(format!("{field}.item"), format!("unknown item kind `{k}` (known: {})", ItemKind::known_codes()))
+                    c.err(
+                        format!("{field}.item"),
+                        format!(
+                            "unknown item kind `{k}` (known: {})",
+                            ItemKind::known_codes()
+                        ),
+                    )
                 })
             })
             .transpose()?;
@@ -1093,9 +1268,20 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
             id: c.id(&format!("{field}.id"), &it.id)?,
             label: it.label.clone(),
             kind: ItemKind::from_code(&it.kind).ok_or_else(|| {
-                c.err(format!("{field}.kind"), format!("unknown item kind `{}` (known: {})", it.kind, ItemKind::known_codes()))
+                c.err(
+                    format!("{field}.kind"),
+                    format!(
+                        "unknown item kind `{}` (known: {})",
+                        it.kind,
+                        ItemKind::known_codes()
+                    ),
+                )
             })?,
-            at: c.one_of(&format!("{field}.at"), &it.at, &[("deadline", ItemAt::Deadline), ("cycle", ItemAt::Cycle)])?,
+            at: c.one_of(
+                &format!("{field}.at"),
+                &it.at,
+                &[("deadline", ItemAt::Deadline), ("cycle", ItemAt::Cycle)],
+            )?,
             applies: c.opt_range(&field, &it.cycles_ending)?,
         });
     }
@@ -1130,18 +1316,33 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         .chain(once_ever.iter().map(|r| ("once_ever", r.id.as_str())))
         .chain(items.iter().map(|r| ("item", r.id.as_str())))
         .chain(conditionals.iter().map(|r| ("conditional", r.id.as_str())))
-        .chain(excluded_from_total.iter().map(|r| ("excluded_from_total", r.id.as_str())));
+        .chain(
+            excluded_from_total
+                .iter()
+                .map(|r| ("excluded_from_total", r.id.as_str())),
+        );
     for (kind, id) in all_ids {
         if !seen.insert(id) {
-            return Err(c.err(format!("{kind}.id"), format!("id `{id}` is used twice in this file")));
+            return Err(c.err(
+                format!("{kind}.id"),
+                format!("id `{id}` is used twice in this file"),
+            ));
         }
     }
 
     // mode-specific structure
     match mode {
         RuleMode::None => {
-            if !total.is_zero() || !buckets.is_empty() || !mins.is_empty() || !caps.is_empty() || !extra_mins.is_empty() {
-                return Err(c.err("mode", "mode = \"none\" takes no total, buckets, minimums, caps or extra minimums"));
+            if !total.is_zero()
+                || !buckets.is_empty()
+                || !mins.is_empty()
+                || !caps.is_empty()
+                || !extra_mins.is_empty()
+            {
+                return Err(c.err(
+                    "mode",
+                    "mode = \"none\" takes no total, buckets, minimums, caps or extra minimums",
+                ));
             }
         }
         RuleMode::Partition => {
@@ -1153,11 +1354,22 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
             }
             let sum: Hours = buckets.iter().map(|b| b.hours).sum();
             if sum != total {
-                return Err(c.err("total", format!("{total} h, but the buckets add up to {sum} h")));
+                return Err(c.err(
+                    "total",
+                    format!("{total} h, but the buckets add up to {sum} h"),
+                ));
             }
-            let mut shapes: Vec<(String, Shape<'_>)> =
-                caps.iter().enumerate().map(|(i, r)| (format!("cap[{i}] ({})", r.id), Shape::Sel(&r.select))).collect();
-            shapes.extend(window_caps.iter().enumerate().map(|(i, w)| (format!("window_cap[{i}] ({})", w.id), Shape::Day)));
+            let mut shapes: Vec<(String, Shape<'_>)> = caps
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (format!("cap[{i}] ({})", r.id), Shape::Sel(&r.select)))
+                .collect();
+            shapes.extend(
+                window_caps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| (format!("window_cap[{i}] ({})", w.id), Shape::Day)),
+            );
             for a in 0..shapes.len() {
                 for b in a + 1..shapes.len() {
                     if shape_relation(&shapes[a].1, &shapes[b].1) == Relation::Crossing {
@@ -1178,28 +1390,51 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
                     return Err(c.err(format!("min[{i}].hours"), "a minimum must be more than 0 h"));
                 }
                 if !total.is_zero() && m.hours > total {
-                    return Err(c.err(format!("min[{i}].hours"), format!("{} h is more than the total {total} h", m.hours)));
+                    return Err(c.err(
+                        format!("min[{i}].hours"),
+                        format!("{} h is more than the total {total} h", m.hours),
+                    ));
                 }
                 if let Some(w) = &m.within {
-                    let outer = mins
-                        .iter()
-                        .find(|o| &o.id == w)
-                        .ok_or_else(|| c.err(format!("min[{i}].within"), format!("no [[min]] with id `{w}`")))?;
+                    let outer = mins.iter().find(|o| &o.id == w).ok_or_else(|| {
+                        c.err(
+                            format!("min[{i}].within"),
+                            format!("no [[min]] with id `{w}`"),
+                        )
+                    })?;
                     if outer.id == m.id || !m.select.is_within(&outer.select) {
                         return Err(c.err(
                             format!("min[{i}].within"),
-                            format!("the selector of `{}` is not contained in the selector of `{w}`", m.id),
+                            format!(
+                                "the selector of `{}` is not contained in the selector of `{w}`",
+                                m.id
+                            ),
                         ));
                     }
                     if m.hours > outer.hours {
-                        return Err(c.err(format!("min[{i}].hours"), format!("more than the enclosing `{w}`")));
+                        return Err(c.err(
+                            format!("min[{i}].hours"),
+                            format!("more than the enclosing `{w}`"),
+                        ));
                     }
                 }
             }
-            let mut shapes: Vec<(String, Shape<'_>)> =
-                mins.iter().enumerate().map(|(i, r)| (format!("min[{i}] ({})", r.id), Shape::Sel(&r.select))).collect();
-            shapes.extend(caps.iter().enumerate().map(|(i, r)| (format!("cap[{i}] ({})", r.id), Shape::Sel(&r.select))));
-            shapes.extend(window_caps.iter().enumerate().map(|(i, w)| (format!("window_cap[{i}] ({})", w.id), Shape::Day)));
+            let mut shapes: Vec<(String, Shape<'_>)> = mins
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (format!("min[{i}] ({})", r.id), Shape::Sel(&r.select)))
+                .collect();
+            shapes.extend(
+                caps.iter()
+                    .enumerate()
+                    .map(|(i, r)| (format!("cap[{i}] ({})", r.id), Shape::Sel(&r.select))),
+            );
+            shapes.extend(
+                window_caps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| (format!("window_cap[{i}] ({})", w.id), Shape::Day)),
+            );
             check_two_families(&c, &shapes)?;
         }
     }
@@ -1237,9 +1472,12 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
                 if f.keep.is_some() {
                     return Err(c.err("first_cycle.keep", "only for kind = \"exempt\""));
                 }
-                let rate = f
-                    .hours_per_month
-                    .ok_or_else(|| c.err("first_cycle.hours_per_month", "required for kind = \"prorated\""))?;
+                let rate = f.hours_per_month.ok_or_else(|| {
+                    c.err(
+                        "first_cycle.hours_per_month",
+                        "required for kind = \"prorated\"",
+                    )
+                })?;
                 let hours_per_month = c.hours("first_cycle.hours_per_month", rate)?;
                 let mut includes = Vec::new();
                 for (k, v) in f.includes.clone().unwrap_or_default() {
@@ -1249,11 +1487,17 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
                         _ => mins.iter().any(|m| m.id == k),
                     };
                     if !known {
-                        return Err(c.err(&field, "not the id of a bucket (partition) or minimum (subset)"));
+                        return Err(c.err(
+                            &field,
+                            "not the id of a bucket (partition) or minimum (subset)",
+                        ));
                     }
                     includes.push((k, c.hours(&field, v)?));
                 }
-                FirstCycle::Prorated { hours_per_month, includes }
+                FirstCycle::Prorated {
+                    hours_per_month,
+                    includes,
+                }
             }
             other => {
                 return Err(c.err(
@@ -1279,7 +1523,10 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         notes: raw.notes,
         deadline,
         due,
-        units: UnitPolicy { unit_minutes, conversions },
+        units: UnitPolicy {
+            unit_minutes,
+            conversions,
+        },
         mode,
         total,
         accepted_approvals,
@@ -1303,33 +1550,93 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
 /// The rule files shipped with the crate (path relative to this source file:
 /// adjust the `../../rules/` depth when the module moves).
 const BUILTIN: &[(&str, &str)] = &[
-    ("ncbtmb-bctmb.toml", include_str!("../../../rules/ncbtmb-bctmb.toml")),
-    ("amta-pro.toml", include_str!("../../../rules/amta-pro.toml")),
-    ("us-ca-lmt.toml", include_str!("../../../rules/us-ca-lmt.toml")),
-    ("us-fl-lmt.toml", include_str!("../../../rules/us-fl-lmt.toml")),
-    ("us-ga-lmt.toml", include_str!("../../../rules/us-ga-lmt.toml")),
-    ("us-il-lmt.toml", include_str!("../../../rules/us-il-lmt.toml")),
-    ("us-md-lmt.toml", include_str!("../../../rules/us-md-lmt.toml")),
-    ("us-mi-lmt.toml", include_str!("../../../rules/us-mi-lmt.toml")),
-    ("us-nc-lmt.toml", include_str!("../../../rules/us-nc-lmt.toml")),
-    ("us-nm-lmt.toml", include_str!("../../../rules/us-nm-lmt.toml")),
-    ("us-ny-lmt.toml", include_str!("../../../rules/us-ny-lmt.toml")),
-    ("us-oh-lmt.toml", include_str!("../../../rules/us-oh-lmt.toml")),
-    ("us-or-lmt.toml", include_str!("../../../rules/us-or-lmt.toml")),
-    ("us-pa-lmt.toml", include_str!("../../../rules/us-pa-lmt.toml")),
-    ("us-sc-lmt.toml", include_str!("../../../rules/us-sc-lmt.toml")),
-    ("us-tx-lmt.toml", include_str!("../../../rules/us-tx-lmt.toml")),
-    ("us-wa-lmt.toml", include_str!("../../../rules/us-wa-lmt.toml")),
-    ("us-wi-lmt.toml", include_str!("../../../rules/us-wi-lmt.toml")),
+    (
+        "ncbtmb-bctmb.toml",
+        include_str!("../../../rules/ncbtmb-bctmb.toml"),
+    ),
+    (
+        "amta-pro.toml",
+        include_str!("../../../rules/amta-pro.toml"),
+    ),
+    (
+        "us-ca-lmt.toml",
+        include_str!("../../../rules/us-ca-lmt.toml"),
+    ),
+    (
+        "us-fl-lmt.toml",
+        include_str!("../../../rules/us-fl-lmt.toml"),
+    ),
+    (
+        "us-ga-lmt.toml",
+        include_str!("../../../rules/us-ga-lmt.toml"),
+    ),
+    (
+        "us-il-lmt.toml",
+        include_str!("../../../rules/us-il-lmt.toml"),
+    ),
+    (
+        "us-md-lmt.toml",
+        include_str!("../../../rules/us-md-lmt.toml"),
+    ),
+    (
+        "us-mi-lmt.toml",
+        include_str!("../../../rules/us-mi-lmt.toml"),
+    ),
+    (
+        "us-nc-lmt.toml",
+        include_str!("../../../rules/us-nc-lmt.toml"),
+    ),
+    (
+        "us-nm-lmt.toml",
+        include_str!("../../../rules/us-nm-lmt.toml"),
+    ),
+    (
+        "us-ny-lmt.toml",
+        include_str!("../../../rules/us-ny-lmt.toml"),
+    ),
+    (
+        "us-oh-lmt.toml",
+        include_str!("../../../rules/us-oh-lmt.toml"),
+    ),
+    (
+        "us-or-lmt.toml",
+        include_str!("../../../rules/us-or-lmt.toml"),
+    ),
+    (
+        "us-pa-lmt.toml",
+        include_str!("../../../rules/us-pa-lmt.toml"),
+    ),
+    (
+        "us-sc-lmt.toml",
+        include_str!("../../../rules/us-sc-lmt.toml"),
+    ),
+    (
+        "us-tx-lmt.toml",
+        include_str!("../../../rules/us-tx-lmt.toml"),
+    ),
+    (
+        "us-wa-lmt.toml",
+        include_str!("../../../rules/us-wa-lmt.toml"),
+    ),
+    (
+        "us-wi-lmt.toml",
+        include_str!("../../../rules/us-wi-lmt.toml"),
+    ),
 ];
 
 /// Parses a set of `(file name, text)` rule files, rejecting duplicate ids.
-pub fn parse_rules<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Vec<Rule>, RuleError> {
+pub fn parse_rules<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<Rule>, RuleError> {
     let mut out: Vec<Rule> = Vec::new();
     for (file, text) in files {
         let rule = parse_rule(file, text)?;
         if let Some(prev) = out.iter().find(|r| r.id == rule.id) {
-            return Err(RuleError::DuplicateId { id: rule.id, first: prev.file.clone(), second: file.to_string() });
+            return Err(RuleError::DuplicateId {
+                id: rule.id,
+                first: prev.file.clone(),
+                second: file.to_string(),
+            });
         }
         out.push(rule);
     }
@@ -1343,7 +1650,13 @@ pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}, confidence {})", self.id, self.name, self.confidence.code())
+        write!(
+            f,
+            "{} ({}, confidence {})",
+            self.id,
+            self.name,
+            self.confidence.code()
+        )
     }
 }
 

@@ -29,7 +29,9 @@ use time::Date;
 
 use super::codes::{Delivery, ItemKind, Scheme, TopicParseError, TopicRef, Unit};
 use super::cycle::{format_date, parse_date};
-use super::evaluate::{Activity, Credential, CredentialItem, CredentialReport, Log, evaluate_credential};
+use super::evaluate::{
+    Activity, Credential, CredentialItem, CredentialReport, Log, evaluate_credential,
+};
 use super::hours::Hours;
 use super::rules::{Rule, RuleError, builtin_rules};
 
@@ -220,7 +222,10 @@ impl<'de> Deserialize<'de> for OrderedHours {
 // Validation
 
 fn invalid(path: impl Into<String>, message: impl Into<String>) -> CeError {
-    CeError::Invalid { path: path.into(), message: message.into() }
+    CeError::Invalid {
+        path: path.into(),
+        message: message.into(),
+    }
 }
 
 fn date(path: &str, s: &str) -> Result<Date, CeError> {
@@ -232,7 +237,8 @@ fn opt_date(path: &str, s: &Option<String>) -> Result<Option<Date>, CeError> {
 }
 
 fn hours(path: &str, v: f64) -> Result<Hours, CeError> {
-    Hours::from_f64(v).ok_or_else(|| invalid(path, format!("{v} is not an amount between 0 and 10000")))
+    Hours::from_f64(v)
+        .ok_or_else(|| invalid(path, format!("{v} is not an amount between 0 and 10000")))
 }
 
 /// Parses and validates a scenario (codes, dates, amounts); rule ids are
@@ -242,7 +248,10 @@ pub fn parse_scenario(input: &str) -> Result<Scenario, CeError> {
     let as_of = date("as_of", &raw.as_of)?;
     let birth_date = opt_date("person.birth_date", &raw.person.birth_date)?;
     if raw.activities.len() > MAX_ACTIVITIES {
-        return Err(invalid("activities", format!("at most {MAX_ACTIVITIES} activities per scenario")));
+        return Err(invalid(
+            "activities",
+            format!("at most {MAX_ACTIVITIES} activities per scenario"),
+        ));
     }
     let mut credentials = Vec::new();
     for (i, c) in raw.credentials.iter().enumerate() {
@@ -252,7 +261,10 @@ pub fn parse_scenario(input: &str) -> Result<Scenario, CeError> {
             issued_on: date(&format!("{p}.issued_on"), &c.issued_on)?,
             number: c.number.clone(),
             first_cycle: c.first_cycle,
-            late_renewal_approved_on: opt_date(&format!("{p}.late_renewal_approved_on"), &c.late_renewal_approved_on)?,
+            late_renewal_approved_on: opt_date(
+                &format!("{p}.late_renewal_approved_on"),
+                &c.late_renewal_approved_on,
+            )?,
             cycle_override: match &c.cycle {
                 Some(cy) => Some((
                     date(&format!("{p}.cycle.start"), &cy.start)?,
@@ -270,7 +282,10 @@ pub fn parse_scenario(input: &str) -> Result<Scenario, CeError> {
             return Err(invalid(format!("{p}.id"), "must not be empty"));
         }
         if let Some(j) = activities.iter().position(|x| x.id == a.id) {
-            return Err(invalid(format!("{p}.id"), format!("`{}` is also the id of activities[{j}]", a.id)));
+            return Err(invalid(
+                format!("{p}.id"),
+                format!("`{}` is also the id of activities[{j}]", a.id),
+            ));
         }
         let delivery = Delivery::from_code(&a.delivery).ok_or_else(|| CeError::UnknownCode {
             path: format!("{p}.delivery"),
@@ -351,9 +366,19 @@ pub fn parse_scenario(input: &str) -> Result<Scenario, CeError> {
         {
             return Err(invalid(p, "valid_from is after valid_to"));
         }
-        items.push(CredentialItem { kind, valid_from, valid_to });
+        items.push(CredentialItem {
+            kind,
+            valid_from,
+            valid_to,
+        });
     }
-    Ok(Scenario { as_of, birth_date, credentials, activities, items })
+    Ok(Scenario {
+        as_of,
+        birth_date,
+        credentials,
+        activities,
+        items,
+    })
 }
 
 /// Evaluates every credential of a scenario against `rules`.
@@ -366,11 +391,18 @@ pub fn evaluate_scenario(scenario: &Scenario, rules: &[Rule]) -> Result<Scenario
     };
     let mut out = Vec::new();
     for (index, c) in scenario.credentials.iter().enumerate() {
-        let rule = rules.iter().find(|r| r.id == c.rule).ok_or_else(|| CeError::UnknownRule {
-            path: format!("credentials[{index}].rule"),
-            id: c.rule.clone(),
-            known: rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
-        })?;
+        let rule = rules
+            .iter()
+            .find(|r| r.id == c.rule)
+            .ok_or_else(|| CeError::UnknownRule {
+                path: format!("credentials[{index}].rule"),
+                id: c.rule.clone(),
+                known: rules
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
         let report = evaluate_credential(rule, c, &log).map_err(|e| CeError::Evaluation {
             index,
             rule: c.rule.clone(),
@@ -378,7 +410,10 @@ pub fn evaluate_scenario(scenario: &Scenario, rules: &[Rule]) -> Result<Scenario
         })?;
         out.push(report);
     }
-    Ok(ScenarioReport { as_of: format_date(scenario.as_of), credentials: out })
+    Ok(ScenarioReport {
+        as_of: format_date(scenario.as_of),
+        credentials: out,
+    })
 }
 
 /// Evaluates a scenario given as JSON against the given rules; returns the
@@ -416,38 +451,71 @@ mod tests {
 
     #[test]
     fn unknown_rule_is_a_clear_error() {
-        let err = evaluate_scenario_json(&scenario("[]", r#"[{"rule": "us-zz-lmt", "issued_on": "2020-01-01"}]"#))
-            .expect_err("unknown rule");
+        let err = evaluate_scenario_json(&scenario(
+            "[]",
+            r#"[{"rule": "us-zz-lmt", "issued_on": "2020-01-01"}]"#,
+        ))
+        .expect_err("unknown rule");
         assert!(matches!(&err, CeError::UnknownRule { id, .. } if id == "us-zz-lmt"));
         let msg = err.to_string();
-        assert!(msg.contains("credentials[0].rule") && msg.contains("us-fl-lmt"), "{msg}");
+        assert!(
+            msg.contains("credentials[0].rule") && msg.contains("us-fl-lmt"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn unknown_topic_delivery_scheme_unit_kind() {
-        let e = evaluate_scenario_json(&scenario(&activity(r#""topics": {"ethicz": 1}"#), FL)).expect_err("topic");
-        assert!(e.to_string().contains("activities[0].topics.ethicz: unknown topic `ethicz`"), "{e}");
-        let bad_delivery = r#"[{"id": "A1", "completed_on": "2024-04-14", "delivery": "zoom", "hours": 2}]"#;
+        let e = evaluate_scenario_json(&scenario(&activity(r#""topics": {"ethicz": 1}"#), FL))
+            .expect_err("topic");
+        assert!(
+            e.to_string()
+                .contains("activities[0].topics.ethicz: unknown topic `ethicz`"),
+            "{e}"
+        );
+        let bad_delivery =
+            r#"[{"id": "A1", "completed_on": "2024-04-14", "delivery": "zoom", "hours": 2}]"#;
         let e = evaluate_scenario_json(&scenario(bad_delivery, FL)).expect_err("delivery");
-        assert!(e.to_string().contains("activities[0].delivery: unknown delivery `zoom`"), "{e}");
-        let e = evaluate_scenario_json(&scenario(&activity(r#""approvals": ["acme"]"#), FL)).expect_err("scheme");
-        assert!(e.to_string().contains("activities[0].approvals[0]: unknown approval scheme `acme`"), "{e}");
-        let e = evaluate_scenario_json(&scenario(&activity(r#""unit": "fortnight""#), FL)).expect_err("unit");
+        assert!(
+            e.to_string()
+                .contains("activities[0].delivery: unknown delivery `zoom`"),
+            "{e}"
+        );
+        let e = evaluate_scenario_json(&scenario(&activity(r#""approvals": ["acme"]"#), FL))
+            .expect_err("scheme");
+        assert!(
+            e.to_string()
+                .contains("activities[0].approvals[0]: unknown approval scheme `acme`"),
+            "{e}"
+        );
+        let e = evaluate_scenario_json(&scenario(&activity(r#""unit": "fortnight""#), FL))
+            .expect_err("unit");
         assert!(e.to_string().contains("unknown unit `fortnight`"), "{e}");
         let items = r#"{"as_of": "2025-08-01", "credentials": [], "credential_items": [{"kind": "tattoo"}]}"#;
         let e = evaluate_scenario_json(items).expect_err("kind");
-        assert!(e.to_string().contains("credential_items[0].kind: unknown credential item kind `tattoo`"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("credential_items[0].kind: unknown credential item kind `tattoo`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn shape_and_value_errors() {
         let e = evaluate_scenario_json("{").expect_err("json");
         assert!(matches!(e, CeError::Json(_)));
-        let e = evaluate_scenario_json(&scenario(&activity(r#""topic": {"ethics": 1}"#), FL)).expect_err("typo key");
+        let e = evaluate_scenario_json(&scenario(&activity(r#""topic": {"ethics": 1}"#), FL))
+            .expect_err("typo key");
         assert!(e.to_string().contains("unknown field `topic`"), "{e}");
-        let e = evaluate_scenario_json(&scenario(&activity(r#""topics": {"ethics": 3}"#), FL)).expect_err("split");
-        assert!(e.to_string().contains("activities[0].topics: topic hours add up to 3"), "{e}");
-        let bad_date = r#"[{"id": "A1", "completed_on": "2024-13-01", "delivery": "self_study", "hours": 2}]"#;
+        let e = evaluate_scenario_json(&scenario(&activity(r#""topics": {"ethics": 3}"#), FL))
+            .expect_err("split");
+        assert!(
+            e.to_string()
+                .contains("activities[0].topics: topic hours add up to 3"),
+            "{e}"
+        );
+        let bad_date =
+            r#"[{"id": "A1", "completed_on": "2024-13-01", "delivery": "self_study", "hours": 2}]"#;
         let e = evaluate_scenario_json(&scenario(bad_date, FL)).expect_err("date");
         assert!(e.to_string().contains("activities[0].completed_on"), "{e}");
         let neg = r#"[{"id": "A1", "completed_on": "2024-01-01", "delivery": "self_study", "hours": -2}]"#;
@@ -463,7 +531,11 @@ mod tests {
     fn missing_birth_date_for_birth_month_rule() {
         let s = r#"{"as_of": "2025-08-01", "credentials": [{"rule": "us-or-lmt", "issued_on": "2015-01-01"}]}"#;
         let e = evaluate_scenario_json(s).expect_err("birth date");
-        assert!(e.to_string().contains("credentials[0] (us-or-lmt)") && e.to_string().contains("birth_date"), "{e}");
+        assert!(
+            e.to_string().contains("credentials[0] (us-or-lmt)")
+                && e.to_string().contains("birth_date"),
+            "{e}"
+        );
         let s = r#"{"as_of": "2010-08-01", "credentials": [{"rule": "us-fl-lmt", "issued_on": "2015-01-01"}]}"#;
         let e = evaluate_scenario_json(s).expect_err("as_of before issue");
         assert!(e.to_string().contains("before the issue date"), "{e}");

@@ -156,11 +156,17 @@ mod tests {
     use super::{Relation, Selector, SliceView};
 
     fn topics(ts: &[Topic]) -> Selector {
-        Selector { topics: Some(ts.iter().map(|t| TopicRef::plain(*t)).collect()), ..Selector::any() }
+        Selector {
+            topics: Some(ts.iter().map(|t| TopicRef::plain(*t)).collect()),
+            ..Selector::any()
+        }
     }
 
     fn delivery(ds: &[Delivery]) -> Selector {
-        Selector { delivery: Some(ds.to_vec()), ..Selector::any() }
+        Selector {
+            delivery: Some(ds.to_vec()),
+            ..Selector::any()
+        }
     }
 
     #[test]
@@ -180,7 +186,10 @@ mod tests {
             approvals: Some(vec![Scheme::HhscHt]),
             ..topics(&[Topic::HumanTrafficking])
         };
-        assert_eq!(ht_hhsc.relation(&topics(&[Topic::HumanTrafficking])), Relation::Within);
+        assert_eq!(
+            ht_hhsc.relation(&topics(&[Topic::HumanTrafficking])),
+            Relation::Within
+        );
     }
 
     #[test]
@@ -191,10 +200,18 @@ mod tests {
         };
         let tx = TopicRef::parse("laws_rules{TX}").expect("ok");
         let fl = TopicRef::parse("laws_rules{FL}").expect("ok");
-        let view = |t| SliceView { topic: Some(t), delivery: Some(Delivery::SelfStudy), approvals: &[] };
+        let view = |t| SliceView {
+            topic: Some(t),
+            delivery: Some(Delivery::SelfStudy),
+            approvals: &[],
+        };
         assert!(fl_lr.matches(&view(&fl)));
         assert!(!fl_lr.matches(&view(&tx)));
-        let untagged = SliceView { topic: None, delivery: Some(Delivery::SelfStudy), approvals: &[] };
+        let untagged = SliceView {
+            topic: None,
+            delivery: Some(Delivery::SelfStudy),
+            approvals: &[],
+        };
         assert!(!fl_lr.matches(&untagged));
         assert!(Selector::any().matches(&untagged));
     }

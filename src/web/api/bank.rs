@@ -31,7 +31,11 @@ pub struct ListQuery {
 }
 
 #[get("/api/v1/bank/items")]
-pub async fn list(user: ApiUser, state: web::Data<AppState>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
     instructor(&user)?;
     let q = q.into_inner();
     let f = Filter {
@@ -55,14 +59,23 @@ pub struct VersionQuery {
 }
 
 #[get("/api/v1/bank/items/{id}")]
-pub async fn get_item(user: ApiUser, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<VersionQuery>) -> AppResult<HttpResponse> {
+pub async fn get_item(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<VersionQuery>,
+) -> AppResult<HttpResponse> {
     instructor(&user)?;
     let d = authoring::detail(&state, path.into_inner(), q.version).await?;
     Ok(HttpResponse::Ok().json(d))
 }
 
 #[post("/api/v1/bank/items")]
-pub async fn create(user: ApiUser, state: web::Data<AppState>, body: web::Json<DraftInput>) -> AppResult<HttpResponse> {
+pub async fn create(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<DraftInput>,
+) -> AppResult<HttpResponse> {
     instructor(&user)?;
     let id = authoring::create_draft(&state, &user.0, body.into_inner()).await?;
     let d = authoring::detail(&state, id, None).await?;
@@ -70,7 +83,12 @@ pub async fn create(user: ApiUser, state: web::Data<AppState>, body: web::Json<D
 }
 
 #[put("/api/v1/bank/items/{id}")]
-pub async fn update(user: ApiUser, state: web::Data<AppState>, path: web::Path<String>, body: web::Json<DraftInput>) -> AppResult<HttpResponse> {
+pub async fn update(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<DraftInput>,
+) -> AppResult<HttpResponse> {
     instructor(&user)?;
     let id = path.into_inner();
     authoring::save_edit(&state, &user.0, id.clone(), body.into_inner()).await?;
@@ -84,10 +102,17 @@ pub struct TransitionBody {
 }
 
 #[post("/api/v1/bank/items/{id}/transitions")]
-pub async fn transition(user: ApiUser, state: web::Data<AppState>, path: web::Path<String>, body: web::Json<TransitionBody>) -> AppResult<HttpResponse> {
+pub async fn transition(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<TransitionBody>,
+) -> AppResult<HttpResponse> {
     instructor(&user)?;
     let b = body.into_inner();
-    let action = Action::parse(&b.action).ok_or_else(|| AppError::invalid("action", "Use submit, approve, return, retire or restore."))?;
+    let action = Action::parse(&b.action).ok_or_else(|| {
+        AppError::invalid("action", "Use submit, approve, return, retire or restore.")
+    })?;
     let id = path.into_inner();
     let status = authoring::transition(&state, &user.0, id.clone(), action, b.comment).await?;
     Ok(HttpResponse::Ok().json(json!({ "id": id, "status": status })))

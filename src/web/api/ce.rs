@@ -31,11 +31,24 @@ pub struct NewCredential {
 }
 
 #[post("/api/v1/ce/credentials")]
-pub async fn add_credential(user: ApiUser, state: web::Data<AppState>, body: web::Json<NewCredential>) -> AppResult<HttpResponse> {
+pub async fn add_credential(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<NewCredential>,
+) -> AppResult<HttpResponse> {
     user.0.require(Role::Practitioner)?;
     let b = body.into_inner();
     let known: Vec<String> = ce::rules().into_iter().map(|(id, _)| id).collect();
-    let id = ce::add_credential(&state, &user.0, b.rule, b.number.unwrap_or_default(), b.issued_on, b.first_cycle.unwrap_or(false), &known).await?;
+    let id = ce::add_credential(
+        &state,
+        &user.0,
+        b.rule,
+        b.number.unwrap_or_default(),
+        b.issued_on,
+        b.first_cycle.unwrap_or(false),
+        &known,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(json!({ "id": id })))
 }
 
@@ -63,7 +76,11 @@ pub struct NewActivity {
 }
 
 #[post("/api/v1/ce/activities")]
-pub async fn add_activity(user: ApiUser, state: web::Data<AppState>, body: web::Json<NewActivity>) -> AppResult<HttpResponse> {
+pub async fn add_activity(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<NewActivity>,
+) -> AppResult<HttpResponse> {
     user.0.require(Role::Practitioner)?;
     let b = body.into_inner();
     let input = ActivityInput {
@@ -73,7 +90,11 @@ pub async fn add_activity(user: ApiUser, state: web::Data<AppState>, body: web::
         delivery: b.delivery,
         hours: b.hours.to_string(),
         unit: b.unit.unwrap_or_else(|| "hour".into()),
-        topics: b.topics.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+        topics: b
+            .topics
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect(),
         approvals: b.approvals,
     };
     let topics = ce::topics();

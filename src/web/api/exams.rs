@@ -31,7 +31,11 @@ fn state_json(v: &exams::CurrentView) -> serde_json::Value {
 }
 
 #[post("/api/v1/exams")]
-pub async fn start(user: ApiUser, state: web::Data<AppState>, body: web::Json<StartRequest>) -> AppResult<HttpResponse> {
+pub async fn start(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    body: web::Json<StartRequest>,
+) -> AppResult<HttpResponse> {
     student(&user)?;
     let id = exams::start(&state, &user.0, body.into_inner()).await?;
     let v = exams::current(&state, user.0.id, id).await?;
@@ -39,7 +43,11 @@ pub async fn start(user: ApiUser, state: web::Data<AppState>, body: web::Json<St
 }
 
 #[get("/api/v1/exams/{id}/current")]
-pub async fn current(user: ApiUser, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn current(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let uid = student(&user)?;
     let v = exams::current(&state, uid, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(state_json(&v)))
@@ -52,7 +60,12 @@ pub struct AnswerBody {
 }
 
 #[post("/api/v1/exams/{id}/answers")]
-pub async fn answer(user: ApiUser, state: web::Data<AppState>, path: web::Path<String>, body: web::Json<AnswerBody>) -> AppResult<HttpResponse> {
+pub async fn answer(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<AnswerBody>,
+) -> AppResult<HttpResponse> {
     let uid = student(&user)?;
     let b = body.into_inner();
     match exams::answer(&state, uid, path.into_inner(), b.position, b.option_id).await? {
@@ -67,7 +80,11 @@ pub async fn answer(user: ApiUser, state: web::Data<AppState>, path: web::Path<S
 }
 
 #[get("/api/v1/exams/{id}/result")]
-pub async fn result(user: ApiUser, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn result(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let uid = student(&user)?;
     let r = exams::result(&state, uid, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(r))
@@ -79,7 +96,12 @@ pub struct ReviewQuery {
 }
 
 #[get("/api/v1/exams/{id}/review")]
-pub async fn review(user: ApiUser, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
+pub async fn review(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<ReviewQuery>,
+) -> AppResult<HttpResponse> {
     let uid = student(&user)?;
     let items = exams::review(&state, uid, path.into_inner(), q.missed.unwrap_or(false)).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))

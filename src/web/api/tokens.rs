@@ -18,14 +18,26 @@ pub struct CreateToken {
 
 /// Exchanges an e-mail and password for a bearer token (rate-limited like the log-in form).
 #[post("/api/v1/tokens")]
-pub async fn create(req: HttpRequest, state: web::Data<AppState>, body: web::Json<CreateToken>) -> AppResult<HttpResponse> {
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<CreateToken>,
+) -> AppResult<HttpResponse> {
     let b = body.into_inner();
     let ip = client_ip(&req, state.settings.trust_forwarded_for);
     let account = match accounts::login(&state, b.email, b.password, ip).await {
         Ok(a) => a,
         Err(LoginError::BadCredentials) => return Err(AppError::Unauthorized),
-        Err(LoginError::Unverified) => return Err(AppError::Forbidden("Confirm your email address before using the API.".into())),
-        Err(LoginError::Deactivated) => return Err(AppError::Forbidden("This account has been deactivated.".into())),
+        Err(LoginError::Unverified) => {
+            return Err(AppError::Forbidden(
+                "Confirm your email address before using the API.".into(),
+            ));
+        }
+        Err(LoginError::Deactivated) => {
+            return Err(AppError::Forbidden(
+                "This account has been deactivated.".into(),
+            ));
+        }
         Err(LoginError::Other(e)) => return Err(e),
     };
     let name = b.name.unwrap_or_else(|| "API".to_string());
@@ -42,7 +54,11 @@ pub async fn list(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpRe
 }
 
 #[delete("/api/v1/tokens/{id}")]
-pub async fn revoke(user: ApiUser, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+pub async fn revoke(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     accounts::revoke_token(&state, user.0.id, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -50,5 +66,6 @@ pub async fn revoke(user: ApiUser, state: web::Data<AppState>, path: web::Path<i
 #[get("/api/v1/me")]
 pub async fn me(user: ApiUser) -> HttpResponse {
     let a = user.0;
-    HttpResponse::Ok().json(json!({ "id": a.id, "email": a.email, "name": a.name, "roles": a.roles }))
+    HttpResponse::Ok()
+        .json(json!({ "id": a.id, "email": a.email, "name": a.name, "roles": a.roles }))
 }

@@ -48,7 +48,14 @@ pub async fn update_profile(ctx: Ctx, form: web::Form<NameForm>) -> AppResult<Ht
             ctx.flash("success", "Your name has been updated.");
             Ok(see_other("/account"))
         }
-        Err(errors) => account_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, json!({ "errors": errors, "form": {"name": name} })).await,
+        Err(errors) => {
+            account_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "errors": errors, "form": {"name": name} }),
+            )
+            .await
+        }
     }
 }
 
@@ -66,13 +73,32 @@ pub struct PasswordForm {
 pub async fn change_password(ctx: Ctx, form: web::Form<PasswordForm>) -> AppResult<HttpResponse> {
     let uid = ctx.user()?.id;
     let f = form.into_inner();
-    match field_errors(accounts::change_password(&ctx.state, uid, f.current_password, f.new_password, f.confirm).await)? {
+    match field_errors(
+        accounts::change_password(
+            &ctx.state,
+            uid,
+            f.current_password,
+            f.new_password,
+            f.confirm,
+        )
+        .await,
+    )? {
         Ok(version) => {
             session::log_in(&ctx.session, uid, version);
-            ctx.flash("success", "Your password has been changed. Every other session has been logged out.");
+            ctx.flash(
+                "success",
+                "Your password has been changed. Every other session has been logged out.",
+            );
             Ok(see_other("/account"))
         }
-        Err(errors) => account_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, json!({ "errors": errors })).await,
+        Err(errors) => {
+            account_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "errors": errors }),
+            )
+            .await
+        }
     }
 }
 
@@ -96,9 +122,21 @@ pub async fn create_token(ctx: Ctx, form: web::Form<TokenForm>) -> AppResult<Htt
     let uid = ctx.user()?.id;
     let name = form.into_inner().name;
     match accounts::create_token(&ctx.state, uid, name.clone()).await {
-        Ok((info, secret)) => account_page(&ctx, StatusCode::OK, json!({ "new_token": {"name": info.name, "secret": secret} })).await,
+        Ok((info, secret)) => {
+            account_page(
+                &ctx,
+                StatusCode::OK,
+                json!({ "new_token": {"name": info.name, "secret": secret} }),
+            )
+            .await
+        }
         Err(AppError::Invalid { field, message }) => {
-            account_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, json!({ "errors": {field: message}, "token_name": name })).await
+            account_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "errors": {field: message}, "token_name": name }),
+            )
+            .await
         }
         Err(e) => Err(e),
     }

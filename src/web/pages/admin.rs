@@ -22,18 +22,23 @@ pub async fn users(ctx: Ctx, query: web::Query<SearchQuery>) -> AppResult<HttpRe
     ctx.require(Role::Admin)?;
     let q = query.q.clone().unwrap_or_default();
     let page = query.page.unwrap_or(1).max(1);
-    let result = accounts::search_users(&ctx.state, q.clone(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let result =
+        accounts::search_users(&ctx.state, q.clone(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let pages = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let qs = crate::web::middleware::urlencode(&q);
-    ctx.render("admin_users", "Users", json!({
-        "q": q,
-        "users": result.users,
-        "total": result.total,
-        "page": page,
-        "pages": pages,
-        "prev": (page > 1).then(|| format!("/admin/users?q={qs}&page={}", page - 1)),
-        "next": (page < pages).then(|| format!("/admin/users?q={qs}&page={}", page + 1)),
-    }))
+    ctx.render(
+        "admin_users",
+        "Users",
+        json!({
+            "q": q,
+            "users": result.users,
+            "total": result.total,
+            "page": page,
+            "pages": pages,
+            "prev": (page > 1).then(|| format!("/admin/users?q={qs}&page={}", page - 1)),
+            "next": (page < pages).then(|| format!("/admin/users?q={qs}&page={}", page + 1)),
+        }),
+    )
 }
 
 async fn load_user(ctx: &Ctx, id: i64) -> AppResult<accounts::UserSummary> {
@@ -48,7 +53,11 @@ pub async fn user(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
         .iter()
         .map(|r| json!({"code": r.as_str(), "label": r.label(), "held": u.roles.contains(r)}))
         .collect();
-    ctx.render("admin_user", &format!("User: {}", u.name), json!({ "user": u, "roles": roles, "is_me": u.id == me }))
+    ctx.render(
+        "admin_user",
+        &format!("User: {}", u.name),
+        json!({ "user": u, "roles": roles, "is_me": u.id == me }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -58,11 +67,16 @@ pub struct RoleForm {
 }
 
 #[post("/admin/users/{id}/roles")]
-pub async fn set_role(ctx: Ctx, path: web::Path<i64>, form: web::Form<RoleForm>) -> AppResult<HttpResponse> {
+pub async fn set_role(
+    ctx: Ctx,
+    path: web::Path<i64>,
+    form: web::Form<RoleForm>,
+) -> AppResult<HttpResponse> {
     ctx.require(Role::Admin)?;
     let id = path.into_inner();
     let f = form.into_inner();
-    let role = Role::parse(&f.role).ok_or_else(|| AppError::BadRequest(format!("Unknown role {:?}.", f.role)))?;
+    let role = Role::parse(&f.role)
+        .ok_or_else(|| AppError::BadRequest(format!("Unknown role {:?}.", f.role)))?;
     let grant = match f.action.as_str() {
         "grant" => true,
         "revoke" => false,
@@ -71,7 +85,11 @@ pub async fn set_role(ctx: Ctx, path: web::Path<i64>, form: web::Form<RoleForm>)
     match accounts::set_role(&ctx.state, id, role, grant).await {
         Ok(changed) => {
             let verb = if grant { "granted" } else { "revoked" };
-            let msg = if changed { format!("Role {} {verb}.", role.label()) } else { "Nothing changed.".to_string() };
+            let msg = if changed {
+                format!("Role {} {verb}.", role.label())
+            } else {
+                "Nothing changed.".to_string()
+            };
             ctx.flash("success", &msg);
         }
         Err(AppError::Conflict(m)) => ctx.flash("error", &m),
@@ -84,7 +102,11 @@ pub async fn set_role(ctx: Ctx, path: web::Path<i64>, form: web::Form<RoleForm>)
 pub async fn confirm_deactivate(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     ctx.require(Role::Admin)?;
     let u = load_user(&ctx, path.into_inner()).await?;
-    ctx.render("admin_deactivate", "Deactivate account", json!({ "user": u }))
+    ctx.render(
+        "admin_deactivate",
+        "Deactivate account",
+        json!({ "user": u }),
+    )
 }
 
 #[post("/admin/users/{id}/deactivate")]
@@ -92,7 +114,10 @@ pub async fn deactivate(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpRespons
     let me = ctx.require(Role::Admin)?.id;
     let id = path.into_inner();
     match accounts::set_active(&ctx.state, me, id, false).await {
-        Ok(()) => ctx.flash("success", "The account is deactivated and all its sessions have ended."),
+        Ok(()) => ctx.flash(
+            "success",
+            "The account is deactivated and all its sessions have ended.",
+        ),
         Err(AppError::Conflict(m)) => ctx.flash("error", &m),
         Err(e) => return Err(e),
     }

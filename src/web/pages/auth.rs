@@ -29,7 +29,11 @@ pub async fn signup_page(ctx: Ctx) -> AppResult<HttpResponse> {
     if ctx.user.is_some() {
         return Ok(see_other("/dashboard"));
     }
-    ctx.render("signup", "Create your account", json!({ "form": {"student": true}, "errors": {} }))
+    ctx.render(
+        "signup",
+        "Create your account",
+        json!({ "form": {"student": true}, "errors": {} }),
+    )
 }
 
 #[post("/signup")]
@@ -46,10 +50,17 @@ pub async fn signup(ctx: Ctx, form: web::Form<SignupForm>) -> AppResult<HttpResp
         "name": f.name, "email": f.email, "student": input.student, "practitioner": input.practitioner,
     });
     match accounts::signup(&ctx.state, input, ctx.ip.clone()).await {
-        Ok(_) => ctx.render("signup_done", "Check your email", json!({ "email": f.email.trim() })),
-        Err(AppError::Fields(errors)) => {
-            ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "signup", "Create your account", json!({ "form": form_echo, "errors": errors }))
-        }
+        Ok(_) => ctx.render(
+            "signup_done",
+            "Check your email",
+            json!({ "email": f.email.trim() }),
+        ),
+        Err(AppError::Fields(errors)) => ctx.render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "signup",
+            "Create your account",
+            json!({ "form": form_echo, "errors": errors }),
+        ),
         Err(AppError::RateLimited(m)) => ctx.render_status(
             StatusCode::TOO_MANY_REQUESTS,
             "signup",
@@ -97,7 +108,11 @@ pub struct EmailForm {
 
 #[get("/verify/resend")]
 pub async fn resend_page(ctx: Ctx) -> AppResult<HttpResponse> {
-    ctx.render("verify_resend", "Resend the confirmation email", json!({ "form": {}, "errors": {} }))
+    ctx.render(
+        "verify_resend",
+        "Resend the confirmation email",
+        json!({ "form": {}, "errors": {} }),
+    )
 }
 
 #[post("/verify/resend")]
@@ -130,7 +145,11 @@ pub async fn login_page(ctx: Ctx, q: web::Query<NextQuery>) -> AppResult<HttpRes
     if ctx.user.is_some() {
         return Ok(see_other("/dashboard"));
     }
-    ctx.render("login", "Log in", json!({ "form": {}, "next": safe_next(q.next.as_deref()) }))
+    ctx.render(
+        "login",
+        "Log in",
+        json!({ "form": {}, "next": safe_next(q.next.as_deref()) }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -152,22 +171,43 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> AppResult<HttpRespon
         }))
     };
     if f.email.trim().is_empty() || f.password.is_empty() {
-        return rerender(StatusCode::UNPROCESSABLE_ENTITY, "Enter your email and password.", false);
+        return rerender(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter your email and password.",
+            false,
+        );
     }
-    match accounts::login(&ctx.state, f.email.clone(), f.password.clone(), ctx.ip.clone()).await {
+    match accounts::login(
+        &ctx.state,
+        f.email.clone(),
+        f.password.clone(),
+        ctx.ip.clone(),
+    )
+    .await
+    {
         Ok(account) => {
             session::log_in(&ctx.session, account.id, account.session_version);
             tracing::info!(user_id = account.id, "logged in");
             Ok(see_other(next.as_deref().unwrap_or("/dashboard")))
         }
-        Err(LoginError::BadCredentials) => rerender(StatusCode::UNAUTHORIZED, "That email and password do not match an account.", false),
+        Err(LoginError::BadCredentials) => rerender(
+            StatusCode::UNAUTHORIZED,
+            "That email and password do not match an account.",
+            false,
+        ),
         Err(LoginError::Unverified) => rerender(
             StatusCode::FORBIDDEN,
             "Please confirm your email first: follow the link we sent you when you signed up.",
             true,
         ),
-        Err(LoginError::Deactivated) => rerender(StatusCode::FORBIDDEN, "This account has been deactivated. Contact support if you think this is a mistake.", false),
-        Err(LoginError::Other(AppError::RateLimited(m))) => rerender(StatusCode::TOO_MANY_REQUESTS, &m, false),
+        Err(LoginError::Deactivated) => rerender(
+            StatusCode::FORBIDDEN,
+            "This account has been deactivated. Contact support if you think this is a mistake.",
+            false,
+        ),
+        Err(LoginError::Other(AppError::RateLimited(m))) => {
+            rerender(StatusCode::TOO_MANY_REQUESTS, &m, false)
+        }
         Err(LoginError::Other(e)) => Err(e),
     }
 }
@@ -183,7 +223,11 @@ pub async fn logout(ctx: Ctx) -> AppResult<HttpResponse> {
 
 #[get("/password/forgot")]
 pub async fn forgot_page(ctx: Ctx) -> AppResult<HttpResponse> {
-    ctx.render("forgot", "Reset your password", json!({ "form": {}, "errors": {} }))
+    ctx.render(
+        "forgot",
+        "Reset your password",
+        json!({ "form": {}, "errors": {} }),
+    )
 }
 
 #[post("/password/forgot")]
@@ -209,9 +253,18 @@ pub async fn forgot(ctx: Ctx, form: web::Form<EmailForm>) -> AppResult<HttpRespo
 pub async fn reset_page(ctx: Ctx, q: web::Query<TokenQuery>) -> AppResult<HttpResponse> {
     let token = q.into_inner().token.unwrap_or_default();
     if let Some(problem) = accounts::check_reset_token(&ctx.state, token.clone()).await? {
-        return ctx.render_status(StatusCode::GONE, "reset_problem", "Reset link", json!({ "message": problem }));
+        return ctx.render_status(
+            StatusCode::GONE,
+            "reset_problem",
+            "Reset link",
+            json!({ "message": problem }),
+        );
     }
-    ctx.render("reset", "Choose a new password", json!({ "token": token, "errors": {} }))
+    ctx.render(
+        "reset",
+        "Choose a new password",
+        json!({ "token": token, "errors": {} }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -232,13 +285,26 @@ pub async fn reset(ctx: Ctx, form: web::Form<ResetForm>) -> AppResult<HttpRespon
         Ok(Ok(())) => {
             // Whoever was logged in here is logged out too: the reset ended every session.
             session::log_out(&ctx.session);
-            ctx.flash("success", "Your password has been changed. Log in with your new password.");
+            ctx.flash(
+                "success",
+                "Your password has been changed. Log in with your new password.",
+            );
             Ok(see_other("/login"))
         }
-        Ok(Err(errors)) => ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "reset", "Choose a new password", json!({
-            "token": token, "errors": errors,
-        })),
-        Err(AppError::Gone(m)) => ctx.render_status(StatusCode::GONE, "reset_problem", "Reset link", json!({ "message": m })),
+        Ok(Err(errors)) => ctx.render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reset",
+            "Choose a new password",
+            json!({
+                "token": token, "errors": errors,
+            }),
+        ),
+        Err(AppError::Gone(m)) => ctx.render_status(
+            StatusCode::GONE,
+            "reset_problem",
+            "Reset link",
+            json!({ "message": m }),
+        ),
         Err(e) => Err(e),
     }
 }

@@ -58,7 +58,10 @@ pub fn student_view(c: &ItemContent) -> Value {
 
 /// The reviewer's view: also the key and every rationale.
 fn full_view(c: &ItemContent) -> Value {
-    let subarea_name = bankops::taxonomy().subarea(&c.subarea).map(|(a, s)| format!("{} · {} {}", a.name, s.code, s.name)).unwrap_or_default();
+    let subarea_name = bankops::taxonomy()
+        .subarea(&c.subarea)
+        .map(|(a, s)| format!("{} · {} {}", a.name, s.code, s.name))
+        .unwrap_or_default();
     json!({
         "student": student_view(c),
         "key": c.key_letter().to_string(),
@@ -78,7 +81,13 @@ fn full_view(c: &ItemContent) -> Value {
 }
 
 /// Choices for the editor's selects, with the current value marked.
-fn editor_model(d: &DraftInput, errors: &FieldErrors, preview: Option<&ItemContent>, action: &str, title: &str) -> Value {
+fn editor_model(
+    d: &DraftInput,
+    errors: &FieldErrors,
+    preview: Option<&ItemContent>,
+    action: &str,
+    title: &str,
+) -> Value {
     let subareas: Vec<Value> = bankops::taxonomy()
         .areas
         .iter()
@@ -103,7 +112,11 @@ fn editor_model(d: &DraftInput, errors: &FieldErrors, preview: Option<&ItemConte
         })
     })
     .collect();
-    let choice = |all: Vec<&str>, cur: &str| all.into_iter().map(|v| json!({"value": v, "selected": v == cur})).collect::<Vec<_>>();
+    let choice = |all: Vec<&str>, cur: &str| {
+        all.into_iter()
+            .map(|v| json!({"value": v, "selected": v == cur}))
+            .collect::<Vec<_>>()
+    };
     json!({
         "form": d,
         "errors": errors,
@@ -134,7 +147,9 @@ pub struct BrowseQuery {
 }
 
 fn nonempty(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    s.as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 #[get("/bank")]
@@ -152,7 +167,13 @@ pub async fn browse(ctx: Ctx, q: web::Query<BrowseQuery>) -> AppResult<HttpRespo
         with_open_reports: q.reports.as_deref() == Some("open"),
     };
     let page = q.page.unwrap_or(1).max(1);
-    let result = authoring::search(&ctx.state, filter.clone(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let result = authoring::search(
+        &ctx.state,
+        filter.clone(),
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
     let coverage = authoring::coverage(&ctx.state).await?;
     let authors = authoring::authors(&ctx.state).await?;
     let pages = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -164,11 +185,20 @@ pub async fn browse(ctx: Ctx, q: web::Query<BrowseQuery>) -> AppResult<HttpRespo
         ("author", filter.author.clone().unwrap_or_default()),
         ("level", filter.level.clone().unwrap_or_default()),
         ("pillar", filter.pillar.clone().unwrap_or_default()),
-        ("reports", if filter.with_open_reports { "open".into() } else { String::new() }),
+        (
+            "reports",
+            if filter.with_open_reports {
+                "open".into()
+            } else {
+                String::new()
+            },
+        ),
     ])
     .unwrap_or_default();
     let sel = |all: Vec<(String, String)>, cur: &Option<String>| {
-        all.into_iter().map(|(v, l)| json!({"value": v, "label": l, "selected": Some(&v) == cur.as_ref()})).collect::<Vec<_>>()
+        all.into_iter()
+            .map(|(v, l)| json!({"value": v, "label": l, "selected": Some(&v) == cur.as_ref()}))
+            .collect::<Vec<_>>()
     };
     let taxo = bankops::taxonomy();
     ctx.render("bank_browse", "Question bank", json!({
@@ -193,8 +223,22 @@ pub async fn browse(ctx: Ctx, q: web::Query<BrowseQuery>) -> AppResult<HttpRespo
 #[get("/bank/new")]
 pub async fn new_page(ctx: Ctx) -> AppResult<HttpResponse> {
     ctx.require(Role::Instructor)?;
-    let d = DraftInput { level: "application".into(), difficulty: "medium".into(), ..Default::default() };
-    ctx.render("bank_edit", "New question", editor_model(&d, &FieldErrors::default(), None, "/bank/new", "New question"))
+    let d = DraftInput {
+        level: "application".into(),
+        difficulty: "medium".into(),
+        ..Default::default()
+    };
+    ctx.render(
+        "bank_edit",
+        "New question",
+        editor_model(
+            &d,
+            &FieldErrors::default(),
+            None,
+            "/bank/new",
+            "New question",
+        ),
+    )
 }
 
 #[post("/bank/new")]
@@ -206,21 +250,45 @@ pub async fn create(ctx: Ctx, body: web::Bytes) -> AppResult<HttpResponse> {
     }
     match authoring::create_draft(&ctx.state, &user, d.clone()).await {
         Ok(id) => {
-            ctx.flash("success", &format!("Saved {id} as a draft. Submit it for review when it is ready."));
+            ctx.flash(
+                "success",
+                &format!("Saved {id} as a draft. Submit it for review when it is ready."),
+            );
             Ok(see_other(&format!("/bank/items/{id}")))
         }
         Err(e) => editor_error(&ctx, e, &d, "/bank/new", "New question"),
     }
 }
 
-fn preview_response(ctx: &Ctx, d: &DraftInput, author: &str, action: &str, title: &str) -> AppResult<HttpResponse> {
+fn preview_response(
+    ctx: &Ctx,
+    d: &DraftInput,
+    author: &str,
+    action: &str,
+    title: &str,
+) -> AppResult<HttpResponse> {
     match authoring::preview(d, author) {
-        Ok(content) => ctx.render("bank_edit", title, editor_model(d, &FieldErrors::default(), Some(&content), action, title)),
-        Err(errors) => ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "bank_edit", title, editor_model(d, &errors, None, action, title)),
+        Ok(content) => ctx.render(
+            "bank_edit",
+            title,
+            editor_model(d, &FieldErrors::default(), Some(&content), action, title),
+        ),
+        Err(errors) => ctx.render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bank_edit",
+            title,
+            editor_model(d, &errors, None, action, title),
+        ),
     }
 }
 
-fn editor_error(ctx: &Ctx, e: AppError, d: &DraftInput, action: &str, title: &str) -> AppResult<HttpResponse> {
+fn editor_error(
+    ctx: &Ctx,
+    e: AppError,
+    d: &DraftInput,
+    action: &str,
+    title: &str,
+) -> AppResult<HttpResponse> {
     let errors = match e {
         AppError::Fields(f) => f,
         AppError::Invalid { field, message } => {
@@ -234,7 +302,12 @@ fn editor_error(ctx: &Ctx, e: AppError, d: &DraftInput, action: &str, title: &st
         }
         other => return Err(other),
     };
-    ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "bank_edit", title, editor_model(d, &errors, None, action, title))
+    ctx.render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bank_edit",
+        title,
+        editor_model(d, &errors, None, action, title),
+    )
 }
 
 #[derive(Deserialize)]
@@ -243,10 +316,15 @@ pub struct VersionQuery {
 }
 
 #[get("/bank/items/{id}")]
-pub async fn item(ctx: Ctx, path: web::Path<String>, q: web::Query<VersionQuery>) -> AppResult<HttpResponse> {
+pub async fn item(
+    ctx: Ctx,
+    path: web::Path<String>,
+    q: web::Query<VersionQuery>,
+) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Instructor)?.clone();
     let d = authoring::detail(&ctx.state, path.into_inner(), q.version).await?;
-    let is_author = d.created_by == Some(me.id) || (d.created_by.is_none() && d.author_id == Some(me.id));
+    let is_author =
+        d.created_by == Some(me.id) || (d.created_by.is_none() && d.author_id == Some(me.id));
     let actions: Vec<Value> = if q.version.is_none_or(|v| v == d.latest_version) {
         workflow::available(d.status, is_author)
             .into_iter()
@@ -272,16 +350,20 @@ pub async fn item(ctx: Ctx, path: web::Path<String>, q: web::Query<VersionQuery>
             })
         })
         .collect();
-    ctx.render("bank_item", &format!("Item {}", d.id), json!({
-        "stats": stats,
-        "min_responses": crate::domain::bank::stats::MIN_RESPONSES,
-        "item": d,
-        "view": full_view(&d.content),
-        "actions": actions,
-        "can_edit": d.status != Status::InReview,
-        "review_blocked": review_blocked,
-        "old_version": q.version.is_some_and(|v| v != d.latest_version),
-    }))
+    ctx.render(
+        "bank_item",
+        &format!("Item {}", d.id),
+        json!({
+            "stats": stats,
+            "min_responses": crate::domain::bank::stats::MIN_RESPONSES,
+            "item": d,
+            "view": full_view(&d.content),
+            "actions": actions,
+            "can_edit": d.status != Status::InReview,
+            "review_blocked": review_blocked,
+            "old_version": q.version.is_some_and(|v| v != d.latest_version),
+        }),
+    )
 }
 
 fn action_label(a: Action) -> &'static str {
@@ -298,7 +380,11 @@ fn action_label(a: Action) -> &'static str {
 pub async fn confirm_retire(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
     ctx.require(Role::Instructor)?;
     let d = authoring::detail(&ctx.state, path.into_inner(), None).await?;
-    ctx.render("bank_retire", &format!("Retire {}", d.id), json!({ "item": d, "view": full_view(&d.content) }))
+    ctx.render(
+        "bank_retire",
+        &format!("Retire {}", d.id),
+        json!({ "item": d, "view": full_view(&d.content) }),
+    )
 }
 
 #[get("/bank/items/{id}/edit")]
@@ -307,11 +393,20 @@ pub async fn edit_page(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpRespo
     let id = path.into_inner();
     let d = authoring::detail(&ctx.state, id.clone(), None).await?;
     if d.status == Status::InReview {
-        ctx.flash("error", "This item is in review. The reviewer must return it before it can be edited.");
+        ctx.flash(
+            "error",
+            "This item is in review. The reviewer must return it before it can be edited.",
+        );
         return Ok(see_other(&format!("/bank/items/{id}")));
     }
     let title = format!("Edit {id}");
-    let mut model = editor_model(&DraftInput::from_content(&d.content), &FieldErrors::default(), None, &format!("/bank/items/{id}/edit"), &title);
+    let mut model = editor_model(
+        &DraftInput::from_content(&d.content),
+        &FieldErrors::default(),
+        None,
+        &format!("/bank/items/{id}/edit"),
+        &title,
+    );
     model["forks"] = json!(matches!(d.status, Status::Approved | Status::Retired));
     ctx.render("bank_edit", &title, model)
 }
@@ -342,11 +437,16 @@ pub struct TransitionForm {
 }
 
 #[post("/bank/items/{id}/transition")]
-pub async fn transition(ctx: Ctx, path: web::Path<String>, form: web::Form<TransitionForm>) -> AppResult<HttpResponse> {
+pub async fn transition(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<TransitionForm>,
+) -> AppResult<HttpResponse> {
     let user = ctx.require(Role::Instructor)?.clone();
     let id = path.into_inner();
     let f = form.into_inner();
-    let action = Action::parse(&f.action).ok_or_else(|| AppError::BadRequest("Unknown action.".into()))?;
+    let action =
+        Action::parse(&f.action).ok_or_else(|| AppError::BadRequest("Unknown action.".into()))?;
     match authoring::transition(&ctx.state, &user, id.clone(), action, f.comment).await {
         Ok(to) => ctx.flash("success", &format!("{id}: {}.", to.label())),
         Err(AppError::Conflict(m)) => ctx.flash("error", &m),
@@ -362,7 +462,11 @@ pub struct CommentForm {
 }
 
 #[post("/bank/items/{id}/comment")]
-pub async fn comment(ctx: Ctx, path: web::Path<String>, form: web::Form<CommentForm>) -> AppResult<HttpResponse> {
+pub async fn comment(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<CommentForm>,
+) -> AppResult<HttpResponse> {
     let user = ctx.require(Role::Instructor)?.clone();
     let id = path.into_inner();
     match authoring::comment(&ctx.state, &user, id.clone(), form.into_inner().comment).await {
@@ -377,7 +481,11 @@ pub async fn comment(ctx: Ctx, path: web::Path<String>, form: web::Form<CommentF
 pub async fn reports_queue(ctx: Ctx) -> AppResult<HttpResponse> {
     ctx.require(Role::Instructor)?;
     let reports = authoring::open_reports(&ctx.state).await?;
-    ctx.render("bank_reports", "Problem reports", json!({ "reports": reports }))
+    ctx.render(
+        "bank_reports",
+        "Problem reports",
+        json!({ "reports": reports }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -388,7 +496,11 @@ pub struct ResolveForm {
 }
 
 #[post("/bank/reports/{id}/resolve")]
-pub async fn resolve(ctx: Ctx, path: web::Path<i64>, form: web::Form<ResolveForm>) -> AppResult<HttpResponse> {
+pub async fn resolve(
+    ctx: Ctx,
+    path: web::Path<i64>,
+    form: web::Form<ResolveForm>,
+) -> AppResult<HttpResponse> {
     let user = ctx.require(Role::Instructor)?.clone();
     let f = form.into_inner();
     let accepted = match f.outcome.as_str() {
@@ -396,9 +508,16 @@ pub async fn resolve(ctx: Ctx, path: web::Path<i64>, form: web::Form<ResolveForm
         "dismissed" => false,
         _ => return Err(AppError::BadRequest("Choose accepted or dismissed.".into())),
     };
-    match authoring::resolve_report(&ctx.state, &user, path.into_inner(), accepted, f.resolution).await {
-        Ok(item_id) => ctx.flash("success", &format!("Report on {item_id} resolved; the reporter can see the outcome.")),
-        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => ctx.flash("error", &message),
+    match authoring::resolve_report(&ctx.state, &user, path.into_inner(), accepted, f.resolution)
+        .await
+    {
+        Ok(item_id) => ctx.flash(
+            "success",
+            &format!("Report on {item_id} resolved; the reporter can see the outcome."),
+        ),
+        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => {
+            ctx.flash("error", &message)
+        }
         Err(e) => return Err(e),
     }
     Ok(see_other("/bank/reports"))
@@ -410,7 +529,11 @@ pub struct ReportQuery {
 }
 
 #[get("/questions/{id}/report")]
-pub async fn report_page(ctx: Ctx, path: web::Path<String>, q: web::Query<ReportQuery>) -> AppResult<HttpResponse> {
+pub async fn report_page(
+    ctx: Ctx,
+    path: web::Path<String>,
+    q: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
     let user = ctx.user()?.clone();
     let id = path.into_inner();
     let content = authoring::reportable(&ctx.state, &user, id.clone(), q.version).await?;
@@ -427,13 +550,22 @@ pub struct ReportForm {
 }
 
 #[post("/questions/{id}/report")]
-pub async fn report(ctx: Ctx, path: web::Path<String>, form: web::Form<ReportForm>) -> AppResult<HttpResponse> {
+pub async fn report(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<ReportForm>,
+) -> AppResult<HttpResponse> {
     let user = ctx.user()?.clone();
     let id = path.into_inner();
     let f = form.into_inner();
-    match authoring::report_problem(&ctx.state, &user, id.clone(), f.version, f.message.clone()).await {
+    match authoring::report_problem(&ctx.state, &user, id.clone(), f.version, f.message.clone())
+        .await
+    {
         Ok(_) => {
-            ctx.flash("success", "Thank you. A reviewer will look at your report; you can follow it here.");
+            ctx.flash(
+                "success",
+                "Thank you. A reviewer will look at your report; you can follow it here.",
+            );
             Ok(see_other("/reports"))
         }
         Err(AppError::Invalid { field, message }) => {
@@ -450,5 +582,9 @@ pub async fn report(ctx: Ctx, path: web::Path<String>, form: web::Form<ReportFor
 pub async fn my_reports(ctx: Ctx) -> AppResult<HttpResponse> {
     let uid = ctx.user()?.id;
     let reports = authoring::my_reports(&ctx.state, uid).await?;
-    ctx.render("my_reports", "Your problem reports", json!({ "reports": reports }))
+    ctx.render(
+        "my_reports",
+        "Your problem reports",
+        json!({ "reports": reports }),
+    )
 }

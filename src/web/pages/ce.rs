@@ -14,11 +14,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 fn choices(list: Vec<(&'static str, &'static str)>, current: &str) -> Vec<Value> {
-    list.into_iter().map(|(c, l)| json!({"value": c, "label": l, "selected": c == current})).collect()
+    list.into_iter()
+        .map(|(c, l)| json!({"value": c, "label": l, "selected": c == current}))
+        .collect()
 }
 
 fn rule_choices(current: &str) -> Vec<Value> {
-    crate::services::ce::rules().into_iter().map(|(id, name)| json!({"value": id, "label": name, "selected": id == current})).collect()
+    crate::services::ce::rules()
+        .into_iter()
+        .map(|(id, name)| json!({"value": id, "label": name, "selected": id == current}))
+        .collect()
 }
 
 #[get("/ce")]
@@ -26,7 +31,8 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     let log = ce::log(&ctx.state, me.id).await?;
     let report = ce::evaluate(&ctx.state, me.id).await?;
-    let names: std::collections::HashMap<String, String> = crate::services::ce::rules().into_iter().collect();
+    let names: std::collections::HashMap<String, String> =
+        crate::services::ce::rules().into_iter().collect();
     let credentials: Vec<Value> = log
         .credentials
         .iter()
@@ -65,7 +71,11 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
 #[get("/ce/credentials/new")]
 pub async fn new_credential(ctx: Ctx) -> AppResult<HttpResponse> {
     ctx.require(Role::Practitioner)?;
-    ctx.render("ce_credential", "Add a credential", json!({ "rules": rule_choices(""), "form": {}, "errors": {} }))
+    ctx.render(
+        "ce_credential",
+        "Add a credential",
+        json!({ "rules": rule_choices(""), "form": {}, "errors": {} }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -83,7 +93,10 @@ pub struct CredentialForm {
 pub async fn add_credential(ctx: Ctx, form: web::Form<CredentialForm>) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     let f = form.into_inner();
-    let known: Vec<String> = crate::services::ce::rules().into_iter().map(|(id, _)| id).collect();
+    let known: Vec<String> = crate::services::ce::rules()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     match ce::add_credential(&ctx.state, &me, f.rule.clone(), f.number.clone(), f.issued_on.clone(), checked(&f.first_cycle), &known).await {
         Ok(_) => {
             ctx.flash("success", "Credential added. Every logged activity now counts toward it where it qualifies.");
@@ -103,7 +116,11 @@ pub async fn confirm_remove_credential(ctx: Ctx, path: web::Path<i64>) -> AppRes
     let me = ctx.require(Role::Practitioner)?.clone();
     let id = path.into_inner();
     let log = ce::log(&ctx.state, me.id).await?;
-    let c = log.credentials.iter().find(|c| c.id == id).ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
+    let c = log
+        .credentials
+        .iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
     ctx.render("ce_confirm", "Remove credential", json!({
         "heading": format!("Remove {}?", c.rule_id),
         "message": "The credential and its reminders are removed. Your logged activities stay in your log.",
@@ -131,12 +148,28 @@ pub struct CycleForm {
 }
 
 #[post("/ce/credentials/{id}/cycle")]
-pub async fn set_cycle(ctx: Ctx, path: web::Path<i64>, form: web::Form<CycleForm>) -> AppResult<HttpResponse> {
+pub async fn set_cycle(
+    ctx: Ctx,
+    path: web::Path<i64>,
+    form: web::Form<CycleForm>,
+) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     let f = form.into_inner();
-    match ce::set_cycle(&ctx.state, &me, path.into_inner(), f.cycle_start, f.cycle_end, f.deadline).await {
+    match ce::set_cycle(
+        &ctx.state,
+        &me,
+        path.into_inner(),
+        f.cycle_start,
+        f.cycle_end,
+        f.deadline,
+    )
+    .await
+    {
         Ok(()) => ctx.flash("success", "Cycle updated."),
-        Err(AppError::Fields(e)) => ctx.flash("error", &e.0.values().cloned().collect::<Vec<_>>().join(" ")),
+        Err(AppError::Fields(e)) => ctx.flash(
+            "error",
+            &e.0.values().cloned().collect::<Vec<_>>().join(" "),
+        ),
         Err(e) => return Err(e),
     }
     Ok(see_other("/ce"))
@@ -165,7 +198,11 @@ fn activity_model(input: &ActivityInput, errors: &FieldErrors) -> Value {
 #[get("/ce/activities/new")]
 pub async fn new_activity(ctx: Ctx) -> AppResult<HttpResponse> {
     ctx.require(Role::Practitioner)?;
-    ctx.render("ce_activity", "Log a CE activity", activity_model(&ActivityInput::default(), &FieldErrors::default()))
+    ctx.render(
+        "ce_activity",
+        "Log a CE activity",
+        activity_model(&ActivityInput::default(), &FieldErrors::default()),
+    )
 }
 
 /// Multipart (for the certificate); the CSRF token travels in the query string.
@@ -173,12 +210,23 @@ pub async fn new_activity(ctx: Ctx) -> AppResult<HttpResponse> {
 pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     let mut input = ActivityInput::default();
-    let upload = match upload::read(payload, "certificate", crate::services::certificates::MAX_BYTES).await {
+    let upload = match upload::read(
+        payload,
+        "certificate",
+        crate::services::certificates::MAX_BYTES,
+    )
+    .await
+    {
         Ok(u) => u,
         Err(AppError::Invalid { field, message }) => {
             let mut e = FieldErrors::default();
             e.add(&field, message);
-            return ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "ce_activity", "Log a CE activity", activity_model(&input, &e));
+            return ctx.render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ce_activity",
+                "Log a CE activity",
+                activity_model(&input, &e),
+            );
         }
         Err(e) => return Err(e),
     };
@@ -203,15 +251,32 @@ pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpRespons
     let schemes = crate::services::ce::schemes();
     let known_topics: Vec<&str> = topics.iter().map(|(c, _)| *c).collect();
     let known_schemes: Vec<&str> = schemes.iter().map(|(c, _)| *c).collect();
-    match ce::add_activity(&ctx.state, &me, input.clone(), upload.file, &known_topics, &known_schemes).await {
+    match ce::add_activity(
+        &ctx.state,
+        &me,
+        input.clone(),
+        upload.file,
+        &known_topics,
+        &known_schemes,
+    )
+    .await
+    {
         Ok(_) => {
-            ctx.flash("success", "Activity logged. It counts toward every credential it qualifies for.");
+            ctx.flash(
+                "success",
+                "Activity logged. It counts toward every credential it qualifies for.",
+            );
             Ok(see_other("/ce"))
         }
         Err(AppError::Fields(errors)) => {
             let mut model = activity_model(&input, &errors);
             model["certificate_lost"] = json!(true);
-            ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "ce_activity", "Log a CE activity", model)
+            ctx.render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ce_activity",
+                "Log a CE activity",
+                model,
+            )
         }
         Err(e) => Err(e),
     }
@@ -223,7 +288,10 @@ pub async fn certificate(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpRespon
     let (name, mime, bytes) = ce::certificate(&ctx.state, me.id, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, mime))
-        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes))
 }
@@ -233,7 +301,11 @@ pub async fn confirm_remove_activity(ctx: Ctx, path: web::Path<i64>) -> AppResul
     let me = ctx.require(Role::Practitioner)?.clone();
     let id = path.into_inner();
     let log = ce::log(&ctx.state, me.id).await?;
-    let a = log.activities.iter().find(|a| a.id == id).ok_or_else(|| AppError::NotFound("No such activity.".into()))?;
+    let a = log
+        .activities
+        .iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| AppError::NotFound("No such activity.".into()))?;
     ctx.render("ce_confirm", "Remove activity", json!({
         "heading": format!("Remove “{}”?", a.title),
         "message": "The activity stops counting toward your credentials. Its certificate file is kept only as long as another activity uses it.",
@@ -266,7 +338,10 @@ pub async fn add_item(ctx: Ctx, form: web::Form<ItemForm>) -> AppResult<HttpResp
     let f = form.into_inner();
     match ce::add_item(&ctx.state, &me, f.kind, f.valid_from, f.valid_to).await {
         Ok(_) => ctx.flash("success", "Saved."),
-        Err(AppError::Fields(e)) => ctx.flash("error", &e.0.values().cloned().collect::<Vec<_>>().join(" ")),
+        Err(AppError::Fields(e)) => ctx.flash(
+            "error",
+            &e.0.values().cloned().collect::<Vec<_>>().join(" "),
+        ),
         Err(e) => return Err(e),
     }
     Ok(see_other("/ce#items"))
@@ -293,7 +368,10 @@ pub async fn profile(ctx: Ctx, form: web::Form<ProfileForm>) -> AppResult<HttpRe
     let f = form.into_inner();
     match ce::save_profile(&ctx.state, &me, f.birth_date, checked(&f.reminders)).await {
         Ok(()) => ctx.flash("success", "Saved."),
-        Err(AppError::Fields(e)) => ctx.flash("error", &e.0.values().cloned().collect::<Vec<_>>().join(" ")),
+        Err(AppError::Fields(e)) => ctx.flash(
+            "error",
+            &e.0.values().cloned().collect::<Vec<_>>().join(" "),
+        ),
         Err(e) => return Err(e),
     }
     Ok(see_other("/ce"))
@@ -305,23 +383,38 @@ pub async fn transcript(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpRespons
     let (name, csv) = ce::transcript_csv(&ctx.state, me.id, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(csv))
 }
 
 /// The calendar feed: no log-in (calendar apps cannot), a secret in the URL instead.
 #[get("/ce/calendar/{feed}.ics")]
-pub async fn calendar(state: web::Data<crate::services::AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn calendar(
+    state: web::Data<crate::services::AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let feed = path.into_inner();
-    let (uid, key) = feed.split_once('-').ok_or_else(|| AppError::NotFound("No such calendar.".into()))?;
-    let uid: i64 = uid.parse().map_err(|_| AppError::NotFound("No such calendar.".into()))?;
+    let (uid, key) = feed
+        .split_once('-')
+        .ok_or_else(|| AppError::NotFound("No such calendar.".into()))?;
+    let uid: i64 = uid
+        .parse()
+        .map_err(|_| AppError::NotFound("No such calendar.".into()))?;
     let expected = ce::feed_key(&state, uid);
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), key.as_bytes())) {
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        expected.as_bytes(),
+        key.as_bytes(),
+    )) {
         return Err(AppError::NotFound("No such calendar.".into()));
     }
     let ics = ce::calendar(&state, uid).await?;
-    Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8")).body(ics))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+        .body(ics))
 }
 
 #[get("/ce/credentials/{id}/audit-pack.zip")]
@@ -330,7 +423,10 @@ pub async fn audit_pack(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpRespons
     let (name, zip) = ce::audit_pack(&ctx.state, me.id, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/zip"))
-        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(zip))
 }
@@ -341,7 +437,10 @@ pub async fn transcript_pdf(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpRes
     let (name, pdf) = ce::transcript_pdf(&ctx.state, &me, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/pdf"))
-        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(pdf))
 }

@@ -14,8 +14,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 fn form_model(input: &CourseInput, errors: Value, mine: Vec<courses::CourseView>) -> Value {
-    let topics: Vec<Value> = crate::services::ce::topics().into_iter().map(|(c, l)| json!({"value": c, "label": l, "selected": c == input.topic})).collect();
-    let schemes: Vec<Value> = crate::services::ce::schemes().into_iter().map(|(c, l)| json!({"value": c, "label": l, "selected": c == input.approval_scheme})).collect();
+    let topics: Vec<Value> = crate::services::ce::topics()
+        .into_iter()
+        .map(|(c, l)| json!({"value": c, "label": l, "selected": c == input.topic}))
+        .collect();
+    let schemes: Vec<Value> = crate::services::ce::schemes()
+        .into_iter()
+        .map(|(c, l)| json!({"value": c, "label": l, "selected": c == input.approval_scheme}))
+        .collect();
     let areas: Vec<Value> = taxonomy()
         .areas
         .iter()
@@ -31,7 +37,13 @@ fn form_model(input: &CourseInput, errors: Value, mine: Vec<courses::CourseView>
 pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Instructor)?.clone();
     let mine = courses::mine(&ctx.state, me.id).await?;
-    let input = CourseInput { hours: "1".into(), questions: "10".into(), pass_percent: "70".into(), topic: "ethics".into(), ..Default::default() };
+    let input = CourseInput {
+        hours: "1".into(),
+        questions: "10".into(),
+        pass_percent: "70".into(),
+        topic: "ethics".into(),
+        ..Default::default()
+    };
     ctx.render("courses", "CE courses", form_model(&input, json!({}), mine))
 }
 
@@ -56,12 +68,20 @@ pub async fn create(ctx: Ctx, body: web::Bytes) -> AppResult<HttpResponse> {
     }
     match courses::create(&ctx.state, &me, input.clone()).await {
         Ok(_) => {
-            ctx.flash("success", "Course published. Certified therapists find it under CE credits → Courses.");
+            ctx.flash(
+                "success",
+                "Course published. Certified therapists find it under CE credits → Courses.",
+            );
             Ok(see_other("/courses"))
         }
         Err(AppError::Fields(e)) => {
             let mine = courses::mine(&ctx.state, me.id).await?;
-            ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "courses", "CE courses", form_model(&input, json!(e), mine))
+            ctx.render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "courses",
+                "CE courses",
+                form_model(&input, json!(e), mine),
+            )
         }
         Err(e) => Err(e),
     }
@@ -85,11 +105,19 @@ pub async fn show(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
 pub async fn certificate_pdf(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
     let me = ctx.user()?.clone();
     let cert = courses::certificate(&ctx.state, path.into_inner()).await?;
-    let Some(cert) = cert.filter(|c| c.user_id == me.id) else { return Err(AppError::NotFound("No such certificate.".into())) };
+    let Some(cert) = cert.filter(|c| c.user_id == me.id) else {
+        return Err(AppError::NotFound("No such certificate.".into()));
+    };
     let pdf = courses::certificate_pdf(&ctx.state, &cert);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/pdf"))
-        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(format!("certificate-{}.pdf", cert.code))] })
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(format!(
+                "certificate-{}.pdf",
+                cert.code
+            ))],
+        })
         .body(pdf))
 }
 
@@ -102,8 +130,15 @@ pub struct VerifyQuery {
 #[get("/certificates/verify")]
 pub async fn verify_form(ctx: Ctx, q: web::Query<VerifyQuery>) -> AppResult<HttpResponse> {
     match q.into_inner().code.filter(|c| !c.trim().is_empty()) {
-        Some(code) => Ok(see_other(&format!("/certificates/{}", crate::web::middleware::urlencode(code.trim())))),
-        None => ctx.render("verify_certificate", "Verify a certificate", json!({ "asked": false })),
+        Some(code) => Ok(see_other(&format!(
+            "/certificates/{}",
+            crate::web::middleware::urlencode(code.trim())
+        ))),
+        None => ctx.render(
+            "verify_certificate",
+            "Verify a certificate",
+            json!({ "asked": false }),
+        ),
     }
 }
 
@@ -111,7 +146,16 @@ pub async fn verify_form(ctx: Ctx, q: web::Query<VerifyQuery>) -> AppResult<Http
 pub async fn verify(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
     let code = path.into_inner();
     let cert = courses::certificate(&ctx.state, code.clone()).await?;
-    let status = if cert.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    let status = if cert.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
     let shown = cert.map(|c| json!({"holder": c.holder, "course": c.course, "hours": c.hours, "topic": c.topic, "issued_on": c.issued_on, "approvals": c.approvals, "code": c.code}));
-    ctx.render_status(status, "verify_certificate", "Verify a certificate", json!({ "asked": true, "code": code, "cert": shown }))
+    ctx.render_status(
+        status,
+        "verify_certificate",
+        "Verify a certificate",
+        json!({ "asked": true, "code": code, "cert": shown }),
+    )
 }

@@ -47,29 +47,47 @@ fn clock_text(secs: i64) -> String {
 pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let uid = taker(&ctx)?.id;
     let history = exams::history(&ctx.state, uid).await?;
-    let mut adaptive: Vec<(f64, f64)> = history.iter().rev().filter_map(|h| Some((h.theta?, h.p_pass?))).collect();
+    let mut adaptive: Vec<(f64, f64)> = history
+        .iter()
+        .rev()
+        .filter_map(|h| Some((h.theta?, h.p_pass?)))
+        .collect();
     if adaptive.len() > 30 {
         adaptive = adaptive.split_off(adaptive.len() - 30);
     }
     let trend = (adaptive.len() >= 2).then(|| charts::trend(&adaptive));
     // Per-area strength over the finished attempts.
-    let mut totals: std::collections::BTreeMap<String, (String, u32, u32, bool)> = Default::default();
+    let mut totals: std::collections::BTreeMap<String, (String, u32, u32, bool)> =
+        Default::default();
     for h in history.iter().filter(|h| h.status == "finished") {
         for a in &h.areas {
-            let e = totals.entry(a.area.clone()).or_insert((a.name.clone(), 0, 0, false));
+            let e = totals
+                .entry(a.area.clone())
+                .or_insert((a.name.clone(), 0, 0, false));
             e.1 += a.items;
             e.2 += a.correct;
         }
     }
-    if let Some(latest) = history.iter().find(|h| h.status == "finished" && !h.areas.is_empty()) {
+    if let Some(latest) = history
+        .iter()
+        .find(|h| h.status == "finished" && !h.areas.is_empty())
+    {
         for a in &latest.areas {
             if let Some(e) = totals.get_mut(&a.area) {
                 e.3 = a.weak;
             }
         }
     }
-    let area_rows: Vec<(String, f64, bool)> =
-        totals.iter().map(|(code, (name, n, c, weak))| (format!("{code}. {name}"), if *n > 0 { *c as f64 / *n as f64 } else { 0.0 }, *weak)).collect();
+    let area_rows: Vec<(String, f64, bool)> = totals
+        .iter()
+        .map(|(code, (name, n, c, weak))| {
+            (
+                format!("{code}. {name}"),
+                if *n > 0 { *c as f64 / *n as f64 } else { 0.0 },
+                *weak,
+            )
+        })
+        .collect();
     let area_chart = (!area_rows.is_empty()).then(|| charts::areas(&area_rows));
     let rows: Vec<_> = history
         .iter()
@@ -116,8 +134,17 @@ pub async fn start(ctx: Ctx, body: web::Bytes) -> AppResult<HttpResponse> {
     }
 }
 
-fn exam_page(ctx: &Ctx, v: &exams::CurrentView, status: StatusCode, error: Option<&str>) -> AppResult<HttpResponse> {
-    let progress_max = if v.fixed_length { v.max_items } else { v.max_items.max(v.answered + 1) };
+fn exam_page(
+    ctx: &Ctx,
+    v: &exams::CurrentView,
+    status: StatusCode,
+    error: Option<&str>,
+) -> AppResult<HttpResponse> {
+    let progress_max = if v.fixed_length {
+        v.max_items
+    } else {
+        v.max_items.max(v.answered + 1)
+    };
     let position = v.item.as_ref().map(|i| i.position).unwrap_or(0);
     ctx.render_status(status, "exam_item", &v.title, json!({
         "exam": v,
@@ -148,7 +175,11 @@ pub struct AnswerForm {
 }
 
 #[post("/exams/{id}/answer")]
-pub async fn answer(ctx: Ctx, path: web::Path<String>, form: web::Form<AnswerForm>) -> AppResult<HttpResponse> {
+pub async fn answer(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<AnswerForm>,
+) -> AppResult<HttpResponse> {
     let uid = taker(&ctx)?.id;
     let id = path.into_inner();
     let f = form.into_inner();
@@ -157,14 +188,23 @@ pub async fn answer(ctx: Ctx, path: web::Path<String>, form: web::Form<AnswerFor
         if v.finished {
             return Ok(see_other(&format!("/exams/{id}/result")));
         }
-        return exam_page(&ctx, &v, StatusCode::UNPROCESSABLE_ENTITY, Some("Choose an answer before moving on."));
+        return exam_page(
+            &ctx,
+            &v,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("Choose an answer before moving on."),
+        );
     };
     match exams::answer(&ctx.state, uid, id.clone(), f.position, option).await? {
         AnswerResult::Next(v) => {
             if let Some(fb) = &v.last_feedback {
                 return ctx.render("exam_feedback", &v.title, json!({ "exam": v, "fb": fb, "next_url": if v.finished { format!("/exams/{id}/result") } else { format!("/exams/{id}") } }));
             }
-            Ok(see_other(&if v.finished { format!("/exams/{id}/result") } else { format!("/exams/{id}") }))
+            Ok(see_other(&if v.finished {
+                format!("/exams/{id}/result")
+            } else {
+                format!("/exams/{id}")
+            }))
         }
         AnswerResult::Refused(AnswerRefused::TimeUp) => {
             ctx.flash("error", "Time is up: the answer arrived after the exam's deadline and was not recorded. The exam has been finished under its rules.");
@@ -178,7 +218,9 @@ pub async fn answer(ctx: Ctx, path: web::Path<String>, form: web::Form<AnswerFor
             ctx.flash("info", &format!("{m} Here is the current question."));
             Ok(see_other(&format!("/exams/{id}")))
         }
-        AnswerResult::Refused(AnswerRefused::BadOption) => Err(AppError::BadRequest("Choose one of the options A to D.".into())),
+        AnswerResult::Refused(AnswerRefused::BadOption) => Err(AppError::BadRequest(
+            "Choose one of the options A to D.".into(),
+        )),
     }
 }
 
@@ -188,8 +230,16 @@ pub async fn answered_item(ctx: Ctx, path: web::Path<(String, i32)>) -> AppResul
     let (id, position) = path.into_inner();
     let fb = exams::answered_item(&ctx.state, uid, id.clone(), position).await?;
     let v = exams::current(&ctx.state, uid, id.clone()).await?;
-    let next_url = if v.finished { format!("/exams/{id}/result") } else { format!("/exams/{id}") };
-    ctx.render("exam_feedback", &v.title, json!({ "exam": v, "fb": fb, "next_url": next_url, "revisit": true }))
+    let next_url = if v.finished {
+        format!("/exams/{id}/result")
+    } else {
+        format!("/exams/{id}")
+    };
+    ctx.render(
+        "exam_feedback",
+        &v.title,
+        json!({ "exam": v, "fb": fb, "next_url": next_url, "revisit": true }),
+    )
 }
 
 #[get("/exams/{id}/result")]
@@ -201,8 +251,21 @@ pub async fn result(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse
         Err(AppError::Conflict(_)) => return Ok(see_other(&format!("/exams/{id}"))),
         Err(e) => return Err(e),
     };
-    let area_rows: Vec<(String, f64, bool)> =
-        r.areas.iter().map(|a| (format!("{}. {}", a.area, a.name), if a.items > 0 { a.correct as f64 / a.items as f64 } else { 0.0 }, a.weak)).collect();
+    let area_rows: Vec<(String, f64, bool)> = r
+        .areas
+        .iter()
+        .map(|a| {
+            (
+                format!("{}. {}", a.area, a.name),
+                if a.items > 0 {
+                    a.correct as f64 / a.items as f64
+                } else {
+                    0.0
+                },
+                a.weak,
+            )
+        })
+        .collect();
     ctx.render("exam_result", &r.title, json!({
         "r": r,
         "p_pass_pct": r.p_pass.map(pct),
@@ -221,10 +284,18 @@ pub struct ReviewQuery {
 }
 
 #[get("/exams/{id}/review")]
-pub async fn review(ctx: Ctx, path: web::Path<String>, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
+pub async fn review(
+    ctx: Ctx,
+    path: web::Path<String>,
+    q: web::Query<ReviewQuery>,
+) -> AppResult<HttpResponse> {
     let uid = taker(&ctx)?.id;
     let id = path.into_inner();
     let missed = q.missed.as_deref() == Some("1");
     let items = exams::review(&ctx.state, uid, id.clone(), missed).await?;
-    ctx.render("exam_review", "Review your answers", json!({ "exam_id": id, "items": items, "missed": missed }))
+    ctx.render(
+        "exam_review",
+        "Review your answers",
+        json!({ "exam_id": id, "items": items, "missed": missed }),
+    )
 }

@@ -10,24 +10,36 @@ use serde_json::json;
 
 #[get("/")]
 pub async fn home(ctx: Ctx) -> AppResult<HttpResponse> {
-    ctx.render("home", "Palpate: exam prep and CE tracking for massage therapists", json!({
-        "signed_in": ctx.user.is_some(),
-    }))
+    ctx.render(
+        "home",
+        "Palpate: exam prep and CE tracking for massage therapists",
+        json!({
+            "signed_in": ctx.user.is_some(),
+        }),
+    )
 }
 
 #[get("/dashboard")]
 pub async fn dashboard(ctx: Ctx) -> AppResult<HttpResponse> {
     let u = ctx.user()?;
-    let roles: Vec<_> = u.roles.iter().map(|r| json!({"code": r.as_str(), "label": r.label()})).collect();
-    ctx.render("dashboard", "Dashboard", json!({
-        "name": u.name,
-        "roles": roles,
-        "no_roles": u.roles.is_empty(),
-        "is_student": u.has(Role::Student),
-        "is_practitioner": u.has(Role::Practitioner),
-        "is_instructor": u.has(Role::Instructor),
-        "is_admin": u.has(Role::Admin),
-    }))
+    let roles: Vec<_> = u
+        .roles
+        .iter()
+        .map(|r| json!({"code": r.as_str(), "label": r.label()}))
+        .collect();
+    ctx.render(
+        "dashboard",
+        "Dashboard",
+        json!({
+            "name": u.name,
+            "roles": roles,
+            "no_roles": u.roles.is_empty(),
+            "is_student": u.has(Role::Student),
+            "is_practitioner": u.has(Role::Practitioner),
+            "is_instructor": u.has(Role::Instructor),
+            "is_admin": u.has(Role::Admin),
+        }),
+    )
 }
 
 /// Old bookmarks and muscle memory: `/register` → `/signup`.
@@ -49,7 +61,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"})),
         Err(e) => {
             tracing::warn!(error = ?e, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "database": "unreachable"}))
+            HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "unavailable", "database": "unreachable"}))
         }
     }
 }

@@ -10,7 +10,10 @@ fn in_set(g: &Group, i: usize) -> bool {
 /// Number of allocations [`best_subset`] would enumerate (also bounds
 /// the work of [`best_partition`] when buckets are few).
 pub fn subset_size(p: &Problem) -> u64 {
-    p.slices.iter().map(|h| (h.centi() / 100 + 1) as u64).fold(1u64, |a, b| a.saturating_mul(b))
+    p.slices
+        .iter()
+        .map(|h| (h.centi() / 100 + 1) as u64)
+        .fold(1u64, |a, b| a.saturating_mul(b))
 }
 
 /// The lexicographic optimum (minimum fill, total), in hundredths of an
@@ -66,7 +69,9 @@ fn slice(p: &Problem, i: usize, fill: &mut Vec<i64>, caps_used: &mut Vec<i64>, b
         *best = (*best).max(fill.iter().sum::<i64>() * 100);
         return;
     }
-    let mine: Vec<usize> = (0..p.buckets.len()).filter(|&b| in_set(&p.buckets[b], i)).collect();
+    let mine: Vec<usize> = (0..p.buckets.len())
+        .filter(|&b| in_set(&p.buckets[b], i))
+        .collect();
     let units = p.slices[i].centi() / 100;
     spread(p, i, &mine, 0, units, 0, fill, caps_used, best);
 }
@@ -84,11 +89,10 @@ fn spread(
     best: &mut i64,
 ) {
     if k == mine.len() {
-        let ok = p
-            .caps
-            .iter()
-            .enumerate()
-            .all(|(c, cap)| !in_set(cap, i) || (caps_used[c] + used) * 100 <= cap.hours.centi());
+        let ok =
+            p.caps.iter().enumerate().all(|(c, cap)| {
+                !in_set(cap, i) || (caps_used[c] + used) * 100 <= cap.hours.centi()
+            });
         if !ok {
             return;
         }
@@ -111,7 +115,17 @@ fn spread(
             break;
         }
         fill[b] += amount;
-        spread(p, i, mine, k + 1, left - amount, used + amount, fill, caps_used, best);
+        spread(
+            p,
+            i,
+            mine,
+            k + 1,
+            left - amount,
+            used + amount,
+            fill,
+            caps_used,
+            best,
+        );
         fill[b] -= amount;
     }
 }

@@ -6,7 +6,9 @@ use time::macros::date;
 use super::super::codes::{Delivery, ItemKind, Scheme, TopicRef, Unit};
 use super::super::hours::Hours;
 use super::super::rules::{Rule, builtin_rules, parse_rule};
-use super::{Activity, Credential, CredentialItem, CredentialReport, Log, Status, evaluate_credential};
+use super::{
+    Activity, Credential, CredentialItem, CredentialReport, Log, Status, evaluate_credential,
+};
 
 fn h(x: i64) -> Hours {
     Hours::from_whole(x)
@@ -20,7 +22,14 @@ fn rule(id: &str) -> Rule {
         .unwrap_or_else(|| panic!("no rule {id}"))
 }
 
-fn act(id: &str, on: Date, delivery: Delivery, hours: i64, topics: &[(&str, i64)], approvals: &[Scheme]) -> Activity {
+fn act(
+    id: &str,
+    on: Date,
+    delivery: Delivery,
+    hours: i64,
+    topics: &[(&str, i64)],
+    approvals: &[Scheme],
+) -> Activity {
     Activity {
         id: id.into(),
         title: format!("course {id}"),
@@ -51,7 +60,15 @@ struct Case {
 
 impl Case {
     fn new(issued: Date, as_of: Date) -> Case {
-        Case { issued, as_of, birth: None, acts: Vec::new(), items: Vec::new(), first: None, late: None }
+        Case {
+            issued,
+            as_of,
+            birth: None,
+            acts: Vec::new(),
+            items: Vec::new(),
+            first: None,
+            late: None,
+        }
     }
 
     fn eval(&self, rule: &Rule) -> CredentialReport {
@@ -63,18 +80,30 @@ impl Case {
             late_renewal_approved_on: self.late,
             cycle_override: None,
         };
-        let log = Log { as_of: self.as_of, birth_date: self.birth, activities: &self.acts, items: &self.items };
+        let log = Log {
+            as_of: self.as_of,
+            birth_date: self.birth,
+            activities: &self.acts,
+            items: &self.items,
+        };
         evaluate_credential(rule, &cred, &log).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
 fn req(r: &CredentialReport, id: &str) -> (Hours, Hours) {
-    let x = r.requirements.iter().find(|x| x.id == id).unwrap_or_else(|| panic!("no requirement {id}"));
+    let x = r
+        .requirements
+        .iter()
+        .find(|x| x.id == id)
+        .unwrap_or_else(|| panic!("no requirement {id}"));
     (x.required, x.counted)
 }
 
 fn deficit(r: &CredentialReport, id: &str) -> Option<(Hours, String)> {
-    r.deficits.iter().find(|d| d.requirement == id).map(|d| (d.hours, d.detail.clone()))
+    r.deficits
+        .iter()
+        .find(|d| d.requirement == id)
+        .map(|d| (d.hours, d.detail.clone()))
 }
 
 fn excluded(r: &CredentialReport, activity: &str, reason: &str) -> Hours {
@@ -91,9 +120,30 @@ fn washington_nested_minimums_report_residual_deficits() {
     let mut c = Case::new(date!(2015 - 01 - 10), date!(2025 - 06 - 01));
     c.birth = Some(date!(1990 - 09 - 15));
     c.acts = vec![
-        act("W1", date!(2024 - 10 - 01), Delivery::LiveOnline, 1, &[("communication", 1)], &[]),
-        act("W2", date!(2024 - 11 - 01), Delivery::InPersonHandsOn, 10, &[("technique", 10)], &[]),
-        act("W3", date!(2025 - 01 - 05), Delivery::SelfStudy, 14, &[("pathology", 14)], &[]),
+        act(
+            "W1",
+            date!(2024 - 10 - 01),
+            Delivery::LiveOnline,
+            1,
+            &[("communication", 1)],
+            &[],
+        ),
+        act(
+            "W2",
+            date!(2024 - 11 - 01),
+            Delivery::InPersonHandsOn,
+            10,
+            &[("technique", 10)],
+            &[],
+        ),
+        act(
+            "W3",
+            date!(2025 - 01 - 05),
+            Delivery::SelfStudy,
+            14,
+            &[("pathology", 14)],
+            &[],
+        ),
     ];
     let r = c.eval(&wa);
     // birthdays every 2 years from the first at least 12 months after issue (2016-09-15)
@@ -106,7 +156,10 @@ fn washington_nested_minimums_report_residual_deficits() {
     assert_eq!(deficit(&r, "roles_boundaries").map(|d| d.0), Some(h(2)));
     let (outer, detail) = deficit(&r, "ethics_law").unwrap_or_default();
     assert_eq!(outer, h(1));
-    assert!(detail.contains("besides the hours listed for roles_boundaries"), "{detail}");
+    assert!(
+        detail.contains("besides the hours listed for roles_boundaries"),
+        "{detail}"
+    );
     assert_eq!(deficit(&r, "health_equity").map(|d| d.0), Some(h(2)));
     // 2 (roles) + 1 (ethics group) + 2 (health equity) = 5 h of minimums;
     // the total gap is only 2, so no separate total deficit.
@@ -120,13 +173,41 @@ fn pennsylvania_crossing_minimums_share_hours() {
     let pa = rule("us-pa-lmt");
     let mut c = Case::new(date!(2015 - 01 - 10), date!(2025 - 06 - 01));
     c.acts = vec![
-        act("P1", date!(2025 - 03 - 01), Delivery::SelfStudy, 20, &[("technique", 20)], &[Scheme::NcbtmbCourse]),
-        act("P2", date!(2025 - 03 - 02), Delivery::InPersonLecture, 4, &[("cpr_first_aid", 4)], &[Scheme::Amta]),
-        act("P3", date!(2025 - 03 - 03), Delivery::SelfStudy, 3, &[("child_abuse_reporting", 3)], &[Scheme::PaBoard]),
+        act(
+            "P1",
+            date!(2025 - 03 - 01),
+            Delivery::SelfStudy,
+            20,
+            &[("technique", 20)],
+            &[Scheme::NcbtmbCourse],
+        ),
+        act(
+            "P2",
+            date!(2025 - 03 - 02),
+            Delivery::InPersonLecture,
+            4,
+            &[("cpr_first_aid", 4)],
+            &[Scheme::Amta],
+        ),
+        act(
+            "P3",
+            date!(2025 - 03 - 03),
+            Delivery::SelfStudy,
+            3,
+            &[("child_abuse_reporting", 3)],
+            &[Scheme::PaBoard],
+        ),
     ];
-    c.items = vec![CredentialItem { kind: ItemKind::CprBls, valid_from: Some(date!(2024 - 01 - 01)), valid_to: Some(date!(2026 - 01 - 01)) }];
+    c.items = vec![CredentialItem {
+        kind: ItemKind::CprBls,
+        valid_from: Some(date!(2024 - 01 - 01)),
+        valid_to: Some(date!(2026 - 01 - 01)),
+    }];
     let r = c.eval(&pa);
-    assert_eq!((r.cycle.start.as_str(), r.cycle.end.as_str()), ("2025-02-01", "2027-01-31"));
+    assert_eq!(
+        (r.cycle.start.as_str(), r.cycle.end.as_str()),
+        ("2025-02-01", "2027-01-31")
+    );
     // CPR hours don't count toward the 24
     assert_eq!(excluded(&r, "P2", "excluded_from_total"), h(4));
     // child abuse: 2 counted on top, 1 excess
@@ -143,7 +224,10 @@ fn pennsylvania_crossing_minimums_share_hours() {
     assert_eq!(r.hours_needed, h(16));
     // CPR card expires before the deadline
     let (_, cpr) = deficit(&r, "cpr").unwrap_or_default();
-    assert!(cpr.contains("valid on 2027-01-31") && cpr.contains("expires 2026-01-01"), "{cpr}");
+    assert!(
+        cpr.contains("valid on 2027-01-31") && cpr.contains("expires 2026-01-01"),
+        "{cpr}"
+    );
 }
 
 #[test]
@@ -163,7 +247,14 @@ fn pennsylvania_first_biennium_waiver_keeps_act_31() {
 fn florida_first_cycle_is_prorated() {
     let fl = rule("us-fl-lmt");
     let mut c = Case::new(date!(2025 - 03 - 10), date!(2025 - 06 - 01));
-    c.acts = vec![act("F1", date!(2025 - 04 - 01), Delivery::SelfStudy, 2, &[("medical_errors", 2)], &[Scheme::FlBmtProvider])];
+    c.acts = vec![act(
+        "F1",
+        date!(2025 - 04 - 01),
+        Delivery::SelfStudy,
+        2,
+        &[("medical_errors", 2)],
+        &[Scheme::FlBmtProvider],
+    )];
     let r = c.eval(&fl);
     assert!(r.cycle.first);
     // March (part) to August = 6 months → 6 h: 2 medical errors + 1 trafficking + 3 any
@@ -179,8 +270,22 @@ fn texas_caps_and_hhsc_minimum() {
     let tx = rule("us-tx-lmt");
     let mut c = Case::new(date!(2024 - 02 - 01), date!(2025 - 06 - 01));
     c.acts = vec![
-        act("T1", date!(2024 - 05 - 01), Delivery::SelfStudy, 4, &[("human_trafficking", 4)], &[Scheme::TxCeProvider]),
-        act("T2", date!(2024 - 06 - 01), Delivery::InPersonLecture, 8, &[("cpr_first_aid", 8)], &[Scheme::TxCeProvider]),
+        act(
+            "T1",
+            date!(2024 - 05 - 01),
+            Delivery::SelfStudy,
+            4,
+            &[("human_trafficking", 4)],
+            &[Scheme::TxCeProvider],
+        ),
+        act(
+            "T2",
+            date!(2024 - 06 - 01),
+            Delivery::InPersonLecture,
+            8,
+            &[("cpr_first_aid", 8)],
+            &[Scheme::TxCeProvider],
+        ),
     ];
     let r = c.eval(&tx);
     assert_eq!(excluded(&r, "T1", "cap:human_trafficking_cap"), h(1));
@@ -190,7 +295,14 @@ fn texas_caps_and_hhsc_minimum() {
     assert_eq!(hh, h(1));
     assert!(detail.contains("HHSC-approved"), "{detail}");
     // once an HHSC course is logged the min wins a place under the HT cap
-    c.acts.push(act("T3", date!(2024 - 07 - 01), Delivery::SelfStudy, 1, &[("human_trafficking", 1)], &[Scheme::HhscHt]));
+    c.acts.push(act(
+        "T3",
+        date!(2024 - 07 - 01),
+        Delivery::SelfStudy,
+        1,
+        &[("human_trafficking", 1)],
+        &[Scheme::HhscHt],
+    ));
     let r = c.eval(&tx);
     assert_eq!(req(&r, "human_trafficking"), (h(1), h(1)));
     assert_eq!(excluded(&r, "T1", "cap:human_trafficking_cap"), h(2));
@@ -201,9 +313,23 @@ fn texas_caps_and_hhsc_minimum() {
 #[test]
 fn units_convert_per_rule() {
     let tx = rule("us-tx-lmt");
-    let mut semester = act("U1", date!(2024 - 05 - 01), Delivery::Academic, 1, &[("pathology", 1)], &[Scheme::TxCeProvider]);
+    let mut semester = act(
+        "U1",
+        date!(2024 - 05 - 01),
+        Delivery::Academic,
+        1,
+        &[("pathology", 1)],
+        &[Scheme::TxCeProvider],
+    );
     semester.unit = Unit::SemesterCredit;
-    let mut minutes = act("U2", date!(2024 - 05 - 02), Delivery::InPersonLecture, 100, &[], &[Scheme::TxCeProvider]);
+    let mut minutes = act(
+        "U2",
+        date!(2024 - 05 - 02),
+        Delivery::InPersonLecture,
+        100,
+        &[],
+        &[Scheme::TxCeProvider],
+    );
     minutes.unit = Unit::Minute;
     let mut c = Case::new(date!(2024 - 02 - 01), date!(2025 - 06 - 01));
     c.acts = vec![semester.clone(), minutes.clone()];
@@ -225,8 +351,22 @@ fn window_and_date_reasons() {
     let nc = rule("ncbtmb-bctmb");
     let mut c = Case::new(date!(2020 - 03 - 15), date!(2025 - 06 - 01));
     c.acts = vec![
-        act("N1", date!(2023 - 01 - 01), Delivery::InPersonHandsOn, 5, &[("technique", 5)], &[Scheme::NcbtmbCourse]),
-        act("N2", date!(2025 - 07 - 01), Delivery::InPersonHandsOn, 5, &[("technique", 5)], &[Scheme::NcbtmbCourse]),
+        act(
+            "N1",
+            date!(2023 - 01 - 01),
+            Delivery::InPersonHandsOn,
+            5,
+            &[("technique", 5)],
+            &[Scheme::NcbtmbCourse],
+        ),
+        act(
+            "N2",
+            date!(2025 - 07 - 01),
+            Delivery::InPersonHandsOn,
+            5,
+            &[("technique", 5)],
+            &[Scheme::NcbtmbCourse],
+        ),
     ];
     let r = c.eval(&nc);
     assert_eq!(excluded(&r, "N1", "out_of_window"), h(5));
@@ -237,12 +377,33 @@ fn window_and_date_reasons() {
 fn ncbtmb_duplicates_across_cycles_and_late_renewal() {
     let nc = rule("ncbtmb-bctmb");
     let mut c = Case::new(date!(2020 - 03 - 15), date!(2025 - 06 - 01));
-    let mut again = act("N2", date!(2024 - 05 - 01), Delivery::InPersonHandsOn, 5, &[("technique", 5)], &[Scheme::NcbtmbCourse]);
+    let mut again = act(
+        "N2",
+        date!(2024 - 05 - 01),
+        Delivery::InPersonHandsOn,
+        5,
+        &[("technique", 5)],
+        &[Scheme::NcbtmbCourse],
+    );
     again.title = "course N1".into();
     c.acts = vec![
-        act("N1", date!(2023 - 01 - 01), Delivery::InPersonHandsOn, 5, &[("technique", 5)], &[Scheme::NcbtmbCourse]),
+        act(
+            "N1",
+            date!(2023 - 01 - 01),
+            Delivery::InPersonHandsOn,
+            5,
+            &[("technique", 5)],
+            &[Scheme::NcbtmbCourse],
+        ),
         again,
-        act("N3", date!(2024 - 04 - 01), Delivery::InPersonHandsOn, 2, &[("ethics", 2)], &[Scheme::NcbtmbCourse]),
+        act(
+            "N3",
+            date!(2024 - 04 - 01),
+            Delivery::InPersonHandsOn,
+            2,
+            &[("ethics", 2)],
+            &[Scheme::NcbtmbCourse],
+        ),
     ];
     let r = c.eval(&nc);
     assert_eq!(excluded(&r, "N2", "duplicate"), h(5));
@@ -258,8 +419,22 @@ fn oregon_items_once_ever_and_due_date() {
     let mut c = Case::new(date!(2015 - 05 - 01), date!(2025 - 01 - 10));
     c.birth = Some(date!(1990 - 02 - 14));
     c.acts = vec![
-        act("O1", date!(2024 - 05 - 01), Delivery::SelfStudy, 4, &[("ethics", 4)], &[]),
-        act("O2", date!(2024 - 06 - 01), Delivery::LiveOnline, 21, &[("technique", 20), ("cultural_competency", 1)], &[]),
+        act(
+            "O1",
+            date!(2024 - 05 - 01),
+            Delivery::SelfStudy,
+            4,
+            &[("ethics", 4)],
+            &[],
+        ),
+        act(
+            "O2",
+            date!(2024 - 06 - 01),
+            Delivery::LiveOnline,
+            21,
+            &[("technique", 20), ("cultural_competency", 1)],
+            &[],
+        ),
     ];
     let r = c.eval(&or);
     assert_eq!(r.cycle.deadline, "2025-02-01");
@@ -269,8 +444,19 @@ fn oregon_items_once_ever_and_due_date() {
     assert_eq!(req(&r, "total"), (h(25), h(25)));
     assert!(deficit(&r, "pain_module").is_some());
     assert!(deficit(&r, "bls").is_some());
-    c.acts.push(act("O3", date!(2019 - 01 - 01), Delivery::SelfStudy, 1, &[("pain_symptom_mgmt", 1)], &[Scheme::OpmcPain]));
-    c.items.push(CredentialItem { kind: ItemKind::CprBls, valid_from: Some(date!(2024 - 01 - 01)), valid_to: None });
+    c.acts.push(act(
+        "O3",
+        date!(2019 - 01 - 01),
+        Delivery::SelfStudy,
+        1,
+        &[("pain_symptom_mgmt", 1)],
+        &[Scheme::OpmcPain],
+    ));
+    c.items.push(CredentialItem {
+        kind: ItemKind::CprBls,
+        valid_from: Some(date!(2024 - 01 - 01)),
+        valid_to: None,
+    });
     let r = c.eval(&or);
     assert!(deficit(&r, "pain_module").is_none());
     assert!(deficit(&r, "bls").is_none());
@@ -292,8 +478,22 @@ fn new_mexico_technique_must_be_hands_on() {
     let nm = rule("us-nm-lmt");
     let mut c = Case::new(date!(2021 - 01 - 01), date!(2024 - 06 - 01));
     c.acts = vec![
-        act("M1", date!(2024 - 01 - 10), Delivery::LiveOnline, 4, &[("technique", 4)], &[]),
-        act("M2", date!(2024 - 01 - 11), Delivery::SelfStudy, 10, &[("pathology", 10)], &[]),
+        act(
+            "M1",
+            date!(2024 - 01 - 10),
+            Delivery::LiveOnline,
+            4,
+            &[("technique", 4)],
+            &[],
+        ),
+        act(
+            "M2",
+            date!(2024 - 01 - 11),
+            Delivery::SelfStudy,
+            10,
+            &[("pathology", 10)],
+            &[],
+        ),
     ];
     let r = c.eval(&nm);
     assert_eq!(excluded(&r, "M1", "excluded_from_total"), h(4));
@@ -305,7 +505,14 @@ fn new_mexico_technique_must_be_hands_on() {
 fn michigan_extra_min_excess_and_effective_warning() {
     let mi = rule("us-mi-lmt");
     let mut c = Case::new(date!(2022 - 11 - 15), date!(2026 - 05 - 01));
-    c.acts = vec![act("I1", date!(2024 - 01 - 10), Delivery::LiveOnline, 2, &[("implicit_bias", 2)], &[])];
+    c.acts = vec![act(
+        "I1",
+        date!(2024 - 01 - 10),
+        Delivery::LiveOnline,
+        2,
+        &[("implicit_bias", 2)],
+        &[],
+    )];
     let r = c.eval(&mi);
     assert_eq!(excluded(&r, "I1", "extra_min_excess:implicit_bias"), h(1));
     assert_eq!(req(&r, "implicit_bias"), (h(3), h(1)));
@@ -313,20 +520,54 @@ fn michigan_extra_min_excess_and_effective_warning() {
     // An old cycle is evaluated, with a warning that the rules may differ.
     let fl = rule("us-fl-lmt");
     let r = Case::new(date!(2015 - 01 - 01), date!(2021 - 06 - 01)).eval(&fl);
-    assert!(r.warnings.iter().any(|w| w.contains("rules in force may differ")), "{:?}", r.warnings);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("rules in force may differ")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]
 fn conditional_relevance_note_is_shown() {
     let amta = rule("amta-pro");
     let mut c = Case::new(date!(2020 - 01 - 01), date!(2025 - 06 - 01));
-    let mut aroma = act("R1", date!(2024 - 05 - 01), Delivery::InPersonHandsOn, 8, &[("aromatherapy", 8)], &[]);
+    let mut aroma = act(
+        "R1",
+        date!(2024 - 05 - 01),
+        Delivery::InPersonHandsOn,
+        8,
+        &[("aromatherapy", 8)],
+        &[],
+    );
     aroma.relevance_note = Some("used in my relaxation sessions".into());
-    c.acts = vec![aroma, act("R2", date!(2024 - 06 - 01), Delivery::InPersonHandsOn, 40, &[("technique", 40)], &[])];
+    c.acts = vec![
+        aroma,
+        act(
+            "R2",
+            date!(2024 - 06 - 01),
+            Delivery::InPersonHandsOn,
+            40,
+            &[("technique", 40)],
+            &[],
+        ),
+    ];
     let r = c.eval(&amta);
     assert_eq!(r.status, Status::Conditional);
-    assert!(r.conditions[0].note.contains("used in my relaxation sessions"));
-    c.acts.push(act("R3", date!(2024 - 07 - 01), Delivery::InPersonHandsOn, 8, &[("pathology", 8)], &[]));
+    assert!(
+        r.conditions[0]
+            .note
+            .contains("used in my relaxation sessions")
+    );
+    c.acts.push(act(
+        "R3",
+        date!(2024 - 07 - 01),
+        Delivery::InPersonHandsOn,
+        8,
+        &[("pathology", 8)],
+        &[],
+    ));
     let r = c.eval(&amta);
     assert_eq!(r.status, Status::Compliant);
 }
@@ -350,13 +591,31 @@ carry_over = { max_hours = 4 }
     let r = parse_rule("us-zz-lmt.toml", text).unwrap_or_else(|e| panic!("{e}"));
     let mut c = Case::new(date!(2020 - 01 - 01), date!(2023 - 06 - 01));
     c.acts = vec![
-        act("K1", date!(2021 - 01 - 01), Delivery::InPersonHandsOn, 16, &[], &[]),
-        act("K2", date!(2022 - 05 - 01), Delivery::InPersonHandsOn, 3, &[], &[]),
+        act(
+            "K1",
+            date!(2021 - 01 - 01),
+            Delivery::InPersonHandsOn,
+            16,
+            &[],
+            &[],
+        ),
+        act(
+            "K2",
+            date!(2022 - 05 - 01),
+            Delivery::InPersonHandsOn,
+            3,
+            &[],
+            &[],
+        ),
     ];
     let rep = c.eval(&r);
     // previous cycle 2020-01-01..2021-12-31 had 6 h surplus → 4 carried
     assert_eq!(req(&rep, "total"), (h(10), h(7)));
-    assert!(rep.allocations.iter().any(|a| a.activity == "carry-over" && a.hours == h(4)));
+    assert!(
+        rep.allocations
+            .iter()
+            .any(|a| a.activity == "carry-over" && a.hours == h(4))
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -367,24 +626,49 @@ mod random_logs {
     use proptest::prelude::*;
     use time::macros::date;
 
-    use super::super::super::allocate::brute::{best_partition, best_subset, subset_size};
     use super::super::super::allocate::Mode;
+    use super::super::super::allocate::brute::{best_partition, best_subset, subset_size};
     use super::super::super::codes::{Delivery, Scheme};
     use super::super::super::cycle::cycle_at;
-    use super::super::{Credential, Log, active_requirements, evaluate_credential, prepare, run_main};
+    use super::super::{
+        Credential, Log, active_requirements, evaluate_credential, prepare, run_main,
+    };
     use super::{act, rule};
 
     const RULES: &[&str] = &[
-        "ncbtmb-bctmb", "us-nc-lmt", "us-wa-lmt", "us-mi-lmt", "us-ny-lmt", "us-tx-lmt", "us-pa-lmt", "us-fl-lmt",
-        "us-md-lmt", "amta-pro",
+        "ncbtmb-bctmb",
+        "us-nc-lmt",
+        "us-wa-lmt",
+        "us-mi-lmt",
+        "us-ny-lmt",
+        "us-tx-lmt",
+        "us-pa-lmt",
+        "us-fl-lmt",
+        "us-md-lmt",
+        "amta-pro",
     ];
     const TOPICS: &[&str] = &[
-        "ethics", "boundaries", "communication", "self_care", "business", "technique", "human_trafficking",
-        "cpr_first_aid", "pain_symptom_mgmt", "health_equity", "medical_errors", "reiki",
+        "ethics",
+        "boundaries",
+        "communication",
+        "self_care",
+        "business",
+        "technique",
+        "human_trafficking",
+        "cpr_first_aid",
+        "pain_symptom_mgmt",
+        "health_equity",
+        "medical_errors",
+        "reiki",
     ];
     const SCHEMES: &[Scheme] = &[
-        Scheme::NcbtmbCourse, Scheme::TxCeProvider, Scheme::HhscHt, Scheme::FlBmtProvider, Scheme::FlHt,
-        Scheme::NySponsor, Scheme::Amta,
+        Scheme::NcbtmbCourse,
+        Scheme::TxCeProvider,
+        Scheme::HhscHt,
+        Scheme::FlBmtProvider,
+        Scheme::FlHt,
+        Scheme::NySponsor,
+        Scheme::Amta,
     ];
 
     type RawAct = (usize, bool, Vec<(usize, i64)>, Vec<bool>);
