@@ -622,37 +622,8 @@ async fn item_statistics_for_reviewers(app: TestApp) {
         let url = r.location.unwrap();
         for _ in 0..2 {
             let page = stu.get(&url).await;
-            let pos = page
-                .body
-                .split("name=\"position\" value=\"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_string();
             // The first 14 students know the answers; the others pick a wrong option.
-            let want = if i < 14 {
-                "Right answer"
-            } else {
-                "Wrong answer"
-            };
-            let opt = page
-                .body
-                .split("name=\"option\" value=\"")
-                .skip(1)
-                .find(|c| c.split("</label>").next().unwrap().contains(want))
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_string();
-            stu.submit(
-                &url,
-                &format!("{url}/answer"),
-                &[("position", &pos), ("option", &opt)],
-            )
-            .await;
+            crate::helpers::answer(&stu, &url, &page, i < 14).await;
         }
     }
     let page = inst.get("/bank/items/S7-000").await;

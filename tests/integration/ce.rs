@@ -557,32 +557,7 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
     let url = r.location.unwrap();
     for _ in 0..5 {
         let page = pro.get(&url).await;
-        let pos = page
-            .body
-            .split("name=\"position\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
-        let mut right = String::new();
-        for chunk in page.body.split("name=\"option\" value=\"").skip(1) {
-            if chunk
-                .split("</label>")
-                .next()
-                .unwrap()
-                .contains("Right answer")
-            {
-                right = chunk.split('"').next().unwrap().to_string();
-            }
-        }
-        pro.submit(
-            &url,
-            &format!("{url}/answer"),
-            &[("position", &pos), ("option", &right)],
-        )
-        .await;
+        crate::helpers::answer(&pro, &url, &page, true).await;
     }
     let result = pro.get(&format!("{url}/result")).await;
     result.assert_contains("Passed");

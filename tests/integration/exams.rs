@@ -2,7 +2,7 @@
 //! resume after restart, time-outs, drills, results and review.
 
 use crate::db_tests;
-use crate::helpers::{Client, Page, TestApp};
+use crate::helpers::{Client, Page, TestApp, answer, pick, position};
 use palpate::domain::accounts::Role;
 use palpate::domain::bank::Status;
 use serde_json::{Value, json};
@@ -10,49 +10,10 @@ use serde_json::{Value, json};
 /// MBLEx-proportional bank with room for a 110-item simulation.
 const BANK: [usize; 7] = [20, 22, 26, 26, 30, 28, 26];
 
-/// The option id whose text starts with "Right" (or "Wrong" when `right` is false).
-fn pick(page: &Page, right: bool) -> String {
-    let want = if right {
-        "Right answer"
-    } else {
-        "Wrong answer"
-    };
-    let marker = "name=\"option\" value=\"";
-    for chunk in page.body.split(marker).skip(1) {
-        let id = chunk.split('"').next().unwrap();
-        let text = chunk.split("</label>").next().unwrap();
-        if text.contains(want) {
-            return id.to_string();
-        }
-    }
-    panic!("no {want} option in:\n{}", page.body);
-}
-
-fn position(page: &Page) -> String {
-    let marker = "name=\"position\" value=\"";
-    let i = page
-        .body
-        .find(marker)
-        .unwrap_or_else(|| panic!("no question on page:\n{}", page.body))
-        + marker.len();
-    page.body[i..].split('"').next().unwrap().to_string()
-}
-
 async fn start(c: &Client, program: &str) -> String {
     let r = c.submit("/exams", "/exams", &[("program", program)]).await;
     assert_eq!(r.status(), 303, "{}", r.body);
     r.location.unwrap()
-}
-
-async fn answer(c: &Client, url: &str, page: &Page, right: bool) -> Page {
-    let pos = position(page);
-    let opt = pick(page, right);
-    c.submit(
-        url,
-        &format!("{url}/answer"),
-        &[("position", &pos), ("option", &opt)],
-    )
-    .await
 }
 
 async fn readiness_check_in_the_browser(app: TestApp) {

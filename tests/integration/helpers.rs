@@ -319,6 +319,48 @@ impl Client {
     }
 }
 
+// ---- playing an exam in a test (the synthetic bank marks right answers) ----
+
+/// The option id whose text starts with "Right" (or "Wrong" when `right` is false).
+pub fn pick(page: &Page, right: bool) -> String {
+    let want = if right {
+        "Right answer"
+    } else {
+        "Wrong answer"
+    };
+    let marker = "name=\"option\" value=\"";
+    for chunk in page.body.split(marker).skip(1) {
+        let id = chunk.split('"').next().unwrap();
+        let text = chunk.split("</label>").next().unwrap();
+        if text.contains(want) {
+            return id.to_string();
+        }
+    }
+    panic!("no {want} option in:\n{}", page.body);
+}
+
+pub fn position(page: &Page) -> String {
+    let marker = "name=\"position\" value=\"";
+    let i = page
+        .body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no question on page:\n{}", page.body))
+        + marker.len();
+    page.body[i..].split('"').next().unwrap().to_string()
+}
+
+/// Answers the question on `page` (right or wrong) and returns the response.
+pub async fn answer(c: &Client, url: &str, page: &Page, right: bool) -> Page {
+    let pos = position(page);
+    let opt = pick(page, right);
+    c.submit(
+        url,
+        &format!("{url}/answer"),
+        &[("position", &pos), ("option", &opt)],
+    )
+    .await
+}
+
 /// Generates one test per database for each listed `async fn name(app: TestApp)`.
 #[macro_export]
 macro_rules! db_tests {
