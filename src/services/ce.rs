@@ -41,6 +41,16 @@ pub mod vocab {
     }
 }
 
+/// `Ok` when a change touched one of the person's own rows; otherwise the row is not theirs (or
+/// not there), which looks the same from outside.
+fn found(done: bool, what: &str) -> AppResult<()> {
+    if done {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(what.to_string()))
+    }
+}
+
 pub fn date(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<Date> {
     let raw = raw.trim();
     if raw.is_empty() {
@@ -384,38 +394,26 @@ pub async fn set_cycle(
     }
     e.into_result()?;
     let uid = user.id;
-    if state
+    let done = state
         .tx(move |c| Ok(db::set_cycle(c, uid, id, s, en, d)?))
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("No such credential.".into()))
-    }
+        .await?;
+    found(done, "No such credential.")
 }
 
 pub async fn delete_credential(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
     let uid = user.id;
-    if state
+    let done = state
         .tx(move |c| Ok(db::delete_credential(c, uid, id)?))
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("No such credential.".into()))
-    }
+        .await?;
+    found(done, "No such credential.")
 }
 
 pub async fn delete_activity(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
     let uid = user.id;
-    if state
+    let done = state
         .tx(move |c| Ok(db::delete_activity(c, uid, id)?))
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("No such activity.".into()))
-    }
+        .await?;
+    found(done, "No such activity.")
 }
 
 pub async fn add_item(
@@ -450,11 +448,8 @@ pub async fn add_item(
 
 pub async fn delete_item(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
     let uid = user.id;
-    if state.tx(move |c| Ok(db::delete_item(c, uid, id)?)).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("No such item.".into()))
-    }
+    let done = state.tx(move |c| Ok(db::delete_item(c, uid, id)?)).await?;
+    found(done, "No such item.")
 }
 
 pub async fn save_profile(

@@ -256,14 +256,7 @@ async fn students_report_problems_and_see_the_outcome(app: TestApp) {
     // Not before answering: the question (and anything about it) is not shown.
     assert_eq!(student.get(&report_page).await.status(), 404);
 
-    let r = student
-        .submit(
-            "/exams",
-            "/exams",
-            &[("program", "drill"), ("areas", "4"), ("length", "1")],
-        )
-        .await;
-    let url = r.location.unwrap();
+    let url = crate::helpers::start_drill(&student, "4", "1").await;
     let page = student.get(&url).await;
     let opt = page
         .body
@@ -508,24 +501,9 @@ async fn past_attempts_keep_the_version_students_saw(app: TestApp) {
     let reviewer = app
         .logged_in("check@example.com", &[Role::Instructor])
         .await;
-    let r = student
-        .submit(
-            "/exams",
-            "/exams",
-            &[("program", "drill"), ("areas", "3"), ("length", "1")],
-        )
-        .await;
-    let url = r.location.unwrap();
+    let url = crate::helpers::start_drill(&student, "3", "1").await;
     let page = student.get(&url).await;
-    let stem = page
-        .body
-        .split("<legend class=\"stem\">")
-        .nth(1)
-        .unwrap()
-        .split("</legend>")
-        .next()
-        .unwrap()
-        .to_string();
+    let stem = crate::helpers::stem_of(&page);
     let n: u32 = stem
         .split("question ")
         .nth(1)
@@ -612,14 +590,7 @@ async fn item_statistics_for_reviewers(app: TestApp) {
         let stu = app
             .logged_in(&format!("s{i}@example.com"), &[Role::Student])
             .await;
-        let r = stu
-            .submit(
-                "/exams",
-                "/exams",
-                &[("program", "drill"), ("areas", "7"), ("length", "2")],
-            )
-            .await;
-        let url = r.location.unwrap();
+        let url = crate::helpers::start_drill(&stu, "7", "2").await;
         for _ in 0..2 {
             let page = stu.get(&url).await;
             // The first 14 students know the answers; the others pick a wrong option.

@@ -2,7 +2,7 @@
 //! resume after restart, time-outs, drills, results and review.
 
 use crate::db_tests;
-use crate::helpers::{Client, Page, TestApp, answer, pick, position};
+use crate::helpers::{Client, TestApp, answer, pick, position};
 use palpate::domain::accounts::Role;
 use palpate::domain::bank::Status;
 use serde_json::{Value, json};
@@ -217,16 +217,7 @@ async fn resume_after_refresh_and_restart(app: TestApp) {
     let b = c.get(&url).await;
     assert_eq!(position(&a), "2");
     assert_eq!(position(&b), "2");
-    let stem = |p: &Page| {
-        p.body
-            .split("<legend class=\"stem\">")
-            .nth(1)
-            .unwrap()
-            .split("</legend>")
-            .next()
-            .unwrap()
-            .to_string()
-    };
+    let stem = crate::helpers::stem_of;
     assert_eq!(stem(&a), stem(&b), "a refresh shows the same item");
     // Another instance on the same database (a restart) resumes at the same item and clock.
     let other = app.second_instance().await;
@@ -329,15 +320,7 @@ async fn abandoned_exams_are_finished_at_their_deadline(app: TestApp) {
 async fn topic_drill_shows_rationales_and_allows_going_back(app: TestApp) {
     app.seed_bank(BANK).await;
     let c = app.logged_in("drill@example.com", &[Role::Student]).await;
-    let r = c
-        .submit(
-            "/exams",
-            "/exams",
-            &[("program", "drill"), ("areas", "3"), ("length", "3")],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let url = r.location.unwrap();
+    let url = crate::helpers::start_drill(&c, "3", "3").await;
     let page = c.get(&url).await;
     assert!(!page.body.contains("Time left"), "drills are untimed");
     assert!(
@@ -377,24 +360,9 @@ async fn only_students_take_exams_and_retired_items_stay_reviewable(app: TestApp
         .await;
     assert_eq!(inst.get("/exams").await.status(), 403);
     let c = app.logged_in("retire@example.com", &[Role::Student]).await;
-    let r = c
-        .submit(
-            "/exams",
-            "/exams",
-            &[("program", "drill"), ("areas", "1"), ("length", "2")],
-        )
-        .await;
-    let url = r.location.unwrap();
+    let url = crate::helpers::start_drill(&c, "1", "2").await;
     let page = c.get(&url).await;
-    let stem = page
-        .body
-        .split("<legend class=\"stem\">")
-        .nth(1)
-        .unwrap()
-        .split("</legend>")
-        .next()
-        .unwrap()
-        .to_string();
+    let stem = crate::helpers::stem_of(&page);
     let item_id = format!(
         "S1-{:03}",
         stem.split("question ")

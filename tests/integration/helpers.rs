@@ -349,6 +349,31 @@ pub fn position(page: &Page) -> String {
     page.body[i..].split('"').next().unwrap().to_string()
 }
 
+/// Starts a topic drill over `areas` and returns the exam's URL.
+pub async fn start_drill(c: &Client, areas: &str, length: &str) -> String {
+    let r = c
+        .submit(
+            "/exams",
+            "/exams",
+            &[("program", "drill"), ("areas", areas), ("length", length)],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    r.location.unwrap()
+}
+
+/// The question's stem on an exam page.
+pub fn stem_of(page: &Page) -> String {
+    page.body
+        .split("<legend class=\"stem\">")
+        .nth(1)
+        .unwrap()
+        .split("</legend>")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
 /// Answers the question on `page` (right or wrong) and returns the response.
 pub async fn answer(c: &Client, url: &str, page: &Page, right: bool) -> Page {
     let pos = position(page);
