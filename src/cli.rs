@@ -72,6 +72,21 @@ struct SimulateArgs {
     min_items: Option<u32>,
     #[arg(long)]
     max_items: Option<u32>,
+    /// SPRT half-width of the indifference region (readiness; default 0.3).
+    #[arg(long)]
+    delta: Option<f64>,
+    /// SPRT tolerated false-pass rate α (readiness; default 0.05).
+    #[arg(long)]
+    alpha: Option<f64>,
+    /// SPRT tolerated false-fail rate β (readiness; default 0.05).
+    #[arg(long)]
+    beta: Option<f64>,
+    /// A verdict by estimate passes only at P(pass) ≥ this (readiness default 0.6; 0 = θ̂ ≥ cut).
+    #[arg(long)]
+    min_pass_probability: Option<f64>,
+    /// Stochastic curtailment confidence (readiness default 0.99; 0 turns it off).
+    #[arg(long)]
+    curtail: Option<f64>,
     /// Instead of --bank: a synthetic 3PL bank of N items (reference set-up, seed 20240601).
     #[arg(long)]
     synthetic_bank: Option<usize>,
@@ -512,6 +527,19 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
     }
     if let Some(n) = args.max_items {
         program.stopping.max_items = n;
+    }
+    if let StopRule::Sprt { delta, alpha, beta } = &mut program.stopping.rule {
+        *delta = args.delta.unwrap_or(*delta);
+        *alpha = args.alpha.unwrap_or(*alpha);
+        *beta = args.beta.unwrap_or(*beta);
+    } else if args.delta.is_some() || args.alpha.is_some() || args.beta.is_some() {
+        anyhow::bail!("--delta, --alpha and --beta apply to the SPRT (readiness) program only");
+    }
+    if let Some(p) = args.min_pass_probability {
+        program.stopping.min_pass_probability = p;
+    }
+    if let Some(g) = args.curtail {
+        program.stopping.curtail = (g > 0.0).then_some(g);
     }
     if matches!(program.stopping.rule, StopRule::None) {
         program.stopping.min_items = program.stopping.max_items;

@@ -665,6 +665,7 @@ fn reason_text(r: StopReason) -> &'static str {
         StopReason::FixedLength => "completed",
         StopReason::TimeOut => "time_out",
         StopReason::PoolExhausted => "pool_exhausted",
+        StopReason::Curtailed => "decided",
     }
 }
 

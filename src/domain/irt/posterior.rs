@@ -15,10 +15,6 @@ pub const THETA_MIN: f64 = -6.0;
 /// Node spacing.
 pub const THETA_STEP: f64 = 0.2;
 
-/// Tolerance used when comparing a node with a cut score, so that a node that is the cut up
-/// to floating-point noise (e.g. −6 + 0.2·30) counts as "at the cut".
-const NODE_EPS: f64 = 1e-9;
-
 /// The quadrature nodes θ_k = −6 + 0.2k.
 pub fn nodes() -> [f64; NODES] {
     let mut t = [0.0; NODES];
@@ -114,13 +110,15 @@ impl Posterior {
         self.psd
     }
 
-    /// Posterior mass at nodes θ_k ≥ `cut` (e.g. P(pass)).
+    /// Posterior mass at or above `cut` (e.g. P(pass)). Each node stands for the cell of width
+    /// 0.2 around it; the cell holding the cut counts in proportion to the part above the cut,
+    /// so a posterior centred on the cut gives 0.5 rather than 0.5 plus half a node's mass.
     pub fn p_above(&self, cut: f64) -> f64 {
+        let h = self.theta[1] - self.theta[0];
         self.theta
             .iter()
             .zip(self.w.iter())
-            .filter(|(t, _)| **t >= cut - NODE_EPS)
-            .map(|(_, w)| *w)
+            .map(|(t, w)| w * ((t + h / 2.0 - cut) / h).clamp(0.0, 1.0))
             .sum()
     }
 
@@ -296,7 +294,12 @@ mod tests {
         let p = Posterior::new(0.0, 1.0).unwrap();
         assert!(p.eap().abs() < 1e-12);
         assert!((p.psd() - 1.0).abs() < 1e-6);
-        assert!((p.p_above(0.0) - 0.5).abs() < 0.05);
+        assert!(
+            (p.p_above(0.0) - 0.5).abs() < 1e-9,
+            "a prior centred on the cut"
+        );
+        assert!(p.p_above(1.0) < p.p_above(0.5) && p.p_above(0.5) < 0.5);
+        assert!((p.p_above(-6.5) - 1.0).abs() < 1e-12 && p.p_above(6.5) < 1e-12);
         assert!(Posterior::new(0.0, 0.0).is_err());
         assert!(Posterior::new(f64::NAN, 1.0).is_err());
         assert!(Posterior::new(1e300, 1.0).is_err());

@@ -117,6 +117,12 @@ pub const NCBTMB_WEIGHTS: [(&str, f64); 7] = [
     ("7", 0.15),
 ];
 
+/// The readiness check calls a verdict by estimate a pass only at P(pass) ≥ this.
+pub const READINESS_PASS_PROBABILITY: f64 = 0.6;
+
+/// The readiness check stops once the verdict at maximum length is this certain.
+pub const READINESS_CURTAIL: f64 = 0.99;
+
 /// Seconds per item on the MBLEx (110 min / 100 items).
 pub const MBLEX_SECS_PER_ITEM: u32 = 66;
 
@@ -140,12 +146,7 @@ impl Program {
             id: "mblex".into(),
             blueprint: blueprint_of(&MBLEX_WEIGHTS),
             cut: 0.0,
-            stopping: StoppingConfig {
-                min_items: 100,
-                max_items: 100,
-                min_per_area: 0,
-                rule: StopRule::None,
-            },
+            stopping: StoppingConfig::fixed(100),
             pretest: PretestPlan::Fixed {
                 count: 10,
                 earliest_position: 6,
@@ -159,7 +160,9 @@ impl Program {
     }
 
     /// Readiness check: variable length, min 25 (≥ 2 per area), max 100, SPRT on cut ± 0.3 with
-    /// α = β = 0.05, 66 s × 100 items, one pretest item per 10 positions.
+    /// α = β = 0.05, 66 s × 100 items, one pretest item per 10 positions. Two additions to the
+    /// reference design: a verdict by estimate needs P(pass) ≥ 0.6, and the test is curtailed
+    /// when 99 % sure the verdict at 100 items would not change (see the README's figures).
     pub fn readiness() -> Self {
         Program {
             id: "readiness".into(),
@@ -174,6 +177,8 @@ impl Program {
                     alpha: 0.05,
                     beta: 0.05,
                 },
+                min_pass_probability: READINESS_PASS_PROBABILITY,
+                curtail: Some(READINESS_CURTAIL),
             },
             pretest: PretestPlan::OnePerBlock {
                 block: 10,
@@ -192,6 +197,8 @@ impl Program {
         let mut p = Self::readiness();
         p.id = "cat-ci".into();
         p.stopping.rule = StopRule::ConfidenceInterval { z: 1.96 };
+        p.stopping.min_pass_probability = 0.0;
+        p.stopping.curtail = None;
         p
     }
 
@@ -201,12 +208,7 @@ impl Program {
             id: "ncbtmb".into(),
             blueprint: blueprint_of(&NCBTMB_WEIGHTS),
             cut: 0.0,
-            stopping: StoppingConfig {
-                min_items: 140,
-                max_items: 140,
-                min_per_area: 0,
-                rule: StopRule::None,
-            },
+            stopping: StoppingConfig::fixed(140),
             pretest: PretestPlan::None,
             selection: SelectionOptions::default(),
             time_limit_secs: 140 * 60,

@@ -422,10 +422,12 @@ impl Session {
         } else {
             StopReason::MaxItems
         };
-        self.outcome = Some(Outcome {
-            passed: self.theta() >= self.program.cut,
-            reason,
-        });
+        let passed = self.program.stopping.pass_by_estimate(
+            self.theta(),
+            self.posterior.p_above(self.program.cut),
+            self.program.cut,
+        );
+        self.outcome = Some(Outcome { passed, reason });
     }
 
     /// Records the answer to the outstanding item and returns the outcome if the test ended.
@@ -484,6 +486,8 @@ impl Session {
             area_counts: &self.tally.area_counts,
             theta: self.posterior.eap(),
             psd: self.posterior.psd(),
+            p_pass: self.posterior.p_above(self.program.cut),
+            prior_sd: self.program.prior_sd,
             sprt: &self.sprt,
             cut: self.program.cut,
         };
@@ -497,7 +501,7 @@ impl Session {
     }
 
     /// The clock ran out: unanswered items are dropped (never scored as wrong). MBLEx rule →
-    /// fail; estimate rule → fail under the minimum length, else pass iff θ̂ ≥ cut.
+    /// fail; estimate rule → fail under the minimum length, else the verdict by estimate.
     pub fn time_out(&mut self) -> Outcome {
         if let Some(o) = self.outcome {
             return o;
@@ -507,7 +511,11 @@ impl Session {
             TimeoutRule::AutoFail => false,
             TimeoutRule::ByEstimate => {
                 self.tally.n_scored >= self.program.stopping.min_items
-                    && self.theta() >= self.program.cut
+                    && self.program.stopping.pass_by_estimate(
+                        self.theta(),
+                        self.posterior.p_above(self.program.cut),
+                        self.program.cut,
+                    )
             }
         };
         let o = Outcome {
@@ -821,6 +829,7 @@ mod tests {
         // Variable mode past the minimum → pass iff θ̂ ≥ cut; the unanswered item is dropped.
         let mut p = Program::readiness();
         p.stopping.rule = StopRule::None;
+        p.stopping.curtail = None;
         let mut w = Session::new(p, 1, 0.0).unwrap();
         for _ in 0..30 {
             let c = w.next_item(&pool, &ctx).unwrap().unwrap();
@@ -969,12 +978,7 @@ mod tests {
                 ],
             }],
         };
-        program.stopping = StoppingConfig {
-            min_items: 40,
-            max_items: 40,
-            min_per_area: 0,
-            rule: StopRule::None,
-        };
+        program.stopping = StoppingConfig::fixed(40);
         program.pretest = PretestPlan::None;
         let ctx = SelectionContext::empty(&pool);
         let mut s = Session::new(program, 8, 0.0).unwrap();
@@ -1010,7 +1014,7 @@ mod tests {
             let pool = pool(&refs, length as usize + 2, 0);
             let mut program = Program::mblex();
             program.blueprint = Blueprint::from_weights(names.iter().cloned().zip(weights.iter().copied())).unwrap();
-            program.stopping = StoppingConfig { min_items: length, max_items: length, min_per_area: 0, rule: StopRule::None };
+            program.stopping = StoppingConfig::fixed(length);
             program.pretest = PretestPlan::None;
             let w = program.blueprint.normalised_weights();
             let quotas = program.blueprint.quotas(length);

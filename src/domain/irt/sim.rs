@@ -474,7 +474,8 @@ mod tests {
         assert!(r.bias.abs() < 0.1);
     }
 
-    /// Reference §4.12 acceptance on 600 items × 2000 simulees × 5 seeds (release: ~seconds).
+    /// The targets on 600 items × 2000 simulees × 5 seeds (run with
+    /// `cargo test --release -- --ignored readiness_acceptance`; about 2 s).
     #[test]
     #[ignore]
     fn readiness_acceptance_figures() {
@@ -487,9 +488,9 @@ mod tests {
         let secs = t0.elapsed().as_secs_f64() / seeds.len() as f64;
         println!("{}", serde_json::to_string_pretty(&r).unwrap());
         println!("wall seconds per 2000 simulees: {secs:.3}");
-        assert!(r.items_mean <= 42.0);
-        assert!(r.classification_accuracy >= 0.925);
-        assert!(r.false_pass_rate <= 0.035);
+        assert!(r.items_mean <= 41.0);
+        assert!(r.classification_accuracy >= 0.93);
+        assert!(r.false_pass_rate <= 0.03);
         assert!(r.exposure_max <= 0.25 + 1e-12);
         assert!(r.test_overlap_rate <= 0.25);
         assert!(r.content_mean_max_abs_dev <= 0.02);
