@@ -89,6 +89,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
             tracing::info!(items = r.created, "imported the shipped question bank");
         }
     }
+    let db_permits = settings.db_pool_size.max(1) as usize;
     let views = Views::load()?;
     let mailer = Mailer::from_setting(&settings.mail, &settings.data_dir)?;
     tracing::info!(backend = ?store::Backend::of(&settings.database_url), mail = mailer.describe(), "ready");
@@ -100,7 +101,10 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         mailer: Arc::new(mailer),
         outbox_wake: Arc::new(Notify::new()),
         pools: Arc::new(crate::services::exams::PoolCache::default()),
+        tokens: Arc::new(crate::services::accounts::TokenCache::default()),
+        live_exams: Arc::new(crate::services::exams::LiveExams::default()),
         sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
+        db_gate: Arc::new(tokio::sync::Semaphore::new(db_permits)),
     })
 }
 

@@ -631,6 +631,7 @@ pub async fn revoke_token(state: &AppState, user_id: i64, token_id: i64) -> AppR
     let done = state
         .tx(move |c| Ok(db::revoke_api_token(c, user_id, token_id, clock.now())?))
         .await?;
+    state.tokens.clear();
     if done {
         Ok(())
     } else {
@@ -638,12 +639,57 @@ pub async fn revoke_token(state: &AppState, user_id: i64, token_id: i64) -> AppR
     }
 }
 
+/// How long a checked bearer token is trusted without asking the database again.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
+
+/// Bearer tokens checked in the last second (by hash; the secret itself is never kept), so that
+/// an API client answering questions in a tight loop costs one database check per second, not
+/// one per request. Revoking a token, changing roles or deactivating an account empties it, so on
+/// this instance those take effect at once; another instance sees them within a second.
+#[derive(Default)]
+pub struct TokenCache {
+    map: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Account)>>,
+}
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Account> {
+        let map = self.map.lock().ok()?;
+        let (at, account) = map.get(hash)?;
+        (at.elapsed() < TOKEN_CACHE_TTL).then(|| account.clone())
+    }
+
+    fn put(&self, hash: String, account: Account) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= TOKEN_CACHE_CAPACITY {
+                map.retain(|_, (at, _)| at.elapsed() < TOKEN_CACHE_TTL);
+                if map.len() >= TOKEN_CACHE_CAPACITY {
+                    map.clear();
+                }
+            }
+            map.insert(hash, (std::time::Instant::now(), account));
+        }
+    }
+
+    /// Forgets every checked token (after any change to tokens, roles or activation).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
+        }
+    }
+}
+
 /// The account behind a bearer token, if the token is live and the account active.
 pub async fn authenticate_token(state: &AppState, secret: String) -> AppResult<Option<Account>> {
+    let hash = token_hash(&secret);
+    if let Some(a) = state.tokens.get(&hash) {
+        return Ok(Some(a));
+    }
     let clock = state.clock.clone();
-    state
+    let h = hash.clone();
+    let account = state
         .db(move |c| {
-            let Some((t, u)) = db::find_live_api_token(c, &token_hash(&secret))? else {
+            let Some((t, u)) = db::find_live_api_token(c, &h)? else {
                 return Ok(None);
             };
             if !u.is_active {
@@ -656,9 +702,18 @@ pub async fn authenticate_token(state: &AppState, secret: String) -> AppResult<O
             {
                 db::touch_api_token(c, t.id, now)?;
             }
-            load_account(c, u.id)
+            let mut roles: Vec<Role> = db::roles_of(c, u.id)?
+                .iter()
+                .filter_map(|r| Role::parse(r))
+                .collect();
+            roles.sort();
+            Ok(Some(to_account(u, roles)))
         })
-        .await
+        .await?;
+    if let Some(a) = &account {
+        state.tokens.put(hash, a.clone());
+    }
+    Ok(account)
 }
 
 // ---------- administration ----------
@@ -767,9 +822,11 @@ pub fn set_role_blocking(
 
 pub async fn set_role(state: &AppState, user_id: i64, role: Role, grant: bool) -> AppResult<bool> {
     let clock = state.clock.clone();
-    state
+    let changed = state
         .tx(move |c| set_role_blocking(c, user_id, role, grant, clock.now()))
-        .await
+        .await;
+    state.tokens.clear();
+    changed
 }
 
 pub async fn set_active(state: &AppState, actor: i64, user_id: i64, active: bool) -> AppResult<()> {
@@ -786,7 +843,9 @@ pub async fn set_active(state: &AppState, actor: i64, user_id: i64, active: bool
             }
             Ok(db::set_active(c, user_id, active, clock.now())?)
         })
-        .await
+        .await?;
+    state.tokens.clear();
+    Ok(())
 }
 
 /// Creates a verified account (the CLI's `users create`).

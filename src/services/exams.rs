@@ -25,6 +25,9 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration as StdDuration, Instant};
 use time::{Duration, PrimitiveDateTime};
 
+mod live;
+pub use live::{LiveExam, LiveExams};
+
 // ---------------------------------------------------------------- programs
 
 /// How an exam is delivered, beside the engine's program.
@@ -380,6 +383,8 @@ pub struct LiveItem {
 pub struct LivePool {
     pub pool: Arc<ItemPool>,
     pub items: HashMap<String, LiveItem>,
+    /// When the pool was read from the database (its exposure rates and live versions).
+    pub built: Instant,
 }
 
 /// The live bank as an engine pool, rebuilt at most every 30 seconds (or when invalidated after a
@@ -472,6 +477,7 @@ fn build_pool(
     Ok(LivePool {
         pool: Arc::new(pool),
         items,
+        built: Instant::now(),
     })
 }
 
@@ -534,6 +540,7 @@ fn exam_pool(
     Ok(Arc::new(LivePool {
         pool: Arc::new(pool),
         items,
+        built: base.built,
     }))
 }
 
@@ -608,6 +615,7 @@ fn replay(
     Ok(s)
 }
 
+/// Stores the item at `position` as presented now; returns its row (id 0: not read back).
 fn present(
     conn: &mut DbConn,
     exam: &db::ExamRow,
@@ -615,13 +623,14 @@ fn present(
     choice: &Choice,
     position: i32,
     now: PrimitiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<db::ExamItemRow> {
     let item = live.items.get(&choice.item_id).ok_or_else(|| {
         AppError::internal(anyhow::anyhow!(
             "chosen item {} not in pool",
             choice.item_id
         ))
     })?;
+    let order = option_order(exam.seed, position);
     db::insert_item(
         conn,
         &db::NewExamItem {
@@ -631,11 +640,24 @@ fn present(
             version: item.version,
             area: &item.area,
             scored: choice.scored,
-            option_order: &option_order(exam.seed, position),
+            option_order: &order,
             presented_at: now,
         },
     )?;
-    Ok(())
+    Ok(db::ExamItemRow {
+        id: 0,
+        exam_id: exam.id,
+        position,
+        item_id: choice.item_id.clone(),
+        version: item.version,
+        area: item.area.clone(),
+        scored: choice.scored,
+        option_order: order,
+        presented_at: now,
+        chosen: None,
+        correct: None,
+        answered_at: None,
+    })
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -836,7 +858,9 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
             let ctx = SelectionContext::new(&live.pool, &seen);
             let mut session = Session::new(cfg.engine.clone(), seed as u64, prior).map_err(engine_err)?;
             match session.next_item(&live.pool, &ctx).map_err(engine_err)? {
-                Some(choice) => present(c, &exam, &live, &choice, 1, now)?,
+                Some(choice) => {
+                    present(c, &exam, &live, &choice, 1, now)?;
+                }
                 None => {
                     return Err(AppError::Conflict(
                         "There are not enough live questions for this program yet. Try another area, or ask an instructor.".into(),
@@ -1128,10 +1152,7 @@ fn decide(
     option: &str,
     now: PrimitiveDateTime,
 ) -> AppResult<Decision> {
-    let Some(display) = KEYS
-        .iter()
-        .position(|k| k.to_string() == option.trim().to_uppercase())
-    else {
+    let Some(display) = display_index(option) else {
         return Ok(Decision::Done(AnswerResult::Refused(
             AnswerRefused::BadOption,
         )));
@@ -1238,6 +1259,8 @@ fn decide(
 }
 
 /// Writes a step; `None` when the item was answered meanwhile (the caller starts over, locked).
+/// With the result comes the exam's state for [`LiveExams`] while the exam goes on; the caller
+/// keeps it only once the transaction has committed.
 fn apply(
     st: &AppState,
     c: &mut DbConn,
@@ -1245,7 +1268,7 @@ fn apply(
     cfg: &ExamConfig,
     step: Step,
     now: PrimitiveDateTime,
-) -> AppResult<Option<AnswerResult>> {
+) -> AppResult<Option<(AnswerResult, Option<LiveExam>)>> {
     if !db::answer(c, exam.id, step.position, step.chosen, step.correct, now)? {
         return Ok(None);
     }
@@ -1258,18 +1281,19 @@ fn apply(
         None
     };
     match &step.next {
-        Some(choice) => present(c, exam, &step.live, choice, step.position + 1, now)?,
+        Some(choice) => {
+            present(c, exam, &step.live, choice, step.position + 1, now)?;
+        }
         None => {
             finalize(c, exam, cfg, &step.session, &step.rows, now)?;
             let exam =
                 db::find_by_public_id(c, &exam.public_id)?.ok_or_else(AppError::not_found)?;
-            return Ok(Some(AnswerResult::Next(current_view(
-                st, c, &exam, now, fb,
-            )?)));
+            let view = current_view(st, c, &exam, now, fb)?;
+            return Ok(Some((AnswerResult::Next(view), None)));
         }
     }
     let rows = db::items_of(c, exam.id)?;
-    Ok(Some(AnswerResult::Next(current_view_with(
+    let view = current_view_with(
         st,
         c,
         exam,
@@ -1278,15 +1302,19 @@ fn apply(
         Some((&step.session, &step.live)),
         now,
         fb,
-    )?)))
+    )?;
+    let live = LiveExam::new(exam.clone(), cfg.clone(), rows, step.session, step.live);
+    Ok(Some((AnswerResult::Next(view), Some(live))))
 }
 
 /// Records the answer to `position` and presents the next item (or finishes the exam). A repeated
 /// identical answer (double click, retried request) changes nothing and returns the same state.
 ///
-/// The engine's work is done on a plain read; the write transaction then only checks that the item
-/// is still unanswered and the exam still running, and stores the answer and the next item. If
-/// another request got there first, the whole answer is redone under the exam's lock.
+/// Fast path: while an exam runs, its state (items, replayed engine session) is kept in
+/// [`LiveExams`], so an answer is one short write transaction. Otherwise the engine's work is done
+/// on a plain read; the write transaction then only checks that the item is still unanswered and
+/// the exam still running, and stores the answer and the next item. If another request got there
+/// first, the whole answer is redone under the exam's lock.
 pub async fn answer(
     state: &AppState,
     user_id: i64,
@@ -1294,6 +1322,31 @@ pub async fn answer(
     position: i32,
     option: String,
 ) -> AppResult<AnswerResult> {
+    if let (Some(entry), Some(display)) = (state.live_exams.get(&public_id), display_index(&option))
+    {
+        let st = state.clone();
+        let fast = state
+            .tx(move |c| {
+                let now = st.clock.now();
+                let mut e = entry
+                    .lock()
+                    .map_err(|_| AppError::internal(anyhow::anyhow!("live exam lock poisoned")))?;
+                live::answer(&st, c, &mut e, user_id, position, display, now)
+            })
+            .await;
+        match fast {
+            Ok(Some(AnswerResult::Next(v))) if !v.finished => return Ok(AnswerResult::Next(v)),
+            Ok(Some(r)) => {
+                state.live_exams.forget(&public_id);
+                return Ok(r);
+            }
+            Ok(None) => state.live_exams.forget(&public_id),
+            Err(e) => {
+                state.live_exams.forget(&public_id);
+                return Err(e);
+            }
+        }
+    }
     let st = state.clone();
     let (pid, opt) = (public_id.clone(), option.clone());
     let planned = state
@@ -1328,14 +1381,17 @@ pub async fn answer(
                     apply(&st, c, &fresh, &cfg, *step, now)
                 })
                 .await?;
-            if let Some(r) = applied {
+            if let Some((r, live)) = applied {
+                if let Some(live) = live {
+                    state.live_exams.put(live);
+                }
                 return Ok(r);
             }
         }
     }
     // Slow path: everything under the exam's lock.
     let st = state.clone();
-    state
+    let (r, live) = state
         .tx(move |c| {
             let now = st.clock.now();
             let exam = own_exam(c, user_id, &public_id)?;
@@ -1343,21 +1399,30 @@ pub async fn answer(
             let cfg = load_config(&exam)?;
             let rows = db::items_of(c, exam.id)?;
             match decide(&st, c, &exam, &cfg, rows, position, &option, now)? {
-                Decision::Done(r) => Ok(r),
+                Decision::Done(r) => Ok((r, None)),
                 Decision::Overdue => {
                     finish_if_overdue(&st, c, &exam, now)?;
-                    Ok(AnswerResult::Refused(AnswerRefused::TimeUp))
+                    Ok((AnswerResult::Refused(AnswerRefused::TimeUp), None))
                 }
                 Decision::Step(step) => {
                     Ok(apply(&st, c, &exam, &cfg, *step, now)?.unwrap_or_else(|| {
-                        AnswerResult::Refused(AnswerRefused::WrongPosition(format!(
-                            "Question {position} has already been answered."
-                        )))
+                        let m = format!("Question {position} has already been answered.");
+                        (AnswerResult::Refused(AnswerRefused::WrongPosition(m)), None)
                     }))
                 }
             }
         })
-        .await
+        .await?;
+    if let Some(live) = live {
+        state.live_exams.put(live);
+    }
+    Ok(r)
+}
+
+/// The displayed option (0 = A) named by `option`, if it is one.
+fn display_index(option: &str) -> Option<usize> {
+    let o = option.trim().to_uppercase();
+    KEYS.iter().position(|k| k.to_string() == o)
 }
 
 /// Drills: an item already answered, with its key and rationales (going back).

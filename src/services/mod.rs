@@ -32,9 +32,17 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
     /// The live question bank as an exam-engine pool.
     pub pools: Arc<exams::PoolCache>,
+    /// Bearer tokens checked in the last second.
+    pub tokens: Arc<accounts::TokenCache>,
+    /// Running exams of this instance (their answer path is one short write).
+    pub live_exams: Arc<exams::LiveExams>,
     /// SQLite has one writer: write transactions queue here instead of sleeping in SQLite's busy
     /// handler (PostgreSQL does not use it).
     pub sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    /// One permit per pooled connection: database work waits here, on the async side, rather
+    /// than as a blocked thread inside the connection pool (which costs a thread per waiter
+    /// and a context switch per hand-over under load).
+    pub db_gate: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -45,6 +53,11 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let _permit = self
+            .db_gate
+            .acquire()
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!("database gate closed: {e}")))?;
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
             f(&mut conn)

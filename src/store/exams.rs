@@ -115,6 +115,16 @@ pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     Ok(())
 }
 
+/// The exam's status, locking its row until the end of the transaction on PostgreSQL (SQLite's
+/// `BEGIN IMMEDIATE` already serialises writers).
+pub fn lock_status(conn: &mut DbConn, id: i64) -> QueryResult<Option<String>> {
+    let q = exams::table.find(id).select(exams::status);
+    match conn {
+        DbConn::Pg(c) => q.for_update().first(c).optional(),
+        DbConn::Sqlite(c) => q.first(c).optional(),
+    }
+}
+
 pub fn items_of(conn: &mut DbConn, exam_id: i64) -> QueryResult<Vec<ExamItemRow>> {
     exam_items::table
         .filter(exam_items::exam_id.eq(exam_id))
