@@ -474,7 +474,141 @@ async fn instructors_define_programs_for_students(app: TestApp) {
     stu.get("/exams").await.assert_contains("no longer offered");
 }
 
+/// A running exam is kept in memory by the instance that last answered it. Answers that alternate
+/// between two instances, double submits on the in-memory path and an answer after the deadline
+/// must all leave exactly one correct answer per position in the database.
+async fn answers_alternate_between_instances(app: TestApp) {
+    app.seed_bank(BANK).await;
+    app.user("twice@example.com", &[Role::Student]).await;
+    let other = app.second_instance().await;
+    let http = reqwest::Client::new();
+    let r: Value = http
+        .post(format!("{}/api/v1/tokens", app.addr))
+        .json(&json!({"email": "twice@example.com", "password": crate::helpers::PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = r["token"].as_str().unwrap().to_string();
+    let s: Value = http
+        .post(format!("{}/api/v1/exams", app.addr))
+        .bearer_auth(&token)
+        .json(&json!({"program": "mblex"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = s["id"].as_str().unwrap().to_string();
+    let right_of = |s: &Value| {
+        s["item"]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["text"].as_str().unwrap().starts_with("Right"))
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let answer = |base: String, pos: i64, opt: String| {
+        let (http, token, id) = (http.clone(), token.clone(), id.clone());
+        async move {
+            http.post(format!("{base}/api/v1/exams/{id}/answers"))
+                .bearer_auth(token)
+                .json(&json!({"position": pos, "option_id": opt}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Instance A answers 1–3, B answers 4, A answers 5–6 (its memory is one answer behind).
+    let plan = [
+        &app.addr,
+        &app.addr,
+        &app.addr,
+        &other.addr,
+        &app.addr,
+        &app.addr,
+    ];
+    let mut state = s;
+    for (i, base) in plan.iter().enumerate() {
+        let pos = i as i64 + 1;
+        assert_eq!(state["position"], pos);
+        let opt = right_of(&state);
+        let r = answer(base.to_string(), pos, opt.clone()).await;
+        assert_eq!(r.status(), 200, "answer {pos}");
+        state = r.json().await.unwrap();
+        if pos == 4 {
+            // The same answer retried on A, whose memory still shows question 4 on screen: the
+            // database says it is answered, so this is a harmless repeat.
+            let again = answer(app.addr.clone(), 4, opt).await;
+            assert_eq!(again.status(), 200);
+            let again: Value = again.json().await.unwrap();
+            assert_eq!(again["position"], 5);
+            assert_eq!(again["item"]["id"], state["item"]["id"]);
+        }
+    }
+    // The two instances agree on the item on screen.
+    let on_b: Value = http
+        .get(format!("{}/api/v1/exams/{id}/current", other.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(on_b["position"], 7);
+    assert_eq!(on_b["item"]["id"], state["item"]["id"]);
+    // A double submit on A's in-memory path records one answer; a changed answer is refused.
+    let right = right_of(&state);
+    let wrong = ["A", "B", "C", "D"]
+        .into_iter()
+        .find(|o| *o != right)
+        .unwrap()
+        .to_string();
+    let (a, b) = tokio::join!(
+        answer(app.addr.clone(), 7, right.clone()),
+        answer(app.addr.clone(), 7, right.clone())
+    );
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    let (sa, sb): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+    assert_eq!(sa["position"], 8);
+    assert_eq!(sa["item"]["id"], sb["item"]["id"]);
+    assert_eq!(answer(app.addr.clone(), 7, wrong).await.status(), 409);
+    // After the deadline the in-memory path refuses too, with the reason, and the exam is over.
+    app.clock.advance(time::Duration::minutes(111));
+    let late = answer(app.addr.clone(), 8, right_of(&sa)).await;
+    assert_eq!(late.status(), 410);
+    assert!(late.text().await.unwrap().contains("Time is up"));
+
+    let rows = app
+        .state
+        .db(move |c| {
+            let e = palpate::store::exams::find_by_public_id(c, &id)?.unwrap();
+            assert_eq!(e.status, "finished", "finished under the MBLEx rule");
+            Ok(palpate::store::exams::items_of(c, e.id)?)
+        })
+        .await
+        .unwrap();
+    let positions: Vec<i32> = rows.iter().map(|r| r.position).collect();
+    assert_eq!(
+        positions,
+        (1..=7).collect::<Vec<_>>(),
+        "one row per position"
+    );
+    assert!(
+        rows.iter().all(|r| r.correct == Some(true)),
+        "every answer recorded as the right one: {rows:?}"
+    );
+}
+
 db_tests!(
+    answers_alternate_between_instances,
     instructors_define_programs_for_students,
     readiness_check_in_the_browser,
     api_answers_are_idempotent_and_keys_stay_hidden,
