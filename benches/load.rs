@@ -5,6 +5,9 @@
 //!
 //! Prints one JSON object: answers, answers_per_s, latency p50/p99 (ms), errors, and the check.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use palpate::clock::Clock;
 use palpate::config::{MailSetting, Settings};
 use palpate::domain::accounts::Role;
@@ -208,7 +211,10 @@ async fn main() -> anyhow::Result<()> {
             "answers": ok,
             "answers_per_s": ok as f64 / wall,
             "latency_ms_p50": percentile(&all, 0.50),
+            "latency_ms_p90": percentile(&all, 0.90),
+            "latency_ms_p95": percentile(&all, 0.95),
             "latency_ms_p99": percentile(&all, 0.99),
+            "latency_ms_p999": percentile(&all, 0.999),
             "latency_ms_max": all.last().copied().unwrap_or(0.0),
             "errors": errors.load(Ordering::Relaxed),
             "exams_started": exams_done.load(Ordering::Relaxed),

@@ -45,6 +45,9 @@ impl Application {
         tokio::spawn(jobs::outbox::run(state.clone()));
         tokio::spawn(jobs::exams::run(state.clone()));
         tokio::spawn(jobs::ce_reminders::run(state.clone()));
+        if store::Backend::of(&state.settings.database_url) == store::Backend::Sqlite {
+            tokio::spawn(jobs::checkpoint::run(state.clone()));
+        }
         Ok(Application {
             port,
             state,
@@ -103,7 +106,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         pools: Arc::new(crate::services::exams::PoolCache::default()),
         tokens: Arc::new(crate::services::accounts::TokenCache::default()),
         live_exams: Arc::new(crate::services::exams::LiveExams::default()),
-        sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
+        sqlite_writer: Arc::new(std::sync::Mutex::new(())),
         db_gate: Arc::new(tokio::sync::Semaphore::new(db_permits)),
     })
 }

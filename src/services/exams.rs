@@ -385,23 +385,36 @@ pub struct LivePool {
     pub items: HashMap<String, LiveItem>,
     /// When the pool was read from the database (its exposure rates and live versions).
     pub built: Instant,
+    /// The [`PoolCache`] generation it was built in (a bank change starts a new one).
+    pub generation: u64,
 }
 
 /// The live bank as an engine pool, rebuilt at most every 30 seconds (or when invalidated after a
 /// bank change in this instance). Exposure rates are the share of exams in the last 30 days that
-/// presented the item.
+/// presented the item. When the pool is due, one request rebuilds it while the others go on with
+/// the previous one (no stampede of rebuilds under load).
 #[derive(Default)]
 pub struct PoolCache {
     cached: RwLock<Option<(Instant, Arc<LivePool>)>>,
+    rebuilding: std::sync::atomic::AtomicBool,
+    /// Bumped by [`PoolCache::invalidate`]; pools remember the generation they were built in.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 const POOL_TTL: StdDuration = StdDuration::from_secs(30);
 
 impl PoolCache {
     pub fn invalidate(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if let Ok(mut c) = self.cached.write() {
             *c = None;
         }
+    }
+
+    /// The current generation (see [`LivePool::generation`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn get_or_build(
@@ -409,16 +422,27 @@ impl PoolCache {
         conn: &mut DbConn,
         now: PrimitiveDateTime,
     ) -> AppResult<Arc<LivePool>> {
-        if let Ok(c) = self.cached.read() {
-            if let Some((at, p)) = c.as_ref() {
-                if at.elapsed() < POOL_TTL {
-                    return Ok(p.clone());
-                }
+        use std::sync::atomic::Ordering;
+        let current = self.cached.read().ok().and_then(|c| c.clone());
+        if let Some((at, p)) = &current {
+            if at.elapsed() < POOL_TTL {
+                return Ok(p.clone());
+            }
+            // Due: rebuild here unless another request already does; meanwhile use this one.
+            if self.rebuilding.swap(true, Ordering::AcqRel) {
+                return Ok(p.clone());
             }
         }
-        let built = Arc::new(build_pool(conn, now, None)?);
+        let generation = self.generation();
+        let built = build_pool(conn, now, None, generation);
+        if current.is_some() {
+            self.rebuilding.store(false, Ordering::Release);
+        }
+        let built = Arc::new(built?);
         if let Ok(mut c) = self.cached.write() {
-            *c = Some((Instant::now(), built.clone()));
+            if self.generation() == generation {
+                *c = Some((Instant::now(), built.clone()));
+            }
         }
         Ok(built)
     }
@@ -428,6 +452,7 @@ fn build_pool(
     conn: &mut DbConn,
     now: PrimitiveDateTime,
     subareas: Option<&[String]>,
+    generation: u64,
 ) -> AppResult<LivePool> {
     let rows = bankdb::live_versions(conn)?;
     let (total, counts) = db::exposure_counts(conn, now - Duration::days(30))?;
@@ -478,6 +503,7 @@ fn build_pool(
         pool: Arc::new(pool),
         items,
         built: Instant::now(),
+        generation,
     })
 }
 
@@ -494,7 +520,12 @@ fn exam_pool(
     let base = if cfg.subareas.is_empty() {
         state.pools.get_or_build(conn, now)?
     } else {
-        Arc::new(build_pool(conn, now, Some(&cfg.subareas))?)
+        Arc::new(build_pool(
+            conn,
+            now,
+            Some(&cfg.subareas),
+            state.pools.generation(),
+        )?)
     };
     let missing: Vec<&db::ExamItemRow> = presented
         .iter()
@@ -541,6 +572,7 @@ fn exam_pool(
         pool: Arc::new(pool),
         items,
         built: base.built,
+        generation: base.generation,
     }))
 }
 
@@ -787,7 +819,7 @@ fn own_exam(conn: &mut DbConn, user_id: i64, public_id: &str) -> AppResult<db::E
 // ---------------------------------------------------------------- use-cases
 
 /// Starts an exam and presents its first item; returns the exam's public id.
-pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<String> {
+pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<CurrentView> {
     let course_id = req
         .program
         .strip_prefix("course:")
@@ -814,8 +846,9 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
         .and_then(|id| id.parse::<i64>().ok());
     let st = state.clone();
     let uid = user.id;
-    state
-        .tx(move |c| {
+    // Everything the engine needs is read first; the write is then one short transaction.
+    let plan = state
+        .db(move |c| {
             let now = st.clock.now();
             let cfg = match (cfg, custom_id) {
                 (Some(cfg), _) => cfg,
@@ -835,11 +868,29 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
             };
             let seed: i64 = rand::rng().random_range(1..i64::MAX);
             let seen = db::recently_seen(c, uid, now - Duration::days(30), 0)?;
+            let live = exam_pool(&st, c, &cfg, &[], now)?;
+            let ctx = SelectionContext::new(&live.pool, &seen);
+            let mut session = Session::new(cfg.engine.clone(), seed as u64, prior).map_err(engine_err)?;
+            let Some(first) = session.next_item(&live.pool, &ctx).map_err(engine_err)? else {
+                return Err(AppError::Conflict(
+                    "There are not enough live questions for this program yet. Try another area, or ask an instructor.".into(),
+                ));
+            };
             let seen_json = serde_json::to_string(&seen).map_err(AppError::internal)?;
+            Ok((cfg, prior, seed, seen_json, live, session, first))
+        })
+        .await?;
+    let (cfg, prior, seed, seen_json, live, session, first) = plan;
+    let st = state.clone();
+    let (view, entry) = state
+        .tx(move |c| {
+            let now = st.clock.now();
             let public_id = uuid::Uuid::new_v4().simple().to_string();
             let config = serde_json::to_string(&cfg).map_err(AppError::internal)?;
-            let deadline = cfg.timed.then(|| now + Duration::seconds(cfg.engine.time_limit_secs as i64));
-            let id = db::insert_exam(c, &db::NewExam {
+            let deadline = cfg
+                .timed
+                .then(|| now + Duration::seconds(cfg.engine.time_limit_secs as i64));
+            let new = db::NewExam {
                 public_id: &public_id,
                 user_id: uid,
                 program: &cfg.kind,
@@ -851,25 +902,26 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
                 status: db::IN_PROGRESS,
                 started_at: now,
                 deadline_at: deadline,
-            })?;
+            };
+            db::insert_exam(c, &new)?;
             let exam = db::find_by_public_id(c, &public_id)?.ok_or_else(AppError::not_found)?;
-            let _ = id;
-            let live = exam_pool(&st, c, &cfg, &[], now)?;
-            let ctx = SelectionContext::new(&live.pool, &seen);
-            let mut session = Session::new(cfg.engine.clone(), seed as u64, prior).map_err(engine_err)?;
-            match session.next_item(&live.pool, &ctx).map_err(engine_err)? {
-                Some(choice) => {
-                    present(c, &exam, &live, &choice, 1, now)?;
-                }
-                None => {
-                    return Err(AppError::Conflict(
-                        "There are not enough live questions for this program yet. Try another area, or ask an instructor.".into(),
-                    ));
-                }
-            }
-            Ok(public_id)
+            let row = present(c, &exam, &live, &first, 1, now)?;
+            let rows = vec![row];
+            let view = current_view_with(
+                &st,
+                c,
+                &exam,
+                &cfg,
+                &rows,
+                Some((&session, &live)),
+                now,
+                None,
+            )?;
+            Ok((view, LiveExam::new(exam, cfg, rows, session, live)))
         })
-        .await
+        .await?;
+    state.live_exams.put(entry);
+    Ok(view)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -38,7 +38,7 @@ pub struct AppState {
     pub live_exams: Arc<exams::LiveExams>,
     /// SQLite has one writer: write transactions queue here instead of sleeping in SQLite's busy
     /// handler (PostgreSQL does not use it).
-    pub sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    pub sqlite_writer: Arc<std::sync::Mutex<()>>,
     /// One permit per pooled connection: database work waits here, on the async side, rather
     /// than as a blocked thread inside the connection pool (which costs a thread per waiter
     /// and a context switch per hand-over under load).
@@ -73,8 +73,17 @@ impl AppState {
         T: Send + 'static,
     {
         if crate::store::Backend::of(&self.settings.database_url) == crate::store::Backend::Sqlite {
-            let _turn = self.sqlite_writer.lock().await;
-            self.db(move |conn| crate::store::write_tx(conn, f)).await
+            // The turn is taken on the blocking thread, right before `BEGIN IMMEDIATE`, and given
+            // back right after `COMMIT`: holding it across the hand-offs between threads would
+            // make every writer wait for the scheduler too.
+            let writer = self.sqlite_writer.clone();
+            self.db(move |conn| {
+                let _turn = writer
+                    .lock()
+                    .map_err(|_| AppError::internal(anyhow::anyhow!("writer lock poisoned")))?;
+                crate::store::write_tx(conn, f)
+            })
+            .await
         } else {
             self.db(move |conn| crate::store::write_tx(conn, f)).await
         }

@@ -235,7 +235,8 @@ pub fn recently_seen(
         .limit(3)
         .select(exams::id)
         .load(conn)?;
-    let rows: Vec<(String, PrimitiveDateTime)> = exam_items::table
+    // Each item once, ordered by its most recent showing (least recent first).
+    exam_items::table
         .inner_join(exams::table)
         .filter(exams::user_id.eq(user_id))
         .filter(exams::id.ne(exclude_exam))
@@ -244,18 +245,13 @@ pub fn recently_seen(
                 .ge(since)
                 .or(exams::id.eq_any(&last3)),
         )
-        .order(exam_items::presented_at.asc())
-        .select((exam_items::item_id, exam_items::presented_at))
-        .load(conn)?;
-    let mut seen: Vec<String> = vec![];
-    // Keep each id once, at its most recent showing (least recent first overall).
-    for (id, _) in rows.into_iter().rev() {
-        if !seen.contains(&id) {
-            seen.push(id);
-        }
-    }
-    seen.reverse();
-    Ok(seen)
+        .group_by(exam_items::item_id)
+        .order((
+            diesel::dsl::max(exam_items::presented_at).asc(),
+            exam_items::item_id.asc(),
+        ))
+        .select(exam_items::item_id)
+        .load(conn)
 }
 
 /// In-progress exams whose deadline has passed, claimed for finalising (skipping rows another

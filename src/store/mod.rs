@@ -97,6 +97,9 @@ impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSetup {
                 "PRAGMA busy_timeout = 5000",
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA synchronous = NORMAL",
+                // Checkpoints normally run in the background (jobs::checkpoint); this is the
+                // fallback if the log grows anyway.
+                "PRAGMA wal_autocheckpoint = 10000",
             ] {
                 diesel::sql_query(pragma)
                     .execute(c)
@@ -113,6 +116,15 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 // Keep the unused-import lint quiet: ConnectionManager is the diesel default we deliberately replace.
 #[allow(dead_code)]
 type _DieselDefault = ConnectionManager<DbConn>;
+
+/// SQLite: a passive checkpoint (copy what it can of the write-ahead log into the database file
+/// without waiting for anyone). Nothing to do on PostgreSQL.
+pub fn checkpoint(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").execute(c)?;
+    }
+    Ok(())
+}
 
 /// Builds the pool. For SQLite, creates the parent folder and switches the file to WAL once.
 pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Pool> {

@@ -10,7 +10,7 @@
 //! transaction, that the exam is still running and that the position on screen is still
 //! unanswered. Anything unexpected returns `None`, the entry is dropped, and the full path
 //! rebuilds the state from the database. Entries are put in place only after their transaction
-//! committed, and the pool they use is refreshed as often as the shared pool (30 s).
+//! committed; their pool is refreshed within 30–60 s, and at once after a bank change here.
 
 use super::{
     AnswerResult, ExamConfig, LivePool, POOL_TTL, current_view_with, elapsed_secs, feedback_of,
@@ -40,6 +40,9 @@ pub struct LiveExam {
     live: Arc<LivePool>,
     /// Items this person saw recently before the exam, indexed for `live`'s pool.
     seen: SelectionContext,
+    /// How long this exam keeps its pool: the shared pool's 30 s plus up to 30 s more, spread by
+    /// exam so that running exams do not all refresh in the same instant.
+    pool_ttl: std::time::Duration,
     used: Instant,
 }
 
@@ -53,6 +56,8 @@ impl LiveExam {
     ) -> Self {
         let ids: Vec<String> = serde_json::from_str(&exam.seen).unwrap_or_default();
         let seen = SelectionContext::new(&live.pool, &ids);
+        let spread = exam.seed.unsigned_abs() % 30_000;
+        let pool_ttl = POOL_TTL + std::time::Duration::from_millis(spread);
         LiveExam {
             exam,
             cfg,
@@ -60,6 +65,7 @@ impl LiveExam {
             session,
             live,
             seen,
+            pool_ttl,
             used: Instant::now(),
         }
     }
@@ -123,7 +129,8 @@ pub(super) fn answer(
 ) -> AppResult<Option<AnswerResult>> {
     if e.exam.user_id != user_id
         || e.exam.deadline_at.is_some_and(|d| now >= d)
-        || e.live.built.elapsed() >= POOL_TTL
+        || e.live.generation != st.pools.generation()
+        || e.live.built.elapsed() >= e.pool_ttl
     {
         return Ok(None);
     }

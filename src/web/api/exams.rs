@@ -37,8 +37,7 @@ pub async fn start(
     body: web::Json<StartRequest>,
 ) -> AppResult<HttpResponse> {
     student(&user)?;
-    let id = exams::start(&state, &user.0, body.into_inner()).await?;
-    let v = exams::current(&state, user.0.id, id).await?;
+    let v = exams::start(&state, &user.0, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(state_json(&v)))
 }
 

@@ -125,7 +125,7 @@ pub async fn start(ctx: Ctx, body: web::Bytes) -> AppResult<HttpResponse> {
         }
     }
     match exams::start(&ctx.state, &user, req).await {
-        Ok(id) => Ok(see_other(&format!("/exams/{id}"))),
+        Ok(v) => Ok(see_other(&format!("/exams/{}", v.exam_id))),
         Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => {
             ctx.flash("error", &message);
             Ok(see_other("/exams"))
