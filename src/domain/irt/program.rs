@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::blueprint::Blueprint;
 use super::error::IrtError;
 use super::posterior::Posterior;
-use super::select::SelectionOptions;
+use super::select::{Criterion, SelectionOptions};
 use super::stopping::{StopRule, StoppingConfig};
 
 /// Where unscored pretest items go.
@@ -202,7 +202,8 @@ impl Program {
         p
     }
 
-    /// NCBTMB Board Certification practice form: fixed 140 items, 140 min, no pretest.
+    /// NCBTMB Board Certification practice form: a fixed form of 140 items by the NCBTMB blueprint
+    /// (random within its quotas, not adaptive), 140 min, no pretest.
     pub fn ncbtmb() -> Self {
         Program {
             id: "ncbtmb".into(),
@@ -210,7 +211,12 @@ impl Program {
             cut: 0.0,
             stopping: StoppingConfig::fixed(140),
             pretest: PretestPlan::None,
-            selection: SelectionOptions::default(),
+            // A fixed form: drawn at random within the blueprint's quotas, not adapted.
+            selection: SelectionOptions {
+                top_k: 1,
+                criterion: Criterion::Random,
+                ..SelectionOptions::default()
+            },
             time_limit_secs: 140 * 60,
             timeout: TimeoutRule::AutoFail,
             prior_sd: 1.0,

@@ -26,6 +26,21 @@ pub struct SelectionOptions {
     pub top_k: usize,
     /// The first `warmup_items` scored items are selected at the prior mean instead of θ̂.
     pub warmup_items: u32,
+    /// How items are ranked inside the chosen area.
+    #[serde(default)]
+    pub criterion: Criterion,
+}
+
+/// How eligible items are ranked inside the area the blueprint picked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    /// Adaptive: Fisher information at θ̂ (randomesque among the top k).
+    #[default]
+    MaxInformation,
+    /// A fixed form: uniformly at random among eligible items, so the items never depend on the
+    /// answers; with the session's seed the whole form is determined when the exam starts.
+    Random,
 }
 
 impl Default for SelectionOptions {
@@ -34,6 +49,7 @@ impl Default for SelectionOptions {
             r_max: 0.25,
             top_k: 3,
             warmup_items: 3,
+            criterion: Criterion::MaxInformation,
         }
     }
 }
@@ -406,7 +422,11 @@ fn scan_area<R: Rng + ?Sized>(
             }
             continue;
         }
-        top.push(info(it, theta), it.index);
+        let score = match opts.criterion {
+            Criterion::MaxInformation => info(it, theta),
+            Criterion::Random => rng.random::<f64>(),
+        };
+        top.push(score, it.index);
     }
     if let Some(i) = top.pick(rng) {
         Some((i, Fallback::None))

@@ -748,6 +748,39 @@ mod tests {
     }
 
     #[test]
+    fn ncbtmb_form_is_fixed_by_its_seed_not_by_the_answers() {
+        let pool = mblex_pool();
+        let ctx = SelectionContext::empty(&pool);
+        let ids = |program: Program, seed: u64, theta: f64| {
+            let mut s = Session::new(program, seed, 0.0).unwrap();
+            run(&mut s, &pool, &ctx, theta)
+                .into_iter()
+                .map(|c| c.item_id)
+                .collect::<Vec<_>>()
+        };
+        let strong = ids(Program::ncbtmb(), 5, 2.5);
+        let weak = ids(Program::ncbtmb(), 5, -2.5);
+        assert_eq!(strong.len(), 140);
+        assert_eq!(strong, weak, "the same form whatever the answers");
+        assert_ne!(
+            strong,
+            ids(Program::ncbtmb(), 6, 2.5),
+            "another seed, another form"
+        );
+        // Quotas by the NCBTMB blueprint (largest remainder of 140 × weights).
+        let mut s = Session::new(Program::ncbtmb(), 5, 0.0).unwrap();
+        run(&mut s, &pool, &ctx, 0.0);
+        assert_eq!(
+            s.tally().area_counts,
+            Program::ncbtmb().blueprint.quotas(140)
+        );
+        // The adaptive programs do follow the answers.
+        let mut a = Program::mblex();
+        a.pretest = PretestPlan::None;
+        assert_ne!(ids(a.clone(), 5, 2.5), ids(a, 5, -2.5));
+    }
+
+    #[test]
     fn pretest_answers_never_move_theta_or_stopping() {
         let pool = mblex_pool();
         let ctx = SelectionContext::empty(&pool);
