@@ -352,16 +352,7 @@ async fn bank_api_is_for_instructors(app: TestApp) {
     let url = |p: &str| format!("{}{p}", app.addr);
     let mut tokens = vec![];
     for email in ["s@example.com", "a@example.com", "r@example.com"] {
-        let r: serde_json::Value = http
-            .post(url("/api/v1/tokens"))
-            .json(&serde_json::json!({"email": email, "password": crate::helpers::PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(r["token"].as_str().unwrap().to_string());
+        tokens.push(app.api_token(email).await);
     }
     let (student, author, reviewer) = (&tokens[0], &tokens[1], &tokens[2]);
     // Students get no keys from the API.

@@ -406,27 +406,8 @@ async fn ce_api(app: TestApp) {
     app.user("apice@example.com", &[Role::Practitioner]).await;
     app.user("apistu@example.com", &[Role::Student]).await;
     let http = reqwest::Client::new();
-    let token = |email: &str| {
-        let (http, url, email) = (
-            http.clone(),
-            format!("{}/api/v1/tokens", app.addr),
-            email.to_string(),
-        );
-        async move {
-            let r: serde_json::Value = http
-                .post(url)
-                .json(&serde_json::json!({"email": email, "password": crate::helpers::PASSWORD}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            r["token"].as_str().unwrap().to_string()
-        }
-    };
-    let t = token("apice@example.com").await;
-    let s = token("apistu@example.com").await;
+    let t = app.api_token("apice@example.com").await;
+    let s = app.api_token("apistu@example.com").await;
     let url = |p: &str| format!("{}{p}", app.addr);
     assert_eq!(
         http.get(url("/api/v1/ce/evaluation"))

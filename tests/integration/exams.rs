@@ -2,7 +2,7 @@
 //! resume after restart, time-outs, drills, results and review.
 
 use crate::db_tests;
-use crate::helpers::{Client, TestApp, answer, pick, position};
+use crate::helpers::{Client, TestApp, answer, api_option, pick, position};
 use palpate::domain::accounts::Role;
 use palpate::domain::bank::Status;
 use serde_json::{Value, json};
@@ -78,24 +78,8 @@ async fn api_answers_are_idempotent_and_keys_stay_hidden(app: TestApp) {
     app.user("other@example.com", &[Role::Student]).await;
     let http = reqwest::Client::new();
     let url = |p: &str| format!("{}{p}", app.addr);
-    let token = |email: &'static str| {
-        let http = http.clone();
-        let u = url("/api/v1/tokens");
-        async move {
-            let r: Value = http
-                .post(u)
-                .json(&json!({"email": email, "password": crate::helpers::PASSWORD}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            r["token"].as_str().unwrap().to_string()
-        }
-    };
-    let t = token("api-stu@example.com").await;
-    let other = token("other@example.com").await;
+    let t = app.api_token("api-stu@example.com").await;
+    let other = app.api_token("other@example.com").await;
 
     let r = http
         .post(url("/api/v1/exams"))
@@ -115,20 +99,8 @@ async fn api_answers_are_idempotent_and_keys_stay_hidden(app: TestApp) {
     }
     let opts = s["item"]["options"].as_array().unwrap();
     assert_eq!(opts.len(), 4);
-    let right = opts
-        .iter()
-        .find(|o| o["text"].as_str().unwrap().starts_with("Right"))
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let wrong = opts
-        .iter()
-        .find(|o| o["text"].as_str().unwrap().starts_with("Wrong"))
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let right = api_option(&s, "Right");
+    let wrong = api_option(&s, "Wrong");
 
     // Someone else cannot see or answer it.
     let r = http
@@ -482,16 +454,7 @@ async fn answers_alternate_between_instances(app: TestApp) {
     app.user("twice@example.com", &[Role::Student]).await;
     let other = app.second_instance().await;
     let http = reqwest::Client::new();
-    let r: Value = http
-        .post(format!("{}/api/v1/tokens", app.addr))
-        .json(&json!({"email": "twice@example.com", "password": crate::helpers::PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = r["token"].as_str().unwrap().to_string();
+    let token = app.api_token("twice@example.com").await;
     let s: Value = http
         .post(format!("{}/api/v1/exams", app.addr))
         .bearer_auth(&token)
@@ -503,17 +466,7 @@ async fn answers_alternate_between_instances(app: TestApp) {
         .await
         .unwrap();
     let id = s["id"].as_str().unwrap().to_string();
-    let right_of = |s: &Value| {
-        s["item"]["options"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["text"].as_str().unwrap().starts_with("Right"))
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let right_of = |s: &Value| api_option(s, "Right");
     let answer = |base: String, pos: i64, opt: String| {
         let (http, token, id) = (http.clone(), token.clone(), id.clone());
         async move {

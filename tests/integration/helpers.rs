@@ -190,6 +190,20 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A bearer token for an existing user, obtained through `POST /api/v1/tokens`.
+    pub async fn api_token(&self, email: &str) -> String {
+        let r: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/api/v1/tokens", self.addr))
+            .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["token"].as_str().unwrap().to_string()
+    }
+
     /// A client logged in as a new verified user with these roles.
     pub async fn logged_in(&self, email: &str, roles: &[Role]) -> Client {
         self.user(email, roles).await;
@@ -409,4 +423,18 @@ macro_rules! db_tests {
             )*
         }
     };
+}
+
+/// The id of the option whose text starts with `prefix` ("Right" or "Wrong" in the synthetic
+/// bank) in an exam state from the JSON API.
+pub fn api_option(state: &serde_json::Value, prefix: &str) -> String {
+    state["item"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["text"].as_str().unwrap().starts_with(prefix))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
