@@ -650,17 +650,28 @@ const TOKEN_CACHE_CAPACITY: usize = 10_000;
 #[derive(Default)]
 pub struct TokenCache {
     map: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Account)>>,
+    /// Bumped by [`TokenCache::clear`]: a check that started before a clear is not cached.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl TokenCache {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn get(&self, hash: &str) -> Option<Account> {
         let map = self.map.lock().ok()?;
         let (at, account) = map.get(hash)?;
         (at.elapsed() < TOKEN_CACHE_TTL).then(|| account.clone())
     }
 
-    fn put(&self, hash: String, account: Account) {
+    fn put(&self, hash: String, account: Account, checked_in: u64) {
         if let Ok(mut map) = self.map.lock() {
+            // Under the map's lock, so a concurrent clear() either runs before (and we see its
+            // generation) or after (and removes this entry).
+            if self.generation() != checked_in {
+                return;
+            }
             if map.len() >= TOKEN_CACHE_CAPACITY {
                 map.retain(|_, (at, _)| at.elapsed() < TOKEN_CACHE_TTL);
                 if map.len() >= TOKEN_CACHE_CAPACITY {
@@ -674,6 +685,8 @@ impl TokenCache {
     /// Forgets every checked token (after any change to tokens, roles or activation).
     pub fn clear(&self) {
         if let Ok(mut map) = self.map.lock() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             map.clear();
         }
     }
@@ -685,6 +698,7 @@ pub async fn authenticate_token(state: &AppState, secret: String) -> AppResult<O
     if let Some(a) = state.tokens.get(&hash) {
         return Ok(Some(a));
     }
+    let checked_in = state.tokens.generation();
     let clock = state.clock.clone();
     let h = hash.clone();
     let account = state
@@ -711,7 +725,7 @@ pub async fn authenticate_token(state: &AppState, secret: String) -> AppResult<O
         })
         .await?;
     if let Some(a) = &account {
-        state.tokens.put(hash, a.clone());
+        state.tokens.put(hash, a.clone(), checked_in);
     }
     Ok(account)
 }

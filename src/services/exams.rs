@@ -433,11 +433,19 @@ impl PoolCache {
                 return Ok(p.clone());
             }
         }
+        /// Hands the rebuild back even if building fails or panics.
+        struct Done<'a>(Option<&'a std::sync::atomic::AtomicBool>);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                if let Some(flag) = self.0 {
+                    flag.store(false, std::sync::atomic::Ordering::Release);
+                }
+            }
+        }
+        let done = Done(current.is_some().then_some(&self.rebuilding));
         let generation = self.generation();
         let built = build_pool(conn, now, None, generation);
-        if current.is_some() {
-            self.rebuilding.store(false, Ordering::Release);
-        }
+        drop(done);
         let built = Arc::new(built?);
         if let Ok(mut c) = self.cached.write() {
             if self.generation() == generation {
@@ -1377,17 +1385,22 @@ pub async fn answer(
     if let (Some(entry), Some(display)) = (state.live_exams.get(&public_id), display_index(&option))
     {
         let st = state.clone();
+        let held = entry.clone();
         let fast = state
             .tx(move |c| {
                 let now = st.clock.now();
-                let mut e = entry
-                    .lock()
-                    .map_err(|_| AppError::internal(anyhow::anyhow!("live exam lock poisoned")))?;
+                // A poisoned entry is simply not used: the full path rebuilds the state.
+                let Ok(mut e) = held.lock() else {
+                    return Ok(None);
+                };
                 live::answer(&st, c, &mut e, user_id, position, display, now)
             })
             .await;
         match fast {
-            Ok(Some(AnswerResult::Next(v))) if !v.finished => return Ok(AnswerResult::Next(v)),
+            Ok(Some(AnswerResult::Next(v))) if !v.finished => {
+                LiveExams::committed(&entry);
+                return Ok(AnswerResult::Next(v));
+            }
             Ok(Some(r)) => {
                 state.live_exams.forget(&public_id);
                 return Ok(r);

@@ -78,9 +78,11 @@ impl AppState {
             // make every writer wait for the scheduler too.
             let writer = self.sqlite_writer.clone();
             self.db(move |conn| {
+                // The lock guards nothing but the turn, so a panic in an earlier writer (its
+                // connection is discarded, see store::Manager) leaves nothing to repair.
                 let _turn = writer
                     .lock()
-                    .map_err(|_| AppError::internal(anyhow::anyhow!("writer lock poisoned")))?;
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 crate::store::write_tx(conn, f)
             })
             .await

@@ -81,8 +81,11 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
+    /// A connection given back while its thread panics may be inside a transaction: discard it
+    /// (closing a SQLite connection rolls back; PostgreSQL ends the session) rather than hand
+    /// a half-finished transaction to the next request.
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+        std::thread::panicking()
     }
 }
 
@@ -201,10 +204,13 @@ where
             // statements on the enum through diesel's transaction manager instead.
             diesel::sql_query("BEGIN IMMEDIATE").execute(conn)?;
             match f(conn) {
-                Ok(v) => {
-                    diesel::sql_query("COMMIT").execute(conn)?;
-                    Ok(v)
-                }
+                Ok(v) => match diesel::sql_query("COMMIT").execute(conn) {
+                    Ok(_) => Ok(v),
+                    Err(e) => {
+                        let _ = diesel::sql_query("ROLLBACK").execute(conn);
+                        Err(e.into())
+                    }
+                },
                 Err(e) => {
                     let _ = diesel::sql_query("ROLLBACK").execute(conn);
                     Err(e)

@@ -38,8 +38,9 @@ pub enum Criterion {
     /// Adaptive: Fisher information at θ̂ (randomesque among the top k).
     #[default]
     MaxInformation,
-    /// A fixed form: uniformly at random among eligible items, so the items never depend on the
-    /// answers; with the session's seed the whole form is determined when the exam starts.
+    /// A fixed form: uniformly at random among eligible items (ties in the exposure fallback
+    /// too), so the items never depend on the answers; on an unchanged pool the session's seed
+    /// determines the whole form.
     Random,
 }
 
@@ -400,7 +401,7 @@ fn scan_area<R: Rng + ?Sized>(
         opts,
     } = *inp;
     let mut top = TopK::new(opts.top_k);
-    // Least exposed over-cap item: (exposure, information, index).
+    // Least exposed over-cap item: (exposure, score, index).
     let mut least: Option<(f64, f64, u32)> = None;
     for it in items {
         let i = it.index as usize;
@@ -413,20 +414,20 @@ fn scan_area<R: Rng + ?Sized>(
             continue;
         }
         let r = exposure.get(i).copied().unwrap_or(0.0);
+        let mut score = || match opts.criterion {
+            Criterion::MaxInformation => info(it, theta),
+            Criterion::Random => rng.random::<f64>(),
+        };
         if r > opts.r_max {
             if least.is_none_or(|(lr, _, _)| r <= lr) {
-                let inf = info(it, theta);
-                if least.is_none_or(|(lr, li, _)| r < lr || inf > li) {
-                    least = Some((r, inf, it.index));
+                let s = score();
+                if least.is_none_or(|(lr, ls, _)| r < lr || s > ls) {
+                    least = Some((r, s, it.index));
                 }
             }
             continue;
         }
-        let score = match opts.criterion {
-            Criterion::MaxInformation => info(it, theta),
-            Criterion::Random => rng.random::<f64>(),
-        };
-        top.push(score, it.index);
+        top.push(score(), it.index);
     }
     if let Some(i) = top.pick(rng) {
         Some((i, Fallback::None))

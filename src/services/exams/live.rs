@@ -10,7 +10,9 @@
 //! transaction, that the exam is still running and that the position on screen is still
 //! unanswered. Anything unexpected returns `None`, the entry is dropped, and the full path
 //! rebuilds the state from the database. Entries are put in place only after their transaction
-//! committed; their pool is refreshed within 30–60 s, and at once after a bank change here.
+//! committed, and an entry changed by a transaction is not used again until that transaction is
+//! known to have committed. Their pool is refreshed within 30–60 s, and at once after a bank
+//! change here; entries of abandoned exams are swept out once their pool has expired.
 
 use super::{
     AnswerResult, ExamConfig, LivePool, POOL_TTL, current_view_with, elapsed_secs, feedback_of,
@@ -44,6 +46,10 @@ pub struct LiveExam {
     /// exam so that running exams do not all refresh in the same instant.
     pool_ttl: std::time::Duration,
     used: Instant,
+    /// Set when this entry is changed inside a transaction, cleared once the transaction has
+    /// committed ([`LiveExams::committed`]). A set flag means the entry may hold what was rolled
+    /// back, so it is never used again.
+    uncommitted: bool,
 }
 
 impl LiveExam {
@@ -67,6 +73,7 @@ impl LiveExam {
             seen,
             pool_ttl,
             used: Instant::now(),
+            uncommitted: false,
         }
     }
 }
@@ -75,7 +82,11 @@ impl LiveExam {
 #[derive(Default)]
 pub struct LiveExams {
     map: Mutex<HashMap<String, Arc<Mutex<LiveExam>>>>,
+    last_sweep: Mutex<Option<Instant>>,
 }
+
+/// How often entries whose pool has expired (abandoned exams) are swept out.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl LiveExams {
     pub fn get(&self, public_id: &str) -> Option<Arc<Mutex<LiveExam>>> {
@@ -86,6 +97,17 @@ impl LiveExams {
         let Ok(mut map) = self.map.lock() else {
             return;
         };
+        if let Ok(mut last) = self.last_sweep.lock()
+            && last.is_none_or(|at| at.elapsed() >= SWEEP_EVERY)
+        {
+            // An entry past its pool's lifetime can no longer answer; drop it (and its pool).
+            map.retain(|_, v| {
+                v.try_lock()
+                    .map(|e| e.live.built.elapsed() < e.pool_ttl)
+                    .unwrap_or(true)
+            });
+            *last = Some(Instant::now());
+        }
         if map.len() >= CAPACITY && !map.contains_key(&e.exam.public_id) {
             let oldest = map
                 .iter()
@@ -97,6 +119,13 @@ impl LiveExams {
             }
         }
         map.insert(e.exam.public_id.clone(), Arc::new(Mutex::new(e)));
+    }
+
+    /// The transaction that last changed this entry has committed: it may be used again.
+    pub fn committed(entry: &Mutex<LiveExam>) {
+        if let Ok(mut e) = entry.lock() {
+            e.uncommitted = false;
+        }
     }
 
     pub fn forget(&self, public_id: &str) {
@@ -127,7 +156,8 @@ pub(super) fn answer(
     display: usize,
     now: PrimitiveDateTime,
 ) -> AppResult<Option<AnswerResult>> {
-    if e.exam.user_id != user_id
+    if e.uncommitted
+        || e.exam.user_id != user_id
         || e.exam.deadline_at.is_some_and(|d| now >= d)
         || e.live.generation != st.pools.generation()
         || e.live.built.elapsed() >= e.pool_ttl
@@ -157,8 +187,9 @@ pub(super) fn answer(
     if !db::answer(c, e.exam.id, position, chosen, correct, now)? {
         return Ok(None);
     }
-    // From here on the entry is updated in place: if anything fails, the transaction rolls back
-    // and the caller drops the entry.
+    // From here on the entry is updated in place. It counts as uncommitted until the caller has
+    // seen the transaction commit: if anything fails, or the request is dropped, it is not reused.
+    e.uncommitted = true;
     let engine = |err: crate::domain::irt::IrtError| {
         AppError::internal(anyhow::anyhow!("exam engine: {err}"))
     };
