@@ -395,7 +395,7 @@ pub struct LivePool {
 /// the previous one (no stampede of rebuilds under load).
 #[derive(Default)]
 pub struct PoolCache {
-    cached: RwLock<Option<(Instant, Arc<LivePool>)>>,
+    cached: RwLock<Option<Arc<LivePool>>>,
     rebuilding: std::sync::atomic::AtomicBool,
     /// Bumped by [`PoolCache::invalidate`]; pools remember the generation they were built in.
     generation: std::sync::atomic::AtomicU64,
@@ -424,8 +424,8 @@ impl PoolCache {
     ) -> AppResult<Arc<LivePool>> {
         use std::sync::atomic::Ordering;
         let current = self.cached.read().ok().and_then(|c| c.clone());
-        if let Some((at, p)) = &current {
-            if at.elapsed() < POOL_TTL {
+        if let Some(p) = &current {
+            if p.built.elapsed() < POOL_TTL {
                 return Ok(p.clone());
             }
             // Due: rebuild here unless another request already does; meanwhile use this one.
@@ -447,10 +447,10 @@ impl PoolCache {
         let built = build_pool(conn, now, None, generation);
         drop(done);
         let built = Arc::new(built?);
-        if let Ok(mut c) = self.cached.write() {
-            if self.generation() == generation {
-                *c = Some((Instant::now(), built.clone()));
-            }
+        if let Ok(mut c) = self.cached.write()
+            && self.generation() == generation
+        {
+            *c = Some(built.clone());
         }
         Ok(built)
     }
@@ -826,7 +826,7 @@ fn own_exam(conn: &mut DbConn, user_id: i64, public_id: &str) -> AppResult<db::E
 
 // ---------------------------------------------------------------- use-cases
 
-/// Starts an exam and presents its first item; returns the exam's public id.
+/// Starts an exam and presents its first item; returns the exam's state (its first question).
 pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<CurrentView> {
     let course_id = req
         .program
@@ -1340,19 +1340,21 @@ fn apply(
     } else {
         None
     };
-    match &step.next {
-        Some(choice) => {
-            present(c, exam, &step.live, choice, step.position + 1, now)?;
-        }
-        None => {
-            finalize(c, exam, cfg, &step.session, &step.rows, now)?;
-            let exam =
-                db::find_by_public_id(c, &exam.public_id)?.ok_or_else(AppError::not_found)?;
-            let view = current_view(st, c, &exam, now, fb)?;
-            return Ok(Some((AnswerResult::Next(view), None)));
-        }
-    }
-    let rows = db::items_of(c, exam.id)?;
+    let Some(choice) = &step.next else {
+        finalize(c, exam, cfg, &step.session, &step.rows, now)?;
+        let exam = db::find_by_public_id(c, &exam.public_id)?.ok_or_else(AppError::not_found)?;
+        let view = current_view(st, c, &exam, now, fb)?;
+        return Ok(Some((AnswerResult::Next(view), None)));
+    };
+    let mut rows = step.rows;
+    rows.push(present(
+        c,
+        exam,
+        &step.live,
+        choice,
+        step.position + 1,
+        now,
+    )?);
     let view = current_view_with(
         st,
         c,
@@ -1545,6 +1547,8 @@ pub struct ResultView {
     pub certificate: Option<String>,
     pub percent: i32,
     pub pass_percent: Option<i32>,
+    /// A verdict by estimate needed at least this P(pass) (the exam's stored program), if any.
+    pub min_pass_probability: Option<f64>,
 }
 
 fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
@@ -1578,6 +1582,10 @@ fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
             0
         },
         pass_percent: None,
+        min_pass_probability: load_config(e)
+            .map(|c| c.engine.stopping.min_pass_probability)
+            .ok()
+            .filter(|p| *p > 0.0),
     })
 }
 

@@ -573,3 +573,90 @@ db_tests!(
     topic_drill_shows_rationales_and_allows_going_back,
     only_students_take_exams_and_retired_items_stay_reviewable,
 );
+
+/// Runs `palpate simulate` with these arguments: (success, stdout, stderr).
+fn simulate(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_palpate"))
+        .arg("simulate")
+        .args(args)
+        .env("PALPATE_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_simulate_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let bank: Vec<Value> = (0..200)
+        .map(|i| {
+            json!({"id": format!("I{i}"), "a": 1.0 + (i % 5) as f64 * 0.1,
+                   "b": (i % 41) as f64 / 10.0 - 2.0, "c": 0.2, "domain": format!("D{}", i % 4)})
+        })
+        .collect();
+    let bank_path = dir.path().join("bank.json");
+    std::fs::write(&bank_path, serde_json::to_string(&bank).unwrap()).unwrap();
+    let thetas: Vec<f64> = (0..150).map(|i| (i as f64 - 75.0) / 40.0).collect();
+    let thetas_path = dir.path().join("thetas.json");
+    std::fs::write(&thetas_path, json!({ "thetas": thetas }).to_string()).unwrap();
+    let (b, t) = (bank_path.to_str().unwrap(), thetas_path.to_str().unwrap());
+
+    let (ok, out, err) = simulate(&["--bank", b, "--thetas", t, "--seeds", "2"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "simulees",
+        "seeds",
+        "items_mean",
+        "items_median",
+        "bias",
+        "rmse",
+        "classification_accuracy",
+        "false_pass_rate",
+        "false_fail_rate",
+        "exposure_max",
+        "test_overlap_rate",
+        "content_mean_max_abs_dev",
+        "wall_time_s",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing: {out}");
+    }
+    assert_eq!(v["simulees"], 150);
+    let items = v["items_mean"].as_f64().unwrap();
+    assert!((25.0..=100.0).contains(&items), "readiness length {items}");
+    let total = v["classification_accuracy"].as_f64().unwrap()
+        + v["false_pass_rate"].as_f64().unwrap()
+        + v["false_fail_rate"].as_f64().unwrap();
+    assert!((total - 1.0).abs() < 1e-9);
+
+    // Without curtailment the readiness check can only run longer.
+    let (ok, out, err) = simulate(&["--bank", b, "--thetas", t, "--seeds", "2", "--curtail", "0"]);
+    assert!(ok, "{err}");
+    let uncurtailed: Value = serde_json::from_str(&out).unwrap();
+    assert!(uncurtailed["items_mean"].as_f64().unwrap() >= items);
+
+    // Bad input: a clear message naming the problem.
+    let (ok, _, err) = simulate(&["--bank", b, "--thetas", t, "--curtail", "0.3"]);
+    assert!(!ok);
+    assert!(err.contains("curtail"), "{err}");
+    let (ok, _, err) = simulate(&[
+        "--bank",
+        b,
+        "--thetas",
+        t,
+        "--program",
+        "mblex",
+        "--alpha",
+        "0.01",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("SPRT"), "{err}");
+    std::fs::write(&bank_path, r#"[{"id": "x", "a": 1}]"#).unwrap();
+    let (ok, _, err) = simulate(&["--bank", b, "--thetas", t]);
+    assert!(!ok);
+    assert!(err.contains("bank file"), "{err}");
+}

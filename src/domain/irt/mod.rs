@@ -34,7 +34,7 @@ pub use error::IrtError;
 pub use model::{DifficultyRating, ItemParams};
 pub use pool::{ItemPool, ItemStatus, PoolItem, SelectionContext};
 pub use posterior::Posterior;
-pub use program::{PretestPlan, Program, READINESS_PASS_PROBABILITY, TimeoutRule};
+pub use program::{PretestPlan, Program, TimeoutRule};
 pub use select::{Criterion, Fallback, SelectionOptions};
 pub use session::{AdministeredItem, AreaDiagnostic, Choice, Session, SessionResult};
 pub use stopping::{Outcome, StopReason, StopRule, StoppingConfig};

@@ -275,8 +275,7 @@ pub async fn result(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse
         "weak": r.areas.iter().filter(|a| a.weak).map(|a| format!("{}. {}", a.area, a.name)).collect::<Vec<_>>(),
         "drill": r.kind == "drill",
         "course": r.kind == "course",
-        "readiness": r.kind == "readiness",
-        "ready_pct": pct(crate::domain::irt::READINESS_PASS_PROBABILITY),
+        "ready_pct": r.min_pass_probability.map(pct),
     }))
 }
 
