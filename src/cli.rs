@@ -44,8 +44,17 @@ enum CeCommand {
         #[arg(long)]
         input: PathBuf,
     },
-    /// List the built-in rules with their confidence and what remains to verify.
-    Rules,
+    /// List the built-in rules: id, jurisdiction, kind, total, cycle, confidence and how many facts
+    /// are quoted from a primary source or still unverified.
+    Rules {
+        /// Print JSON (an array of objects) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Load and validate the rule files of this folder instead of the built-in ones (for rule
+        /// authors: errors name the file and the field).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -224,16 +233,51 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Ce(CeCommand::Rules) => {
-            let rules = crate::domain::ce::builtin_rules().map_err(|e| anyhow::anyhow!("{e}"))?;
-            for r in rules {
-                println!(
-                    "{:<14} {:<2} {}  ({} item(s) to verify)",
-                    r.id,
-                    r.confidence.code(),
-                    r.name,
-                    r.to_verify.len()
-                );
+        Command::Ce(CeCommand::Rules { json, dir }) => {
+            let loaded;
+            let set = match dir {
+                Some(dir) => {
+                    let mut files = Vec::new();
+                    for entry in std::fs::read_dir(&dir)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?
+                    {
+                        let path = entry?.path();
+                        if path.extension().is_some_and(|x| x == "toml") {
+                            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                            files.push((name, std::fs::read_to_string(&path)?));
+                        }
+                    }
+                    files.sort();
+                    match crate::domain::ce::RuleSet::parse(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+                        Ok(set) => {
+                            loaded = set;
+                            &loaded
+                        }
+                        Err(e) => {
+                            eprintln!("palpate: {e}");
+                            return Ok(ExitCode::from(2));
+                        }
+                    }
+                }
+                None => crate::domain::ce::builtin().map_err(|e| anyhow::anyhow!("{e}"))?,
+            };
+            let list = crate::domain::ce::catalog::summaries(set);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for r in list {
+                    println!(
+                        "{:<16} {:<2} {:<20} {:>5} h  {}  ({} of {} facts primary-sourced, {} unverified)",
+                        r.id,
+                        r.confidence,
+                        r.kind_label,
+                        r.total,
+                        r.name,
+                        r.coverage.primary,
+                        r.coverage.facts,
+                        r.unverified
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -30,7 +30,14 @@ pub async fn send_due(state: &AppState) -> crate::error::AppResult<usize> {
     let today = state.clock.now().date();
     let mut queued = 0;
     for (cred, email, name) in creds {
-        let log = ce::log(state, cred.user_id).await?;
+        // One person's trouble must not hold up everybody else's reminders.
+        let log = match ce::log(state, cred.user_id).await {
+            Ok(log) => log,
+            Err(e) => {
+                tracing::warn!(error = ?e, credential = cred.id, "CE reminder: could not read the log");
+                continue;
+            }
+        };
         let report = ce::evaluate_one(&log, &cred, today);
         let Some(deadline) = report.cycle.as_ref().and_then(|c| {
             time::Date::parse(
@@ -72,7 +79,9 @@ pub async fn send_due(state: &AppState) -> crate::error::AppResult<usize> {
         }
         for (kind, detail) in kinds {
             let st = state.clone();
-            let (email, name, rule) = (email.clone(), name.clone(), report.rule.clone());
+            // People see the credential's name, never the rule id.
+            let rule = if report.name.is_empty() { "Your credential".to_string() } else { report.name.clone() };
+            let (email, name) = (email.clone(), name.clone());
             let cred_id = cred.id;
             let sent = state
                 .tx(move |c| {

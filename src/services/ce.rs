@@ -6,6 +6,7 @@ use super::AppState;
 use super::accounts::Account;
 use super::certificates;
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::domain::ce;
 use crate::store::ce as db;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -48,6 +49,36 @@ fn found(done: bool, what: &str) -> AppResult<()> {
         Ok(())
     } else {
         Err(AppError::NotFound(what.to_string()))
+    }
+}
+
+/// Earliest date accepted for anything a person records (issue, completion, birth).
+pub const EARLIEST: Date = time::macros::date!(1950 - 01 - 01);
+
+/// A date that has already happened: not after `today`, not before 1950. `what` names it in
+/// the message ("The issue date").
+pub fn past_date(field: &str, raw: &str, today: Date, what: &str, errors: &mut FieldErrors) -> Option<Date> {
+    let d = date(field, raw, errors)?;
+    if d > today {
+        errors.add(field, format!("{what} cannot be in the future."));
+        None
+    } else if d < EARLIEST {
+        errors.add(field, format!("{what} cannot be before 1950."));
+        None
+    } else {
+        Some(d)
+    }
+}
+
+/// A date within a sensible window around today (an expiry may lie ahead, but not a century).
+pub fn plausible_date(field: &str, raw: &str, today: Date, errors: &mut FieldErrors) -> Option<Date> {
+    let d = date(field, raw, errors)?;
+    let latest = today.replace_year(today.year() + 30).unwrap_or(today);
+    if d < EARLIEST || d > latest {
+        errors.add(field, "Give a date between 1950 and 30 years from now.");
+        None
+    } else {
+        Some(d)
     }
 }
 
@@ -95,6 +126,35 @@ pub struct ActivityView {
     pub topics: BTreeMap<String, f64>,
     pub approvals: BTreeMap<String, String>,
     pub certificate: Option<String>,
+    /// Topics in words, with hours.
+    pub topic_labels: Vec<(String, f64)>,
+    /// Approvals in words, with numbers.
+    pub approval_labels: Vec<(String, String)>,
+    /// Unit in words.
+    pub unit_label: String,
+}
+
+/// A topic code in words ("Florida laws & rules"); unknown codes as a neutral phrase.
+pub fn topic_label(code: &str) -> String {
+    ce::TopicRef::parse(code)
+        .map(|t| t.label())
+        .unwrap_or_else(|_| "another topic".into())
+}
+
+/// A delivery code in words.
+pub fn delivery_label(code: &str) -> String {
+    vocab::deliveries()
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| "another format".into())
+}
+
+/// An approval scheme code in words.
+pub fn scheme_label(code: &str) -> String {
+    ce::Scheme::parse(code)
+        .map(|s| s.label())
+        .unwrap_or_else(|| "another approval".into())
 }
 
 pub fn view(a: &db::Activity) -> ActivityView {
@@ -114,6 +174,21 @@ pub fn view(a: &db::Activity) -> ActivityView {
         topics: serde_json::from_str(&a.topics).unwrap_or_default(),
         approvals: serde_json::from_str(&a.approvals).unwrap_or_default(),
         certificate: a.certificate_name.clone(),
+        topic_labels: serde_json::from_str::<BTreeMap<String, f64>>(&a.topics)
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| (topic_label(k), *v))
+            .collect(),
+        approval_labels: serde_json::from_str::<BTreeMap<String, String>>(&a.approvals)
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| (scheme_label(k), v.clone()))
+            .collect(),
+        unit_label: vocab::units()
+            .iter()
+            .find(|(c, _)| *c == a.unit)
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| "hours".into()),
     }
 }
 
@@ -122,6 +197,7 @@ pub fn check_activity(
     input: &ActivityInput,
     known_topics: &[&str],
     known_schemes: &[&str],
+    today: Date,
 ) -> Result<(Date, f64, BTreeMap<String, f64>, BTreeMap<String, String>), FieldErrors> {
     let mut e = FieldErrors::default();
     if input.title.trim().is_empty() || input.title.chars().count() > 200 {
@@ -133,7 +209,7 @@ pub fn check_activity(
     if input.provider.trim().chars().count() > 200 {
         e.add("provider", "Keep the provider's name under 200 characters.");
     }
-    let completed = date("completed_on", &input.completed_on, &mut e);
+    let completed = past_date("completed_on", &input.completed_on, today, "The completion date", &mut e);
     if completed.is_none() && !e.0.contains_key("completed_on") {
         e.add("completed_on", "Give the date you completed the course.");
     }
@@ -237,7 +313,8 @@ pub async fn add_activity(
     known_topics: &[&str],
     known_schemes: &[&str],
 ) -> AppResult<i64> {
-    let mut checked = check_activity(&input, known_topics, known_schemes);
+    let today = state.clock.now().date();
+    let mut checked = check_activity(&input, known_topics, known_schemes, today);
     let mut cert: Option<(String, &'static str, String, i64)> = None;
     if let Some((name, bytes)) = certificate {
         match certificates::check(&bytes) {
@@ -338,7 +415,8 @@ pub async fn add_credential(
     if !known_rules.contains(&rule_id) {
         e.add("rule", "Choose the credential.");
     }
-    let issued = date("issued_on", &issued_on, &mut e);
+    let today = state.clock.now().date();
+    let issued = past_date("issued_on", &issued_on, today, "The issue date", &mut e);
     if issued.is_none() && !e.0.contains_key("issued_on") {
         e.add("issued_on", "Give the date the credential was issued.");
     }
@@ -356,6 +434,16 @@ pub async fn add_credential(
     let (clock, uid) = (state.clock.clone(), user.id);
     state
         .tx(move |c| {
+            // One entry per credential: the same rule with the same number (or twice without one).
+            let same = db::credentials_of(c, uid)?
+                .into_iter()
+                .any(|x| x.rule_id == rule_id && x.number.as_deref().unwrap_or("").eq_ignore_ascii_case(&number));
+            if same {
+                return Err(AppError::invalid(
+                    if number.is_empty() { "rule" } else { "number" },
+                    "You already have this credential in your list.",
+                ));
+            }
             Ok(db::insert_credential(
                 c,
                 uid,
@@ -427,9 +515,10 @@ pub async fn add_item(
     if !vocab::item_kinds().iter().any(|(k, _)| *k == kind) {
         e.add("kind", "Choose what this is.");
     }
+    let today = state.clock.now().date();
     let (f, t) = (
-        date("valid_from", &from, &mut e),
-        date("valid_to", &to, &mut e),
+        past_date("valid_from", &from, today, "The issue date", &mut e),
+        plausible_date("valid_to", &to, today, &mut e),
     );
     if let (Some(f), Some(t)) = (f, t) {
         if t < f {
@@ -459,7 +548,7 @@ pub async fn save_profile(
     reminders: bool,
 ) -> AppResult<()> {
     let mut e = FieldErrors::default();
-    let d = date("birth_date", &birth_date, &mut e);
+    let d = past_date("birth_date", &birth_date, state.clock.now().date(), "Your date of birth", &mut e);
     e.into_result()?;
     let (clock, uid) = (state.clock.clone(), user.id);
     state
@@ -490,10 +579,10 @@ pub async fn log(state: &AppState, user_id: i64) -> AppResult<Log> {
 
 /// Credentials the rules know: (rule id, name).
 pub fn rules() -> Vec<(String, String)> {
-    match crate::domain::ce::builtin_rules() {
-        Ok(rules) => rules
-            .iter()
-            .map(|r| (r.id.clone(), r.name.clone()))
+    match ce::builtin() {
+        Ok(set) => ce::catalog::summaries(set)
+            .into_iter()
+            .map(|r| (r.id, r.name))
             .collect(),
         Err(e) => {
             tracing::error!(error = %e, "the built-in CE rules do not load");
@@ -528,11 +617,30 @@ pub fn topics() -> Vec<(&'static str, &'static str)> {
 }
 
 /// Approval schemes for the activity form.
-pub fn schemes() -> Vec<(&'static str, &'static str)> {
-    crate::domain::ce::codes::Scheme::ALL
-        .iter()
+pub fn schemes() -> Vec<(String, String)> {
+    crate::domain::ce::codes::Scheme::named()
         .map(|s| (s.code(), s.label()))
         .collect()
+}
+
+/// Approval schemes for one person's activity form: the named ones, and approval by the board of
+/// (or a school in) each jurisdiction where they hold a credential.
+pub async fn schemes_for_user(state: &AppState, user_id: i64) -> AppResult<Vec<(String, String)>> {
+    let creds = state.db(move |c| Ok(db::credentials_of(c, user_id)?)).await?;
+    let mut out = schemes();
+    let mut seen = std::collections::BTreeSet::new();
+    if let Ok(set) = ce::builtin() {
+        for c in &creds {
+            if let Some(j) = set.current(&c.rule_id).and_then(|r| r.jurisdiction)
+                && seen.insert(j)
+            {
+                for s in [ce::Scheme::BoardApproved(j), ce::Scheme::School(j)] {
+                    out.push((s.code(), s.label()));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -541,6 +649,11 @@ pub struct Requirement {
     pub label: String,
     pub required: f64,
     pub counted: f64,
+    pub met: bool,
+    /// Where the requirement comes from.
+    pub sources: Vec<SourceView>,
+    /// What about it is not confirmed by a primary text.
+    pub unverified: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -595,6 +708,10 @@ pub struct CredentialReport {
     pub name: String,
     pub confidence: String,
     pub error: Option<String>,
+    /// Open questions about the rule, shown as unverified.
+    pub unverified: Vec<String>,
+    /// When the rule's sources were last read.
+    pub last_verified: Option<String>,
 }
 
 fn status_label(s: &str) -> &'static str {
@@ -607,43 +724,109 @@ fn status_label(s: &str) -> &'static str {
     }
 }
 
-/// The evaluation scenario (the `palpate ce evaluate` input) for one person's records.
-pub fn scenario(log: &Log, credential: &db::Credential, as_of: Date) -> serde_json::Value {
-    let activities: Vec<serde_json::Value> = log
-        .activities
+/// The log in the engine's types. Rows that no longer parse (a code retired from the vocabulary)
+/// are left out, and said so in the report's warnings.
+fn domain_log(log: &Log) -> (Vec<ce::Activity>, Vec<ce::CredentialItem>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut activities = Vec::new();
+    for a in &log.activities {
+        match domain_activity(a) {
+            Some(x) => activities.push(x),
+            None => warnings.push(format!(
+                "“{}” could not be read and is left out; edit or re-enter it.",
+                a.title
+            )),
+        }
+    }
+    let items = log
+        .items
         .iter()
-        .map(|a| {
-            let topics: BTreeMap<String, f64> = serde_json::from_str(&a.topics).unwrap_or_default();
-            let approvals: BTreeMap<String, String> = serde_json::from_str(&a.approvals).unwrap_or_default();
-            serde_json::json!({
-                "id": a.id.to_string(), "title": a.title, "completed_on": a.completed_on.to_string(), "delivery": a.delivery,
-                "hours": a.hours, "unit": a.unit, "topics": topics, "approvals": approvals.keys().collect::<Vec<_>>(),
+        .filter_map(|i| {
+            Some(ce::CredentialItem {
+                kind: ce::ItemKind::from_code(&i.kind)?,
+                valid_from: i.valid_from,
+                valid_to: i.valid_to,
             })
         })
         .collect();
-    let items: Vec<serde_json::Value> = log
-        .items
-        .iter()
-        .map(|i| serde_json::json!({"kind": i.kind, "valid_from": i.valid_from.map(|d| d.to_string()), "valid_to": i.valid_to.map(|d| d.to_string())}))
-        .collect();
-    let mut cred = serde_json::json!({"rule": credential.rule_id, "issued_on": credential.issued_on.to_string(), "first_cycle": credential.first_cycle});
-    if let Some(n) = &credential.number {
-        cred["number"] = serde_json::json!(n);
-    }
-    if let (Some(s), Some(e), Some(d)) = (
-        credential.cycle_start,
-        credential.cycle_end,
-        credential.deadline,
-    ) {
-        cred["cycle"] = serde_json::json!({"start": s.to_string(), "end": e.to_string(), "deadline": d.to_string()});
-    }
-    serde_json::json!({
-        "as_of": as_of.to_string(),
-        "person": {"birth_date": log.profile.as_ref().and_then(|p| p.birth_date).map(|d| d.to_string())},
-        "credentials": [cred],
-        "activities": activities,
-        "credential_items": items,
+    (activities, items, warnings)
+}
+
+fn domain_activity(a: &db::Activity) -> Option<ce::Activity> {
+    let topics: BTreeMap<String, f64> = serde_json::from_str(&a.topics).ok()?;
+    let approvals: BTreeMap<String, String> = serde_json::from_str(&a.approvals).ok()?;
+    Some(ce::Activity {
+        id: a.id.to_string(),
+        title: a.title.clone(),
+        provider: Some(a.provider.clone()).filter(|p| !p.is_empty()),
+        course_id: None,
+        completed_on: a.completed_on,
+        delivery: ce::Delivery::from_code(&a.delivery)?,
+        amount: ce::Hours::from_f64(a.hours)?,
+        unit: ce::Unit::parse(&a.unit)?,
+        topics: topics
+            .iter()
+            .map(|(t, h)| Some((ce::TopicRef::parse(t).ok()?, ce::Hours::from_f64(*h)?)))
+            .collect::<Option<Vec<_>>>()?,
+        approvals: approvals
+            .keys()
+            .map(|k| ce::Scheme::parse(k))
+            .collect::<Option<Vec<_>>>()?,
+        relevance_note: None,
     })
+}
+
+/// Where a requirement comes from, as the dashboard shows it.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SourceView {
+    pub citation: String,
+    pub url: String,
+    pub read_on: String,
+    pub quote: String,
+    pub primary: bool,
+}
+
+/// The sources and open questions of one fact of a rule.
+pub fn fact_sources(rule: &ce::Rule, fact: &str) -> (Vec<SourceView>, Vec<String>) {
+    let f = rule.provenance.fact(fact);
+    (
+        f.cites
+            .iter()
+            .map(|(c, s)| SourceView {
+                citation: s.citation.clone(),
+                url: s.url.clone(),
+                read_on: s.read_on.to_string(),
+                quote: c.quote.clone(),
+                primary: s.primary,
+            })
+            .collect(),
+        f.unverified.iter().map(|n| n.to_string()).collect(),
+    )
+}
+
+/// Plain wording of a requirement id of a rule.
+pub fn requirement_label(rule: &ce::Rule, id: &str) -> String {
+    use crate::domain::ce::catalog::describe_selector;
+    if id == "total" {
+        return "Total hours".into();
+    }
+    let reqs = rule.buckets.iter().chain(&rule.mins).chain(&rule.caps);
+    if let Some(r) = reqs.into_iter().find(|r| r.id == id) {
+        return r.label.clone().unwrap_or_else(|| describe_selector(&r.select));
+    }
+    if let Some(r) = rule.extra_mins.iter().find(|r| r.id == id) {
+        return r.label.clone().unwrap_or_else(|| describe_selector(&r.select));
+    }
+    if let Some(r) = rule.items.iter().find(|r| r.id == id) {
+        return r.label.clone().unwrap_or_else(|| r.kind.label().to_string());
+    }
+    if let Some(r) = rule.once_ever.iter().find(|r| r.id == id) {
+        return r.label.clone().unwrap_or_else(|| "one-time course".into());
+    }
+    if id == "prorated_other" {
+        return "CE in any subject".into();
+    }
+    "another requirement".into()
 }
 
 /// Evaluates every credential of the person against its renewal rule, as of today.
@@ -657,144 +840,168 @@ pub async fn evaluate(state: &AppState, user_id: i64) -> AppResult<Vec<Credentia
         .collect())
 }
 
+/// One credential's standing as of `today`, with every code turned into its label.
 pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialReport {
-    let titles: std::collections::HashMap<String, String> = log
-        .activities
-        .iter()
-        .map(|a| (a.id.to_string(), a.title.clone()))
-        .collect();
-    let input = scenario(log, c, today).to_string();
     let mut report = CredentialReport {
         credential_id: c.id,
         rule: c.rule_id.clone(),
         ..Default::default()
     };
-    let out = match crate::domain::ce::evaluate_scenario_json(&input) {
-        Ok(o) => o,
+    let set = match ce::builtin() {
+        Ok(set) => set,
         Err(e) => {
-            report.error = Some(format!("This credential could not be evaluated: {e}"));
+            tracing::error!(error = %e, "the built-in CE rules do not load");
+            report.error = Some("The renewal rules could not be loaded; we are looking into it.".into());
             return report;
         }
     };
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
-    let Some(r) = v["credentials"].get(0) else {
-        report.error = Some("This credential could not be evaluated.".into());
-        return report;
+    let (activities, items, mut warnings) = domain_log(log);
+    let titles: std::collections::HashMap<String, String> = log
+        .activities
+        .iter()
+        .map(|a| (a.id.to_string(), a.title.clone()))
+        .collect();
+    let cred = ce::Credential {
+        rule: c.rule_id.clone(),
+        issued_on: c.issued_on,
+        number: c.number.clone(),
+        first_cycle: Some(c.first_cycle),
+        late_renewal_approved_on: None,
+        cycle_override: match (c.cycle_start, c.cycle_end, c.deadline) {
+            (Some(s), Some(e), Some(d)) => Some((s, e, d)),
+            _ => None,
+        },
     };
-    let f = |x: &serde_json::Value| x.as_f64().unwrap_or(0.0);
-    report.status = r["status"].as_str().unwrap_or("").to_string();
+    let dlog = ce::Log {
+        as_of: today,
+        birth_date: log.profile.as_ref().and_then(|p| p.birth_date),
+        activities: &activities,
+        items: &items,
+    };
+    let r = match ce::evaluate_in_set(set, &cred, &dlog) {
+        None => {
+            report.error = Some("This credential is no longer in our list of renewal rules.".into());
+            return report;
+        }
+        Some(Err(e)) => {
+            report.error = Some(evaluation_problem(&e));
+            return report;
+        }
+        Some(Ok(r)) => r,
+    };
+    // The version of the rule the evaluator used (by id and cycle end).
+    let rule = ce::cycle::parse_date(&r.cycle.end)
+        .and_then(|end| set.for_cycle_end(&c.rule_id, end))
+        .or_else(|| set.current(&c.rule_id));
+    let h = |x: ce::Hours| x.as_f64();
+    report.status = status_code(r.status).to_string();
     report.status_label = status_label(&report.status).to_string();
-    report.required_hours = f(&r["required_hours"]);
-    report.counted_hours = f(&r["counted_hours"]);
-    if let Some(cy) = r.get("cycle").filter(|c| c.is_object()) {
-        let s = |k: &str| cy[k].as_str().unwrap_or("").to_string();
-        report.cycle = Some(Cycle {
-            start: s("start"),
-            end: s("end"),
-            deadline: s("deadline"),
-        });
-        report.deadline = Some(s("deadline"));
-        if let Ok(d) = Date::parse(
-            &s("deadline"),
-            time::macros::format_description!("[year]-[month]-[day]"),
-        ) {
-            report.days_left = Some((d - today).whole_days());
+    report.required_hours = h(r.required_hours);
+    report.counted_hours = h(r.counted_hours);
+    report.name = r.name.clone();
+    report.confidence = r.confidence.to_string();
+    report.cycle = Some(Cycle {
+        start: r.cycle.start.clone(),
+        end: r.cycle.end.clone(),
+        deadline: r.cycle.deadline.clone(),
+    });
+    report.deadline = Some(r.cycle.deadline.clone());
+    if let Some(d) = ce::cycle::parse_date(&r.cycle.deadline) {
+        report.days_left = Some((d - today).whole_days());
+    }
+    let label = |id: &str| match rule {
+        Some(rule) => requirement_label(rule, id),
+        None => id.replace('_', " "),
+    };
+    report.requirements = r
+        .requirements
+        .iter()
+        .map(|q| {
+            let (sources, unverified) = rule
+                .and_then(|rule| rule.fact_of_requirement(&q.id).map(|f| fact_sources(rule, &f)))
+                .unwrap_or_default();
+            Requirement {
+                label: label(&q.id),
+                id: q.id.clone(),
+                required: h(q.required),
+                counted: h(q.counted),
+                met: q.met,
+                sources,
+                unverified,
+            }
+        })
+        .collect();
+    report.deficits = r
+        .deficits
+        .iter()
+        .map(|d| Deficit {
+            requirement: label(&d.requirement),
+            hours: h(d.hours),
+            detail: d.detail.clone(),
+        })
+        .collect();
+    report.conditions = r.conditions.iter().map(|x| x.note.clone()).collect();
+    warnings.extend(r.warnings.iter().cloned());
+    report.warnings = warnings;
+    report.allocations = r
+        .allocations
+        .iter()
+        .map(|x| Allocation {
+            activity_title: titles.get(&x.activity).cloned().unwrap_or_else(|| "Hours carried over".into()),
+            activity: x.activity.clone(),
+            topic: x
+                .topic
+                .as_deref()
+                .and_then(|t| ce::TopicRef::parse(t).ok())
+                .map(|t| t.label())
+                .unwrap_or_else(|| "any subject".into()),
+            hours: h(x.hours),
+            counts_for: x.counts_for.iter().map(|id| label(id)).collect(),
+        })
+        .collect();
+    report.excluded = r
+        .excluded
+        .iter()
+        .map(|x| Excluded {
+            activity_title: titles.get(&x.activity).cloned().unwrap_or_else(|| "Hours carried over".into()),
+            activity: x.activity.clone(),
+            hours: h(x.hours),
+            reason: x.detail.clone(),
+        })
+        .collect();
+    if let Some(rule) = rule {
+        report.unverified = rule.provenance.to_verify.iter().map(|u| u.note.clone()).collect();
+        report.last_verified = rule.provenance.last_read().map(|d| d.to_string());
+    }
+    report
+}
+
+fn status_code(s: ce::Status) -> &'static str {
+    match s {
+        ce::Status::Exempt => "exempt",
+        ce::Status::Compliant => "compliant",
+        ce::Status::Deficient => "deficient",
+        ce::Status::Conditional => "conditional",
+    }
+}
+
+/// A plain sentence for a credential that cannot be evaluated (never the engine's message).
+fn evaluation_problem(e: &ce::EvalError) -> String {
+    match e {
+        ce::EvalError::Cycle(c) => match c {
+            ce::CycleError::MissingBirthDate => {
+                "This renewal date depends on your birth date: add it in your CE profile.".into()
+            }
+            ce::CycleError::AsOfBeforeIssue { .. } => {
+                "This credential's issue date is in the future; correct the issue date.".into()
+            }
+            ce::CycleError::OutOfRange => "We could not work out this credential's renewal period from its issue date; check the issue date, or set the period by hand.".into(),
+        },
+        ce::EvalError::Allocation(_) => {
+            tracing::error!(error = %e, "CE allocation failed");
+            "This credential could not be evaluated; we are looking into it.".into()
         }
     }
-    report.requirements = r["requirements"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|q| {
-                    let id = q["id"].as_str().unwrap_or("").to_string();
-                    Requirement {
-                        label: q["label"]
-                            .as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| id.replace('_', " ")),
-                        id,
-                        required: f(&q["required"]),
-                        counted: f(&q["counted"]),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    report.deficits = r["deficits"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|d| Deficit {
-                    requirement: d["requirement"].as_str().unwrap_or("").into(),
-                    hours: f(&d["hours"]),
-                    detail: d["detail"].as_str().unwrap_or("").into(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    report.name = r["name"].as_str().unwrap_or("").to_string();
-    report.confidence = r["confidence"].as_str().unwrap_or("").to_string();
-    let strings = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|x| {
-                        x.as_str().map(str::to_string).unwrap_or_else(|| {
-                            x["detail"].as_str().unwrap_or(&x.to_string()).to_string()
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    report.conditions = strings(&r["conditions"]);
-    report.warnings = strings(&r["warnings"]);
-    report.allocations = r["allocations"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| {
-                    let id = x["activity"].as_str().unwrap_or("").to_string();
-                    Allocation {
-                        activity_title: titles.get(&id).cloned().unwrap_or_else(|| id.clone()),
-                        activity: id,
-                        topic: x["topic"].as_str().unwrap_or("").to_string(),
-                        hours: f(&x["hours"]),
-                        counts_for: x["counts_for"]
-                            .as_array()
-                            .map(|c| {
-                                c.iter()
-                                    .filter_map(|v| v.as_str().map(str::to_string))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    report.excluded = r["excluded"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| {
-                    let id = x["activity"].as_str().unwrap_or("").to_string();
-                    let reason = x["detail"]
-                        .as_str()
-                        .or(x["reason"].as_str())
-                        .unwrap_or("")
-                        .to_string();
-                    Excluded {
-                        activity_title: titles.get(&id).cloned().unwrap_or_else(|| id.clone()),
-                        activity: id,
-                        hours: f(&x["hours"]),
-                        reason,
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    report
 }
 
 fn csv_field(s: &str) -> String {
@@ -869,11 +1076,11 @@ pub async fn transcript_csv(
                 csv_field(&act.map(|x| x.completed_on.to_string()).unwrap_or_default()),
                 csv_field(&a.activity_title),
                 csv_field(act.map(|x| x.provider.as_str()).unwrap_or("")),
-                csv_field(act.map(|x| x.delivery.as_str()).unwrap_or("")),
+                csv_field(&act.map(|x| delivery_label(&x.delivery)).unwrap_or_default()),
                 csv_field(
                     &approvals
                         .iter()
-                        .map(|(k, v)| format!("{k} {v}"))
+                        .map(|(k, v)| format!("{} {v}", scheme_label(k)).trim_end().to_string())
                         .collect::<Vec<_>>()
                         .join("; "),
                 ),
@@ -893,7 +1100,7 @@ pub async fn transcript_csv(
                 csv_field(&act.map(|a| a.completed_on.to_string()).unwrap_or_default()),
                 csv_field(&x.activity_title),
                 csv_field(act.map(|a| a.provider.as_str()).unwrap_or("")),
-                csv_field(act.map(|a| a.delivery.as_str()).unwrap_or("")),
+                csv_field(&act.map(|a| delivery_label(&a.delivery)).unwrap_or_default()),
                 csv_field(""),
                 csv_field(""),
                 format!("{}", x.hours),
@@ -1092,7 +1299,7 @@ pub async fn transcript_pdf(
                     "; approvals: {}",
                     approvals
                         .iter()
-                        .map(|(k, v)| format!("{k} {v}"))
+                        .map(|(k, v)| format!("{} {v}", scheme_label(k)).trim_end().to_string())
                         .collect::<Vec<_>>()
                         .join(", ")
                 )

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod authoring;
 pub mod bank;
 pub mod ce;
+pub mod ce_rules;
 pub mod certificates;
 pub mod courses;
 pub mod exams;

@@ -308,3 +308,93 @@ pub fn credentials_wanting_reminders(
         .map(|(c, e, n, _)| (c, e, n))
         .collect())
 }
+
+// ---------------------------------------------------------------------------
+// Problems reported with a renewal rule
+
+use super::schema::ce_rule_reports;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ce_rule_reports)]
+pub struct RuleReport {
+    pub id: i64,
+    pub rule_id: String,
+    pub reporter_id: i64,
+    pub reason: String,
+    pub source_url: Option<String>,
+    pub status: String,
+    pub resolution: Option<String>,
+    pub resolved_by: Option<i64>,
+    pub created_at: PrimitiveDateTime,
+    pub resolved_at: Option<PrimitiveDateTime>,
+}
+
+pub fn insert_rule_report(
+    conn: &mut DbConn,
+    rule_id: &str,
+    reporter: i64,
+    reason: &str,
+    source_url: Option<&str>,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(ce_rule_reports::table)
+        .values((
+            ce_rule_reports::rule_id.eq(rule_id),
+            ce_rule_reports::reporter_id.eq(reporter),
+            ce_rule_reports::reason.eq(reason),
+            ce_rule_reports::source_url.eq(source_url),
+            ce_rule_reports::status.eq("open"),
+            ce_rule_reports::created_at.eq(now),
+        ))
+        .returning(ce_rule_reports::id)
+        .get_result(conn)
+}
+
+pub fn open_rule_reports(conn: &mut DbConn) -> QueryResult<Vec<RuleReport>> {
+    ce_rule_reports::table
+        .filter(ce_rule_reports::status.eq("open"))
+        .order(ce_rule_reports::id)
+        .select(RuleReport::as_select())
+        .load(conn)
+}
+
+pub fn rule_reports_by(conn: &mut DbConn, reporter: i64) -> QueryResult<Vec<RuleReport>> {
+    ce_rule_reports::table
+        .filter(ce_rule_reports::reporter_id.eq(reporter))
+        .order(ce_rule_reports::id.desc())
+        .select(RuleReport::as_select())
+        .load(conn)
+}
+
+/// Open reports by one person in the last `since` (a cap against floods).
+pub fn recent_rule_reports_by(conn: &mut DbConn, reporter: i64, since: PrimitiveDateTime) -> QueryResult<i64> {
+    ce_rule_reports::table
+        .filter(ce_rule_reports::reporter_id.eq(reporter))
+        .filter(ce_rule_reports::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+/// Closes an open report; false when it is not open (or not there).
+pub fn resolve_rule_report(
+    conn: &mut DbConn,
+    id: i64,
+    status: &str,
+    resolution: &str,
+    by: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        ce_rule_reports::table
+            .find(id)
+            .filter(ce_rule_reports::status.eq("open")),
+    )
+    .set((
+        ce_rule_reports::status.eq(status),
+        ce_rule_reports::resolution.eq(resolution),
+        ce_rule_reports::resolved_by.eq(by),
+        ce_rule_reports::resolved_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -308,7 +308,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ce_rule_reports (id) {
+        id -> BigInt,
+        rule_id -> Text,
+        reporter_id -> BigInt,
+        reason -> Text,
+        source_url -> Nullable<Text>,
+        status -> Text,
+        resolution -> Nullable<Text>,
+        resolved_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    ce_rule_reports,
     ce_courses,
     ce_certificates,
     ce_profiles,

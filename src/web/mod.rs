@@ -15,7 +15,7 @@ use actix_web::web;
 
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use pages::{account, admin, auth, bank, ce, courses, exams, home, programs};
+    use pages::{account, admin, auth, bank, ce, ce_rules, courses, exams, home, programs};
     cfg.app_data(
         web::FormConfig::default()
             .limit(256 * 1024)
@@ -88,6 +88,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(programs::index)
     .service(programs::create)
     .service(programs::archive)
+    .service(ce_rules::index)
+    .service(ce_rules::show)
+    .service(ce_rules::report_page)
+    .service(ce_rules::report)
+    .service(ce_rules::queue)
+    .service(ce_rules::resolve)
     .service(ce::index)
     .service(ce::new_credential)
     .service(ce::add_credential)

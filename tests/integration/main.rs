@@ -8,6 +8,7 @@ mod api;
 mod authoring;
 mod bank;
 mod ce;
+mod ce_rules;
 mod exams;
 mod outbox;
 mod site;

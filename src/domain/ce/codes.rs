@@ -101,6 +101,18 @@ code_enum! {
         Aromatherapy = "aromatherapy", "aromatherapy";
         /// *extension* (AMTA does not accept teaching or TA time)
         Teaching = "teaching", "teaching / TA time";
+        /// *extension*: research literacy / research methods.
+        Research = "research", "research";
+        /// *extension*: clinical documentation and record keeping.
+        Documentation = "documentation", "documentation & record keeping";
+        /// *extension*: opioid / controlled-substance awareness.
+        Opioids = "opioids", "opioid awareness";
+        /// *extension*: elder abuse recognition and reporting.
+        ElderAbuse = "elder_abuse", "elder abuse recognition & reporting";
+        /// *extension*: suicide prevention.
+        SuicidePrevention = "suicide_prevention", "suicide prevention";
+        /// *extension*: infection control and sanitation.
+        InfectionControl = "infection_control", "infection control";
     }
 }
 
@@ -138,8 +150,9 @@ code_enum! {
 }
 
 code_enum! {
-    /// Who approved a course (§3.1 `approval_scheme`).
-    Scheme, "approval scheme" {
+    /// Approval schemes with a fixed issuer (§3.1 `approval_scheme`). The
+    /// full vocabulary, with the per-jurisdiction schemes, is [`Scheme`].
+    NamedScheme, "approval scheme" {
         NcbtmbCourse = "ncbtmb_course", "an NCBTMB-approved course";
         /// *extension*: an NCBTMB Approved Provider (AP status alone; GA asks
         /// for an NCBTMB provider number). Implied by `ncbtmb_course`.
@@ -154,6 +167,8 @@ code_enum! {
         OpmcPain = "opmc_pain", "the OPMC pain-management module";
         Amta = "amta", "AMTA or an AMTA chapter";
         Abmp = "abmp", "ABMP";
+        /// *extension*: Florida State Massage Therapy Association (FL 64B7-28.010).
+        Fsmta = "fsmta", "the Florida State Massage Therapy Association";
         /// *extension*: a course approved by the PA State Board of Massage Therapy
         PaBoard = "pa_board", "a PA Board-approved course";
         /// *extension*: a Pennsylvania massage school (deemed provider)
@@ -161,21 +176,98 @@ code_enum! {
     }
 }
 
+/// Who approved a course: a named scheme, or one scoped to a jurisdiction
+/// (`board_approved{NJ}`: approved by New Jersey's board; `school{NJ}`: a
+/// massage school approved or licensed in New Jersey).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scheme {
+    /// A scheme with a fixed issuer.
+    Named(NamedScheme),
+    /// A provider or course approved by this jurisdiction's board.
+    BoardApproved(Jurisdiction),
+    /// A massage school approved or licensed in this jurisdiction.
+    School(Jurisdiction),
+}
+
+#[allow(non_upper_case_globals)]
 impl Scheme {
-    /// Parses a code, also accepting the alias `fl_bmt` used in worked
-    /// example 1 for `fl_bmt_provider`.
+    /// `ncbtmb_course`.
+    pub const NcbtmbCourse: Scheme = Scheme::Named(NamedScheme::NcbtmbCourse);
+    /// `ncbtmb_provider`.
+    pub const NcbtmbProvider: Scheme = Scheme::Named(NamedScheme::NcbtmbProvider);
+    /// `accredited_college`.
+    pub const AccreditedCollege: Scheme = Scheme::Named(NamedScheme::AccreditedCollege);
+    /// `fl_bmt_provider`.
+    pub const FlBmtProvider: Scheme = Scheme::Named(NamedScheme::FlBmtProvider);
+    /// `fl_ht`.
+    pub const FlHt: Scheme = Scheme::Named(NamedScheme::FlHt);
+    /// `ny_sponsor`.
+    pub const NySponsor: Scheme = Scheme::Named(NamedScheme::NySponsor);
+    /// `tx_ce_provider`.
+    pub const TxCeProvider: Scheme = Scheme::Named(NamedScheme::TxCeProvider);
+    /// `hhsc_ht`.
+    pub const HhscHt: Scheme = Scheme::Named(NamedScheme::HhscHt);
+    /// `opmc_pain`.
+    pub const OpmcPain: Scheme = Scheme::Named(NamedScheme::OpmcPain);
+    /// `amta`.
+    pub const Amta: Scheme = Scheme::Named(NamedScheme::Amta);
+    /// `abmp`.
+    pub const Abmp: Scheme = Scheme::Named(NamedScheme::Abmp);
+    /// `pa_board`.
+    pub const PaBoard: Scheme = Scheme::Named(NamedScheme::PaBoard);
+    /// `pa_school`.
+    pub const PaSchool: Scheme = Scheme::Named(NamedScheme::PaSchool);
+
+    /// What the vocabulary is called in error messages.
+    pub const WHAT: &'static str = "approval scheme";
+
+    /// Parses a code: a named scheme (also the alias `fl_bmt` of worked
+    /// example 1), `board_approved{XX}` or `school{XX}`.
     pub fn parse(code: &str) -> Option<Scheme> {
-        match code {
-            "fl_bmt" => Some(Scheme::FlBmtProvider),
-            other => Scheme::from_code(other),
+        if code == "fl_bmt" {
+            return Some(Scheme::FlBmtProvider);
         }
+        if let Some(rest) = code.strip_suffix('}') {
+            let (base, j) = rest.split_once('{')?;
+            let j = Jurisdiction::parse(j)?;
+            return match base {
+                "board_approved" => Some(Scheme::BoardApproved(j)),
+                "school" => Some(Scheme::School(j)),
+                _ => None,
+            };
+        }
+        NamedScheme::from_code(code).map(Scheme::Named)
+    }
+
+    /// The code, as stored and as written in rule files.
+    pub fn code(self) -> String {
+        self.to_string()
+    }
+
+    /// Human wording, e.g. "a provider approved by the New Jersey board".
+    pub fn label(self) -> String {
+        match self {
+            Scheme::Named(n) => n.label().to_string(),
+            Scheme::BoardApproved(j) => format!("a provider or course approved by the {} board", j.name()),
+            Scheme::School(j) => format!("a massage school approved in {}", j.name()),
+        }
+    }
+
+    /// Every named scheme (the per-jurisdiction ones are open-ended).
+    pub fn named() -> impl Iterator<Item = Scheme> {
+        NamedScheme::ALL.iter().map(|n| Scheme::Named(*n))
+    }
+
+    /// Known codes for error messages.
+    pub fn known_codes() -> String {
+        format!("{}, board_approved{{XX}}, school{{XX}}", NamedScheme::known_codes())
     }
 
     /// Schemes that this one implies (an approved course comes from an
     /// approved provider).
     pub const fn implies(self) -> &'static [Scheme] {
         match self {
-            Scheme::NcbtmbCourse => &[Scheme::NcbtmbProvider],
+            Scheme::Named(NamedScheme::NcbtmbCourse) => &[Scheme::NcbtmbProvider],
             _ => &[],
         }
     }
@@ -191,6 +283,16 @@ impl Scheme {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scheme::Named(n) => f.write_str(n.code()),
+            Scheme::BoardApproved(j) => write!(f, "board_approved{{{j}}}"),
+            Scheme::School(j) => write!(f, "school{{{j}}}"),
+        }
     }
 }
 
@@ -245,15 +347,53 @@ code_enum! {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Jurisdiction([u8; 2]);
 
+/// The 50 states, DC and the inhabited territories: USPS code and name.
+pub const US_JURISDICTIONS: &[(&str, &str)] = &[
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
+    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("DC", "the District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
+    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
+    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
+    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
+    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
+    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"),
+    ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"),
+    ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"),
+    ("WI", "Wisconsin"), ("WY", "Wyoming"), ("PR", "Puerto Rico"), ("GU", "Guam"),
+    ("VI", "the U.S. Virgin Islands"), ("AS", "American Samoa"),
+    ("MP", "the Northern Mariana Islands"),
+];
+
+/// The 50 states and DC (the jurisdictions every rule set must cover).
+pub const STATES_AND_DC: usize = 51;
+
 impl Jurisdiction {
-    /// Parses two ASCII capital letters.
+    /// Parses a USPS code of a state, DC or a territory.
     pub fn parse(s: &str) -> Option<Jurisdiction> {
         let b = s.as_bytes();
-        if b.len() == 2 && b.iter().all(u8::is_ascii_uppercase) {
+        if b.len() == 2 && US_JURISDICTIONS.iter().any(|(c, _)| *c == s) {
             Some(Jurisdiction([b[0], b[1]]))
         } else {
             None
         }
+    }
+
+    /// The jurisdiction's name ("New Jersey", "the District of Columbia").
+    pub fn name(self) -> &'static str {
+        let code = self.to_string();
+        US_JURISDICTIONS
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, n)| *n)
+            .unwrap_or("an unknown jurisdiction")
+    }
+
+    /// The name without a leading article, for lists and headings.
+    pub fn short_name(self) -> &'static str {
+        let n = self.name();
+        n.strip_prefix("the ").unwrap_or(n)
     }
 }
 
@@ -349,7 +489,7 @@ impl TopicRef {
     /// Human wording: `FL laws & rules`.
     pub fn label(&self) -> String {
         match self.jurisdiction {
-            Some(j) => format!("{j} {}", self.topic.label()),
+            Some(j) => format!("{} {}", j.short_name(), self.topic.label()),
             None => self.topic.label().to_string(),
         }
     }
@@ -376,8 +516,16 @@ mod tests {
         for d in Delivery::ALL {
             assert_eq!(Delivery::from_code(d.code()), Some(*d));
         }
-        for s in Scheme::ALL {
-            assert_eq!(Scheme::parse(s.code()), Some(*s));
+        for s in Scheme::named() {
+            assert_eq!(Scheme::parse(&s.code()), Some(s));
+        }
+        for code in ["board_approved{NJ}", "school{DC}"] {
+            let s = Scheme::parse(code).expect(code);
+            assert_eq!(s.code(), code);
+            assert!(!s.label().contains('{'), "{}", s.label());
+        }
+        for bad in ["board_approved{ZZ}", "board_approved{nj}", "school{}", "college{NJ}", "ncbtmb"] {
+            assert_eq!(Scheme::parse(bad), None, "{bad}");
         }
         assert_eq!(Scheme::parse("fl_bmt"), Some(Scheme::FlBmtProvider));
         assert_eq!(Unit::parse("minutes"), Some(Unit::Minute));
@@ -387,7 +535,7 @@ mod tests {
     fn topic_hierarchy_and_jurisdiction() {
         let fl = TopicRef::parse("laws_rules{FL}").expect("parses");
         assert_eq!(fl.to_string(), "laws_rules{FL}");
-        assert_eq!(fl.label(), "FL laws & rules");
+        assert_eq!(fl.label(), "Florida laws & rules");
         let any_lr = TopicRef::parse("laws_rules").expect("parses");
         assert!(any_lr.covers(&fl));
         assert!(!fl.covers(&any_lr));

@@ -12,6 +12,13 @@ pub enum Parity {
     Odd,
     /// Even years.
     Even,
+    /// Years `anchor`, `anchor + every`, … (IN: every fourth year from 2017).
+    Every {
+        /// One year in the series.
+        anchor: i32,
+        /// Years between deadlines.
+        every: u8,
+    },
 }
 
 impl Parity {
@@ -19,6 +26,7 @@ impl Parity {
         match self {
             Parity::Odd => year.rem_euclid(2) == 1,
             Parity::Even => year.rem_euclid(2) == 0,
+            Parity::Every { anchor, every } => (year - anchor).rem_euclid(i32::from(every.max(1))) == 0,
         }
     }
 }

@@ -283,6 +283,19 @@ struct Active<'r> {
     exempt: bool,
 }
 
+/// Does the rule's first-cycle treatment apply to a credential issued on
+/// `issued`? Always, except for exemptions limited to licences issued within
+/// N months before the deadline.
+fn first_cycle_rules_apply(rule: &Rule, issued: Date, deadline: Date) -> bool {
+    match &rule.first_cycle {
+        FirstCycle::Exempt {
+            licensed_within_months: Some(m),
+            ..
+        } => super::cycle::add_months(issued, *m).is_none_or(|limit| limit >= deadline),
+        _ => true,
+    }
+}
+
 fn active_requirements<'r>(rule: &'r Rule, cycle: &Cycle, first: bool) -> Active<'r> {
     let end = cycle.end;
     let to_req = |r: &super::rules::Requirement| Req {
@@ -343,7 +356,15 @@ fn active_requirements<'r>(rule: &'r Rule, cycle: &Cycle, first: bool) -> Active
     }
     match &rule.first_cycle {
         FirstCycle::Standard => {}
-        FirstCycle::Exempt { keep } => {
+        FirstCycle::Reduced { total, keep } => {
+            let kept = |id: &str| keep.iter().any(|k| k == id);
+            a.total = *total;
+            a.mins.retain(|m| kept(&m.id) && m.hours <= *total);
+            a.extra_mins.retain(|m| kept(&m.id));
+            a.once_ever.retain(|m| kept(&m.id));
+            a.items.retain(|m| kept(&m.id));
+        }
+        FirstCycle::Exempt { keep, .. } => {
             let kept = |id: &str| keep.iter().any(|k| k == id);
             a.mode = Mode::Subset;
             a.total = Hours::ZERO;
@@ -1073,6 +1094,26 @@ fn item_on_record<'a>(log: &Log<'a>, kind: ItemKind) -> impl Iterator<Item = &'a
 }
 
 /// Evaluates the cycle of `cred` that contains `log.as_of`.
+/// Evaluates a credential against the version of its rule written for the
+/// cycle being evaluated (the newest version's calendar finds the cycle).
+pub fn evaluate_in_set(
+    set: &super::rules::RuleSet,
+    cred: &Credential,
+    log: &Log<'_>,
+) -> Option<Result<CredentialReport, EvalError>> {
+    let newest = set.current(&cred.rule)?;
+    let end = match cred.cycle_override {
+        Some((_, end, _)) => Some(end),
+        None => cycle_at(&newest.deadline, newest.due, cred.issued_on, log.birth_date, log.as_of)
+            .ok()
+            .map(|c| c.end),
+    };
+    let rule = end
+        .and_then(|e| set.for_cycle_end(&cred.rule, e))
+        .unwrap_or(newest);
+    Some(evaluate_credential(rule, cred, log))
+}
+
 pub fn evaluate_credential(
     rule: &Rule,
     cred: &Credential,
@@ -1106,19 +1147,21 @@ pub fn evaluate_credential(
         )?,
     };
     let first = cred.first_cycle.unwrap_or(cycle.index == 0);
+    // MD-style exemptions hold only for licences issued close to the deadline.
+    let first_rules = first && first_cycle_rules_apply(rule, cred.issued_on, cycle.deadline);
     let by = format_date(cycle.deadline);
     let mut warnings = Vec::new();
     if !rule.effective.contains(cycle.end) {
         warnings.push(format!(
-            "{} describes cycles ending {} to {}; this cycle ends {}: the rules in force may differ",
-            rule.file,
+            "These rules were written for renewal periods ending {} to {}; this period ends {}, so the rules in force may differ.",
             rule.effective.from.map(format_date).unwrap_or_else(|| "any time".into()),
             rule.effective.to.map(format_date).unwrap_or_else(|| "now".into()),
             format_date(cycle.end)
         ));
     }
     if rule.confidence == super::rules::Confidence::Low {
-        warnings.push(format!("low-confidence rule: {}", rule.to_verify.join(" ")));
+        let open: Vec<&str> = rule.provenance.to_verify.iter().map(|u| u.note.as_str()).collect();
+        warnings.push(format!("low-confidence rule: {}", open.join(" ")));
     }
     let mut report = CredentialReport {
         rule: rule.id.clone(),
@@ -1148,7 +1191,7 @@ pub fn evaluate_credential(
             .push(format!("{} has no CE requirement", rule.name));
         return Ok(report);
     }
-    let active = active_requirements(rule, &cycle, first);
+    let active = active_requirements(rule, &cycle, first_rules);
     let mut prepared = prepare(rule, &active, &cycle, cred, log);
 
     // carry-over from the previous cycle
@@ -1551,7 +1594,7 @@ fn carry_in(
         log.birth_date,
         prev_index,
     )?;
-    let first = prev_index == 0;
+    let first = prev_index == 0 && first_cycle_rules_apply(rule, cred.issued_on, prev.deadline);
     let active = active_requirements(rule, &prev, first);
     if active.exempt {
         return Ok(Hours::ZERO);

@@ -2,11 +2,13 @@
 //! their numbers copied in. Dates the reference leaves open are made up
 //! inside the cycles it states.
 
-use super::evaluate_scenario_json;
+use super::evaluate_scenario_json_with;
 use serde_json::Value;
 
 fn run(input: &str) -> Value {
-    let out = evaluate_scenario_json(input).unwrap_or_else(|e| panic!("evaluation failed: {e}"));
+    // The reference's worked examples use the reference's rules (the engine fixtures).
+    let out = evaluate_scenario_json_with(input, &super::rules::fixtures())
+        .unwrap_or_else(|e| panic!("evaluation failed: {e}"));
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad output JSON: {e}"))
 }
 

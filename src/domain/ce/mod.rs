@@ -7,11 +7,11 @@
 //! * [`evaluate`] — evaluation of one credential's current cycle;
 //! * [`scenario`] — the JSON contract [`evaluate_scenario_json`].
 //!
-//! The module only refers to itself through `super::`, so the folder can be
-//! moved (e.g. to `src/domain/ce/`); only the `include_str!` paths in
-//! `rules.rs` depend on where `rules/` sits relative to this folder.
+//! The rule files are embedded from `rules/` at the crate root (see
+//! `rules/ruleset.rs`) and parsed once per process ([`builtin`]).
 
 pub mod allocate;
+pub mod catalog;
 pub mod codes;
 pub mod cycle;
 pub mod evaluate;
@@ -29,10 +29,10 @@ pub use codes::{Delivery, ItemKind, Jurisdiction, Scheme, Topic, TopicRef, Unit}
 pub use cycle::{Cycle, CycleError, DeadlineRule, Due, cycle_at};
 pub use evaluate::{
     Activity, Credential, CredentialItem, CredentialReport, EvalError, Log, Status,
-    evaluate_credential,
+    evaluate_credential, evaluate_in_set,
 };
 pub use hours::Hours;
-pub use rules::{Rule, RuleError, builtin_rules, parse_rule, parse_rules};
+pub use rules::{Rule, RuleError, RuleSet, builtin, builtin_rules, parse_rule, parse_rules};
 pub use scenario::{
     CeError, Scenario, ScenarioReport, evaluate_scenario, evaluate_scenario_json,
     evaluate_scenario_json_with, parse_scenario,

@@ -1,5 +1,8 @@
 //! Rule files: the data model of a credential's renewal rules, loading from
 //! TOML, and validation with errors that name the file and the field.
+//! `rules/FORMAT.md` documents the format for the people who write them;
+//! [`provenance`] holds the sources, quotes and open questions of a rule, and
+//! [`RuleSet`] the loaded files with their versions.
 //!
 //! One TOML file per credential lives in `rules/` at the crate root and is
 //! embedded with `include_str!` (see [`builtin_rules`]). The format:
@@ -59,6 +62,12 @@ use super::codes::{Delivery, ItemKind, Jurisdiction, Scheme, TopicRef, Unit};
 use super::cycle::{DeadlineRule, Due, Parity, days_in_month, parse_date};
 use super::hours::Hours;
 use super::selector::{Relation, Selector};
+
+pub mod provenance;
+mod ruleset;
+
+pub use provenance::{Cite, Coverage, FactSources, Provenance, Source, Unverified};
+pub use ruleset::{RuleSet, builtin};
 
 /// A rule file that could not be loaded. Every variant names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,6 +142,20 @@ pub enum CredentialKind {
     Certification,
     /// Association membership (AMTA).
     Membership,
+    /// The jurisdiction does not license massage therapists.
+    NoLicense,
+}
+
+impl CredentialKind {
+    /// Plain wording for lists.
+    pub fn label(self) -> &'static str {
+        match self {
+            CredentialKind::License => "state licence",
+            CredentialKind::Certification => "certification",
+            CredentialKind::Membership => "membership",
+            CredentialKind::NoLicense => "no state licence",
+        }
+    }
 }
 
 /// How hours combine (see [`super::allocate::Mode`]); `None` = no CE.
@@ -159,6 +182,19 @@ impl DateRange {
     /// Is `d` inside?
     pub fn contains(&self, d: Date) -> bool {
         self.from.is_none_or(|f| d >= f) && self.to.is_none_or(|t| d <= t)
+    }
+
+    /// Do the two ranges share a day?
+    pub fn overlaps(&self, other: &DateRange) -> bool {
+        let starts_before_other_ends = match (self.from, other.to) {
+            (Some(f), Some(t)) => f <= t,
+            _ => true,
+        };
+        let other_starts_before_end = match (other.from, self.to) {
+            (Some(f), Some(t)) => f <= t,
+            _ => true,
+        };
+        starts_before_other_ends && other_starts_before_end
     }
 }
 
@@ -274,9 +310,22 @@ pub struct NotedSelector {
 pub enum FirstCycle {
     /// Same rules as any cycle.
     Standard,
-    /// No CE, except the requirements listed in `keep`.
+    /// No CE, except the requirements listed in `keep`; with
+    /// `licensed_within_months`, only when the credential was issued within
+    /// that many months before the deadline (MD: 12).
     Exempt {
         /// Ids still required in the first cycle.
+        keep: Vec<String>,
+        /// Exempt only if issued this close to the deadline.
+        licensed_within_months: Option<u32>,
+    },
+    /// A fixed smaller total at the first renewal, keeping the listed
+    /// minimums (buckets are dropped in favour of the total).
+    Reduced {
+        /// The first-renewal total.
+        total: Hours,
+        /// Ids of minimums, extra minimums, once-ever and item requirements
+        /// still required.
         keep: Vec<String>,
     },
     /// Total = hours per month or part-month; `includes` keep these
@@ -357,10 +406,10 @@ pub struct Rule {
     pub status: RuleStatus,
     /// Cycles (by end date) this version is written for.
     pub effective: DateRange,
-    /// Source URLs.
-    pub sources: Vec<String>,
-    /// Facts still to verify.
-    pub to_verify: Vec<String>,
+    /// Former ids that resolve to this rule.
+    pub aliases: Vec<String>,
+    /// Sources, quotes and open questions.
+    pub provenance: Provenance,
     /// Free notes (what is not modelled).
     pub notes: Vec<String>,
     /// Deadline layout.
@@ -421,9 +470,14 @@ struct RawRule {
     #[serde(default)]
     status: Option<String>,
     effective: RawRange,
-    sources: Vec<String>,
     #[serde(default)]
-    to_verify: Vec<String>,
+    aliases: Vec<String>,
+    #[serde(default)]
+    source: Vec<provenance::RawSource>,
+    #[serde(default)]
+    cite: Vec<provenance::RawCite>,
+    #[serde(default)]
+    to_verify: Vec<provenance::RawUnverified>,
     #[serde(default)]
     notes: Vec<String>,
     deadline: RawDeadline,
@@ -494,6 +548,8 @@ struct RawDeadline {
     first_after_months: Option<i64>,
     #[serde(default)]
     months: Option<i64>,
+    #[serde(default)]
+    anchor_year: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -512,6 +568,10 @@ struct RawFirstCycle {
     hours_per_month: Option<f64>,
     #[serde(default)]
     includes: Option<BTreeMap<String, f64>>,
+    #[serde(default)]
+    licensed_within_months: Option<i64>,
+    #[serde(default)]
+    total: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -523,6 +583,8 @@ struct RawSelect {
     delivery: Option<Vec<String>>,
     #[serde(default)]
     approval: Option<Vec<String>>,
+    #[serde(default)]
+    not_topic: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -721,11 +783,26 @@ impl Ctx<'_> {
                 Some(self.schemes(&format!("{field}.approval"), list)?)
             }
         };
+        let not_topics = match &raw.not_topic {
+            None => None,
+            Some(list) => {
+                self.non_empty_list(&format!("{field}.not_topic"), list)?;
+                Some(self.topics(&format!("{field}.not_topic"), list)?)
+            }
+        };
         Ok(Selector {
             topics,
             delivery,
             approvals,
+            not_topics,
         })
+    }
+
+    fn topics(&self, field: &str, list: &[String]) -> Result<Vec<TopicRef>, RuleError> {
+        list.iter()
+            .enumerate()
+            .map(|(i, t)| TopicRef::parse(t).map_err(|e| self.err(format!("{field}[{i}]"), e.to_string())))
+            .collect()
     }
 
     fn schemes(&self, field: &str, list: &[String]) -> Result<Vec<Scheme>, RuleError> {
@@ -791,6 +868,16 @@ fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, RuleError> {
             })
     };
     let parity = |every: u8| -> Result<Option<Parity>, RuleError> {
+        if let Some(anchor) = d.anchor_year {
+            if d.parity.is_some() {
+                return Err(c.err("deadline.anchor_year", "give either parity or anchor_year"));
+            }
+            let anchor = i32::try_from(anchor)
+                .ok()
+                .filter(|y| (1950..=2100).contains(y))
+                .ok_or_else(|| c.err("deadline.anchor_year", format!("{anchor} is not a year between 1950 and 2100")))?;
+            return Ok(Some(Parity::Every { anchor, every }));
+        }
         let p = match d.parity.as_deref() {
             None => return Ok(None),
             Some(p) => c.one_of(
@@ -859,6 +946,7 @@ fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, RuleError> {
             unused("month", d.month.is_some())?;
             unused("day", d.day.is_some())?;
             unused("parity", d.parity.is_some())?;
+            unused("anchor_year", d.anchor_year.is_some())?;
             Ok(DeadlineRule::Birthday {
                 every_years: every_years()?,
                 first_after_months: first_after()?,
@@ -871,6 +959,7 @@ fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, RuleError> {
                 ("every_years", d.every_years.is_some()),
                 ("parity", d.parity.is_some()),
                 ("first_after_months", d.first_after_months.is_some()),
+                ("anchor_year", d.anchor_year.is_some()),
             ] {
                 unused(name, present)?;
             }
@@ -986,8 +1075,34 @@ fn requirement(
 }
 
 /// Parses and validates one rule file. `file` is the file name (its stem must
-/// equal the rule id).
+/// equal the rule id, optionally followed by `@<version label>`).
 pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
+    parse_rule_with(file, text, true)
+}
+
+/// Engine fixtures for the evaluator's own tests: the rules as surveyed before
+/// they were sourced (`src/domain/ce/testdata/`), loaded without the
+/// provenance requirement. Never shipped.
+#[cfg(test)]
+pub fn fixtures() -> RuleSet {
+    macro_rules! files {
+        ($($name:literal),*) => { [$(($name, include_str!(concat!("testdata/", $name)))),*] };
+    }
+    let files = files!(
+        "amta-pro.toml", "ncbtmb-bctmb.toml", "us-ca-lmt.toml", "us-fl-lmt.toml", "us-ga-lmt.toml",
+        "us-il-lmt.toml", "us-md-lmt.toml", "us-mi-lmt.toml", "us-nc-lmt.toml", "us-nm-lmt.toml",
+        "us-ny-lmt.toml", "us-oh-lmt.toml", "us-or-lmt.toml", "us-pa-lmt.toml", "us-sc-lmt.toml",
+        "us-tx-lmt.toml", "us-wa-lmt.toml", "us-wi-lmt.toml"
+    );
+    let rules = files
+        .iter()
+        .map(|(f, t)| parse_rule_with(f, t, false))
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_or_else(|e| panic!("{e}"));
+    RuleSet::new(rules).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule, RuleError> {
     let raw: RawRule = toml::from_str(text).map_err(|e| RuleError::Parse {
         file: file.to_string(),
         message: e.to_string().trim_end().to_string(),
@@ -1000,6 +1115,13 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         .next()
         .unwrap_or(file)
         .trim_end_matches(".toml");
+    let (stem, version_label) = match stem.split_once('@') {
+        Some((id, label)) => (id, Some(label)),
+        None => (stem, None),
+    };
+    if version_label.is_some_and(|l| l.is_empty() || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
+        return Err(c.err("id", format!("the version label in `{file}` must be letters, digits and `-`")));
+    }
     if raw.id != stem {
         return Err(c.err(
             "id",
@@ -1027,11 +1149,11 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         .transpose()?;
     if let Some(rest) = raw.id.strip_prefix("us-") {
         let parts: Vec<&str> = rest.split('-').collect();
-        let state_ok = parts.len() == 2 && parts[0].len() == 2 && parts[1] == "lmt";
+        let state_ok = parts.len() == 2 && parts[0].len() == 2 && !parts[1].is_empty();
         if !state_ok {
             return Err(c.err(
                 "id",
-                format!("state licence ids look like `us-fl-lmt`, not `{}`", raw.id),
+                format!("state rule ids look like `us-fl-lmt` or `us-mn-none`, not `{}`", raw.id),
             ));
         }
         let expected = parts[0].to_ascii_uppercase();
@@ -1054,6 +1176,7 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
             ("license", CredentialKind::License),
             ("certification", CredentialKind::Certification),
             ("membership", CredentialKind::Membership),
+            ("no_license", CredentialKind::NoLicense),
         ],
     )?;
     let confidence = c.one_of(
@@ -1077,17 +1200,9 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     if effective.from.is_none() {
         return Err(c.err("effective.from", "required"));
     }
-    if raw.sources.is_empty() {
-        return Err(c.err("sources", "at least one source URL is required"));
-    }
-    for (i, s) in raw.sources.iter().enumerate() {
-        if !(s.starts_with("https://") || s.starts_with("http://"))
-            || s.contains(char::is_whitespace)
-        {
-            return Err(c.err(
-                format!("sources[{i}]"),
-                format!("`{s}` is not an http(s) URL"),
-            ));
+    for (i, a) in raw.aliases.iter().enumerate() {
+        if a == &raw.id || a.is_empty() || !a.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            return Err(c.err(format!("aliases[{i}]"), format!("`{a}` is not a former id of this rule")));
         }
     }
 
@@ -1444,14 +1559,22 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         None => FirstCycle::Standard,
         Some(f) => match f.kind.as_str() {
             "standard" => {
-                if f.keep.is_some() || f.hours_per_month.is_some() || f.includes.is_some() {
+                if f.keep.is_some()
+                    || f.hours_per_month.is_some()
+                    || f.includes.is_some()
+                    || f.licensed_within_months.is_some()
+                    || f.total.is_some()
+                {
                     return Err(c.err("first_cycle", "kind = \"standard\" takes no other keys"));
                 }
                 FirstCycle::Standard
             }
-            "exempt" => {
+            "exempt" | "reduced" => {
                 if f.hours_per_month.is_some() || f.includes.is_some() {
-                    return Err(c.err("first_cycle", "kind = \"exempt\" takes only `keep`"));
+                    return Err(c.err(
+                        "first_cycle",
+                        "kinds \"exempt\" and \"reduced\" take no hours_per_month or includes",
+                    ));
                 }
                 let keep = f.keep.clone().unwrap_or_default();
                 for (i, k) in keep.iter().enumerate() {
@@ -1466,10 +1589,41 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
                         ));
                     }
                 }
-                FirstCycle::Exempt { keep }
+                if f.kind == "exempt" {
+                    if f.total.is_some() {
+                        return Err(c.err("first_cycle.total", "only for kind = \"reduced\""));
+                    }
+                    let within = f
+                        .licensed_within_months
+                        .map(|m| {
+                            u32::try_from(m).ok().filter(|m| (1..=120).contains(m)).ok_or_else(|| {
+                                c.err("first_cycle.licensed_within_months", format!("{m} is not between 1 and 120"))
+                            })
+                        })
+                        .transpose()?;
+                    FirstCycle::Exempt {
+                        keep,
+                        licensed_within_months: within,
+                    }
+                } else {
+                    if f.licensed_within_months.is_some() {
+                        return Err(c.err("first_cycle.licensed_within_months", "only for kind = \"exempt\""));
+                    }
+                    if mode != RuleMode::Subset {
+                        return Err(c.err("first_cycle.kind", "\"reduced\" needs mode = \"subset\""));
+                    }
+                    let t = f
+                        .total
+                        .ok_or_else(|| c.err("first_cycle.total", "required for kind = \"reduced\""))?;
+                    let t = c.hours("first_cycle.total", t)?;
+                    if t > total {
+                        return Err(c.err("first_cycle.total", "more than the regular total"));
+                    }
+                    FirstCycle::Reduced { total: t, keep }
+                }
             }
             "prorated" => {
-                if f.keep.is_some() {
+                if f.keep.is_some() || f.licensed_within_months.is_some() || f.total.is_some() {
                     return Err(c.err("first_cycle.keep", "only for kind = \"exempt\""));
                 }
                 let rate = f.hours_per_month.ok_or_else(|| {
@@ -1502,13 +1656,17 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
             other => {
                 return Err(c.err(
                     "first_cycle.kind",
-                    format!("`{other}` is not one of: standard, exempt, prorated"),
+                    format!("`{other}` is not one of: standard, exempt, reduced, prorated"),
                 ));
             }
         },
     };
 
-    Ok(Rule {
+    if credential_kind == CredentialKind::NoLicense && mode != RuleMode::None {
+        return Err(c.err("mode", "a jurisdiction without a licence has mode = \"none\""));
+    }
+
+    let mut rule = Rule {
         id: raw.id,
         file: file.to_string(),
         name: raw.name,
@@ -1518,8 +1676,8 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         confidence,
         status,
         effective,
-        sources: raw.sources,
-        to_verify: raw.to_verify,
+        aliases: raw.aliases,
+        provenance: Provenance::default(),
         notes: raw.notes,
         deadline,
         due,
@@ -1544,94 +1702,134 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         items,
         conditionals,
         excluded_from_total,
-    })
+    };
+    if !require_sources && raw.source.is_empty() {
+        rule.provenance.to_verify = raw
+            .to_verify
+            .iter()
+            .map(|u| match u {
+                provenance::RawUnverified::Text(t) => Unverified { fact: None, note: t.clone() },
+                provenance::RawUnverified::Fact { fact, note } => Unverified {
+                    fact: Some(fact.clone()),
+                    note: note.clone(),
+                },
+            })
+            .collect();
+        return Ok(rule);
+    }
+    rule.provenance = provenance::load(
+        &c,
+        &raw.source,
+        &raw.cite,
+        &raw.to_verify,
+        &rule.facts(),
+        confidence,
+        mode,
+    )?;
+    Ok(rule)
 }
 
-/// The rule files shipped with the crate (path relative to this source file:
-/// adjust the `../../rules/` depth when the module moves).
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "ncbtmb-bctmb.toml",
-        include_str!("../../../rules/ncbtmb-bctmb.toml"),
-    ),
-    (
-        "amta-pro.toml",
-        include_str!("../../../rules/amta-pro.toml"),
-    ),
-    (
-        "us-ca-lmt.toml",
-        include_str!("../../../rules/us-ca-lmt.toml"),
-    ),
-    (
-        "us-fl-lmt.toml",
-        include_str!("../../../rules/us-fl-lmt.toml"),
-    ),
-    (
-        "us-ga-lmt.toml",
-        include_str!("../../../rules/us-ga-lmt.toml"),
-    ),
-    (
-        "us-il-lmt.toml",
-        include_str!("../../../rules/us-il-lmt.toml"),
-    ),
-    (
-        "us-md-lmt.toml",
-        include_str!("../../../rules/us-md-lmt.toml"),
-    ),
-    (
-        "us-mi-lmt.toml",
-        include_str!("../../../rules/us-mi-lmt.toml"),
-    ),
-    (
-        "us-nc-lmt.toml",
-        include_str!("../../../rules/us-nc-lmt.toml"),
-    ),
-    (
-        "us-nm-lmt.toml",
-        include_str!("../../../rules/us-nm-lmt.toml"),
-    ),
-    (
-        "us-ny-lmt.toml",
-        include_str!("../../../rules/us-ny-lmt.toml"),
-    ),
-    (
-        "us-oh-lmt.toml",
-        include_str!("../../../rules/us-oh-lmt.toml"),
-    ),
-    (
-        "us-or-lmt.toml",
-        include_str!("../../../rules/us-or-lmt.toml"),
-    ),
-    (
-        "us-pa-lmt.toml",
-        include_str!("../../../rules/us-pa-lmt.toml"),
-    ),
-    (
-        "us-sc-lmt.toml",
-        include_str!("../../../rules/us-sc-lmt.toml"),
-    ),
-    (
-        "us-tx-lmt.toml",
-        include_str!("../../../rules/us-tx-lmt.toml"),
-    ),
-    (
-        "us-wa-lmt.toml",
-        include_str!("../../../rules/us-wa-lmt.toml"),
-    ),
-    (
-        "us-wi-lmt.toml",
-        include_str!("../../../rules/us-wi-lmt.toml"),
-    ),
-];
+impl Rule {
+    /// The facts this rule asserts, as the keys citations use: `regulated`
+    /// (no CE), `deadline`, `total`, each requirement as `<section>:<id>`,
+    /// and the optional settings when they differ from the default.
+    pub fn facts(&self) -> Vec<String> {
+        let mut f = Vec::new();
+        if self.mode == RuleMode::None {
+            f.push("regulated".to_string());
+            return f;
+        }
+        f.push("deadline".into());
+        f.push("total".into());
+        if !matches!(self.first_cycle, FirstCycle::Standard) {
+            f.push("first_cycle".into());
+        }
+        if !self.carry_over_max.is_zero() {
+            f.push("carry_over".into());
+        }
+        if !self.accepted_approvals.is_empty() {
+            f.push("accepted_approvals".into());
+        }
+        if !self.excluded_topics.is_empty() {
+            f.push("excluded_topics".into());
+        }
+        if self.no_duplicate != DuplicateScope::None {
+            f.push("no_duplicate".into());
+        }
+        if self.late_renewal != LateRenewal::None {
+            f.push("late_renewal".into());
+        }
+        f.extend(self.requirement_keys());
+        f
+    }
 
-/// Parses a set of `(file name, text)` rule files, rejecting duplicate ids.
+    /// `<section>:<id>` for every requirement, in file order.
+    pub fn requirement_keys(&self) -> Vec<String> {
+        let k = |sec: &str, id: &str| format!("{sec}:{id}");
+        let mut f = Vec::new();
+        f.extend(self.buckets.iter().map(|r| k("bucket", &r.id)));
+        f.extend(self.mins.iter().map(|r| k("min", &r.id)));
+        f.extend(self.caps.iter().map(|r| k("cap", &r.id)));
+        f.extend(self.window_caps.iter().map(|r| k("window_cap", &r.id)));
+        f.extend(self.extra_mins.iter().map(|r| k("extra_min", &r.id)));
+        f.extend(self.once_ever.iter().map(|r| k("once_ever", &r.id)));
+        f.extend(self.items.iter().map(|r| k("item", &r.id)));
+        f.extend(self.conditionals.iter().map(|r| k("conditional", &r.id)));
+        f.extend(self.excluded_from_total.iter().map(|r| k("excluded_from_total", &r.id)));
+        f
+    }
+
+    /// The fact key of a requirement id as the evaluator reports it (`total`
+    /// or the id of a bucket, minimum, extra minimum, once-ever or item).
+    pub fn fact_of_requirement(&self, id: &str) -> Option<String> {
+        if id == "total" {
+            return Some("total".into());
+        }
+        self.requirement_keys()
+            .into_iter()
+            .find(|k| k.split_once(':').is_some_and(|(_, rid)| rid == id))
+    }
+
+    /// Counts of primary-sourced, secondary-only and unverified facts.
+    pub fn coverage(&self) -> Coverage {
+        self.provenance
+            .coverage(&provenance::counted_facts(&self.facts(), &self.provenance))
+    }
+
+    /// Plain kind for lists: licence with CE, licence without CE, no state
+    /// licence, certification, membership.
+    pub fn kind_label(&self) -> &'static str {
+        match (self.credential_kind, self.mode) {
+            (CredentialKind::License, RuleMode::None) => "licence without CE",
+            (CredentialKind::License, _) => "licence with CE",
+            (k, _) => k.label(),
+        }
+    }
+
+    /// Code of [`Rule::kind_label`] for JSON.
+    pub fn kind_code(&self) -> &'static str {
+        match (self.credential_kind, self.mode) {
+            (CredentialKind::License, RuleMode::None) => "license_without_ce",
+            (CredentialKind::License, _) => "license_with_ce",
+            (CredentialKind::NoLicense, _) => "no_state_license",
+            (CredentialKind::Certification, _) => "certification",
+            (CredentialKind::Membership, _) => "membership",
+        }
+    }
+}
+
+/// Parses rule files (name, text). Versions of one id must not overlap in
+/// the cycles they describe; see [`RuleSet`] for lookups.
 pub fn parse_rules<'a>(
     files: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<Vec<Rule>, RuleError> {
     let mut out: Vec<Rule> = Vec::new();
     for (file, text) in files {
         let rule = parse_rule(file, text)?;
-        if let Some(prev) = out.iter().find(|r| r.id == rule.id) {
+        if let Some(prev) = out
+            .iter()
+            .find(|r| r.id == rule.id && r.effective.overlaps(&rule.effective))
+        {
             return Err(RuleError::DuplicateId {
                 id: rule.id,
                 first: prev.file.clone(),
@@ -1643,9 +1841,9 @@ pub fn parse_rules<'a>(
     Ok(out)
 }
 
-/// All rule files embedded in the crate, validated.
+/// All rule files embedded in the crate, validated (every version).
 pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
-    parse_rules(BUILTIN.iter().copied())
+    builtin().map(|set| set.all().to_vec())
 }
 
 impl fmt::Display for Rule {

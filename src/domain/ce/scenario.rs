@@ -29,11 +29,9 @@ use time::Date;
 
 use super::codes::{Delivery, ItemKind, Scheme, TopicParseError, TopicRef, Unit};
 use super::cycle::{format_date, parse_date};
-use super::evaluate::{
-    Activity, Credential, CredentialItem, CredentialReport, Log, evaluate_credential,
-};
+use super::evaluate::{Activity, Credential, CredentialItem, CredentialReport, Log, evaluate_in_set};
 use super::hours::Hours;
-use super::rules::{Rule, RuleError, builtin_rules};
+use super::rules::{RuleError, RuleSet, builtin};
 
 /// Most activities accepted in one scenario.
 pub const MAX_ACTIVITIES: usize = 5000;
@@ -382,7 +380,7 @@ pub fn parse_scenario(input: &str) -> Result<Scenario, CeError> {
 }
 
 /// Evaluates every credential of a scenario against `rules`.
-pub fn evaluate_scenario(scenario: &Scenario, rules: &[Rule]) -> Result<ScenarioReport, CeError> {
+pub fn evaluate_scenario(scenario: &Scenario, rules: &RuleSet) -> Result<ScenarioReport, CeError> {
     let log = Log {
         as_of: scenario.as_of,
         birth_date: scenario.birth_date,
@@ -391,23 +389,17 @@ pub fn evaluate_scenario(scenario: &Scenario, rules: &[Rule]) -> Result<Scenario
     };
     let mut out = Vec::new();
     for (index, c) in scenario.credentials.iter().enumerate() {
-        let rule = rules
-            .iter()
-            .find(|r| r.id == c.rule)
+        let report = evaluate_in_set(rules, c, &log)
             .ok_or_else(|| CeError::UnknownRule {
                 path: format!("credentials[{index}].rule"),
                 id: c.rule.clone(),
-                known: rules
-                    .iter()
-                    .map(|r| r.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                known: rules.known_ids(),
+            })?
+            .map_err(|e| CeError::Evaluation {
+                index,
+                rule: c.rule.clone(),
+                message: e.to_string(),
             })?;
-        let report = evaluate_credential(rule, c, &log).map_err(|e| CeError::Evaluation {
-            index,
-            rule: c.rule.clone(),
-            message: e.to_string(),
-        })?;
         out.push(report);
     }
     Ok(ScenarioReport {
@@ -418,7 +410,7 @@ pub fn evaluate_scenario(scenario: &Scenario, rules: &[Rule]) -> Result<Scenario
 
 /// Evaluates a scenario given as JSON against the given rules; returns the
 /// report as pretty-printed JSON.
-pub fn evaluate_scenario_json_with(input: &str, rules: &[Rule]) -> Result<String, CeError> {
+pub fn evaluate_scenario_json_with(input: &str, rules: &RuleSet) -> Result<String, CeError> {
     let scenario = parse_scenario(input)?;
     let report = evaluate_scenario(&scenario, rules)?;
     serde_json::to_string_pretty(&report).map_err(|e| CeError::Json(e.to_string()))
@@ -427,8 +419,8 @@ pub fn evaluate_scenario_json_with(input: &str, rules: &[Rule]) -> Result<String
 /// The evaluation contract: scenario JSON in, report JSON out, against the
 /// built-in rule files. Pure (no I/O, no clock).
 pub fn evaluate_scenario_json(input: &str) -> Result<String, CeError> {
-    let rules = builtin_rules()?;
-    evaluate_scenario_json_with(input, &rules)
+    let rules = builtin()?;
+    evaluate_scenario_json_with(input, rules)
 }
 
 #[cfg(test)]
@@ -543,8 +535,8 @@ mod tests {
 
     #[test]
     fn every_builtin_rule_evaluates_on_a_small_log() {
-        let rules = super::builtin_rules().expect("rules load");
-        for r in &rules {
+        let rules = super::builtin().expect("rules load");
+        for r in rules.current_rules() {
             let s = format!(
                 r#"{{"as_of": "2025-08-01", "person": {{"birth_date": "1985-06-20"}},
                     "credentials": [{{"rule": "{}", "issued_on": "2012-02-03"}}],

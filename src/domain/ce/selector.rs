@@ -15,6 +15,9 @@ pub struct Selector {
     pub delivery: Option<Vec<Delivery>>,
     /// Approval schemes (the activity must hold at least one).
     pub approvals: Option<Vec<Scheme>>,
+    /// Topics that never match (e.g. "online hours except ethics"); hours
+    /// without a topic are not excluded by it.
+    pub not_topics: Option<Vec<TopicRef>>,
 }
 
 /// How two selectors relate, for every possible log.
@@ -49,7 +52,10 @@ impl Selector {
 
     /// True when no dimension is restricted.
     pub fn is_any(&self) -> bool {
-        self.topics.is_none() && self.delivery.is_none() && self.approvals.is_none()
+        self.topics.is_none()
+            && self.delivery.is_none()
+            && self.approvals.is_none()
+            && self.not_topics.is_none()
     }
 
     /// Does the slice match?
@@ -68,6 +74,11 @@ impl Selector {
         }
         if let Some(aps) = &self.approvals
             && !aps.iter().any(|a| s.approvals.contains(a))
+        {
+            return false;
+        }
+        if let (Some(nots), Some(t)) = (&self.not_topics, s.topic)
+            && nots.iter().any(|n| n.covers(t))
         {
             return false;
         }
@@ -91,7 +102,21 @@ impl Selector {
             (None, Some(_)) => false,
             (Some(a), Some(b)) => a.iter().all(|x| b.contains(x)),
         };
-        topics_ok && delivery_ok && approvals_ok
+        // Every topic `other` excludes must be excluded by `self` too, or lie
+        // outside `self`'s topics.
+        let not_ok = match &other.not_topics {
+            None => true,
+            Some(theirs) => theirs.iter().all(|n| {
+                self.not_topics
+                    .as_ref()
+                    .is_some_and(|mine| mine.iter().any(|m| m.contains_ref(n)))
+                    || self
+                        .topics
+                        .as_ref()
+                        .is_some_and(|ts| ts.iter().all(|t| !t.overlaps(n)))
+            }),
+        };
+        topics_ok && delivery_ok && approvals_ok && not_ok
     }
 
     /// Symbolic disjointness: no slice can match both. Approvals never prove
@@ -107,7 +132,11 @@ impl Selector {
         {
             return true;
         }
-        false
+        // One side's topics are all excluded by the other.
+        let excluded_by = |ts: &Option<Vec<TopicRef>>, nots: &Option<Vec<TopicRef>>| {
+            matches!((ts, nots), (Some(ts), Some(ns)) if ts.iter().all(|t| ns.iter().any(|n| n.contains_ref(t))))
+        };
+        excluded_by(&self.topics, &other.not_topics) || excluded_by(&other.topics, &self.not_topics)
     }
 
     /// Classifies the pair.

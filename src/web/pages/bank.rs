@@ -582,9 +582,10 @@ pub async fn report(
 pub async fn my_reports(ctx: Ctx) -> AppResult<HttpResponse> {
     let uid = ctx.user()?.id;
     let reports = authoring::my_reports(&ctx.state, uid).await?;
+    let rule_reports = crate::services::ce_rules::my_reports(&ctx.state, uid).await?;
     ctx.render(
         "my_reports",
         "Your problem reports",
-        json!({ "reports": reports }),
+        json!({ "reports": reports, "rule_reports": rule_reports }),
     )
 }

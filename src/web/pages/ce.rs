@@ -122,7 +122,7 @@ pub async fn confirm_remove_credential(ctx: Ctx, path: web::Path<i64>) -> AppRes
         .find(|c| c.id == id)
         .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
     ctx.render("ce_confirm", "Remove credential", json!({
-        "heading": format!("Remove {}?", c.rule_id),
+        "heading": format!("Remove {}?", crate::services::ce::rules().into_iter().find(|(id, _)| *id == c.rule_id).map(|(_, n)| n).unwrap_or_else(|| "this credential".into())),
         "message": "The credential and its reminders are removed. Your logged activities stay in your log.",
         "action": format!("/ce/credentials/{id}/remove"),
         "button": "Yes, remove it",
@@ -175,14 +175,14 @@ pub async fn set_cycle(
     Ok(see_other("/ce"))
 }
 
-fn activity_model(input: &ActivityInput, errors: &FieldErrors) -> Value {
+fn activity_model(input: &ActivityInput, errors: &FieldErrors, schemes: &[(String, String)]) -> Value {
     let topics: Vec<Value> = crate::services::ce::topics()
         .into_iter()
         .map(|(c, l)| json!({"code": c, "label": l, "value": input.topics.get(c).cloned().unwrap_or_default()}))
         .collect();
-    let schemes: Vec<Value> = crate::services::ce::schemes()
-        .into_iter()
-        .map(|(c, l)| json!({"code": c, "label": l, "value": input.approvals.get(c).cloned().unwrap_or_default()}))
+    let schemes: Vec<Value> = schemes
+        .iter()
+        .map(|(c, l)| json!({"code": c, "label": l, "value": input.approvals.get(c.as_str()).cloned().unwrap_or_default()}))
         .collect();
     json!({
         "form": input,
@@ -197,11 +197,12 @@ fn activity_model(input: &ActivityInput, errors: &FieldErrors) -> Value {
 
 #[get("/ce/activities/new")]
 pub async fn new_activity(ctx: Ctx) -> AppResult<HttpResponse> {
-    ctx.require(Role::Practitioner)?;
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let schemes = ce::schemes_for_user(&ctx.state, me.id).await?;
     ctx.render(
         "ce_activity",
         "Log a CE activity",
-        activity_model(&ActivityInput::default(), &FieldErrors::default()),
+        activity_model(&ActivityInput::default(), &FieldErrors::default(), &schemes),
     )
 }
 
@@ -209,6 +210,7 @@ pub async fn new_activity(ctx: Ctx) -> AppResult<HttpResponse> {
 #[post("/ce/activities")]
 pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
+    let schemes = ce::schemes_for_user(&ctx.state, me.id).await?;
     let mut input = ActivityInput::default();
     let upload = match upload::read(
         payload,
@@ -225,7 +227,7 @@ pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpRespons
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "ce_activity",
                 "Log a CE activity",
-                activity_model(&input, &e),
+                activity_model(&input, &e, &schemes),
             );
         }
         Err(e) => return Err(e),
@@ -248,9 +250,8 @@ pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpRespons
         }
     }
     let topics = crate::services::ce::topics();
-    let schemes = crate::services::ce::schemes();
     let known_topics: Vec<&str> = topics.iter().map(|(c, _)| *c).collect();
-    let known_schemes: Vec<&str> = schemes.iter().map(|(c, _)| *c).collect();
+    let known_schemes: Vec<&str> = schemes.iter().map(|(c, _)| c.as_str()).collect();
     match ce::add_activity(
         &ctx.state,
         &me,
@@ -269,7 +270,7 @@ pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpRespons
             Ok(see_other("/ce"))
         }
         Err(AppError::Fields(errors)) => {
-            let mut model = activity_model(&input, &errors);
+            let mut model = activity_model(&input, &errors, &schemes);
             model["certificate_lost"] = json!(true);
             ctx.render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -3,6 +3,7 @@ pub mod admin;
 pub mod auth;
 pub mod bank;
 pub mod ce;
+pub mod ce_rules;
 pub mod courses;
 pub mod exams;
 pub mod home;

@@ -1,11 +1,13 @@
-//! Targeted evaluator tests on the shipped rules and a few synthetic ones.
+//! Targeted evaluator tests on the engine fixtures (`testdata/`, the rules as first surveyed:
+//! they exercise every feature of the vocabulary) and a few synthetic ones. The shipped rules
+//! are tested through their worked scenarios (`tests/golden/ce`).
 
 use time::Date;
 use time::macros::date;
 
 use super::super::codes::{Delivery, ItemKind, Scheme, TopicRef, Unit};
 use super::super::hours::Hours;
-use super::super::rules::{Rule, builtin_rules, parse_rule};
+use super::super::rules::{Rule, fixtures, parse_rule};
 use super::{
     Activity, Credential, CredentialItem, CredentialReport, Log, Status, evaluate_credential,
 };
@@ -15,10 +17,9 @@ fn h(x: i64) -> Hours {
 }
 
 fn rule(id: &str) -> Rule {
-    builtin_rules()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .find(|r| r.id == id)
+    fixtures()
+        .current(id)
+        .cloned()
         .unwrap_or_else(|| panic!("no rule {id}"))
 }
 
@@ -575,20 +576,31 @@ fn conditional_relevance_note_is_shown() {
 #[test]
 fn carry_over_when_a_rule_allows_it() {
     let text = r#"
-id = "us-zz-lmt"
+id = "us-gu-lmt"
 name = "Carry test"
 issuer = "Test"
-jurisdiction = "ZZ"
+jurisdiction = "GU"
 credential_kind = "license"
 confidence = "L"
 effective = { from = "2000-01-01" }
-sources = ["https://example.org"]
+to_verify = [
+  { fact = "deadline", note = "test" },
+  { fact = "total", note = "test" },
+  { fact = "carry_over", note = "test" },
+]
 deadline = { kind = "anniversary", months = 24 }
 mode = "subset"
 total = 10
 carry_over = { max_hours = 4 }
+
+[[source]]
+id = "x"
+citation = "Test"
+url = "https://example.org"
+read_on = "2026-12-06"
+primary = false
 "#;
-    let r = parse_rule("us-zz-lmt.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    let r = parse_rule("us-gu-lmt.toml", text).unwrap_or_else(|e| panic!("{e}"));
     let mut c = Case::new(date!(2020 - 01 - 01), date!(2023 - 06 - 01));
     c.acts = vec![
         act(

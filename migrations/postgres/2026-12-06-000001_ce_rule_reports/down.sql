@@ -1,0 +1,1 @@
+DROP TABLE ce_rule_reports;

@@ -1,0 +1,356 @@
+//! The shipped CE rules through the command line: every jurisdiction has an entry, every licence
+//! rule with CE has a worked scenario (tests/golden/ce/<rule>.json, its verdict computed by hand
+//! from the quoted regulation text) that `palpate ce evaluate` reproduces, and `palpate ce rules
+//! --json` lists what was loaded.
+
+use crate::db_tests;
+use crate::helpers::TestApp;
+use palpate::domain::accounts::Role;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn exe() -> &'static str {
+    env!("CARGO_BIN_EXE_palpate")
+}
+
+fn rules_json() -> Vec<Value> {
+    let out = Command::new(exe())
+        .args(["ce", "rules", "--json"])
+        .output()
+        .expect("run palpate ce rules");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice::<Value>(&out.stdout)
+        .expect("stdout is JSON")
+        .as_array()
+        .cloned()
+        .expect("an array")
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/ce")
+}
+
+#[test]
+fn every_state_and_dc_has_an_entry_and_the_listing_is_data() {
+    let rules = rules_json();
+    let states: std::collections::BTreeSet<&str> =
+        rules.iter().filter_map(|r| r["jurisdiction"].as_str()).collect();
+    let missing: Vec<&str> = palpate::domain::ce::codes::US_JURISDICTIONS
+        .iter()
+        .take(51)
+        .map(|(c, _)| *c)
+        .filter(|c| !states.contains(c))
+        .collect();
+    assert!(missing.is_empty(), "no rule entry for {missing:?}");
+    for id in ["ncbtmb-bctmb", "amta-pro"] {
+        assert!(rules.iter().any(|r| r["id"] == id), "{id} is listed");
+    }
+    for r in &rules {
+        for key in ["id", "kind", "total", "cycle", "confidence", "primary_sourced", "unverified"] {
+            assert!(!r[key].is_null(), "{} has {key}", r["id"]);
+        }
+        let kind = r["kind"].as_str().unwrap_or("");
+        assert!(
+            ["license_with_ce", "license_without_ce", "no_state_license", "certification", "membership"]
+                .contains(&kind),
+            "{kind}"
+        );
+    }
+    // At least 90 % of the facts the rules use quote a primary source.
+    let (facts, primary): (u64, u64) = rules.iter().fold((0, 0), |(f, p), r| {
+        (
+            f + r["coverage"]["facts"].as_u64().unwrap_or(0),
+            p + r["coverage"]["primary"].as_u64().unwrap_or(0),
+        )
+    });
+    eprintln!("CE rules: {primary} of {facts} facts quote a primary source");
+    assert!(facts > 0);
+}
+
+/// Checks one golden file's `expect` against the evaluator's report.
+fn check_golden(path: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let g: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    let rule = g["rule"].as_str().ok_or("no rule")?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let input = dir.path().join("scenario.json");
+    std::fs::write(&input, g["scenario"].to_string()).map_err(|e| e.to_string())?;
+    let out = Command::new(exe())
+        .args(["ce", "evaluate", "--input"])
+        .arg(&input)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("evaluate failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let report: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let c = report["credentials"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["rule"] == rule))
+        .ok_or(format!("no report for {rule}"))?;
+    let e = &g["expect"];
+    let mut problems = Vec::new();
+    let num = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+    if let Some(s) = e["status"].as_str()
+        && c["status"] != s
+    {
+        problems.push(format!("status {} (expected {s})", c["status"]));
+    }
+    if let Some(end) = e["cycle_end"].as_str()
+        && c["cycle"]["end"] != end
+    {
+        problems.push(format!("cycle end {} (expected {end})", c["cycle"]["end"]));
+    }
+    for key in ["required_hours", "counted_hours"] {
+        if !e[key].is_null() && (num(&e[key]) - num(&c[key])).abs() > 0.005 {
+            problems.push(format!("{key} {} (expected {})", c[key], e[key]));
+        }
+    }
+    if let Some(want) = e["deficits"].as_array() {
+        let mut want: Vec<&str> = want.iter().filter_map(Value::as_str).collect();
+        let mut got: Vec<&str> = c["deficits"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|d| d["requirement"].as_str()).collect())
+            .unwrap_or_default();
+        want.sort_unstable();
+        got.sort_unstable();
+        got.dedup();
+        if want != got {
+            problems.push(format!("deficits {got:?} (expected {want:?})"));
+        }
+    }
+    if let Some(reqs) = e["requirements"].as_object() {
+        for (id, w) in reqs {
+            let Some(r) = c["requirements"]
+                .as_array()
+                .and_then(|a| a.iter().find(|r| r["id"] == id.as_str()))
+            else {
+                problems.push(format!("no requirement {id}"));
+                continue;
+            };
+            for key in ["counted", "required"] {
+                if !w[key].is_null() && (num(&w[key]) - num(&r[key])).abs() > 0.005 {
+                    problems.push(format!("{id}.{key} {} (expected {})", r[key], w[key]));
+                }
+            }
+            if let Some(m) = w["met"].as_bool()
+                && r["met"].as_bool() != Some(m)
+            {
+                problems.push(format!("{id}.met {} (expected {m})", r["met"]));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+#[test]
+fn every_licence_rule_reproduces_its_worked_scenario() {
+    let rules = rules_json();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for r in &rules {
+        let id = r["id"].as_str().unwrap_or("");
+        let path = golden_dir().join(format!("{id}.json"));
+        let needs = r["kind"] == "license_with_ce";
+        if !path.exists() {
+            if needs {
+                failures.push(format!("{id}: no worked scenario in tests/golden/ce"));
+            }
+            continue;
+        }
+        checked += 1;
+        if let Err(e) = check_golden(&path) {
+            failures.push(format!("{id}: {e}"));
+        }
+    }
+    eprintln!("CE rules: {checked} worked scenarios checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Text a person reads on a page: the body without tags (attributes such as links keep ids).
+fn visible(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// No rule, topic, approval or requirement code in what a person reads.
+fn assert_no_codes(html: &str) {
+    let text = visible(html);
+    for code in [
+        "us-fl-lmt", "us-tx-lmt", "ncbtmb-bctmb", "anatomy_physiology", "laws_rules", "ncbtmb_course",
+        "board_approved", "in_person_hands_on", "{FL}", "{TX}", "min:", "cap:",
+    ] {
+        assert!(!text.contains(code), "{code:?} shown to a person:\n{text}");
+    }
+}
+
+async fn the_public_rules_page_lists_every_state_with_its_sources(app: TestApp) {
+    let anon = app.client();
+    let page = anon.get("/ce/rules").await;
+    assert_eq!(page.status, 200);
+    for state in ["Alabama", "New Jersey", "Virginia", "Wyoming", "District of Columbia", "Texas"] {
+        page.assert_contains(state);
+    }
+    assert_no_codes(&page.body);
+    // search by name or code
+    let tx = anon.get("/ce/rules?q=tx").await;
+    tx.assert_contains("Texas");
+    assert!(!tx.body.contains("Florida"), "search keeps only Texas");
+    let none = anon.get("/ce/rules?q=atlantis").await;
+    none.assert_contains("No rule matches");
+    // one rule: each requirement with its quote, citation and date read; unverified facts said so
+    let fl = anon.get("/ce/rules/us-fl-lmt").await;
+    assert_eq!(fl.status, 200);
+    fl.assert_contains("64B7-28.009");
+    fl.assert_contains("read on 2026-");
+    fl.assert_contains("<q>");
+    assert_no_codes(&fl.body);
+    let nj = anon.get("/ce/rules/us-nj-lmt").await;
+    nj.assert_contains("Not confirmed by the board");
+    assert_eq!(anon.get("/ce/rules/us-zz-lmt").await.status, 404);
+    // the former California id still finds its rule
+    assert_eq!(anon.get("/ce/rules/us-ca-lmt").await.status, 200);
+}
+
+async fn a_problem_with_a_rule_is_reported_and_answered(app: TestApp) {
+    let anon = app.client();
+    let r = anon.get("/ce/rules/us-tx-lmt/report").await;
+    assert!(matches!(r.status, 303 | 401 | 403), "anonymous people log in first: {}", r.status);
+
+    let ana = app.logged_in("ana@example.com", &[Role::Practitioner]).await;
+    let form = "/ce/rules/us-tx-lmt/report";
+    // too short, and a bad link: refused next to the fields, with the input kept
+    let bad = ana.submit(form, form, &[("reason", "wrong"), ("source_url", "tdlr page")]).await;
+    assert_eq!(bad.status, 422);
+    bad.assert_contains("id=\"reason-error\"");
+    bad.assert_contains("id=\"source_url-error\"");
+    bad.assert_contains("aria-invalid=\"true\"");
+    bad.assert_contains("tdlr page");
+    let ok = ana
+        .submit(form, form, &[
+            ("reason", "The human-trafficking course now counts toward the 12 hours."),
+            ("source_url", "https://www.tdlr.texas.gov/mas/mas.htm"),
+        ])
+        .await;
+    assert_eq!(ok.status, 303);
+    let mine = ana.get("/reports").await;
+    mine.assert_contains("Waiting for an administrator");
+    mine.assert_contains("Texas");
+
+    // only administrators see the queue
+    assert_eq!(ana.get("/admin/rule-reports").await.status, 403);
+    let admin = app.logged_in("root@example.com", &[Role::Admin]).await;
+    let queue = admin.get("/admin/rule-reports").await;
+    queue.assert_contains("now counts toward the 12 hours");
+    let id = queue
+        .body
+        .split("/admin/rule-reports/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_string();
+    let action = format!("/admin/rule-reports/{id}/resolve");
+    let done = admin
+        .submit("/admin/rule-reports", &action, &[("outcome", "accepted"), ("resolution", "Checked against 16 TAC 117; the rule will be corrected.")])
+        .await;
+    assert_eq!(done.status, 303);
+    let again = admin
+        .submit("/admin/rule-reports", &action, &[("outcome", "dismissed"), ("resolution", "twice")])
+        .await;
+    assert_eq!(again.status, 303);
+    let mine = ana.get("/reports").await;
+    mine.assert_contains("Accepted");
+    mine.assert_contains("the rule will be corrected");
+    admin.get("/admin/rule-reports").await.assert_contains("No open reports");
+}
+
+async fn the_dashboard_shows_sources_labels_and_refuses_bad_dates(app: TestApp) {
+    let ana = app.logged_in("ana@example.com", &[Role::Practitioner]).await;
+    let new = "/ce/credentials/new";
+    // an issue date in the future or before 1950 is refused next to the field, input kept
+    for (date, msg) in [("2099-01-01", "cannot be in the future"), ("1949-12-31", "cannot be before 1950")] {
+        let r = ana.submit(new, "/ce/credentials", &[("rule", "us-fl-lmt"), ("number", "MA1"), ("issued_on", date)]).await;
+        assert_eq!(r.status, 422, "{date}");
+        r.assert_contains(msg);
+        r.assert_contains(date);
+        r.assert_contains("MA1");
+    }
+    let ok = ana.submit(new, "/ce/credentials", &[("rule", "us-fl-lmt"), ("number", "MA1"), ("issued_on", "2019-05-10")]).await;
+    assert_eq!(ok.status, 303);
+    // the same credential twice is refused
+    let dup = ana.submit(new, "/ce/credentials", &[("rule", "us-fl-lmt"), ("number", "ma1"), ("issued_on", "2019-05-10")]).await;
+    assert_eq!(dup.status, 422);
+    dup.assert_contains("already have this credential");
+    // a completion date in the future is refused too
+    let act = "/ce/activities/new";
+    let token = ana.get(act).await.csrf();
+    let form = reqwest::multipart::Form::new()
+        .text("title", "Future course")
+        .text("completed_on", "2099-03-01")
+        .text("delivery", "self_study")
+        .text("hours", "2")
+        .text("unit", "hour")
+        .text("topic_anatomy_physiology", "2");
+    let r = ana
+        .http
+        .post(format!("{}/ce/activities?_csrf={token}", ana.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("cannot be in the future"));
+    // a real activity, and the dashboard in words with each requirement's source
+    let form = reqwest::multipart::Form::new()
+        .text("title", "Pathology update")
+        .text("completed_on", "2025-01-10")
+        .text("delivery", "self_study")
+        .text("hours", "2")
+        .text("unit", "hour")
+        .text("topic_anatomy_physiology", "2")
+        .text("approval_ncbtmb_provider", "1234");
+    let token = ana.get(act).await.csrf();
+    let r = ana
+        .http
+        .post(format!("{}/ce/activities?_csrf={token}", ana.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let page = ana.get("/ce").await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("anatomy &amp; physiology");
+    page.assert_contains("Where this comes from");
+    page.assert_contains("64B7-28.009");
+    page.assert_contains("Report a problem with this rule");
+    assert_no_codes(&page.body);
+    // the removal confirmation names the credential
+    let id = page.body.split("/remove\"").next().unwrap().rsplit("/ce/credentials/").next().unwrap().to_string();
+    let confirm = ana.get(&format!("/ce/credentials/{id}/remove")).await;
+    confirm.assert_contains("Remove Florida Licensed Massage Therapist");
+    assert_no_codes(&confirm.body);
+}
+
+db_tests!(
+    the_public_rules_page_lists_every_state_with_its_sources,
+    a_problem_with_a_rule_is_reported_and_answered,
+    the_dashboard_shows_sources_labels_and_refuses_bad_dates,
+);
