@@ -243,12 +243,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     {
                         let path = entry?.path();
                         if path.extension().is_some_and(|x| x == "toml") {
-                            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                            let name = path
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default();
                             files.push((name, std::fs::read_to_string(&path)?));
                         }
                     }
                     files.sort();
-                    match crate::domain::ce::RuleSet::parse(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+                    match crate::domain::ce::RuleSet::parse(
+                        files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+                    ) {
                         Ok(set) => {
                             loaded = set;
                             &loaded

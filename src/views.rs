@@ -63,4 +63,3 @@ fn register_helpers(hb: &mut Handlebars<'static>) {
     hb.register_helper("eq", Box::new(eq));
     hb.register_helper("percent", Box::new(percent));
 }
-

@@ -80,7 +80,11 @@ pub async fn send_due(state: &AppState) -> crate::error::AppResult<usize> {
         for (kind, detail) in kinds {
             let st = state.clone();
             // People see the credential's name, never the rule id.
-            let rule = if report.name.is_empty() { "Your credential".to_string() } else { report.name.clone() };
+            let rule = if report.name.is_empty() {
+                "Your credential".to_string()
+            } else {
+                report.name.clone()
+            };
             let (email, name) = (email.clone(), name.clone());
             let cred_id = cred.id;
             let sent = state

@@ -5,8 +5,8 @@
 use super::AppState;
 use super::accounts::Account;
 use super::certificates;
-use crate::error::{AppError, AppResult, FieldErrors};
 use crate::domain::ce;
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::store::ce as db;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -57,7 +57,13 @@ pub const EARLIEST: Date = time::macros::date!(1950 - 01 - 01);
 
 /// A date that has already happened: not after `today`, not before 1950. `what` names it in
 /// the message ("The issue date").
-pub fn past_date(field: &str, raw: &str, today: Date, what: &str, errors: &mut FieldErrors) -> Option<Date> {
+pub fn past_date(
+    field: &str,
+    raw: &str,
+    today: Date,
+    what: &str,
+    errors: &mut FieldErrors,
+) -> Option<Date> {
     let d = date(field, raw, errors)?;
     if d > today {
         errors.add(field, format!("{what} cannot be in the future."));
@@ -71,7 +77,12 @@ pub fn past_date(field: &str, raw: &str, today: Date, what: &str, errors: &mut F
 }
 
 /// A date within a sensible window around today (an expiry may lie ahead, but not a century).
-pub fn plausible_date(field: &str, raw: &str, today: Date, errors: &mut FieldErrors) -> Option<Date> {
+pub fn plausible_date(
+    field: &str,
+    raw: &str,
+    today: Date,
+    errors: &mut FieldErrors,
+) -> Option<Date> {
     let d = date(field, raw, errors)?;
     let latest = today.replace_year(today.year() + 30).unwrap_or(today);
     if d < EARLIEST || d > latest {
@@ -209,7 +220,13 @@ pub fn check_activity(
     if input.provider.trim().chars().count() > 200 {
         e.add("provider", "Keep the provider's name under 200 characters.");
     }
-    let completed = past_date("completed_on", &input.completed_on, today, "The completion date", &mut e);
+    let completed = past_date(
+        "completed_on",
+        &input.completed_on,
+        today,
+        "The completion date",
+        &mut e,
+    );
     if completed.is_none() && !e.0.contains_key("completed_on") {
         e.add("completed_on", "Give the date you completed the course.");
     }
@@ -435,14 +452,20 @@ pub async fn add_credential(
     state
         .tx(move |c| {
             // One entry per credential: the same rule with the same number (or twice without one).
-            let same = db::credentials_of(c, uid)?
-                .into_iter()
-                .any(|x| x.rule_id == rule_id && x.number.as_deref().unwrap_or("").eq_ignore_ascii_case(&number));
+            let same = db::credentials_of(c, uid)?.into_iter().any(|x| {
+                x.rule_id == rule_id
+                    && x.number
+                        .as_deref()
+                        .unwrap_or("")
+                        .eq_ignore_ascii_case(&number)
+            });
             if same {
-                return Err(AppError::invalid(
+                let mut e = FieldErrors::default();
+                e.add(
                     if number.is_empty() { "rule" } else { "number" },
                     "You already have this credential in your list.",
-                ));
+                );
+                return Err(AppError::Fields(e));
             }
             Ok(db::insert_credential(
                 c,
@@ -548,7 +571,13 @@ pub async fn save_profile(
     reminders: bool,
 ) -> AppResult<()> {
     let mut e = FieldErrors::default();
-    let d = past_date("birth_date", &birth_date, state.clock.now().date(), "Your date of birth", &mut e);
+    let d = past_date(
+        "birth_date",
+        &birth_date,
+        state.clock.now().date(),
+        "Your date of birth",
+        &mut e,
+    );
     e.into_result()?;
     let (clock, uid) = (state.clock.clone(), user.id);
     state
@@ -626,7 +655,9 @@ pub fn schemes() -> Vec<(String, String)> {
 /// Approval schemes for one person's activity form: the named ones, and approval by the board of
 /// (or a school in) each jurisdiction where they hold a credential.
 pub async fn schemes_for_user(state: &AppState, user_id: i64) -> AppResult<Vec<(String, String)>> {
-    let creds = state.db(move |c| Ok(db::credentials_of(c, user_id)?)).await?;
+    let creds = state
+        .db(move |c| Ok(db::credentials_of(c, user_id)?))
+        .await?;
     let mut out = schemes();
     let mut seen = std::collections::BTreeSet::new();
     if let Ok(set) = ce::builtin() {
@@ -812,13 +843,22 @@ pub fn requirement_label(rule: &ce::Rule, id: &str) -> String {
     }
     let reqs = rule.buckets.iter().chain(&rule.mins).chain(&rule.caps);
     if let Some(r) = reqs.into_iter().find(|r| r.id == id) {
-        return r.label.clone().unwrap_or_else(|| describe_selector(&r.select));
+        return r
+            .label
+            .clone()
+            .unwrap_or_else(|| describe_selector(&r.select));
     }
     if let Some(r) = rule.extra_mins.iter().find(|r| r.id == id) {
-        return r.label.clone().unwrap_or_else(|| describe_selector(&r.select));
+        return r
+            .label
+            .clone()
+            .unwrap_or_else(|| describe_selector(&r.select));
     }
     if let Some(r) = rule.items.iter().find(|r| r.id == id) {
-        return r.label.clone().unwrap_or_else(|| r.kind.label().to_string());
+        return r
+            .label
+            .clone()
+            .unwrap_or_else(|| r.kind.label().to_string());
     }
     if let Some(r) = rule.once_ever.iter().find(|r| r.id == id) {
         return r.label.clone().unwrap_or_else(|| "one-time course".into());
@@ -851,7 +891,8 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
         Ok(set) => set,
         Err(e) => {
             tracing::error!(error = %e, "the built-in CE rules do not load");
-            report.error = Some("The renewal rules could not be loaded; we are looking into it.".into());
+            report.error =
+                Some("The renewal rules could not be loaded; we are looking into it.".into());
             return report;
         }
     };
@@ -880,7 +921,8 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
     };
     let r = match ce::evaluate_in_set(set, &cred, &dlog) {
         None => {
-            report.error = Some("This credential is no longer in our list of renewal rules.".into());
+            report.error =
+                Some("This credential is no longer in our list of renewal rules.".into());
             return report;
         }
         Some(Err(e)) => {
@@ -918,7 +960,10 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
         .iter()
         .map(|q| {
             let (sources, unverified) = rule
-                .and_then(|rule| rule.fact_of_requirement(&q.id).map(|f| fact_sources(rule, &f)))
+                .and_then(|rule| {
+                    rule.fact_of_requirement(&q.id)
+                        .map(|f| fact_sources(rule, &f))
+                })
                 .unwrap_or_default();
             Requirement {
                 label: label(&q.id),
@@ -947,7 +992,10 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
         .allocations
         .iter()
         .map(|x| Allocation {
-            activity_title: titles.get(&x.activity).cloned().unwrap_or_else(|| "Hours carried over".into()),
+            activity_title: titles
+                .get(&x.activity)
+                .cloned()
+                .unwrap_or_else(|| "Hours carried over".into()),
             activity: x.activity.clone(),
             topic: x
                 .topic
@@ -963,14 +1011,22 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
         .excluded
         .iter()
         .map(|x| Excluded {
-            activity_title: titles.get(&x.activity).cloned().unwrap_or_else(|| "Hours carried over".into()),
+            activity_title: titles
+                .get(&x.activity)
+                .cloned()
+                .unwrap_or_else(|| "Hours carried over".into()),
             activity: x.activity.clone(),
             hours: h(x.hours),
             reason: x.detail.clone(),
         })
         .collect();
     if let Some(rule) = rule {
-        report.unverified = rule.provenance.to_verify.iter().map(|u| u.note.clone()).collect();
+        report.unverified = rule
+            .provenance
+            .to_verify
+            .iter()
+            .map(|u| u.note.clone())
+            .collect();
         report.last_verified = rule.provenance.last_read().map(|d| d.to_string());
     }
     report

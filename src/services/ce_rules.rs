@@ -27,8 +27,12 @@ pub fn catalog(query: &str) -> AppResult<Vec<catalog::RuleSummary>> {
             q.is_empty()
                 || r.name.to_lowercase().contains(&q)
                 || r.issuer.to_lowercase().contains(&q)
-                || r.jurisdiction.as_deref().is_some_and(|j| j.eq_ignore_ascii_case(&q))
-                || r.jurisdiction_name.as_deref().is_some_and(|n| n.to_lowercase().contains(&q))
+                || r.jurisdiction
+                    .as_deref()
+                    .is_some_and(|j| j.eq_ignore_ascii_case(&q))
+                || r.jurisdiction_name
+                    .as_deref()
+                    .is_some_and(|n| n.to_lowercase().contains(&q))
         })
         .collect())
 }
@@ -55,20 +59,37 @@ pub struct RuleView {
 fn fact_label(rule: &ce::Rule, fact: &str) -> String {
     match fact {
         "regulated" => "Whether the state licenses massage therapists and requires CE".into(),
-        "deadline" => format!("Renewal cycle: {}", catalog::describe_deadline(&rule.deadline)),
+        "deadline" => format!(
+            "Renewal cycle: {}",
+            catalog::describe_deadline(&rule.deadline)
+        ),
         "total" => format!("Total: {} hours", rule.total.as_f64()),
         "unit" => format!("Length of a CE hour: {} minutes", rule.units.unit_minutes),
-        "first_cycle" => catalog::describe_first_cycle(rule).unwrap_or_else(|| "The first renewal needs the same CE as any other.".into()),
-        "carry_over" if rule.carry_over_max.is_zero() => "Extra hours do not carry over to the next period.".into(),
-        "carry_over" => format!("Up to {} extra hours carry over to the next period.", rule.carry_over_max.as_f64()),
-        "accepted_approvals" if rule.accepted_approvals.is_empty() => "Courses from any provider count.".into(),
+        "first_cycle" => catalog::describe_first_cycle(rule)
+            .unwrap_or_else(|| "The first renewal needs the same CE as any other.".into()),
+        "carry_over" if rule.carry_over_max.is_zero() => {
+            "Extra hours do not carry over to the next period.".into()
+        }
+        "carry_over" => format!(
+            "Up to {} extra hours carry over to the next period.",
+            rule.carry_over_max.as_f64()
+        ),
+        "accepted_approvals" if rule.accepted_approvals.is_empty() => {
+            "Courses from any provider count.".into()
+        }
         "accepted_approvals" => format!(
             "Only courses from {} count.",
-            crate::domain::ce::selector::join_or(rule.accepted_approvals.iter().map(|s| s.label()).collect())
+            crate::domain::ce::selector::join_or(
+                rule.accepted_approvals.iter().map(|s| s.label()).collect()
+            )
         ),
         "excluded_topics" => format!(
             "These subjects do not count: {}.",
-            rule.excluded_topics.iter().map(|t| t.label()).collect::<Vec<_>>().join(", ")
+            rule.excluded_topics
+                .iter()
+                .map(|t| t.label())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         "no_duplicate" => "The same course counts only once.".into(),
         "late_renewal" => "After a late renewal, only CE dated after the approval counts.".into(),
@@ -176,7 +197,10 @@ fn report_view(r: db::RuleReport) -> ReportView {
 }
 
 /// Checks a report as typed: `(reason, source URL)` or the field errors.
-pub fn check_report(reason: &str, source_url: &str) -> Result<(String, Option<String>), crate::error::FieldErrors> {
+pub fn check_report(
+    reason: &str,
+    source_url: &str,
+) -> Result<(String, Option<String>), crate::error::FieldErrors> {
     let mut e = crate::error::FieldErrors::default();
     let reason = reason.trim().to_string();
     if reason.chars().count() < 10 {
@@ -191,16 +215,29 @@ pub fn check_report(reason: &str, source_url: &str) -> Result<(String, Option<St
         || url.len() > 500
         || url.contains(char::is_whitespace)
     {
-        e.add("source_url", "Give the address of the board's page or rule text, starting with https://.");
+        e.add(
+            "source_url",
+            "Give the address of the board's page or rule text, starting with https://.",
+        );
         None
     } else {
         Some(url)
     };
-    if e.is_empty() { Ok((reason, url)) } else { Err(e) }
+    if e.is_empty() {
+        Ok((reason, url))
+    } else {
+        Err(e)
+    }
 }
 
 /// Files a problem report on a rule.
-pub async fn report(state: &AppState, user: &Account, rule_id: String, reason: String, source_url: String) -> AppResult<i64> {
+pub async fn report(
+    state: &AppState,
+    user: &Account,
+    rule_id: String,
+    reason: String,
+    source_url: String,
+) -> AppResult<i64> {
     if rules()?.current(&rule_id).is_none() {
         return Err(AppError::NotFound("There is no such renewal rule.".into()));
     }
@@ -222,30 +259,60 @@ pub async fn report(state: &AppState, user: &Account, rule_id: String, reason: S
 
 pub async fn open_reports(state: &AppState) -> AppResult<Vec<ReportView>> {
     state
-        .db(|c| Ok(db::open_rule_reports(c)?.into_iter().map(report_view).collect()))
+        .db(|c| {
+            Ok(db::open_rule_reports(c)?
+                .into_iter()
+                .map(report_view)
+                .collect())
+        })
         .await
 }
 
 pub async fn my_reports(state: &AppState, user_id: i64) -> AppResult<Vec<ReportView>> {
     state
-        .db(move |c| Ok(db::rule_reports_by(c, user_id)?.into_iter().map(report_view).collect()))
+        .db(move |c| {
+            Ok(db::rule_reports_by(c, user_id)?
+                .into_iter()
+                .map(report_view)
+                .collect())
+        })
         .await
 }
 
 /// Closes a report with an answer for its sender.
-pub async fn resolve(state: &AppState, admin: &Account, id: i64, accepted: bool, note: String) -> AppResult<()> {
+pub async fn resolve(
+    state: &AppState,
+    admin: &Account,
+    id: i64,
+    accepted: bool,
+    note: String,
+) -> AppResult<()> {
     let note = note.trim().to_string();
     if note.is_empty() || note.chars().count() > 2000 {
-        return Err(AppError::invalid("resolution", "Tell the reporter what happened (up to 2,000 characters)."));
+        return Err(AppError::invalid(
+            "resolution",
+            "Tell the reporter what happened (up to 2,000 characters).",
+        ));
     }
     let (clock, uid) = (state.clock.clone(), admin.id);
     let status = if accepted { "accepted" } else { "dismissed" };
     let done = state
-        .tx(move |c| Ok(db::resolve_rule_report(c, id, status, &note, uid, clock.now())?))
+        .tx(move |c| {
+            Ok(db::resolve_rule_report(
+                c,
+                id,
+                status,
+                &note,
+                uid,
+                clock.now(),
+            )?)
+        })
         .await?;
     if done {
         Ok(())
     } else {
-        Err(AppError::Conflict("This report was already resolved.".into()))
+        Err(AppError::Conflict(
+            "This report was already resolved.".into(),
+        ))
     }
 }

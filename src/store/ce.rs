@@ -367,7 +367,11 @@ pub fn rule_reports_by(conn: &mut DbConn, reporter: i64) -> QueryResult<Vec<Rule
 }
 
 /// Open reports by one person in the last `since` (a cap against floods).
-pub fn recent_rule_reports_by(conn: &mut DbConn, reporter: i64, since: PrimitiveDateTime) -> QueryResult<i64> {
+pub fn recent_rule_reports_by(
+    conn: &mut DbConn,
+    reporter: i64,
+    since: PrimitiveDateTime,
+) -> QueryResult<i64> {
     ce_rule_reports::table
         .filter(ce_rule_reports::reporter_id.eq(reporter))
         .filter(ce_rule_reports::created_at.ge(since))

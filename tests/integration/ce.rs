@@ -395,7 +395,11 @@ async fn reminders_go_out_once(app: TestApp) {
         .collect();
     assert_eq!(to_me.len(), 1);
     // The credential by its name; no rule id reaches an e-mail.
-    assert!(to_me[0].subject.contains("NCBTMB Board Certified"), "{}", to_me[0].subject);
+    assert!(
+        to_me[0].subject.contains("NCBTMB Board Certified"),
+        "{}",
+        to_me[0].subject
+    );
     assert!(!to_me[0].subject.contains("ncbtmb-bctmb") && !to_me[0].text.contains("ncbtmb-bctmb"));
     assert!(to_me[0].text.contains("Still needed"), "{}", to_me[0].text);
     assert!(

@@ -19,7 +19,11 @@ fn rules_json() -> Vec<Value> {
         .args(["ce", "rules", "--json"])
         .output()
         .expect("run palpate ce rules");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice::<Value>(&out.stdout)
         .expect("stdout is JSON")
         .as_array()
@@ -34,8 +38,10 @@ fn golden_dir() -> PathBuf {
 #[test]
 fn every_state_and_dc_has_an_entry_and_the_listing_is_data() {
     let rules = rules_json();
-    let states: std::collections::BTreeSet<&str> =
-        rules.iter().filter_map(|r| r["jurisdiction"].as_str()).collect();
+    let states: std::collections::BTreeSet<&str> = rules
+        .iter()
+        .filter_map(|r| r["jurisdiction"].as_str())
+        .collect();
     let missing: Vec<&str> = palpate::domain::ce::codes::US_JURISDICTIONS
         .iter()
         .take(51)
@@ -47,13 +53,27 @@ fn every_state_and_dc_has_an_entry_and_the_listing_is_data() {
         assert!(rules.iter().any(|r| r["id"] == id), "{id} is listed");
     }
     for r in &rules {
-        for key in ["id", "kind", "total", "cycle", "confidence", "primary_sourced", "unverified"] {
+        for key in [
+            "id",
+            "kind",
+            "total",
+            "cycle",
+            "confidence",
+            "primary_sourced",
+            "unverified",
+        ] {
             assert!(!r[key].is_null(), "{} has {key}", r["id"]);
         }
         let kind = r["kind"].as_str().unwrap_or("");
         assert!(
-            ["license_with_ce", "license_without_ce", "no_state_license", "certification", "membership"]
-                .contains(&kind),
+            [
+                "license_with_ce",
+                "license_without_ce",
+                "no_state_license",
+                "certification",
+                "membership"
+            ]
+            .contains(&kind),
             "{kind}"
         );
     }
@@ -82,7 +102,10 @@ fn check_golden(path: &Path) -> Result<(), String> {
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("evaluate failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "evaluate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let report: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
     let c = report["credentials"]
@@ -194,8 +217,18 @@ fn visible(html: &str) -> String {
 fn assert_no_codes(html: &str) {
     let text = visible(html);
     for code in [
-        "us-fl-lmt", "us-tx-lmt", "ncbtmb-bctmb", "anatomy_physiology", "laws_rules", "ncbtmb_course",
-        "board_approved", "in_person_hands_on", "{FL}", "{TX}", "min:", "cap:",
+        "us-fl-lmt",
+        "us-tx-lmt",
+        "ncbtmb-bctmb",
+        "anatomy_physiology",
+        "laws_rules",
+        "ncbtmb_course",
+        "board_approved",
+        "in_person_hands_on",
+        "{FL}",
+        "{TX}",
+        "min:",
+        "cap:",
     ] {
         assert!(!text.contains(code), "{code:?} shown to a person:\n{text}");
     }
@@ -205,7 +238,14 @@ async fn the_public_rules_page_lists_every_state_with_its_sources(app: TestApp) 
     let anon = app.client();
     let page = anon.get("/ce/rules").await;
     assert_eq!(page.status, 200);
-    for state in ["Alabama", "New Jersey", "Virginia", "Wyoming", "District of Columbia", "Texas"] {
+    for state in [
+        "Alabama",
+        "New Jersey",
+        "Virginia",
+        "Wyoming",
+        "District of Columbia",
+        "Texas",
+    ] {
         page.assert_contains(state);
     }
     assert_no_codes(&page.body);
@@ -232,22 +272,41 @@ async fn the_public_rules_page_lists_every_state_with_its_sources(app: TestApp) 
 async fn a_problem_with_a_rule_is_reported_and_answered(app: TestApp) {
     let anon = app.client();
     let r = anon.get("/ce/rules/us-tx-lmt/report").await;
-    assert!(matches!(r.status, 303 | 401 | 403), "anonymous people log in first: {}", r.status);
+    assert!(
+        matches!(r.status, 303 | 401 | 403),
+        "anonymous people log in first: {}",
+        r.status
+    );
 
-    let ana = app.logged_in("ana@example.com", &[Role::Practitioner]).await;
+    let ana = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
     let form = "/ce/rules/us-tx-lmt/report";
     // too short, and a bad link: refused next to the fields, with the input kept
-    let bad = ana.submit(form, form, &[("reason", "wrong"), ("source_url", "tdlr page")]).await;
+    let bad = ana
+        .submit(
+            form,
+            form,
+            &[("reason", "wrong"), ("source_url", "tdlr page")],
+        )
+        .await;
     assert_eq!(bad.status, 422);
     bad.assert_contains("id=\"reason-error\"");
     bad.assert_contains("id=\"source_url-error\"");
     bad.assert_contains("aria-invalid=\"true\"");
     bad.assert_contains("tdlr page");
     let ok = ana
-        .submit(form, form, &[
-            ("reason", "The human-trafficking course now counts toward the 12 hours."),
-            ("source_url", "https://www.tdlr.texas.gov/mas/mas.htm"),
-        ])
+        .submit(
+            form,
+            form,
+            &[
+                (
+                    "reason",
+                    "The human-trafficking course now counts toward the 12 hours.",
+                ),
+                ("source_url", "https://www.tdlr.texas.gov/mas/mas.htm"),
+            ],
+        )
         .await;
     assert_eq!(ok.status, 303);
     let mine = ana.get("/reports").await;
@@ -268,34 +327,86 @@ async fn a_problem_with_a_rule_is_reported_and_answered(app: TestApp) {
         .to_string();
     let action = format!("/admin/rule-reports/{id}/resolve");
     let done = admin
-        .submit("/admin/rule-reports", &action, &[("outcome", "accepted"), ("resolution", "Checked against 16 TAC 117; the rule will be corrected.")])
+        .submit(
+            "/admin/rule-reports",
+            &action,
+            &[
+                ("outcome", "accepted"),
+                (
+                    "resolution",
+                    "Checked against 16 TAC 117; the rule will be corrected.",
+                ),
+            ],
+        )
         .await;
     assert_eq!(done.status, 303);
     let again = admin
-        .submit("/admin/rule-reports", &action, &[("outcome", "dismissed"), ("resolution", "twice")])
+        .submit(
+            "/admin/rule-reports",
+            &action,
+            &[("outcome", "dismissed"), ("resolution", "twice")],
+        )
         .await;
     assert_eq!(again.status, 303);
     let mine = ana.get("/reports").await;
     mine.assert_contains("Accepted");
     mine.assert_contains("the rule will be corrected");
-    admin.get("/admin/rule-reports").await.assert_contains("No open reports");
+    admin
+        .get("/admin/rule-reports")
+        .await
+        .assert_contains("No open reports");
 }
 
 async fn the_dashboard_shows_sources_labels_and_refuses_bad_dates(app: TestApp) {
-    let ana = app.logged_in("ana@example.com", &[Role::Practitioner]).await;
+    let ana = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
     let new = "/ce/credentials/new";
     // an issue date in the future or before 1950 is refused next to the field, input kept
-    for (date, msg) in [("2099-01-01", "cannot be in the future"), ("1949-12-31", "cannot be before 1950")] {
-        let r = ana.submit(new, "/ce/credentials", &[("rule", "us-fl-lmt"), ("number", "MA1"), ("issued_on", date)]).await;
+    for (date, msg) in [
+        ("2099-01-01", "cannot be in the future"),
+        ("1949-12-31", "cannot be before 1950"),
+    ] {
+        let r = ana
+            .submit(
+                new,
+                "/ce/credentials",
+                &[
+                    ("rule", "us-fl-lmt"),
+                    ("number", "MA1"),
+                    ("issued_on", date),
+                ],
+            )
+            .await;
         assert_eq!(r.status, 422, "{date}");
         r.assert_contains(msg);
         r.assert_contains(date);
         r.assert_contains("MA1");
     }
-    let ok = ana.submit(new, "/ce/credentials", &[("rule", "us-fl-lmt"), ("number", "MA1"), ("issued_on", "2019-05-10")]).await;
+    let ok = ana
+        .submit(
+            new,
+            "/ce/credentials",
+            &[
+                ("rule", "us-fl-lmt"),
+                ("number", "MA1"),
+                ("issued_on", "2019-05-10"),
+            ],
+        )
+        .await;
     assert_eq!(ok.status, 303);
     // the same credential twice is refused
-    let dup = ana.submit(new, "/ce/credentials", &[("rule", "us-fl-lmt"), ("number", "ma1"), ("issued_on", "2019-05-10")]).await;
+    let dup = ana
+        .submit(
+            new,
+            "/ce/credentials",
+            &[
+                ("rule", "us-fl-lmt"),
+                ("number", "ma1"),
+                ("issued_on", "2019-05-10"),
+            ],
+        )
+        .await;
     assert_eq!(dup.status, 422);
     dup.assert_contains("already have this credential");
     // a completion date in the future is refused too
@@ -315,8 +426,10 @@ async fn the_dashboard_shows_sources_labels_and_refuses_bad_dates(app: TestApp) 
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 422);
-    assert!(r.text().await.unwrap().contains("cannot be in the future"));
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("cannot be in the future"), "{body}");
     // a real activity, and the dashboard in words with each requirement's source
     let form = reqwest::multipart::Form::new()
         .text("title", "Pathology update")
@@ -343,7 +456,15 @@ async fn the_dashboard_shows_sources_labels_and_refuses_bad_dates(app: TestApp) 
     page.assert_contains("Report a problem with this rule");
     assert_no_codes(&page.body);
     // the removal confirmation names the credential
-    let id = page.body.split("/remove\"").next().unwrap().rsplit("/ce/credentials/").next().unwrap().to_string();
+    let id = page
+        .body
+        .split("/remove\"")
+        .next()
+        .unwrap()
+        .rsplit("/ce/credentials/")
+        .next()
+        .unwrap()
+        .to_string();
     let confirm = ana.get(&format!("/ce/credentials/{id}/remove")).await;
     confirm.assert_contains("Remove Florida Licensed Massage Therapist");
     assert_no_codes(&confirm.body);

@@ -49,8 +49,18 @@ pub struct RuleSummary {
 
 fn month_name(m: u8) -> &'static str {
     [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ]
     .get(usize::from(m.max(1)) - 1)
     .copied()
@@ -83,19 +93,30 @@ pub fn describe_deadline(d: &DeadlineRule) -> String {
             every_years,
             parity: p,
             ..
-        } => format!("{}, by {} {day}{}", every(*every_years), month_name(*month), parity(p)),
+        } => format!(
+            "{}, by {} {day}{}",
+            every(*every_years),
+            month_name(*month),
+            parity(p)
+        ),
         DeadlineRule::BirthMonthEnd {
             every_years,
             parity: p,
             ..
-        } => format!("{}, by the end of your birth month{}", every(*every_years), parity(p)),
+        } => format!(
+            "{}, by the end of your birth month{}",
+            every(*every_years),
+            parity(p)
+        ),
         DeadlineRule::Birthday { every_years, .. } => {
             format!("{}, by your birthday", every(*every_years))
         }
         DeadlineRule::Anniversary { months } if months % 12 == 0 => {
             format!("{} from the date of issue", every((months / 12) as u8))
         }
-        DeadlineRule::Anniversary { months } => format!("every {months} months from the date of issue"),
+        DeadlineRule::Anniversary { months } => {
+            format!("every {months} months from the date of issue")
+        }
     }
 }
 
@@ -111,27 +132,51 @@ fn hours(h: f64) -> String {
 pub fn describe_requirements(rule: &Rule) -> Vec<String> {
     let mut out = Vec::new();
     let what = |r: &super::rules::Requirement| {
-        r.label.clone().unwrap_or_else(|| describe_selector(&r.select))
+        r.label
+            .clone()
+            .unwrap_or_else(|| describe_selector(&r.select))
     };
     for r in rule.buckets.iter().chain(&rule.mins) {
-        out.push(format!("at least {} of {}", hours(r.hours.as_f64()), what(r)));
+        out.push(format!(
+            "at least {} of {}",
+            hours(r.hours.as_f64()),
+            what(r)
+        ));
     }
     for r in &rule.caps {
-        out.push(format!("at most {} of {}", hours(r.hours.as_f64()), what(r)));
+        out.push(format!(
+            "at most {} of {}",
+            hours(r.hours.as_f64()),
+            what(r)
+        ));
     }
     for r in &rule.extra_mins {
         out.push(format!(
             "{} of {}{}",
             hours(r.hours.as_f64()),
-            r.label.clone().unwrap_or_else(|| describe_selector(&r.select)),
-            if r.counts_toward_total { "" } else { " on top of the total" }
+            r.label
+                .clone()
+                .unwrap_or_else(|| describe_selector(&r.select)),
+            if r.counts_toward_total {
+                ""
+            } else {
+                " on top of the total"
+            }
         ));
     }
     for r in &rule.items {
-        out.push(r.label.clone().unwrap_or_else(|| r.kind.label().to_string()));
+        out.push(
+            r.label
+                .clone()
+                .unwrap_or_else(|| r.kind.label().to_string()),
+        );
     }
     for r in &rule.once_ever {
-        out.push(r.label.clone().unwrap_or_else(|| "a one-time course".into()));
+        out.push(
+            r.label
+                .clone()
+                .unwrap_or_else(|| "a one-time course".into()),
+        );
     }
     out
 }
@@ -143,11 +188,18 @@ pub fn describe_selector(s: &super::selector::Selector) -> String {
         parts.push(t);
     }
     if let Some(d) = s.delivery_phrase() {
-        parts.push(if parts.is_empty() { format!("CE {d}") } else { format!("taken {d}") });
+        parts.push(if parts.is_empty() {
+            format!("CE {d}")
+        } else {
+            format!("taken {d}")
+        });
     }
     if let Some(n) = &s.not_topics {
         let names: Vec<String> = n.iter().map(|t| t.label()).collect();
-        parts.push(format!("(not counting {})", super::selector::join_or(names)));
+        parts.push(format!(
+            "(not counting {})",
+            super::selector::join_or(names)
+        ));
     }
     if parts.is_empty() {
         "CE in any subject".into()
@@ -170,7 +222,9 @@ pub fn describe_first_cycle(rule: &Rule) -> Option<String> {
         FirstCycle::Reduced { total, .. } => {
             Some(format!("{} at the first renewal.", hours(total.as_f64())))
         }
-        FirstCycle::Prorated { hours_per_month, .. } => Some(format!(
+        FirstCycle::Prorated {
+            hours_per_month, ..
+        } => Some(format!(
             "Prorated at the first renewal: {} per month licensed.",
             hours(hours_per_month.as_f64())
         )),
@@ -208,13 +262,22 @@ pub fn summary(set: &RuleSet, rule: &Rule) -> RuleSummary {
 /// Summaries of every rule's newest version: states (by name) first, then
 /// the national credentials.
 pub fn summaries(set: &RuleSet) -> Vec<RuleSummary> {
-    let mut out: Vec<RuleSummary> = set.current_rules().into_iter().map(|r| summary(set, r)).collect();
+    let mut out: Vec<RuleSummary> = set
+        .current_rules()
+        .into_iter()
+        .map(|r| summary(set, r))
+        .collect();
     out.sort_by(|a, b| {
-        (a.jurisdiction_name.is_none(), a.jurisdiction_name.clone(), a.id.clone()).cmp(&(
-            b.jurisdiction_name.is_none(),
-            b.jurisdiction_name.clone(),
-            b.id.clone(),
-        ))
+        (
+            a.jurisdiction_name.is_none(),
+            a.jurisdiction_name.clone(),
+            a.id.clone(),
+        )
+            .cmp(&(
+                b.jurisdiction_name.is_none(),
+                b.jurisdiction_name.clone(),
+                b.id.clone(),
+            ))
     });
     out
 }

@@ -248,7 +248,9 @@ impl Scheme {
     pub fn label(self) -> String {
         match self {
             Scheme::Named(n) => n.label().to_string(),
-            Scheme::BoardApproved(j) => format!("a provider or course approved by the {} board", j.name()),
+            Scheme::BoardApproved(j) => {
+                format!("a provider or course approved by the {} board", j.name())
+            }
             Scheme::School(j) => format!("a massage school approved in {}", j.name()),
         }
     }
@@ -260,7 +262,10 @@ impl Scheme {
 
     /// Known codes for error messages.
     pub fn known_codes() -> String {
-        format!("{}, board_approved{{XX}}, school{{XX}}", NamedScheme::known_codes())
+        format!(
+            "{}, board_approved{{XX}}, school{{XX}}",
+            NamedScheme::known_codes()
+        )
     }
 
     /// Schemes that this one implies (an approved course comes from an
@@ -349,20 +354,61 @@ pub struct Jurisdiction([u8; 2]);
 
 /// The 50 states, DC and the inhabited territories: USPS code and name.
 pub const US_JURISDICTIONS: &[(&str, &str)] = &[
-    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
-    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
-    ("DC", "the District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
-    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
-    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
-    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
-    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
-    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
-    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
-    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"),
-    ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"),
-    ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"),
-    ("WI", "Wisconsin"), ("WY", "Wyoming"), ("PR", "Puerto Rico"), ("GU", "Guam"),
-    ("VI", "the U.S. Virgin Islands"), ("AS", "American Samoa"),
+    ("AL", "Alabama"),
+    ("AK", "Alaska"),
+    ("AZ", "Arizona"),
+    ("AR", "Arkansas"),
+    ("CA", "California"),
+    ("CO", "Colorado"),
+    ("CT", "Connecticut"),
+    ("DE", "Delaware"),
+    ("DC", "the District of Columbia"),
+    ("FL", "Florida"),
+    ("GA", "Georgia"),
+    ("HI", "Hawaii"),
+    ("ID", "Idaho"),
+    ("IL", "Illinois"),
+    ("IN", "Indiana"),
+    ("IA", "Iowa"),
+    ("KS", "Kansas"),
+    ("KY", "Kentucky"),
+    ("LA", "Louisiana"),
+    ("ME", "Maine"),
+    ("MD", "Maryland"),
+    ("MA", "Massachusetts"),
+    ("MI", "Michigan"),
+    ("MN", "Minnesota"),
+    ("MS", "Mississippi"),
+    ("MO", "Missouri"),
+    ("MT", "Montana"),
+    ("NE", "Nebraska"),
+    ("NV", "Nevada"),
+    ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"),
+    ("NM", "New Mexico"),
+    ("NY", "New York"),
+    ("NC", "North Carolina"),
+    ("ND", "North Dakota"),
+    ("OH", "Ohio"),
+    ("OK", "Oklahoma"),
+    ("OR", "Oregon"),
+    ("PA", "Pennsylvania"),
+    ("RI", "Rhode Island"),
+    ("SC", "South Carolina"),
+    ("SD", "South Dakota"),
+    ("TN", "Tennessee"),
+    ("TX", "Texas"),
+    ("UT", "Utah"),
+    ("VT", "Vermont"),
+    ("VA", "Virginia"),
+    ("WA", "Washington"),
+    ("WV", "West Virginia"),
+    ("WI", "Wisconsin"),
+    ("WY", "Wyoming"),
+    ("PR", "Puerto Rico"),
+    ("GU", "Guam"),
+    ("VI", "the U.S. Virgin Islands"),
+    ("AS", "American Samoa"),
     ("MP", "the Northern Mariana Islands"),
 ];
 
@@ -524,7 +570,13 @@ mod tests {
             assert_eq!(s.code(), code);
             assert!(!s.label().contains('{'), "{}", s.label());
         }
-        for bad in ["board_approved{ZZ}", "board_approved{nj}", "school{}", "college{NJ}", "ncbtmb"] {
+        for bad in [
+            "board_approved{ZZ}",
+            "board_approved{nj}",
+            "school{}",
+            "college{NJ}",
+            "ncbtmb",
+        ] {
             assert_eq!(Scheme::parse(bad), None, "{bad}");
         }
         assert_eq!(Scheme::parse("fl_bmt"), Some(Scheme::FlBmtProvider));

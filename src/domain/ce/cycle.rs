@@ -26,7 +26,9 @@ impl Parity {
         match self {
             Parity::Odd => year.rem_euclid(2) == 1,
             Parity::Even => year.rem_euclid(2) == 0,
-            Parity::Every { anchor, every } => (year - anchor).rem_euclid(i32::from(every.max(1))) == 0,
+            Parity::Every { anchor, every } => {
+                (year - anchor).rem_euclid(i32::from(every.max(1))) == 0
+            }
         }
     }
 }

@@ -1104,9 +1104,15 @@ pub fn evaluate_in_set(
     let newest = set.current(&cred.rule)?;
     let end = match cred.cycle_override {
         Some((_, end, _)) => Some(end),
-        None => cycle_at(&newest.deadline, newest.due, cred.issued_on, log.birth_date, log.as_of)
-            .ok()
-            .map(|c| c.end),
+        None => cycle_at(
+            &newest.deadline,
+            newest.due,
+            cred.issued_on,
+            log.birth_date,
+            log.as_of,
+        )
+        .ok()
+        .map(|c| c.end),
     };
     let rule = end
         .and_then(|e| set.for_cycle_end(&cred.rule, e))
@@ -1119,50 +1125,12 @@ pub fn evaluate_credential(
     cred: &Credential,
     log: &Log<'_>,
 ) -> Result<CredentialReport, EvalError> {
-    let cycle = match cred.cycle_override {
-        Some((start, end, deadline)) => {
-            // The computed cycle still says whether this is the first one, when it can be computed.
-            let index = cycle_at(
-                &rule.deadline,
-                rule.due,
-                cred.issued_on,
-                log.birth_date,
-                log.as_of,
-            )
-            .map(|c| c.index)
-            .unwrap_or(1);
-            Cycle {
-                start,
-                end,
-                deadline,
-                index,
-            }
-        }
-        None => cycle_at(
-            &rule.deadline,
-            rule.due,
-            cred.issued_on,
-            log.birth_date,
-            log.as_of,
-        )?,
-    };
+    let cycle = cycle_of(rule, cred, log)?;
     let first = cred.first_cycle.unwrap_or(cycle.index == 0);
     // MD-style exemptions hold only for licences issued close to the deadline.
     let first_rules = first && first_cycle_rules_apply(rule, cred.issued_on, cycle.deadline);
     let by = format_date(cycle.deadline);
-    let mut warnings = Vec::new();
-    if !rule.effective.contains(cycle.end) {
-        warnings.push(format!(
-            "These rules were written for renewal periods ending {} to {}; this period ends {}, so the rules in force may differ.",
-            rule.effective.from.map(format_date).unwrap_or_else(|| "any time".into()),
-            rule.effective.to.map(format_date).unwrap_or_else(|| "now".into()),
-            format_date(cycle.end)
-        ));
-    }
-    if rule.confidence == super::rules::Confidence::Low {
-        let open: Vec<&str> = rule.provenance.to_verify.iter().map(|u| u.note.as_str()).collect();
-        warnings.push(format!("low-confidence rule: {}", open.join(" ")));
-    }
+    let warnings = rule_warnings(rule, &cycle);
     let mut report = CredentialReport {
         rule: rule.id.clone(),
         name: rule.name.clone(),
@@ -1258,16 +1226,111 @@ pub fn evaluate_credential(
     }
 
     // excluded and allocations from the main run
+    slice_reports(&mut report, &mut prepared, &run, &active, log, rule);
+
+    // extra per-period minimums
+    let (extra_defs, extra_needed) =
+        extra_minimums(&mut report, &mut prepared, &active, &cycle, log, rule);
+
+    // once-ever and non-hour requirements
+    let mut other_defs = once_ever_requirements(&mut report, &active, log, &by);
+    other_defs.extend(item_requirements(&mut report, &active, log, &cycle, &by));
+
+    // status
+    let strict_defs = run.strict.as_ref().map(hour_defs);
+    settle_status(
+        &mut report,
+        &active,
+        lenient_defs,
+        strict_defs,
+        extra_defs,
+        other_defs,
+        extra_needed,
+    );
+    report.excluded = prepared.excluded.list;
+    if report.excluded.iter().any(|e| e.reason == "not_counted") {
+        report.warnings.push(
+            "some hours were not counted for an unexplained reason; please report this".into(),
+        );
+    }
+    Ok(report)
+}
+
+/// The cycle to evaluate: the one containing `as_of`, or the one corrected by hand.
+fn cycle_of(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Result<Cycle, EvalError> {
+    Ok(match cred.cycle_override {
+        Some((start, end, deadline)) => {
+            // The computed cycle still says whether this is the first one, when it can be computed.
+            let index = cycle_at(
+                &rule.deadline,
+                rule.due,
+                cred.issued_on,
+                log.birth_date,
+                log.as_of,
+            )
+            .map(|c| c.index)
+            .unwrap_or(1);
+            Cycle {
+                start,
+                end,
+                deadline,
+                index,
+            }
+        }
+        None => cycle_at(
+            &rule.deadline,
+            rule.due,
+            cred.issued_on,
+            log.birth_date,
+            log.as_of,
+        )?,
+    })
+}
+
+/// Caveats about the rule itself: written for other periods, or weakly sourced.
+fn rule_warnings(rule: &Rule, cycle: &Cycle) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !rule.effective.contains(cycle.end) {
+        warnings.push(format!(
+            "These rules were written for renewal periods ending {} to {}; this period ends {}, so the rules in force may differ.",
+            rule.effective.from.map(format_date).unwrap_or_else(|| "any time".into()),
+            rule.effective.to.map(format_date).unwrap_or_else(|| "now".into()),
+            format_date(cycle.end)
+        ));
+    }
+    if rule.confidence == super::rules::Confidence::Low {
+        let open: Vec<&str> = rule
+            .provenance
+            .to_verify
+            .iter()
+            .map(|u| u.note.as_str())
+            .collect();
+        warnings.push(format!("low-confidence rule: {}", open.join(" ")));
+    }
+    warnings
+}
+
+/// Reports what each slice of CE counted toward, what did not count and why, and the hours
+/// counted on a condition.
+fn slice_reports(
+    report: &mut CredentialReport,
+    prepared: &mut Prepared,
+    run: &MainRun,
+    active: &Active<'_>,
+    log: &Log<'_>,
+    rule: &Rule,
+) {
+    let slices = &prepared.main;
+    let alloc = &run.lenient;
+    let mut excluded = Vec::new();
     for (i, s) in slices.iter().enumerate() {
         let id = activity_id(log, s);
         let counted = alloc.counted[i];
         if counted < s.hours
             && let Some(block) = &alloc.blocked[i]
         {
-            let (reason, detail) = block_reason(block, &run, &active, slices, i);
-            prepared
-                .excluded
-                .push(&id, s.hours - counted, reason, detail);
+            let (reason, detail) = block_reason(block, run, active, slices, i);
+            excluded.push((id.clone(), s.hours - counted, reason, detail));
         }
         if counted.is_zero() {
             continue;
@@ -1327,7 +1390,22 @@ pub fn evaluate_credential(
         }
     }
 
-    // extra per-period minimums
+    for (id, hours, reason, detail) in excluded {
+        prepared.excluded.push(&id, hours, reason, detail);
+    }
+}
+
+/// Per-period minimums (each year of the cycle, or once per cycle): their rows, deficits and
+/// the hours still needed for them.
+fn extra_minimums(
+    report: &mut CredentialReport,
+    prepared: &mut Prepared,
+    active: &Active<'_>,
+    cycle: &Cycle,
+    log: &Log<'_>,
+    rule: &Rule,
+) -> (Vec<DeficitReport>, Hours) {
+    let by = format_date(cycle.deadline);
     let mut extra_defs = Vec::new();
     let mut extra_needed = Hours::ZERO;
     for e in &active.extra_mins {
@@ -1423,7 +1501,16 @@ pub fn evaluate_credential(
         });
     }
 
-    // once-ever and non-hour requirements
+    (extra_defs, extra_needed)
+}
+
+/// Requirements met once in a career (a course or a record): their rows and deficits.
+fn once_ever_requirements(
+    report: &mut CredentialReport,
+    active: &Active<'_>,
+    log: &Log<'_>,
+    by: &str,
+) -> Vec<DeficitReport> {
     let mut other_defs = Vec::new();
     for o in &active.once_ever {
         let by_item = o.item.is_some_and(|k| {
@@ -1472,6 +1559,18 @@ pub fn evaluate_credential(
             });
         }
     }
+    other_defs
+}
+
+/// Non-hour requirements (a CPR card valid on the deadline, a background check in the cycle).
+fn item_requirements(
+    report: &mut CredentialReport,
+    active: &Active<'_>,
+    log: &Log<'_>,
+    cycle: &Cycle,
+    by: &str,
+) -> Vec<DeficitReport> {
+    let mut other_defs = Vec::new();
     for it in &active.items {
         let label = it
             .label
@@ -1530,10 +1629,22 @@ pub fn evaluate_credential(
         }
     }
 
-    // status
+    other_defs
+}
+
+/// The overall status, from the hour deficits counted leniently (conditional hours accepted)
+/// and strictly (rejected), plus the per-period and non-hour deficits.
+fn settle_status(
+    report: &mut CredentialReport,
+    active: &Active<'_>,
+    lenient_defs: HourDeficits,
+    strict_defs: Option<HourDeficits>,
+    extra_defs: Vec<DeficitReport>,
+    other_defs: Vec<DeficitReport>,
+    extra_needed: Hours,
+) {
     let lenient_clear =
         lenient_defs.list.is_empty() && extra_defs.is_empty() && other_defs.is_empty();
-    let strict_defs = run.strict.as_ref().map(hour_defs);
     let (status, hour_list, needed) = if active.exempt {
         (Status::Exempt, Vec::new(), Hours::ZERO)
     } else if lenient_clear {
@@ -1569,13 +1680,6 @@ pub fn evaluate_credential(
     report.deficits = hour_list;
     report.deficits.extend(extra_defs);
     report.deficits.extend(other_defs);
-    report.excluded = prepared.excluded.list;
-    if report.excluded.iter().any(|e| e.reason == "not_counted") {
-        report.warnings.push(
-            "some hours were not counted for an unexplained reason; please report this".into(),
-        );
-    }
-    Ok(report)
 }
 
 /// Hours carried into cycle `prev_index + 1`: the previous cycle's counted

@@ -801,7 +801,9 @@ impl Ctx<'_> {
     fn topics(&self, field: &str, list: &[String]) -> Result<Vec<TopicRef>, RuleError> {
         list.iter()
             .enumerate()
-            .map(|(i, t)| TopicRef::parse(t).map_err(|e| self.err(format!("{field}[{i}]"), e.to_string())))
+            .map(|(i, t)| {
+                TopicRef::parse(t).map_err(|e| self.err(format!("{field}[{i}]"), e.to_string()))
+            })
             .collect()
     }
 
@@ -875,7 +877,12 @@ fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, RuleError> {
             let anchor = i32::try_from(anchor)
                 .ok()
                 .filter(|y| (1950..=2100).contains(y))
-                .ok_or_else(|| c.err("deadline.anchor_year", format!("{anchor} is not a year between 1950 and 2100")))?;
+                .ok_or_else(|| {
+                    c.err(
+                        "deadline.anchor_year",
+                        format!("{anchor} is not a year between 1950 and 2100"),
+                    )
+                })?;
             return Ok(Some(Parity::Every { anchor, every }));
         }
         let p = match d.parity.as_deref() {
@@ -1089,10 +1096,24 @@ pub fn fixtures() -> RuleSet {
         ($($name:literal),*) => { [$(($name, include_str!(concat!("testdata/", $name)))),*] };
     }
     let files = files!(
-        "amta-pro.toml", "ncbtmb-bctmb.toml", "us-ca-lmt.toml", "us-fl-lmt.toml", "us-ga-lmt.toml",
-        "us-il-lmt.toml", "us-md-lmt.toml", "us-mi-lmt.toml", "us-nc-lmt.toml", "us-nm-lmt.toml",
-        "us-ny-lmt.toml", "us-oh-lmt.toml", "us-or-lmt.toml", "us-pa-lmt.toml", "us-sc-lmt.toml",
-        "us-tx-lmt.toml", "us-wa-lmt.toml", "us-wi-lmt.toml"
+        "amta-pro.toml",
+        "ncbtmb-bctmb.toml",
+        "us-ca-lmt.toml",
+        "us-fl-lmt.toml",
+        "us-ga-lmt.toml",
+        "us-il-lmt.toml",
+        "us-md-lmt.toml",
+        "us-mi-lmt.toml",
+        "us-nc-lmt.toml",
+        "us-nm-lmt.toml",
+        "us-ny-lmt.toml",
+        "us-oh-lmt.toml",
+        "us-or-lmt.toml",
+        "us-pa-lmt.toml",
+        "us-sc-lmt.toml",
+        "us-tx-lmt.toml",
+        "us-wa-lmt.toml",
+        "us-wi-lmt.toml"
     );
     let rules = files
         .iter()
@@ -1102,14 +1123,17 @@ pub fn fixtures() -> RuleSet {
     RuleSet::new(rules).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule, RuleError> {
-    let raw: RawRule = toml::from_str(text).map_err(|e| RuleError::Parse {
-        file: file.to_string(),
-        message: e.to_string().trim_end().to_string(),
-    })?;
-    let c = Ctx { file };
+/// The parts of a rule file that name it: jurisdiction, kind, confidence,
+/// status, the cycles it is written for, and former ids.
+struct Identity {
+    jurisdiction: Option<Jurisdiction>,
+    credential_kind: CredentialKind,
+    confidence: Confidence,
+    status: RuleStatus,
+    effective: DateRange,
+}
 
-    // identity
+fn identity(c: &Ctx<'_>, raw: &RawRule, file: &str) -> Result<Identity, RuleError> {
     let stem = file
         .rsplit('/')
         .next()
@@ -1119,8 +1143,13 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
         Some((id, label)) => (id, Some(label)),
         None => (stem, None),
     };
-    if version_label.is_some_and(|l| l.is_empty() || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
-        return Err(c.err("id", format!("the version label in `{file}` must be letters, digits and `-`")));
+    if version_label
+        .is_some_and(|l| l.is_empty() || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
+        return Err(c.err(
+            "id",
+            format!("the version label in `{file}` must be letters, digits and `-`"),
+        ));
     }
     if raw.id != stem {
         return Err(c.err(
@@ -1153,7 +1182,10 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
         if !state_ok {
             return Err(c.err(
                 "id",
-                format!("state rule ids look like `us-fl-lmt` or `us-mn-none`, not `{}`", raw.id),
+                format!(
+                    "state rule ids look like `us-fl-lmt` or `us-mn-none`, not `{}`",
+                    raw.id
+                ),
             ));
         }
         let expected = parts[0].to_ascii_uppercase();
@@ -1201,20 +1233,40 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
         return Err(c.err("effective.from", "required"));
     }
     for (i, a) in raw.aliases.iter().enumerate() {
-        if a == &raw.id || a.is_empty() || !a.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            return Err(c.err(format!("aliases[{i}]"), format!("`{a}` is not a former id of this rule")));
+        if a == &raw.id
+            || a.is_empty()
+            || !a
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(c.err(
+                format!("aliases[{i}]"),
+                format!("`{a}` is not a former id of this rule"),
+            ));
         }
     }
 
-    // cycle
-    let deadline = deadline(&c, &raw.deadline)?;
+    Ok(Identity {
+        jurisdiction,
+        credential_kind,
+        confidence,
+        status,
+        effective,
+    })
+}
+
+fn calendar(c: &Ctx<'_>, raw: &RawRule) -> Result<(DeadlineRule, Due), RuleError> {
+    let deadline = deadline(c, &raw.deadline)?;
     let due = c.one_of(
         "due",
         raw.due.as_deref().unwrap_or("end"),
         &[("end", Due::End), ("first_of_month", Due::FirstOfMonth)],
     )?;
 
-    // units
+    Ok((deadline, due))
+}
+
+fn units(c: &Ctx<'_>, raw: &RawRule) -> Result<UnitPolicy, RuleError> {
     let unit_minutes = raw.unit_minutes.unwrap_or(50);
     let unit_minutes = u32::try_from(unit_minutes)
         .ok()
@@ -1247,7 +1299,24 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
         conversions.push((unit, per));
     }
 
-    // CE body
+    Ok(UnitPolicy {
+        unit_minutes,
+        conversions,
+    })
+}
+
+/// How hours combine and which count at all.
+struct Settings {
+    mode: RuleMode,
+    total: Hours,
+    accepted_approvals: Vec<Scheme>,
+    excluded_topics: Vec<TopicRef>,
+    no_duplicate: DuplicateScope,
+    carry_over_max: Hours,
+    late_renewal: LateRenewal,
+}
+
+fn settings(c: &Ctx<'_>, raw: &RawRule) -> Result<Settings, RuleError> {
     let mode = c.one_of(
         "mode",
         &raw.mode,
@@ -1292,23 +1361,48 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
         ],
     )?;
 
+    Ok(Settings {
+        mode,
+        total,
+        accepted_approvals,
+        excluded_topics,
+        no_duplicate,
+        carry_over_max,
+        late_renewal,
+    })
+}
+
+/// Every requirement of a file, by section.
+struct Requirements {
+    buckets: Vec<Requirement>,
+    mins: Vec<Requirement>,
+    caps: Vec<Requirement>,
+    window_caps: Vec<WindowCap>,
+    extra_mins: Vec<ExtraMin>,
+    once_ever: Vec<OnceEver>,
+    items: Vec<ItemRequirement>,
+    conditionals: Vec<NotedSelector>,
+    excluded_from_total: Vec<NotedSelector>,
+}
+
+fn requirements(c: &Ctx<'_>, raw: &RawRule) -> Result<Requirements, RuleError> {
     let buckets = raw
         .bucket
         .iter()
         .enumerate()
-        .map(|(i, r)| requirement(&c, &format!("bucket[{i}]"), r, false))
+        .map(|(i, r)| requirement(c, &format!("bucket[{i}]"), r, false))
         .collect::<Result<Vec<_>, _>>()?;
     let mins = raw
         .min
         .iter()
         .enumerate()
-        .map(|(i, r)| requirement(&c, &format!("min[{i}]"), r, true))
+        .map(|(i, r)| requirement(c, &format!("min[{i}]"), r, true))
         .collect::<Result<Vec<_>, _>>()?;
     let caps = raw
         .cap
         .iter()
         .enumerate()
-        .map(|(i, r)| requirement(&c, &format!("cap[{i}]"), r, false))
+        .map(|(i, r)| requirement(c, &format!("cap[{i}]"), r, false))
         .collect::<Result<Vec<_>, _>>()?;
     let mut window_caps = Vec::new();
     for (i, w) in raw.window_cap.iter().enumerate() {
@@ -1419,7 +1513,32 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
     let conditionals = noted("conditional", &raw.conditional)?;
     let excluded_from_total = noted("excluded_from_total", &raw.excluded_from_total)?;
 
-    // unique ids
+    Ok(Requirements {
+        buckets,
+        mins,
+        caps,
+        window_caps,
+        extra_mins,
+        once_ever,
+        items,
+        conditionals,
+        excluded_from_total,
+    })
+}
+
+/// Requirement ids are unique across sections (deficits and citations name them).
+fn unique_ids(c: &Ctx<'_>, r: &Requirements) -> Result<(), RuleError> {
+    let Requirements {
+        buckets,
+        mins,
+        caps,
+        window_caps,
+        extra_mins,
+        once_ever,
+        items,
+        conditionals,
+        excluded_from_total,
+    } = r;
     let mut seen: HashSet<&str> = HashSet::new();
     let all_ids = buckets
         .iter()
@@ -1445,7 +1564,20 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
         }
     }
 
-    // mode-specific structure
+    Ok(())
+}
+
+/// The shape the allocator needs: buckets add up to the total, minimums nest,
+/// caps and minimums split into at most two nested-or-disjoint families.
+fn structure(c: &Ctx<'_>, mode: RuleMode, total: Hours, r: &Requirements) -> Result<(), RuleError> {
+    let Requirements {
+        buckets,
+        mins,
+        caps,
+        window_caps,
+        extra_mins,
+        ..
+    } = r;
     match mode {
         RuleMode::None => {
             if !total.is_zero()
@@ -1550,12 +1682,29 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
                     .enumerate()
                     .map(|(i, w)| (format!("window_cap[{i}] ({})", w.id), Shape::Day)),
             );
-            check_two_families(&c, &shapes)?;
+            check_two_families(c, &shapes)?;
         }
     }
 
-    // first cycle
-    let first_cycle = match &raw.first_cycle {
+    Ok(())
+}
+
+fn first_cycle(
+    c: &Ctx<'_>,
+    raw: &RawRule,
+    mode: RuleMode,
+    total: Hours,
+    r: &Requirements,
+) -> Result<FirstCycle, RuleError> {
+    let Requirements {
+        buckets,
+        mins,
+        extra_mins,
+        once_ever,
+        items,
+        ..
+    } = r;
+    Ok(match &raw.first_cycle {
         None => FirstCycle::Standard,
         Some(f) => match f.kind.as_str() {
             "standard" => {
@@ -1596,9 +1745,15 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
                     let within = f
                         .licensed_within_months
                         .map(|m| {
-                            u32::try_from(m).ok().filter(|m| (1..=120).contains(m)).ok_or_else(|| {
-                                c.err("first_cycle.licensed_within_months", format!("{m} is not between 1 and 120"))
-                            })
+                            u32::try_from(m)
+                                .ok()
+                                .filter(|m| (1..=120).contains(m))
+                                .ok_or_else(|| {
+                                    c.err(
+                                        "first_cycle.licensed_within_months",
+                                        format!("{m} is not between 1 and 120"),
+                                    )
+                                })
                         })
                         .transpose()?;
                     FirstCycle::Exempt {
@@ -1607,14 +1762,19 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
                     }
                 } else {
                     if f.licensed_within_months.is_some() {
-                        return Err(c.err("first_cycle.licensed_within_months", "only for kind = \"exempt\""));
+                        return Err(c.err(
+                            "first_cycle.licensed_within_months",
+                            "only for kind = \"exempt\"",
+                        ));
                     }
                     if mode != RuleMode::Subset {
-                        return Err(c.err("first_cycle.kind", "\"reduced\" needs mode = \"subset\""));
+                        return Err(
+                            c.err("first_cycle.kind", "\"reduced\" needs mode = \"subset\"")
+                        );
                     }
-                    let t = f
-                        .total
-                        .ok_or_else(|| c.err("first_cycle.total", "required for kind = \"reduced\""))?;
+                    let t = f.total.ok_or_else(|| {
+                        c.err("first_cycle.total", "required for kind = \"reduced\"")
+                    })?;
                     let t = c.hours("first_cycle.total", t)?;
                     if t > total {
                         return Err(c.err("first_cycle.total", "more than the regular total"));
@@ -1660,31 +1820,71 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
                 ));
             }
         },
-    };
+    })
+}
 
-    if credential_kind == CredentialKind::NoLicense && mode != RuleMode::None {
-        return Err(c.err("mode", "a jurisdiction without a licence has mode = \"none\""));
-    }
-
-    let mut rule = Rule {
-        id: raw.id,
+fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule, RuleError> {
+    let raw: RawRule = toml::from_str(text).map_err(|e| RuleError::Parse {
         file: file.to_string(),
-        name: raw.name,
-        issuer: raw.issuer,
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    let c = Ctx { file };
+    let Identity {
         jurisdiction,
         credential_kind,
         confidence,
         status,
         effective,
-        aliases: raw.aliases,
+    } = identity(&c, &raw, file)?;
+    let (deadline, due) = calendar(&c, &raw)?;
+    let units = units(&c, &raw)?;
+    let Settings {
+        mode,
+        total,
+        accepted_approvals,
+        excluded_topics,
+        no_duplicate,
+        carry_over_max,
+        late_renewal,
+    } = settings(&c, &raw)?;
+    let reqs = requirements(&c, &raw)?;
+    unique_ids(&c, &reqs)?;
+    structure(&c, mode, total, &reqs)?;
+    let first_cycle = first_cycle(&c, &raw, mode, total, &reqs)?;
+    let Requirements {
+        buckets,
+        mins,
+        caps,
+        window_caps,
+        extra_mins,
+        once_ever,
+        items,
+        conditionals,
+        excluded_from_total,
+    } = reqs;
+    if credential_kind == CredentialKind::NoLicense && mode != RuleMode::None {
+        return Err(c.err(
+            "mode",
+            "a jurisdiction without a licence has mode = \"none\"",
+        ));
+    }
+
+    let mut rule = Rule {
+        id: raw.id.clone(),
+        file: file.to_string(),
+        name: raw.name.clone(),
+        issuer: raw.issuer.clone(),
+        jurisdiction,
+        credential_kind,
+        confidence,
+        status,
+        effective,
+        aliases: raw.aliases.clone(),
         provenance: Provenance::default(),
-        notes: raw.notes,
+        notes: raw.notes.clone(),
         deadline,
         due,
-        units: UnitPolicy {
-            unit_minutes,
-            conversions,
-        },
+        units,
         mode,
         total,
         accepted_approvals,
@@ -1703,12 +1903,18 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
         conditionals,
         excluded_from_total,
     };
+    if require_sources {
+        plain_text_only(&c, &rule)?;
+    }
     if !require_sources && raw.source.is_empty() {
         rule.provenance.to_verify = raw
             .to_verify
             .iter()
             .map(|u| match u {
-                provenance::RawUnverified::Text(t) => Unverified { fact: None, note: t.clone() },
+                provenance::RawUnverified::Text(t) => Unverified {
+                    fact: None,
+                    note: t.clone(),
+                },
                 provenance::RawUnverified::Fact { fact, note } => Unverified {
                     fact: Some(fact.clone()),
                     note: note.clone(),
@@ -1727,6 +1933,90 @@ fn parse_rule_with(file: &str, text: &str, require_sources: bool) -> Result<Rule
         mode,
     )?;
     Ok(rule)
+}
+
+/// The first internal code in a text people read (a snake_case code, a
+/// `{XX}` jurisdiction suffix, a fact key such as `min:ethics`, a rule id).
+pub fn internal_code(text: &str) -> Option<&str> {
+    // Addresses are quoted as they are (a path may well contain `_`).
+    let mut rest = text;
+    while let Some(i) = rest.find("http") {
+        if let Some(code) = code_in(&rest[..i]) {
+            return Some(code);
+        }
+        rest = &rest[i..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    code_in(rest)
+}
+
+fn code_in(text: &str) -> Option<&str> {
+    let is_word = |c: char| {
+        c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-' || c == '{' || c == '}'
+    };
+    text.split(|c: char| !is_word(c)).find(|w| {
+        let snake = w.contains('_')
+            && w.split('_').all(|p| !p.is_empty())
+            && w.chars().any(|c| c.is_ascii_lowercase());
+        let braces = w.contains('{') && w.contains('}');
+        let fact_key = w.split_once(':').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && b.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        });
+        let rule_id = w.starts_with("us-") && w.len() > 6 && w.as_bytes().get(5) == Some(&b'-');
+        snake || braces || fact_key || rule_id
+    })
+}
+
+/// Names, labels, notes and open questions are shown to people: no internal codes in them.
+fn plain_text_only(c: &Ctx<'_>, rule: &Rule) -> Result<(), RuleError> {
+    let mut texts: Vec<(String, &str)> = vec![
+        ("name".into(), rule.name.as_str()),
+        ("issuer".into(), rule.issuer.as_str()),
+    ];
+    texts.extend(
+        rule.notes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (format!("notes[{i}]"), n.as_str())),
+    );
+    let labelled = rule.buckets.iter().chain(&rule.mins).chain(&rule.caps);
+    texts.extend(
+        labelled.filter_map(|r| r.label.as_deref().map(|l| (format!("{}.label", r.id), l))),
+    );
+    texts.extend(
+        rule.extra_mins
+            .iter()
+            .filter_map(|r| r.label.as_deref().map(|l| (format!("{}.label", r.id), l))),
+    );
+    texts.extend(
+        rule.items
+            .iter()
+            .filter_map(|r| r.label.as_deref().map(|l| (format!("{}.label", r.id), l))),
+    );
+    texts.extend(
+        rule.once_ever
+            .iter()
+            .filter_map(|r| r.label.as_deref().map(|l| (format!("{}.label", r.id), l))),
+    );
+    texts.extend(
+        rule.conditionals
+            .iter()
+            .chain(&rule.excluded_from_total)
+            .map(|r| (format!("{}.note", r.id), r.note.as_str())),
+    );
+    for (field, text) in texts {
+        if let Some(code) = internal_code(text) {
+            return Err(c.err(
+                field,
+                format!("`{code}` is an internal code; people read this text, say it in words"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl Rule {
@@ -1775,7 +2065,11 @@ impl Rule {
         f.extend(self.once_ever.iter().map(|r| k("once_ever", &r.id)));
         f.extend(self.items.iter().map(|r| k("item", &r.id)));
         f.extend(self.conditionals.iter().map(|r| k("conditional", &r.id)));
-        f.extend(self.excluded_from_total.iter().map(|r| k("excluded_from_total", &r.id)));
+        f.extend(
+            self.excluded_from_total
+                .iter()
+                .map(|r| k("excluded_from_total", &r.id)),
+        );
         f
     }
 

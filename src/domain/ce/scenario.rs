@@ -29,7 +29,9 @@ use time::Date;
 
 use super::codes::{Delivery, ItemKind, Scheme, TopicParseError, TopicRef, Unit};
 use super::cycle::{format_date, parse_date};
-use super::evaluate::{Activity, Credential, CredentialItem, CredentialReport, Log, evaluate_in_set};
+use super::evaluate::{
+    Activity, Credential, CredentialItem, CredentialReport, Log, evaluate_in_set,
+};
 use super::hours::Hours;
 use super::rules::{RuleError, RuleSet, builtin};
 

@@ -133,9 +133,7 @@ impl Selector {
             return true;
         }
         // One side's topics are all excluded by the other.
-        let excluded_by = |ts: &Option<Vec<TopicRef>>, nots: &Option<Vec<TopicRef>>| {
-            matches!((ts, nots), (Some(ts), Some(ns)) if ts.iter().all(|t| ns.iter().any(|n| n.contains_ref(t))))
-        };
+        let excluded_by = |ts: &Option<Vec<TopicRef>>, nots: &Option<Vec<TopicRef>>| matches!((ts, nots), (Some(ts), Some(ns)) if ts.iter().all(|t| ns.iter().any(|n| n.contains_ref(t))));
         excluded_by(&self.topics, &other.not_topics) || excluded_by(&other.topics, &self.not_topics)
     }
 

@@ -175,7 +175,11 @@ pub async fn set_cycle(
     Ok(see_other("/ce"))
 }
 
-fn activity_model(input: &ActivityInput, errors: &FieldErrors, schemes: &[(String, String)]) -> Value {
+fn activity_model(
+    input: &ActivityInput,
+    errors: &FieldErrors,
+    schemes: &[(String, String)],
+) -> Value {
     let topics: Vec<Value> = crate::services::ce::topics()
         .into_iter()
         .map(|(c, l)| json!({"code": c, "label": l, "value": input.topics.get(c).cloned().unwrap_or_default()}))

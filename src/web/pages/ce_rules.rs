@@ -22,9 +22,13 @@ pub struct SearchQuery {
 pub async fn index(ctx: Ctx, query: web::Query<SearchQuery>) -> AppResult<HttpResponse> {
     let q: String = query.into_inner().q.chars().take(100).collect();
     let rules = ce_rules::catalog(&q)?;
-    ctx.render("ce_rules", "CE renewal rules by state", json!({
-        "rules": rules, "q": q, "count": rules.len(),
-    }))
+    ctx.render(
+        "ce_rules",
+        "CE renewal rules by state",
+        json!({
+            "rules": rules, "q": q, "count": rules.len(),
+        }),
+    )
 }
 
 #[get("/ce/rules/{id}")]
@@ -38,9 +42,13 @@ pub async fn show(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> 
 pub async fn report_page(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
     ctx.user()?;
     let rule = ce_rules::rule(&path.into_inner())?;
-    ctx.render("ce_rule_report", "Report a problem with a rule", json!({
-        "rule": rule.summary, "form": {}, "errors": {},
-    }))
+    ctx.render(
+        "ce_rule_report",
+        "Report a problem with a rule",
+        json!({
+            "rule": rule.summary, "form": {}, "errors": {},
+        }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -52,11 +60,23 @@ pub struct ReportForm {
 }
 
 #[post("/ce/rules/{id}/report")]
-pub async fn report(ctx: Ctx, path: web::Path<String>, form: web::Form<ReportForm>) -> AppResult<HttpResponse> {
+pub async fn report(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<ReportForm>,
+) -> AppResult<HttpResponse> {
     let user = ctx.user()?.clone();
     let id = path.into_inner();
     let f = form.into_inner();
-    match ce_rules::report(&ctx.state, &user, id.clone(), f.reason.clone(), f.source_url.clone()).await {
+    match ce_rules::report(
+        &ctx.state,
+        &user,
+        id.clone(),
+        f.reason.clone(),
+        f.source_url.clone(),
+    )
+    .await
+    {
         Ok(_) => {
             ctx.flash("success", "Thank you. An administrator will check the rule against the board's text; the outcome appears under your reports.");
             Ok(see_other("/reports"))
@@ -81,7 +101,11 @@ pub async fn report(ctx: Ctx, path: web::Path<String>, form: web::Form<ReportFor
 pub async fn queue(ctx: Ctx) -> AppResult<HttpResponse> {
     ctx.require(Role::Admin)?;
     let reports = ce_rules::open_reports(&ctx.state).await?;
-    ctx.render("ce_rule_reports", "Problems reported with CE rules", json!({ "reports": reports }))
+    ctx.render(
+        "ce_rule_reports",
+        "Problems reported with CE rules",
+        json!({ "reports": reports }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -93,20 +117,40 @@ pub struct ResolveForm {
 }
 
 #[post("/admin/rule-reports/{id}/resolve")]
-pub async fn resolve(ctx: Ctx, path: web::Path<i64>, form: web::Form<ResolveForm>) -> AppResult<HttpResponse> {
+pub async fn resolve(
+    ctx: Ctx,
+    path: web::Path<i64>,
+    form: web::Form<ResolveForm>,
+) -> AppResult<HttpResponse> {
     let admin = ctx.require(Role::Admin)?.clone();
     let f = form.into_inner();
     let accepted = match f.outcome.as_str() {
         "accepted" => true,
         "dismissed" => false,
         _ => {
-            ctx.flash("error", "Choose whether the report is accepted or dismissed.");
+            ctx.flash(
+                "error",
+                "Choose whether the report is accepted or dismissed.",
+            );
             return Ok(see_other("/admin/rule-reports"));
         }
     };
-    match ce_rules::resolve(&ctx.state, &admin, path.into_inner(), accepted, f.resolution).await {
-        Ok(()) => ctx.flash("success", "Report resolved; the reporter can see your answer."),
-        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => ctx.flash("error", &message),
+    match ce_rules::resolve(
+        &ctx.state,
+        &admin,
+        path.into_inner(),
+        accepted,
+        f.resolution,
+    )
+    .await
+    {
+        Ok(()) => ctx.flash(
+            "success",
+            "Report resolved; the reporter can see your answer.",
+        ),
+        Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => {
+            ctx.flash("error", &message)
+        }
         Err(e) => return Err(e),
     }
     Ok(see_other("/admin/rule-reports"))

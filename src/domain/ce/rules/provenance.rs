@@ -222,13 +222,19 @@ pub(super) fn load(
         let field = format!("source[{i}]");
         let id = s.id.trim();
         if id.is_empty() || out.sources.iter().any(|x| x.id == id) {
-            return Err(c.err(format!("{field}.id"), format!("`{id}` is empty or used twice")));
+            return Err(c.err(
+                format!("{field}.id"),
+                format!("`{id}` is empty or used twice"),
+            ));
         }
         if s.citation.trim().is_empty() {
             return Err(c.err(format!("{field}.citation"), "must not be empty"));
         }
         if !is_url(&s.url) {
-            return Err(c.err(format!("{field}.url"), format!("`{}` is not an http(s) URL", s.url)));
+            return Err(c.err(
+                format!("{field}.url"),
+                format!("`{}` is not an http(s) URL", s.url),
+            ));
         }
         out.sources.push(Source {
             id: id.to_string(),
@@ -245,16 +251,28 @@ pub(super) fn load(
         if !known(&k.fact) {
             return Err(c.err(
                 format!("{field}.fact"),
-                format!("`{}` is not a fact of this rule (facts: {})", k.fact, facts.join(", ")),
+                format!(
+                    "`{}` is not a fact of this rule (facts: {})",
+                    k.fact,
+                    facts.join(", ")
+                ),
             ));
         }
         let source = out
             .sources
             .iter()
             .position(|s| s.id == k.source)
-            .ok_or_else(|| c.err(format!("{field}.source"), format!("no [[source]] with id `{}`", k.source)))?;
+            .ok_or_else(|| {
+                c.err(
+                    format!("{field}.source"),
+                    format!("no [[source]] with id `{}`", k.source),
+                )
+            })?;
         if k.quote.trim().chars().count() < 12 {
-            return Err(c.err(format!("{field}.quote"), "quote the sentence(s) that establish the fact"));
+            return Err(c.err(
+                format!("{field}.quote"),
+                "quote the sentence(s) that establish the fact",
+            ));
         }
         out.cites.push(Cite {
             fact: k.fact.clone(),
@@ -269,7 +287,10 @@ pub(super) fn load(
                 if !known(fact) {
                     return Err(c.err(
                         format!("to_verify[{i}].fact"),
-                        format!("`{fact}` is not a fact of this rule (facts: {})", facts.join(", ")),
+                        format!(
+                            "`{fact}` is not a fact of this rule (facts: {})",
+                            facts.join(", ")
+                        ),
                     ));
                 }
                 (Some(fact.clone()), note.clone())
@@ -277,6 +298,12 @@ pub(super) fn load(
         };
         if note.trim().is_empty() {
             return Err(c.err(format!("to_verify[{i}]"), "say what is uncertain"));
+        }
+        if let Some(code) = super::internal_code(&note) {
+            return Err(c.err(
+                format!("to_verify[{i}]"),
+                format!("`{code}` is an internal code; people read this text, say it in words"),
+            ));
         }
         out.to_verify.push(Unverified {
             fact,

@@ -27,16 +27,23 @@ impl RuleSet {
     /// Builds a set from parsed rules; an alias must not shadow an id or
     /// another alias.
     pub fn new(mut rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
-        rules.sort_by(|a, b| a.id.cmp(&b.id).then(a.effective.from.cmp(&b.effective.from)));
+        rules.sort_by(|a, b| {
+            a.id.cmp(&b.id)
+                .then(a.effective.from.cmp(&b.effective.from))
+        });
         let mut aliases = BTreeMap::new();
         for r in &rules {
             for a in &r.aliases {
-                let clash = rules.iter().find(|x| &x.id == a).map(|x| x.file.clone()).or_else(|| {
-                    aliases
-                        .get(a)
-                        .filter(|id| *id != &r.id)
-                        .map(|id: &String| id.clone())
-                });
+                let clash = rules
+                    .iter()
+                    .find(|x| &x.id == a)
+                    .map(|x| x.file.clone())
+                    .or_else(|| {
+                        aliases
+                            .get(a)
+                            .filter(|id| *id != &r.id)
+                            .map(|id: &String| id.clone())
+                    });
                 if let Some(other) = clash {
                     return Err(RuleError::DuplicateId {
                         id: a.clone(),
@@ -51,7 +58,9 @@ impl RuleSet {
     }
 
     /// Parses files (name, text).
-    pub fn parse<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<RuleSet, RuleError> {
+    pub fn parse<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<RuleSet, RuleError> {
         RuleSet::new(parse_rules(files)?)
     }
 
@@ -71,7 +80,9 @@ impl RuleSet {
 
     /// Every version of one rule (oldest first).
     pub fn versions(&self, id: &str) -> Vec<&Rule> {
-        let Some(id) = self.resolve(id) else { return vec![] };
+        let Some(id) = self.resolve(id) else {
+            return vec![];
+        };
         self.rules.iter().filter(|r| r.id == id).collect()
     }
 
@@ -119,7 +130,10 @@ pub fn builtin() -> Result<&'static RuleSet, RuleError> {
         let files: Vec<(String, String)> = Files::iter()
             .filter_map(|name| {
                 let f = Files::get(&name)?;
-                Some((name.to_string(), String::from_utf8_lossy(&f.data).into_owned()))
+                Some((
+                    name.to_string(),
+                    String::from_utf8_lossy(&f.data).into_owned(),
+                ))
             })
             .collect();
         RuleSet::parse(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))

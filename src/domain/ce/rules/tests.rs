@@ -19,10 +19,24 @@ fn all_builtin_rules_load_and_cover_every_jurisdiction() {
     for r in set.all() {
         assert!(!r.provenance.sources.is_empty(), "{}", r.id);
         assert!(r.effective.from.is_some(), "{}", r.id);
-        assert!(r.file.starts_with(&r.id) && r.file.ends_with(".toml"), "{}", r.file);
+        assert!(
+            r.file.starts_with(&r.id) && r.file.ends_with(".toml"),
+            "{}",
+            r.file
+        );
         // every fact is quoted or listed as unverified (checked at load; here as a count)
         let c = r.coverage();
-        assert_eq!(c.facts, c.primary + c.secondary_only + c.unverified - r.provenance.to_verify.iter().filter(|u| u.fact.is_none()).count(), "{}", r.id);
+        assert_eq!(
+            c.facts,
+            c.primary + c.secondary_only + c.unverified
+                - r.provenance
+                    .to_verify
+                    .iter()
+                    .filter(|u| u.fact.is_none())
+                    .count(),
+            "{}",
+            r.id
+        );
     }
     // the former California id still resolves
     assert_eq!(set.resolve("us-ca-lmt"), Some("us-ca-camtc"));
@@ -36,7 +50,8 @@ fn current(id: &str) -> &'static Rule {
 }
 
 fn has_scheme(r: &Rule, s: &str) -> bool {
-    r.accepted_approvals.contains(&Scheme::parse(s).unwrap_or_else(|| panic!("{s}")))
+    r.accepted_approvals
+        .contains(&Scheme::parse(s).unwrap_or_else(|| panic!("{s}")))
 }
 
 /// The corrections an independent check of the first rule files asked for (issue 9), as the
@@ -45,24 +60,45 @@ fn has_scheme(r: &Rule, s: &str) -> bool {
 fn shipped_rules_carry_the_checked_corrections() {
     // NM: Oct 31, ethics >= 4, live in person >= 8, online <= 8, no hands-on-only exclusion.
     let nm = current("us-nm-lmt");
-    assert!(matches!(nm.deadline, DeadlineRule::Fixed { month: 10, day: 31, .. }));
+    assert!(matches!(
+        nm.deadline,
+        DeadlineRule::Fixed {
+            month: 10,
+            day: 31,
+            ..
+        }
+    ));
     let min = |r: &Rule, id: &str| r.mins.iter().find(|m| m.id == id).map(|m| m.hours);
     assert_eq!(min(nm, "ethics"), Some(Hours::from_whole(4)));
-    assert!(nm.mins.iter().any(|m| m.hours == Hours::from_whole(8) && m.select.delivery.is_some()));
+    assert!(
+        nm.mins
+            .iter()
+            .any(|m| m.hours == Hours::from_whole(8) && m.select.delivery.is_some())
+    );
     assert!(nm.caps.iter().any(|c| c.hours == Hours::from_whole(8)));
     assert!(nm.excluded_from_total.is_empty());
     // SC: June 30 of even years, first renewal waived, accepted providers only.
     let sc = current("us-sc-lmt");
     assert!(matches!(
         sc.deadline,
-        DeadlineRule::Fixed { month: 6, day: 30, every_years: 2, parity: Some(Parity::Even), .. }
+        DeadlineRule::Fixed {
+            month: 6,
+            day: 30,
+            every_years: 2,
+            parity: Some(Parity::Even),
+            ..
+        }
     ));
     assert!(matches!(sc.first_cycle, FirstCycle::Exempt { .. }));
     assert!(!sc.accepted_approvals.is_empty());
     // IL: 25 h with a DV/SA hour from the period ending 2026-12-31, 24 h before; approved sponsors.
     let set = builtin().unwrap_or_else(|e| panic!("{e}"));
-    let il_new = set.for_cycle_end("us-il-lmt", date!(2026 - 12 - 31)).expect("IL 2026");
-    let il_old = set.for_cycle_end("us-il-lmt", date!(2024 - 12 - 31)).expect("IL 2024");
+    let il_new = set
+        .for_cycle_end("us-il-lmt", date!(2026 - 12 - 31))
+        .expect("IL 2026");
+    let il_old = set
+        .for_cycle_end("us-il-lmt", date!(2024 - 12 - 31))
+        .expect("IL 2024");
     assert_eq!(il_new.total, Hours::from_whole(25));
     assert!(il_new.mins.iter().any(|m| m.id.contains("dv_sa")));
     assert_eq!(il_old.total, Hours::from_whole(24));
@@ -71,16 +107,27 @@ fn shipped_rules_carry_the_checked_corrections() {
     // MI: implicit-bias hours count toward the 18; NCBTMB-approved CE accepted.
     let mi = current("us-mi-lmt");
     assert!(mi.mins.iter().any(|m| m.id == "implicit_bias"));
-    assert!(!mi.extra_mins.iter().any(|m| m.id == "implicit_bias" && !m.counts_toward_total));
+    assert!(
+        !mi.extra_mins
+            .iter()
+            .any(|m| m.id == "implicit_bias" && !m.counts_toward_total)
+    );
     assert!(has_scheme(mi, "ncbtmb_provider") || has_scheme(mi, "ncbtmb_course"));
     // WA: a current CPR card at renewal, at most 4 CPR hours.
     let wa = current("us-wa-lmt");
-    assert!(wa.items.iter().any(|i| i.kind == super::super::codes::ItemKind::CprBls));
+    assert!(
+        wa.items
+            .iter()
+            .any(|i| i.kind == super::super::codes::ItemKind::CprBls)
+    );
     assert!(wa.caps.iter().any(|c| c.hours == Hours::from_whole(4)));
     // MD: exempt at the first renewal only if licensed within 12 months before it.
     assert!(matches!(
         current("us-md-lmt").first_cycle,
-        FirstCycle::Exempt { licensed_within_months: Some(12), .. }
+        FirstCycle::Exempt {
+            licensed_within_months: Some(12),
+            ..
+        }
     ));
     // TX: NCBTMB providers and school or college courses accepted.
     let tx = current("us-tx-lmt");
@@ -93,7 +140,11 @@ fn shipped_rules_carry_the_checked_corrections() {
     }
     assert!(matches!(fl.first_cycle, FirstCycle::Prorated { .. }));
     // The Florida bucket for laws & rules reads as a sentence, not a code.
-    assert!(!super::super::catalog::describe_requirements(fl).iter().any(|d| d.contains('{') || d.contains('_')));
+    assert!(
+        !super::super::catalog::describe_requirements(fl)
+            .iter()
+            .any(|d| d.contains('{') || d.contains('_'))
+    );
 }
 
 #[test]
@@ -112,7 +163,10 @@ fn sourcing_is_enforced_at_load() {
         "carry_over = { max_hours = 0 }\nto_verify = [{ fact = \"min:ethics\", note = \"Only a school page says 3 hours.\" }]",
     );
     let r = parse_rule(FILE, &questioned).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.provenance.fact("min:ethics").unverified, ["Only a school page says 3 hours."]);
+    assert_eq!(
+        r.provenance.fact("min:ethics").unverified,
+        ["Only a school page says 3 hours."]
+    );
     // a quote about a fact the rule does not have
     let (f, m) = field_err(&(BASE.to_string() + &cite("min:nothing")));
     assert!(f.starts_with("cite["), "{f}");
@@ -121,7 +175,9 @@ fn sourcing_is_enforced_at_load() {
     let (f, _) = field_err(&BASE.replacen("source = \"rule\"", "source = \"elsewhere\"", 1));
     assert_eq!(f, "cite[0].source");
     // confidence H needs a primary source for every fact
-    let secondary = BASE.replace("primary = true", "primary = false").replace("confidence = \"M\"", "confidence = \"H\"");
+    let secondary = BASE
+        .replace("primary = true", "primary = false")
+        .replace("confidence = \"M\"", "confidence = \"H\"");
     let (f, m) = field_err(&secondary);
     assert_eq!(f, "confidence");
     assert!(m.contains("secondary"), "{m}");
@@ -134,15 +190,35 @@ fn sourcing_is_enforced_at_load() {
 #[test]
 fn versions_by_period_and_first_renewal_variants() {
     let v2024 = BASE
-        .replace("effective = { from = \"2024-01-01\" }", "effective = { from = \"2020-01-01\", to = \"2024-12-31\" }")
+        .replace(
+            "effective = { from = \"2024-01-01\" }",
+            "effective = { from = \"2020-01-01\", to = \"2024-12-31\" }",
+        )
         .replace("total = 24", "total = 20");
-    let v2026 = BASE.replace("effective = { from = \"2024-01-01\" }", "effective = { from = \"2025-01-01\" }");
-    let set = super::RuleSet::parse([("us-gu-lmt@2024.toml", v2024.as_str()), (FILE, v2026.as_str())])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let v2026 = BASE.replace(
+        "effective = { from = \"2024-01-01\" }",
+        "effective = { from = \"2025-01-01\" }",
+    );
+    let set = super::RuleSet::parse([
+        ("us-gu-lmt@2024.toml", v2024.as_str()),
+        (FILE, v2026.as_str()),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(set.versions("us-gu-lmt").len(), 2);
-    assert_eq!(set.for_cycle_end("us-gu-lmt", date!(2023 - 08 - 31)).map(|r| r.total), Some(Hours::from_whole(20)));
-    assert_eq!(set.for_cycle_end("us-gu-lmt", date!(2025 - 08 - 31)).map(|r| r.total), Some(Hours::from_whole(24)));
-    assert_eq!(set.current("us-gu-lmt").map(|r| r.total), Some(Hours::from_whole(24)));
+    assert_eq!(
+        set.for_cycle_end("us-gu-lmt", date!(2023 - 08 - 31))
+            .map(|r| r.total),
+        Some(Hours::from_whole(20))
+    );
+    assert_eq!(
+        set.for_cycle_end("us-gu-lmt", date!(2025 - 08 - 31))
+            .map(|r| r.total),
+        Some(Hours::from_whole(24))
+    );
+    assert_eq!(
+        set.current("us-gu-lmt").map(|r| r.total),
+        Some(Hours::from_whole(24))
+    );
     // overlapping versions are refused
     let e = parse_rules([("us-gu-lmt@2024.toml", BASE), (FILE, BASE)]).expect_err("overlap");
     assert!(matches!(e, RuleError::DuplicateId { .. }));
@@ -152,16 +228,37 @@ fn versions_by_period_and_first_renewal_variants() {
         "carry_over = { max_hours = 0 }\nfirst_cycle = { kind = \"exempt\", licensed_within_months = 12 }",
     ) + &cite("first_cycle");
     let r = parse_rule(FILE, &md).unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(r.first_cycle, FirstCycle::Exempt { licensed_within_months: Some(12), .. }));
+    assert!(matches!(
+        r.first_cycle,
+        FirstCycle::Exempt {
+            licensed_within_months: Some(12),
+            ..
+        }
+    ));
     let reduced = BASE.replace(
         "carry_over = { max_hours = 0 }",
         "carry_over = { max_hours = 0 }\nfirst_cycle = { kind = \"reduced\", total = 10, keep = [\"ethics\"] }",
     ) + &cite("first_cycle");
     let r = parse_rule(FILE, &reduced).unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(r.first_cycle, FirstCycle::Reduced { total, .. } if total == Hours::from_whole(10)));
-    let anchored = BASE.replace("every_years = 2, parity = \"odd\"", "every_years = 4, anchor_year = 2025");
+    assert!(
+        matches!(r.first_cycle, FirstCycle::Reduced { total, .. } if total == Hours::from_whole(10))
+    );
+    let anchored = BASE.replace(
+        "every_years = 2, parity = \"odd\"",
+        "every_years = 4, anchor_year = 2025",
+    );
     let r = parse_rule(FILE, &anchored).unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(r.deadline, DeadlineRule::Fixed { every_years: 4, parity: Some(Parity::Every { anchor: 2025, every: 4 }), .. }));
+    assert!(matches!(
+        r.deadline,
+        DeadlineRule::Fixed {
+            every_years: 4,
+            parity: Some(Parity::Every {
+                anchor: 2025,
+                every: 4
+            }),
+            ..
+        }
+    ));
 }
 
 /// A small valid rule file; tests replace parts of it.
@@ -224,7 +321,9 @@ quote = "No more than 12 hours may be earned through self-study."
 
 /// A citation for an extra fact, to append to [`BASE`].
 fn cite(fact: &str) -> String {
-    format!("\n[[cite]]\nfact = \"{fact}\"\nsource = \"rule\"\nquote = \"The rule text that says so.\"\n")
+    format!(
+        "\n[[cite]]\nfact = \"{fact}\"\nsource = \"rule\"\nquote = \"The rule text that says so.\"\n"
+    )
 }
 
 const FILE: &str = "us-gu-lmt.toml";
@@ -457,4 +556,39 @@ fn duplicate_ids_across_files() {
         e.to_string().contains("us-gu-lmt.toml") && e.to_string().contains("other/us-gu-lmt.toml"),
         "{e}"
     );
+}
+
+#[test]
+fn people_never_read_internal_codes_in_rule_texts() {
+    use super::internal_code;
+    assert_eq!(
+        internal_code("Log it as board_approved{AL}."),
+        Some("board_approved{AL}")
+    );
+    assert_eq!(internal_code("see min:ethics"), Some("min:ethics"));
+    assert_eq!(internal_code("replaces us-ks-lmt"), Some("us-ks-lmt"));
+    assert_eq!(internal_code("counted from issued_on"), Some("issued_on"));
+    assert_eq!(
+        internal_code(
+            "Courses approved by the Alabama board count (Ala. Admin. Code r. 532-X-6-.01)."
+        ),
+        None
+    );
+    assert_eq!(
+        internal_code("2:00 p.m., 50-minute hours, one-time, first-aid"),
+        None
+    );
+    let with_code = BASE.replace(
+        "carry_over = { max_hours = 0 }",
+        "carry_over = { max_hours = 0 }\nnotes = [\"Log it as self_study.\"]",
+    );
+    let (f, m) = field_err(&with_code);
+    assert_eq!(f, "notes[0]");
+    assert!(m.contains("`self_study`"), "{m}");
+}
+
+#[test]
+fn addresses_in_rule_texts_are_not_codes() {
+    assert_eq!(super::internal_code("See https://www.bmbt.org/mtpages/CE_Requirements.html for details."), None);
+    assert_eq!(super::internal_code("See https://x.org/a_b then log it as self_study."), Some("self_study"));
 }
