@@ -58,8 +58,14 @@ impl Views {
 
 handlebars::handlebars_helper!(eq: |a: Json, b: Json| a == b);
 handlebars::handlebars_helper!(percent: |n: f64| format!("{:.0}", n * 100.0));
+// Hours as people write them: 24, 1.5, 0.25 (never "24.0").
+handlebars::handlebars_helper!(hours_helper: |n: f64| {
+    let s = format!("{:.2}", n);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+});
 
 fn register_helpers(hb: &mut Handlebars<'static>) {
     hb.register_helper("eq", Box::new(eq));
     hb.register_helper("percent", Box::new(percent));
+    hb.register_helper("num", Box::new(hours_helper));
 }

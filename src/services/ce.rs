@@ -743,6 +743,8 @@ pub struct CredentialReport {
     pub unverified: Vec<String>,
     /// When the rule's sources were last read.
     pub last_verified: Option<String>,
+    /// Who may give the courses that count (empty: any provider).
+    pub accepted: Vec<String>,
 }
 
 fn status_label(s: &str) -> &'static str {
@@ -1028,6 +1030,7 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
             .map(|u| u.note.clone())
             .collect();
         report.last_verified = rule.provenance.last_read().map(|d| d.to_string());
+        report.accepted = rule.accepted_approvals.iter().map(|s| s.label()).collect();
     }
     report
 }

@@ -2,44 +2,8 @@
 //! and that one therapist never reaches another's records or files.
 
 use crate::db_tests;
-use crate::helpers::{Client, TestApp};
+use crate::helpers::{TestApp, upload};
 use palpate::domain::accounts::Role;
-use reqwest::multipart::{Form, Part};
-
-async fn upload(
-    c: &Client,
-    fields: &[(&str, &str)],
-    file: Option<(&str, Vec<u8>)>,
-) -> crate::helpers::Page {
-    let token = c.get("/ce/activities/new").await.csrf();
-    let mut form = Form::new();
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    if let Some((name, bytes)) = file {
-        form = form.part(
-            "certificate",
-            Part::bytes(bytes).file_name(name.to_string()),
-        );
-    }
-    let resp = c
-        .http
-        .post(format!("{}/ce/activities?_csrf={token}", c.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string());
-    crate::helpers::Page {
-        status,
-        location,
-        body: resp.text().await.unwrap(),
-    }
-}
 
 const ETHICS: [(&str, &str); 8] = [
     ("title", "Ethics for massage therapists"),

@@ -4,7 +4,7 @@
 //! --json` lists what was loaded.
 
 use crate::db_tests;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, upload};
 use palpate::domain::accounts::Role;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -410,44 +410,28 @@ async fn the_dashboard_shows_sources_labels_and_refuses_bad_dates(app: TestApp) 
     assert_eq!(dup.status, 422);
     dup.assert_contains("already have this credential");
     // a completion date in the future is refused too
-    let act = "/ce/activities/new";
-    let token = ana.get(act).await.csrf();
-    let form = reqwest::multipart::Form::new()
-        .text("title", "Future course")
-        .text("completed_on", "2099-03-01")
-        .text("delivery", "self_study")
-        .text("hours", "2")
-        .text("unit", "hour")
-        .text("topic_anatomy_physiology", "2");
-    let r = ana
-        .http
-        .post(format!("{}/ce/activities?_csrf={token}", ana.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let body = r.text().await.unwrap();
-    assert_eq!(status, 422, "{body}");
-    assert!(body.contains("cannot be in the future"), "{body}");
+    let future = [
+        ("title", "Future course"),
+        ("completed_on", "2099-03-01"),
+        ("delivery", "self_study"),
+        ("hours", "2"),
+        ("unit", "hour"),
+        ("topic_anatomy_physiology", "2"),
+    ];
+    let r = upload(&ana, &future, None).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    r.assert_contains("cannot be in the future");
     // a real activity, and the dashboard in words with each requirement's source
-    let form = reqwest::multipart::Form::new()
-        .text("title", "Pathology update")
-        .text("completed_on", "2025-01-10")
-        .text("delivery", "self_study")
-        .text("hours", "2")
-        .text("unit", "hour")
-        .text("topic_anatomy_physiology", "2")
-        .text("approval_ncbtmb_provider", "1234");
-    let token = ana.get(act).await.csrf();
-    let r = ana
-        .http
-        .post(format!("{}/ce/activities?_csrf={token}", ana.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    let real = [
+        ("title", "Pathology update"),
+        ("completed_on", "2025-01-10"),
+        ("delivery", "self_study"),
+        ("hours", "2"),
+        ("unit", "hour"),
+        ("topic_anatomy_physiology", "2"),
+        ("approval_ncbtmb_provider", "1234"),
+    ];
+    assert_eq!(upload(&ana, &real, None).await.status, 303);
     let page = ana.get("/ce").await;
     assert_eq!(page.status, 200);
     page.assert_contains("anatomy &amp; physiology");

@@ -438,3 +438,35 @@ pub fn api_option(state: &serde_json::Value, prefix: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// Logs a CE activity through the multipart form (with an optional certificate file).
+pub async fn upload(c: &Client, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> Page {
+    let token = c.get("/ce/activities/new").await.csrf();
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some((name, bytes)) = file {
+        form = form.part(
+            "certificate",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    }
+    let resp = c
+        .http
+        .post(format!("{}/ce/activities?_csrf={token}", c.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    Page {
+        status,
+        location,
+        body: resp.text().await.unwrap(),
+    }
+}

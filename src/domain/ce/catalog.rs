@@ -27,6 +27,8 @@ pub struct RuleSummary {
     pub kind_label: &'static str,
     /// Hours per cycle (0 without CE).
     pub total: f64,
+    /// The same in words ("16", "12.5").
+    pub hours_label: String,
     /// The renewal cycle in words.
     pub cycle: String,
     /// Minimums and caps in words.
@@ -243,6 +245,7 @@ pub fn summary(set: &RuleSet, rule: &Rule) -> RuleSummary {
         kind: rule.kind_code(),
         kind_label: rule.kind_label(),
         total: rule.total.as_f64(),
+        hours_label: rule.total.to_string(),
         cycle: if rule.mode == RuleMode::None {
             "no CE requirement".into()
         } else {

@@ -798,6 +798,9 @@ fn describe(hours: Hours, label: Option<&str>, select: &Selector, rule: &Rule) -
     };
     let from = if schemes.is_empty() || label.is_some() && select.approvals.is_some() {
         String::new()
+    } else if select.approvals.is_none() && schemes.len() > 2 {
+        // The rule's long list of accepted providers is shown once, not in every deficit.
+        " from an accepted provider".to_string()
     } else {
         format!(
             " from {}",

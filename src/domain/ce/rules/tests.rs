@@ -589,6 +589,12 @@ fn people_never_read_internal_codes_in_rule_texts() {
 
 #[test]
 fn addresses_in_rule_texts_are_not_codes() {
-    assert_eq!(super::internal_code("See https://www.bmbt.org/mtpages/CE_Requirements.html for details."), None);
-    assert_eq!(super::internal_code("See https://x.org/a_b then log it as self_study."), Some("self_study"));
+    assert_eq!(
+        super::internal_code("See https://www.bmbt.org/mtpages/CE_Requirements.html for details."),
+        None
+    );
+    assert_eq!(
+        super::internal_code("See https://x.org/a_b then log it as self_study."),
+        Some("self_study")
+    );
 }
