@@ -506,9 +506,14 @@ pub async fn reset_password(
             }
             db::set_password(c, t.user_id, &hash, now)?;
             db::mark_verified(c, t.user_id, now)?;
+            // A reset means the old password may be known to someone else: end everything.
+            db::end_sessions_of(c, t.user_id, now)?;
+            db::revoke_all_api_tokens(c, t.user_id, now)?;
             Ok(())
         })
-        .await
+        .await?;
+    state.tokens.clear();
+    Ok(())
 }
 
 /// Changes the password after checking the current one. Every other session ends; returns the new
@@ -539,21 +544,67 @@ pub async fn change_password(
     };
     let hash = passwords::hash(pw.expose().to_string(), state.settings.argon2_m_cost).await?;
     let clock = state.clock.clone();
-    state
+    let version = state
         .tx(move |c| {
-            db::set_password(c, user_id, &hash, clock.now())?;
+            let now = clock.now();
+            db::set_password(c, user_id, &hash, now)?;
+            db::end_sessions_of(c, user_id, now)?;
+            db::revoke_all_api_tokens(c, user_id, now)?;
             Ok(db::find_user(c, user_id)?
                 .map(|u| u.session_version)
                 .unwrap_or(0))
         })
+        .await?;
+    state.tokens.clear();
+    Ok(version)
+}
+
+/// "Log out everywhere": every session and every API token of the user ends; returns the new
+/// session version (the caller starts a fresh session for itself).
+pub async fn end_all_sessions(state: &AppState, user_id: i64) -> AppResult<i32> {
+    let clock = state.clock.clone();
+    let version = state
+        .tx(move |c| {
+            let now = clock.now();
+            db::end_sessions_of(c, user_id, now)?;
+            db::revoke_all_api_tokens(c, user_id, now)?;
+            Ok(db::bump_session_version(c, user_id, now)?)
+        })
+        .await?;
+    state.tokens.clear();
+    Ok(version)
+}
+
+/// Records a new log-in session and returns its id (kept in the signed cookie).
+pub async fn start_session(state: &AppState, user_id: i64) -> AppResult<String> {
+    let id = crate::domain::accounts::random_hex(32);
+    let (sid, clock) = (id.clone(), state.clock.clone());
+    state
+        .tx(move |c| Ok(db::insert_session(c, &sid, user_id, clock.now())?))
+        .await?;
+    Ok(id)
+}
+
+/// Ends one session (log-out): its cookie stops working everywhere at once.
+pub async fn end_session(state: &AppState, session_id: String) -> AppResult<()> {
+    let clock = state.clock.clone();
+    state
+        .tx(move |c| Ok(db::end_session(c, &session_id, clock.now())?))
         .await
 }
 
-pub async fn end_all_sessions(state: &AppState, user_id: i64) -> AppResult<i32> {
-    let clock = state.clock.clone();
-    state
-        .tx(move |c| Ok(db::bump_session_version(c, user_id, clock.now())?))
-        .await
+/// The account of a cookie session, when the session is still live and the account active with
+/// the same session version.
+pub fn load_session_account(
+    conn: &mut DbConn,
+    user_id: i64,
+    session_version: i32,
+    session_id: &str,
+) -> AppResult<Option<Account>> {
+    if !db::session_live(conn, session_id, user_id)? {
+        return Ok(None);
+    }
+    Ok(load_account(conn, user_id)?.filter(|a| a.active && a.session_version == session_version))
 }
 
 pub async fn update_name(state: &AppState, user_id: i64, name: String) -> AppResult<()> {

@@ -1,7 +1,7 @@
 //! Users, roles, e-mail tokens (verification, reset) and API tokens.
 
 use super::DbConn;
-use super::schema::{api_tokens, email_tokens, user_roles, users};
+use super::schema::{api_tokens, email_tokens, user_roles, user_sessions, users};
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
@@ -388,4 +388,75 @@ pub fn revoke_api_token(
     .set(api_tokens::revoked_at.eq(now))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Revokes every live API token of a user (password change or reset, "log out everywhere").
+pub fn revoke_all_api_tokens(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)
+}
+
+// ---------------------------------------------------------------------------
+// Log-in sessions
+
+pub fn insert_session(
+    conn: &mut DbConn,
+    id: &str,
+    user_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(user_sessions::table)
+        .values((
+            user_sessions::id.eq(id),
+            user_sessions::user_id.eq(user_id),
+            user_sessions::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Is the session live and the user's?
+pub fn session_live(conn: &mut DbConn, id: &str, user_id: i64) -> QueryResult<bool> {
+    let n: i64 = user_sessions::table
+        .filter(user_sessions::id.eq(id))
+        .filter(user_sessions::user_id.eq(user_id))
+        .filter(user_sessions::ended_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n == 1)
+}
+
+pub fn end_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        user_sessions::table
+            .filter(user_sessions::id.eq(id))
+            .filter(user_sessions::ended_at.is_null()),
+    )
+    .set(user_sessions::ended_at.eq(now))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Ends every live session of a user.
+pub fn end_sessions_of(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        user_sessions::table
+            .filter(user_sessions::user_id.eq(user_id))
+            .filter(user_sessions::ended_at.is_null()),
+    )
+    .set(user_sessions::ended_at.eq(now))
+    .execute(conn)
 }

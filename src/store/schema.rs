@@ -323,7 +323,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    user_sessions,
     ce_rule_reports,
     ce_courses,
     ce_certificates,

@@ -5,7 +5,7 @@ use super::session;
 use crate::domain::accounts::Role;
 use crate::error::{AppError, AppResult};
 use crate::services::AppState;
-use crate::services::accounts::{Account, load_account};
+use crate::services::accounts::Account;
 use actix_session::{Session, SessionExt};
 use actix_web::http::header::ContentType;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
@@ -153,12 +153,17 @@ impl FromRequest for Ctx {
             let state =
                 state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
             let user = match session::user_id(&session) {
-                Some((uid, sv)) => {
-                    let account = state.db(move |c| load_account(c, uid)).await?;
+                Some((uid, sv, sid)) => {
+                    let account = state
+                        .db(move |c| {
+                            crate::services::accounts::load_session_account(c, uid, sv, &sid)
+                        })
+                        .await?;
                     match account {
-                        Some(a) if a.active && a.session_version == sv => Some(a),
+                        Some(a) => Some(a),
                         _ => {
-                            // Password changed, logged out everywhere, or deactivated: this cookie is done.
+                            // Logged out, password changed, logged out everywhere, or deactivated:
+                            // this cookie is done.
                             session::log_out(&session);
                             None
                         }

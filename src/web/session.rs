@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 const UID: &str = "uid";
 const VERSION: &str = "sv";
+const SID: &str = "sid";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -16,19 +17,28 @@ pub struct Flash {
     pub message: String,
 }
 
-pub fn user_id(session: &Session) -> Option<(i64, i32)> {
+/// Who the cookie says is logged in: user id, session version and the log-in session's id.
+pub fn user_id(session: &Session) -> Option<(i64, i32, String)> {
     let uid = session.get::<i64>(UID).ok().flatten()?;
     let sv = session.get::<i32>(VERSION).ok().flatten()?;
-    Some((uid, sv))
+    let sid = session.get::<String>(SID).ok().flatten()?;
+    Some((uid, sv, sid))
 }
 
-/// Starts a fresh session for `uid` (a new cookie, so a planted session id is useless).
-pub fn log_in(session: &Session, uid: i64, session_version: i32) {
+/// The log-in session's id, if any (to end it at log-out).
+pub fn session_id(session: &Session) -> Option<String> {
+    session.get::<String>(SID).ok().flatten()
+}
+
+/// Starts a fresh cookie for `uid` and the server-side session `sid` (a new cookie, so a planted
+/// session id is useless).
+pub fn log_in(session: &Session, uid: i64, session_version: i32, sid: &str) {
     let flashes = take_flashes(session);
     session.clear();
     session.renew();
     let _ = session.insert(UID, uid);
     let _ = session.insert(VERSION, session_version);
+    let _ = session.insert(SID, sid);
     let _ = session.insert(CSRF, random_hex(32));
     for f in flashes {
         flash(session, &f.kind, &f.message);

@@ -439,7 +439,174 @@ async fn signup_and_reset_are_rate_limited(app: TestApp) {
     r.assert_contains("value=\"One More\"");
 }
 
+/// A browser without a cookie jar: the test holds the session cookie itself, as an attacker who
+/// copied it would.
+struct RawBrowser {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl RawBrowser {
+    fn new(app: &TestApp) -> RawBrowser {
+        RawBrowser {
+            base: app.addr.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// GET with a cookie: (status, new cookie if set, body).
+    async fn get(&self, path: &str, cookie: &str) -> (u16, Option<String>, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        Self::parts(r).await
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        cookie: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        Self::parts(r).await
+    }
+
+    async fn parts(r: reqwest::Response) -> (u16, Option<String>, String) {
+        let status = r.status().as_u16();
+        let cookie = r
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_string);
+        (status, cookie, r.text().await.unwrap())
+    }
+
+    /// Logs in and returns the session cookie.
+    async fn login(&self, email: &str) -> String {
+        let (_, cookie, body) = self.get("/login", "").await;
+        let cookie = cookie.unwrap_or_default();
+        let csrf = crate::helpers::csrf_in(&body).unwrap();
+        let (status, session, _) = self
+            .post(
+                "/login",
+                &cookie,
+                &[("email", email), ("password", PASSWORD), ("_csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(status, 303);
+        session.expect("a session cookie after log-in")
+    }
+}
+
+async fn logout_ends_the_session_on_the_server(app: TestApp) {
+    app.user("ana@example.com", &[Role::Student]).await;
+    let b = RawBrowser::new(&app);
+    let cookie = b.login("ana@example.com").await;
+    let (status, _, body) = b.get("/account", &cookie).await;
+    assert_eq!(status, 200);
+    let csrf = crate::helpers::csrf_in(&body).unwrap();
+    let copy = cookie.clone();
+    let (status, _, _) = b.post("/logout", &cookie, &[("_csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    // The copy of the cookie taken before log-out no longer opens anything.
+    let (status, _, _) = b.get("/dashboard", &copy).await;
+    assert_eq!(status, 303, "a copied cookie stops working at log-out");
+    let (status, _, _) = b.get("/account", &copy).await;
+    assert_ne!(status, 200);
+    // Another session of the same person is not affected.
+    let other = b.login("ana@example.com").await;
+    assert_eq!(b.get("/dashboard", &other).await.0, 200);
+}
+
+async fn api_tokens_end_with_password_changes_and_log_out_everywhere(app: TestApp) {
+    let me = |token: String| {
+        let base = app.addr.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{base}/api/v1/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // log out everywhere
+    let c = app.logged_in("ana@example.com", &[Role::Student]).await;
+    let t = app.api_token("ana@example.com").await;
+    assert_eq!(me(t.clone()).await, 200);
+    assert_eq!(
+        c.submit("/account", "/account/sessions/end", &[])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(me(t).await, 401, "log out everywhere revokes API tokens");
+    c.get("/account").await.assert_contains("revoke");
+    // password change
+    let t = app.api_token("ana@example.com").await;
+    assert_eq!(me(t.clone()).await, 200);
+    let r = c
+        .submit(
+            "/account",
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "another long password"),
+                ("confirm", "another long password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(me(t).await, 401, "a password change revokes API tokens");
+    // password reset (by e-mail)
+    app.user("ben@example.com", &[Role::Student]).await;
+    let t = app.api_token("ben@example.com").await;
+    let anon = app.client();
+    anon.submit(
+        "/password/forgot",
+        "/password/forgot",
+        &[("email", "ben@example.com")],
+    )
+    .await;
+    let mails = app.wait_for_mail(1).await;
+    let link = link_in(mails.iter().find(|m| m.to == "ben@example.com").unwrap());
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let r = anon
+        .submit(
+            &link,
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("password", "brand new password"),
+                ("confirm", "brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(me(t).await, 401, "a password reset revokes API tokens");
+}
+
 db_tests!(
+    logout_ends_the_session_on_the_server,
+    api_tokens_end_with_password_changes_and_log_out_everywhere,
     signup_and_reset_are_rate_limited,
     signup_verify_login_logout,
     signup_errors_keep_input,

@@ -84,7 +84,8 @@ pub async fn change_password(ctx: Ctx, form: web::Form<PasswordForm>) -> AppResu
         .await,
     )? {
         Ok(version) => {
-            session::log_in(&ctx.session, uid, version);
+            let sid = accounts::start_session(&ctx.state, uid).await?;
+            session::log_in(&ctx.session, uid, version, &sid);
             ctx.flash(
                 "success",
                 "Your password has been changed. Every other session has been logged out.",
@@ -106,8 +107,12 @@ pub async fn change_password(ctx: Ctx, form: web::Form<PasswordForm>) -> AppResu
 pub async fn end_sessions(ctx: Ctx) -> AppResult<HttpResponse> {
     let uid = ctx.user()?.id;
     let version = accounts::end_all_sessions(&ctx.state, uid).await?;
-    session::log_in(&ctx.session, uid, version);
-    ctx.flash("success", "Every other session has been logged out.");
+    let sid = accounts::start_session(&ctx.state, uid).await?;
+    session::log_in(&ctx.session, uid, version, &sid);
+    ctx.flash(
+        "success",
+        "Every other session has been logged out and every API token revoked.",
+    );
     Ok(see_other("/account"))
 }
 

@@ -186,7 +186,8 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> AppResult<HttpRespon
     .await
     {
         Ok(account) => {
-            session::log_in(&ctx.session, account.id, account.session_version);
+            let sid = accounts::start_session(&ctx.state, account.id).await?;
+            session::log_in(&ctx.session, account.id, account.session_version, &sid);
             tracing::info!(user_id = account.id, "logged in");
             Ok(see_other(next.as_deref().unwrap_or("/dashboard")))
         }
@@ -214,6 +215,10 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> AppResult<HttpRespon
 
 #[post("/logout")]
 pub async fn logout(ctx: Ctx) -> AppResult<HttpResponse> {
+    // End the session on the server too: a copy of this cookie must not keep working.
+    if let Some(sid) = session::session_id(&ctx.session) {
+        accounts::end_session(&ctx.state, sid).await?;
+    }
     session::log_out(&ctx.session);
     ctx.flash("info", "You have logged out.");
     Ok(see_other("/"))
