@@ -131,7 +131,7 @@ fn serve(listener: TcpListener, state: AppState, key: Key) -> anyhow::Result<Ser
             .wrap(from_fn(site::middleware::csrf))
             .wrap(from_fn(site::middleware::error_pages))
             .wrap(session)
-            .wrap(site::middleware::security_headers())
+            .wrap(site::middleware::security_headers(cookie_secure))
             .wrap(Compress::default())
             .wrap(TracingLogger::default())
             .configure(site::configure)

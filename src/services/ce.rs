@@ -84,7 +84,7 @@ pub fn plausible_date(
     errors: &mut FieldErrors,
 ) -> Option<Date> {
     let d = date(field, raw, errors)?;
-    let latest = today.replace_year(today.year() + 30).unwrap_or(today);
+    let latest = crate::domain::ce::cycle::add_months(today, 360).unwrap_or(today);
     if d < EARLIEST || d > latest {
         errors.add(field, "Give a date between 1950 and 30 years from now.");
         None
@@ -203,11 +203,10 @@ pub fn view(a: &db::Activity) -> ActivityView {
     }
 }
 
-/// Checks an activity as typed; `topics` must be known codes and their hours add up to the total.
+/// Checks an activity as typed; topics and approvals must be codes of the vocabulary (any
+/// jurisdiction's laws & rules, any board's approval) and the topic hours add up to the total.
 pub fn check_activity(
     input: &ActivityInput,
-    known_topics: &[&str],
-    known_schemes: &[&str],
     today: Date,
 ) -> Result<(Date, f64, BTreeMap<String, f64>, BTreeMap<String, String>), FieldErrors> {
     let mut e = FieldErrors::default();
@@ -257,8 +256,11 @@ pub fn check_activity(
         if raw.trim().is_empty() {
             continue;
         }
-        if !known_topics.contains(&code.as_str()) {
-            e.add("topics", format!("{code:?} is not a topic we know."));
+        if ce::TopicRef::parse(code).is_err() {
+            e.add(
+                "topics",
+                "One of the topics is not one we know; choose from the list.",
+            );
             continue;
         }
         match raw.trim().replace(',', ".").parse::<f64>() {
@@ -267,7 +269,7 @@ pub fn check_activity(
             }
             _ => e.add(
                 "topics",
-                format!("Hours for {code} must be a positive number."),
+                format!("Hours for {} must be a positive number.", topic_label(code)),
             ),
         }
     }
@@ -282,10 +284,10 @@ pub fn check_activity(
         if number.trim().is_empty() {
             continue;
         }
-        if !known_schemes.contains(&scheme.as_str()) {
+        if ce::Scheme::parse(scheme).is_none() {
             e.add(
                 "approvals",
-                format!("{scheme:?} is not an approval scheme we know."),
+                "One of the approvals is not one we know; choose from the list.",
             );
         } else if number.chars().count() > 60 {
             e.add("approvals", "Approval numbers have at most 60 characters.");
@@ -327,11 +329,9 @@ pub async fn add_activity(
     user: &Account,
     input: ActivityInput,
     certificate: Option<(String, Vec<u8>)>,
-    known_topics: &[&str],
-    known_schemes: &[&str],
 ) -> AppResult<i64> {
     let today = state.clock.now().date();
-    let mut checked = check_activity(&input, known_topics, known_schemes, today);
+    let mut checked = check_activity(&input, today);
     let mut cert: Option<(String, &'static str, String, i64)> = None;
     if let Some((name, bytes)) = certificate {
         match certificates::check(&bytes) {
@@ -452,8 +452,15 @@ pub async fn add_credential(
     state
         .tx(move |c| {
             // One entry per credential: the same rule with the same number (or twice without one).
+            let resolve = |id: &str| {
+                ce::builtin()
+                    .ok()
+                    .and_then(|set| set.resolve(id).map(str::to_string))
+                    .unwrap_or_else(|| id.to_string())
+            };
+            let wanted = resolve(&rule_id);
             let same = db::credentials_of(c, uid)?.into_iter().any(|x| {
-                x.rule_id == rule_id
+                resolve(&x.rule_id) == wanted
                     && x.number
                         .as_deref()
                         .unwrap_or("")
@@ -489,10 +496,11 @@ pub async fn set_cycle(
     deadline: String,
 ) -> AppResult<()> {
     let mut e = FieldErrors::default();
+    let today = state.clock.now().date();
     let (s, en, d) = (
-        date("cycle_start", &start, &mut e),
-        date("cycle_end", &end, &mut e),
-        date("deadline", &deadline, &mut e),
+        plausible_date("cycle_start", &start, today, &mut e),
+        plausible_date("cycle_end", &end, today, &mut e),
+        plausible_date("deadline", &deadline, today, &mut e),
     );
     let all = [s.is_some(), en.is_some(), d.is_some()];
     if all.iter().any(|x| *x) && !all.iter().all(|x| *x) {
@@ -502,6 +510,14 @@ pub async fn set_cycle(
         if en < s {
             e.add("cycle_end", "The cycle must end after it starts.");
         }
+    }
+    if let (Some(s), Some(d)) = (s, d)
+        && d < s
+    {
+        e.add(
+            "deadline",
+            "The deadline cannot come before the cycle starts.",
+        );
     }
     e.into_result()?;
     let uid = user.id;
@@ -606,6 +622,28 @@ pub async fn log(state: &AppState, user_id: i64) -> AppResult<Log> {
         .await
 }
 
+/// The name of the credential a stored rule id stands for (former ids resolve too).
+pub fn credential_name(rule_id: &str) -> String {
+    ce::builtin()
+        .ok()
+        .and_then(|set| set.current(rule_id).map(|r| r.name.clone()))
+        .unwrap_or_else(|| "A credential no longer in our list".into())
+}
+
+/// A file-name part for a credential: its name in lower case with dashes.
+pub fn file_slug(rule_id: &str) -> String {
+    let name = credential_name(rule_id);
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(60).collect()
+}
+
 /// Credentials the rules know: (rule id, name).
 pub fn rules() -> Vec<(String, String)> {
     match ce::builtin() {
@@ -620,29 +658,54 @@ pub fn rules() -> Vec<(String, String)> {
     }
 }
 
-/// Topic codes and labels for the activity form.
-pub fn topics() -> Vec<(&'static str, &'static str)> {
-    let mut all: Vec<(&'static str, &'static str)> = crate::domain::ce::codes::Topic::ALL
+/// Topic codes and labels for a form: every topic, and after "laws & rules" the laws & rules of
+/// each of `jurisdictions` (boards that require a course on their own law name it).
+pub fn topics_for(jurisdictions: &[ce::Jurisdiction]) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = ce::Topic::ALL
         .iter()
-        .map(|t| (t.code(), t.label()))
+        .map(|t| (t.code().to_string(), t.label().to_string()))
         .collect();
-    // State-specific law courses that some boards require by name.
     let pos = all
         .iter()
-        .position(|(c, _)| *c == "laws_rules")
+        .position(|(c, _)| c == "laws_rules")
         .map(|p| p + 1)
         .unwrap_or(all.len());
-    for (i, t) in [
-        ("laws_rules{FL}", "Florida laws & rules"),
-        ("laws_rules{MD}", "Maryland jurisprudence"),
-        ("laws_rules{WA}", "Washington law"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        all.insert(pos + i, t);
+    for (i, j) in jurisdictions.iter().enumerate() {
+        let t = ce::TopicRef {
+            topic: ce::Topic::LawsRules,
+            jurisdiction: Some(*j),
+        };
+        all.insert(pos + i, (t.to_string(), t.label()));
     }
     all
+}
+
+/// Topics without any jurisdiction's laws (course authoring).
+pub fn topics() -> Vec<(String, String)> {
+    topics_for(&[])
+}
+
+/// The jurisdictions of a person's credentials, in order, once each.
+pub async fn jurisdictions_of(state: &AppState, user_id: i64) -> AppResult<Vec<ce::Jurisdiction>> {
+    let creds = state
+        .db(move |c| Ok(db::credentials_of(c, user_id)?))
+        .await?;
+    let mut out = Vec::new();
+    if let Ok(set) = ce::builtin() {
+        for c in &creds {
+            if let Some(j) = set.current(&c.rule_id).and_then(|r| r.jurisdiction)
+                && !out.contains(&j)
+            {
+                out.push(j);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Topics for one person's activity form.
+pub async fn topics_for_user(state: &AppState, user_id: i64) -> AppResult<Vec<(String, String)>> {
+    Ok(topics_for(&jurisdictions_of(state, user_id).await?))
 }
 
 /// Approval schemes for the activity form.
@@ -655,20 +718,10 @@ pub fn schemes() -> Vec<(String, String)> {
 /// Approval schemes for one person's activity form: the named ones, and approval by the board of
 /// (or a school in) each jurisdiction where they hold a credential.
 pub async fn schemes_for_user(state: &AppState, user_id: i64) -> AppResult<Vec<(String, String)>> {
-    let creds = state
-        .db(move |c| Ok(db::credentials_of(c, user_id)?))
-        .await?;
     let mut out = schemes();
-    let mut seen = std::collections::BTreeSet::new();
-    if let Ok(set) = ce::builtin() {
-        for c in &creds {
-            if let Some(j) = set.current(&c.rule_id).and_then(|r| r.jurisdiction)
-                && seen.insert(j)
-            {
-                for s in [ce::Scheme::BoardApproved(j), ce::Scheme::School(j)] {
-                    out.push((s.code(), s.label()));
-                }
-            }
+    for j in jurisdictions_of(state, user_id).await? {
+        for s in [ce::Scheme::BoardApproved(j), ce::Scheme::School(j)] {
+            out.push((s.code(), s.label()));
         }
     }
     Ok(out)
@@ -745,6 +798,8 @@ pub struct CredentialReport {
     pub last_verified: Option<String>,
     /// Who may give the courses that count (empty: any provider).
     pub accepted: Vec<String>,
+    /// How well the rule is sourced, in a sentence.
+    pub sourcing: String,
 }
 
 fn status_label(s: &str) -> &'static str {
@@ -1031,8 +1086,29 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
             .collect();
         report.last_verified = rule.provenance.last_read().map(|d| d.to_string());
         report.accepted = rule.accepted_approvals.iter().map(|s| s.label()).collect();
+        report.sourcing = sourcing_sentence(rule);
     }
     report
+}
+
+/// How well a rule is sourced, in words a therapist can weigh.
+pub fn sourcing_sentence(rule: &ce::Rule) -> String {
+    let c = rule.coverage();
+    if c.facts > 0 && c.primary == c.facts && c.unverified == 0 {
+        "Every fact here is quoted from the board's own text.".into()
+    } else {
+        format!(
+            "{} of these {} facts are quoted from the board's own text; {} rest on secondary sources and {} are not confirmed{}.",
+            c.primary,
+            c.facts,
+            c.secondary_only,
+            c.unverified,
+            match rule.confidence {
+                crate::domain::ce::rules::Confidence::Low => " (the sources are weak or disagree)",
+                _ => "",
+            }
+        )
+    }
 }
 
 fn status_code(s: ce::Status) -> &'static str {
@@ -1170,19 +1246,40 @@ pub async fn transcript_csv(
         );
         out.push('\n');
     }
-    let name = format!("transcript-{}-{}.csv", cred.rule_id, cycle.deadline);
+    let name = format!(
+        "transcript-{}-{}.csv",
+        file_slug(&cred.rule_id),
+        cycle.deadline
+    );
     Ok((name, out))
 }
 
-/// The secret part of a person's calendar-feed URL (calendar apps cannot log in).
-pub fn feed_key(state: &AppState, user_id: i64) -> String {
+/// The secret part of a person's calendar-feed URL (calendar apps cannot log in): derived from
+/// the server's key, the person and the salt they last chose by resetting it.
+pub async fn feed_key(state: &AppState, user_id: i64) -> AppResult<String> {
     use sha2::{Digest, Sha256};
+    let salt = state
+        .db(move |c| Ok(db::calendar_salt(c, user_id)?))
+        .await?;
     let key = state.settings.session_key().unwrap_or_default();
     let mut h = Sha256::new();
     h.update(&key);
     h.update(b"palpate-ce-calendar");
     h.update(user_id.to_be_bytes());
-    hex::encode(&h.finalize()[..16])
+    if let Some(salt) = salt {
+        h.update(b"|");
+        h.update(salt.as_bytes());
+    }
+    Ok(hex::encode(&h.finalize()[..16]))
+}
+
+/// Replaces the person's calendar-feed address; the old one stops working at once.
+pub async fn reset_feed_key(state: &AppState, user_id: i64) -> AppResult<()> {
+    let salt = crate::domain::accounts::random_hex(16);
+    let clock = state.clock.clone();
+    state
+        .tx(move |c| Ok(db::set_calendar_salt(c, user_id, &salt, clock.now())?))
+        .await
 }
 
 fn ics_text(s: &str) -> String {
@@ -1280,7 +1377,7 @@ pub async fn audit_pack(
     entries.push(("MANIFEST.sha256.txt".into(), manifest.into_bytes()));
     let cycle_end = report.cycle.map(|c| c.deadline).unwrap_or_default();
     Ok((
-        format!("audit-pack-{}-{}.zip", cred.rule_id, cycle_end),
+        format!("audit-pack-{}-{}.zip", file_slug(&cred.rule_id), cycle_end),
         super::archive::zip(&entries),
     ))
 }
@@ -1377,12 +1474,16 @@ pub async fn transcript_pdf(
     }
     lines.push(String::new());
     lines.push(format!(
-        "Generated by Palpate on {today}. Rule confidence {}; check the board's current rules.",
-        r.confidence
+        "Generated by Palpate on {today}. {} Check the board's current rules.",
+        r.sourcing
     ));
     let pdf = super::pdf::document("Continuing education transcript", &lines);
     Ok((
-        format!("transcript-{}-{}.pdf", cred.rule_id, cycle.deadline),
+        format!(
+            "transcript-{}-{}.pdf",
+            file_slug(&cred.rule_id),
+            cycle.deadline
+        ),
         pdf,
     ))
 }

@@ -69,19 +69,14 @@ pub fn search_users(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<User>, i64)> {
-    let pattern = format!(
-        "%{}%",
-        q.trim()
-            .to_lowercase()
-            .replace('\\', "")
-            .replace('%', "")
-            .replace('_', "")
-    );
+    // `%`, `_` and `\` are searched for as themselves (e-mail addresses often hold `_`).
+    let pattern = format!("%{}%", super::like_escape(&q.trim().to_lowercase()));
     let filter = || {
         users::table.filter(
             users::email
                 .like(pattern.clone())
-                .or(lower(users::name).like(pattern.clone())),
+                .escape('\\')
+                .or(lower(users::name).like(pattern.clone()).escape('\\')),
         )
     };
     let total: i64 = filter().count().get_result(conn)?;

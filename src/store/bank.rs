@@ -266,11 +266,12 @@ pub fn search(
             .into_boxed();
         if let Some(t) = &f.text {
             for word in t.split_whitespace().take(8) {
-                let w = word.to_lowercase().replace(['%', '_', '\\'], "");
+                let w = super::like_escape(&word.to_lowercase());
                 if !w.is_empty() {
                     q = q.filter(
                         bank_item_versions::search_text
                             .like(format!("%{w}%"))
+                            .escape('\\')
                             .or(bank_items::id.eq(word.to_string())),
                     );
                 }

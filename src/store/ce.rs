@@ -402,3 +402,34 @@ pub fn resolve_rule_report(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+// ---------------------------------------------------------------------------
+// Calendar feed secrets
+
+use super::schema::calendar_feeds;
+
+/// The salt of a person's calendar-feed address, if they ever replaced it.
+pub fn calendar_salt(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<String>> {
+    calendar_feeds::table
+        .find(user_id)
+        .select(calendar_feeds::salt)
+        .first(conn)
+        .optional()
+}
+
+pub fn set_calendar_salt(
+    conn: &mut DbConn,
+    user_id: i64,
+    salt: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(calendar_feeds::table.find(user_id)).execute(conn)?;
+    diesel::insert_into(calendar_feeds::table)
+        .values((
+            calendar_feeds::user_id.eq(user_id),
+            calendar_feeds::salt.eq(salt),
+            calendar_feeds::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

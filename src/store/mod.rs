@@ -220,3 +220,15 @@ where
         DbConn::Pg(_) => conn.transaction(f),
     }
 }
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`, so that they match themselves.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -332,7 +332,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> BigInt,
+        salt -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    calendar_feeds,
     user_sessions,
     ce_rule_reports,
     ce_courses,

@@ -13,9 +13,66 @@ pub fn see_other(to: &str) -> HttpResponse {
 
 /// A redirect target from a `next` parameter, only if it stays on this site.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
-    let n = next?.trim();
-    (n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains("://"))
-        .then(|| n.to_string())
+    // As a browser reads it (the URL standard): leading and trailing C0 controls and spaces are
+    // stripped, tabs and newlines removed anywhere, and `\` counts as `/`.
+    let cleaned: String = next?
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    if cleaned.chars().any(char::is_control) {
+        return None;
+    }
+    let b = cleaned.as_bytes();
+    // Only a path on this site: "/x", never "//host" or "/\\host" (both mean another host).
+    if b.first() != Some(&b'/') || matches!(b.get(1), Some(b'/' | b'\\')) || cleaned.contains("://")
+    {
+        return None;
+    }
+    // A header-safe Location: anything outside visible ASCII is percent-encoded.
+    let mut out = String::with_capacity(cleaned.len());
+    for ch in cleaned.chars() {
+        if ch.is_ascii_graphic() {
+            out.push(ch);
+        } else {
+            let mut buf = [0u8; 4];
+            for byte in ch.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_on_this_site_only() {
+        assert_eq!(safe_next(Some("/ce?x=1")).as_deref(), Some("/ce?x=1"));
+        assert_eq!(safe_next(Some(" /exams ")).as_deref(), Some("/exams"));
+        for evil in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "\t//evil.example",
+            "/\r\n/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/x\u{7}y",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(evil)), None, "{evil:?}");
+        }
+        // newlines inside a path are dropped, never passed into the Location header
+        assert_eq!(
+            safe_next(Some("/ce\r\nSet-Cookie: x=1")).as_deref(),
+            Some("/ceSet-Cookie:%20x=1")
+        );
+        assert_eq!(safe_next(Some("/cé")).as_deref(), Some("/c%C3%A9"));
+    }
 }
 
 /// Splits a service result for a form handler: field errors come back as data to re-render with,

@@ -17,8 +17,17 @@ use subtle::ConstantTimeEq;
 pub const CSRF_FIELD: &str = "_csrf";
 
 /// Security headers on every response. The CSP allows no inline script and nothing off-site.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Behind HTTPS (`cookie_secure`), HSTS tells browsers to use nothing else for a year.
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = if https {
+        DefaultHeaders::new().add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add((
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

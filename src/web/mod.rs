@@ -112,6 +112,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(ce::audit_pack)
     .service(ce::transcript_pdf)
     .service(ce::calendar)
+    .service(ce::reset_calendar)
     .service(courses::index)
     .service(courses::create)
     .service(courses::list)

@@ -71,12 +71,28 @@ pub fn stored_csrf(session: &Session) -> Option<String> {
     session.get::<String>(CSRF).ok().flatten()
 }
 
+/// Flash messages kept at once (the newest); the cookie must stay well under 4 KB.
+pub const MAX_FLASHES: usize = 3;
+/// Longest flash message kept, in characters (longer ones are cut with an ellipsis).
+pub const MAX_FLASH_CHARS: usize = 300;
+
 pub fn flash(session: &Session, kind: &str, message: &str) {
     let mut all: Vec<Flash> = session.get(FLASH).ok().flatten().unwrap_or_default();
+    let message = if message.chars().count() > MAX_FLASH_CHARS {
+        let cut: String = message.chars().take(MAX_FLASH_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        message.to_string()
+    };
+    // The same message twice (a form posted again without following the redirect) shows once.
+    all.retain(|f| !(f.kind == kind && f.message == message));
     all.push(Flash {
         kind: kind.to_string(),
-        message: message.to_string(),
+        message,
     });
+    if all.len() > MAX_FLASHES {
+        all.drain(..all.len() - MAX_FLASHES);
+    }
     let _ = session.insert(FLASH, all);
 }
 

@@ -8,18 +8,28 @@ pub struct Upload {
     pub fields: Vec<(String, String)>,
     /// (file name as sent, bytes) of the first non-empty file field.
     pub file: Option<(String, Vec<u8>)>,
+    /// What was wrong with the file (too large, empty), for the file field; the other fields
+    /// are still read so that nothing typed is lost.
+    pub file_error: Option<String>,
 }
 
 const MAX_TEXT: usize = 64 * 1024;
 
-/// Reads every part. A file over `max_file` bytes stops the read with a clear message.
+/// A malformed multipart body: a plain sentence for the person, the parser's words in the log.
+fn unreadable(e: impl std::fmt::Display) -> AppError {
+    tracing::debug!(error = %e, "unreadable multipart form");
+    AppError::BadRequest("The form could not be read. Please try again.".into())
+}
+
+/// Reads every part. A file over `max_file` bytes is not kept (its bytes are skipped) and is
+/// reported in `file_error`, like an empty one.
 pub async fn read(mut payload: Multipart, file_field: &str, max_file: usize) -> AppResult<Upload> {
     let mut fields = vec![];
     let mut file = None;
+    let mut file_error = None;
     let mut text_total = 0usize;
     while let Some(item) = payload.next().await {
-        let mut part =
-            item.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+        let mut part = item.map_err(unreadable)?;
         let name = part.name().unwrap_or("").to_string();
         let filename = part
             .content_disposition()
@@ -27,15 +37,20 @@ pub async fn read(mut payload: Multipart, file_field: &str, max_file: usize) -> 
             .map(str::to_string);
         let is_file = name == file_field && filename.is_some();
         let mut buf: Vec<u8> = vec![];
+        let mut too_large = false;
         while let Some(chunk) = part.next().await {
-            let chunk = chunk
-                .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+            let chunk = chunk.map_err(unreadable)?;
+            if too_large {
+                continue;
+            }
             buf.extend_from_slice(&chunk);
             if is_file && buf.len() > max_file {
-                return Err(AppError::invalid(
-                    file_field,
-                    "The file is larger than 10 MB. Upload a smaller scan or a PDF.",
-                ));
+                too_large = true;
+                buf = vec![];
+                file_error = Some(
+                    "The file is larger than 10 MB. Upload a smaller scan or a PDF.".to_string(),
+                );
+                continue;
             }
             if !is_file {
                 text_total += chunk.len();
@@ -45,6 +60,14 @@ pub async fn read(mut payload: Multipart, file_field: &str, max_file: usize) -> 
             }
         }
         if is_file {
+            let chosen = filename.as_deref().is_some_and(|n| !n.trim().is_empty());
+            if buf.is_empty() && chosen && !too_large {
+                // A file was chosen but holds nothing (browsers send an empty, unnamed part
+                // when no file was chosen at all).
+                file_error = Some(
+                    "The file you chose is empty. Choose the certificate file again.".to_string(),
+                );
+            }
             if !buf.is_empty() && file.is_none() {
                 file = Some((filename.unwrap_or_default(), buf));
             }
@@ -52,5 +75,9 @@ pub async fn read(mut payload: Multipart, file_field: &str, max_file: usize) -> 
             fields.push((name, String::from_utf8_lossy(&buf).into_owned()));
         }
     }
-    Ok(Upload { fields, file })
+    Ok(Upload {
+        fields,
+        file,
+        file_error,
+    })
 }

@@ -139,7 +139,8 @@ async fn certificates_are_checked_and_private(app: TestApp) {
     assert!(
         text.contains("MANIFEST.sha256.txt")
             && text.contains("passwd.pdf")
-            && text.contains("transcript-ncbtmb-bctmb"),
+            && text.contains("transcript-ncbtmb-board-certified")
+            && !text.contains("ncbtmb-bctmb"),
         "zip entries"
     );
     use sha2::Digest;

@@ -454,7 +454,73 @@ async fn the_dashboard_shows_sources_labels_and_refuses_bad_dates(app: TestApp) 
     assert_no_codes(&confirm.body);
 }
 
+async fn state_law_topics_and_board_approvals_follow_the_credentials(app: TestApp) {
+    let ana = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
+    let form = ana.get("/ce/activities/new").await;
+    assert!(
+        !form.body.contains("New Jersey laws"),
+        "no NJ credential yet"
+    );
+    let r = ana
+        .submit(
+            "/ce/credentials/new",
+            "/ce/credentials",
+            &[("rule", "us-nj-lmt"), ("issued_on", "2020-11-30")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let form = ana.get("/ce/activities/new").await;
+    form.assert_contains("New Jersey laws &amp; rules");
+    form.assert_contains("approved by the New Jersey board");
+    assert_no_codes(&form.body);
+    // A New Jersey law course counts toward the New Jersey law requirement.
+    // Today is always inside the current renewal period.
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let law = [
+        ("title", "New Jersey massage law"),
+        ("completed_on", today.as_str()),
+        ("delivery", "in_person_lecture"),
+        ("hours", "1"),
+        ("unit", "hour"),
+        ("topic_laws_rules--NJ", "1"),
+        ("approval_board_approved--NJ", "NJ-1"),
+    ];
+    let r = upload(&ana, &law, None).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let api = app.api_token("ana@example.com").await;
+    let eval: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/ce/evaluation", app.addr))
+        .bearer_auth(&api)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let nj = &eval["credentials"][0];
+    let laws = nj["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"].as_str().is_some_and(|l| l.contains("law")))
+        .unwrap_or_else(|| panic!("a law requirement in {nj}"));
+    assert_eq!(laws["counted"], 1.0, "{laws}");
+    // The API takes a board's approval too.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/ce/activities", app.addr))
+        .bearer_auth(&api)
+        .json(&serde_json::json!({"title": "Ethics", "completed_on": "2025-04-01", "delivery": "live_online",
+               "hours": 2, "topics": {"ethics": 2}, "approvals": {"board_approved{NJ}": "NJ-2"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+}
+
 db_tests!(
+    state_law_topics_and_board_approvals_follow_the_credentials,
     the_public_rules_page_lists_every_state_with_its_sources,
     a_problem_with_a_rule_is_reported_and_answered,
     the_dashboard_shows_sources_labels_and_refuses_bad_dates,

@@ -12,3 +12,4 @@ mod ce_rules;
 mod exams;
 mod outbox;
 mod site;
+mod trust;

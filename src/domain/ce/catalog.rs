@@ -215,12 +215,24 @@ pub fn describe_first_cycle(rule: &Rule) -> Option<String> {
     match &rule.first_cycle {
         FirstCycle::Standard => None,
         FirstCycle::Exempt {
-            licensed_within_months: Some(m),
-            ..
-        } => Some(format!(
-            "No CE at the first renewal if the licence was issued within {m} months before it."
-        )),
-        FirstCycle::Exempt { .. } => Some("No CE at the first renewal.".into()),
+            licensed_within_months,
+            keep,
+        } => {
+            let when = match licensed_within_months {
+                Some(m) => format!(" if the licence was issued within {m} months before it"),
+                None => String::new(),
+            };
+            let except = if keep.is_empty() {
+                String::new()
+            } else {
+                let kept: Vec<String> = keep.iter().map(|id| kept_label(rule, id)).collect();
+                format!(
+                    ", except {}",
+                    super::selector::join_or(kept).replace(" or ", " and ")
+                )
+            };
+            Some(format!("No CE at the first renewal{when}{except}."))
+        }
         FirstCycle::Reduced { total, .. } => {
             Some(format!("{} at the first renewal.", hours(total.as_f64())))
         }
@@ -231,6 +243,32 @@ pub fn describe_first_cycle(rule: &Rule) -> Option<String> {
             hours(hours_per_month.as_f64())
         )),
     }
+}
+
+/// A kept requirement's words (label, else what it selects).
+fn kept_label(rule: &Rule, id: &str) -> String {
+    let sel_words = |label: &Option<String>, sel: &super::selector::Selector| {
+        label.clone().unwrap_or_else(|| describe_selector(sel))
+    };
+    if let Some(r) = rule.mins.iter().find(|r| r.id == id) {
+        return sel_words(&r.label, &r.select);
+    }
+    if let Some(r) = rule.extra_mins.iter().find(|r| r.id == id) {
+        return sel_words(&r.label, &r.select);
+    }
+    if let Some(r) = rule.items.iter().find(|r| r.id == id) {
+        return r
+            .label
+            .clone()
+            .unwrap_or_else(|| r.kind.label().to_string());
+    }
+    if let Some(r) = rule.once_ever.iter().find(|r| r.id == id) {
+        return r
+            .label
+            .clone()
+            .unwrap_or_else(|| "a one-time course".into());
+    }
+    "one requirement".into()
 }
 
 /// Summary of one rule.

@@ -591,8 +591,7 @@ fn prepare(
                 a.amount,
                 "unit_not_convertible",
                 format!(
-                    "{} has no conversion for {} ({} {}s logged)",
-                    rule.id,
+                    "this credential has no conversion for {} ({} {}s logged)",
                     a.unit.label(),
                     a.amount,
                     a.unit.label()
@@ -614,7 +613,7 @@ fn prepare(
                     &a.id,
                     hours,
                     "topic_excluded",
-                    format!("{} does not accept {}", rule.id, t.label()),
+                    format!("this credential does not accept {}", t.label()),
                 );
                 continue;
             }
@@ -629,8 +628,7 @@ fn prepare(
                     hours,
                     "approval_not_accepted",
                     format!(
-                        "no approval that {} accepts (it needs {})",
-                        rule.id,
+                        "not from a provider this credential accepts (it needs {})",
                         join_or(accepted)
                     ),
                 );
@@ -642,7 +640,11 @@ fn prepare(
                     &a.id,
                     hours,
                     "duplicate",
-                    format!("same course as {} ({})", o.id, format_date(o.completed_on)),
+                    format!(
+                        "same course as “{}” ({})",
+                        o.title,
+                        format_date(o.completed_on)
+                    ),
                 );
                 continue;
             }
@@ -781,6 +783,18 @@ fn run_main(active: &Active<'_>, slices: &[Slice]) -> Result<MainRun, AllocError
 
 // ---------------------------------------------------------------------------
 // Wording
+
+/// A requirement in words: its label, else what its selector takes.
+fn req_words(r: &Req) -> String {
+    r.label.clone().unwrap_or_else(
+        || match (r.select.topic_phrase(), r.select.delivery_phrase()) {
+            (Some(t), Some(d)) => format!("{t}, {d}"),
+            (Some(t), None) => t,
+            (None, Some(d)) => d,
+            (None, None) => "CE in any subject".to_string(),
+        },
+    )
+}
 
 fn describe(hours: Hours, label: Option<&str>, select: &Selector, rule: &Rule) -> String {
     let what = match label {
@@ -962,9 +976,9 @@ fn subset_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: &st
             continue;
         }
         let mut detail = describe(own[k], mins[k].label.as_deref(), &mins[k].select, rule);
-        let kids: Vec<&str> = (0..n)
+        let kids: Vec<String> = (0..n)
             .filter(|&c| parent[c] == Some(k) && need[c] > Hours::ZERO)
-            .map(|c| mins[c].id.as_str())
+            .map(|c| req_words(&mins[c]))
             .collect();
         if !kids.is_empty() {
             detail = format!(
@@ -972,14 +986,14 @@ fn subset_deficits(active: &Active<'_>, alloc: &Allocation, rule: &Rule, by: &st
                 kids.join(", ")
             );
         }
-        let shared: Vec<&str> = pair_edges
+        let shared: Vec<String> = pair_edges
             .iter()
             .filter(|(a, b, e)| (*a == k || *b == k) && g.flow(*e) > 0)
             .map(|(a, b, _)| {
                 if *a == k {
-                    mins[*b].id.as_str()
+                    req_words(&mins[*b])
                 } else {
-                    mins[*a].id.as_str()
+                    req_words(&mins[*a])
                 }
             })
             .collect();
@@ -1055,9 +1069,8 @@ fn block_reason(
                 (
                     "cap_per_window".into(),
                     format!(
-                        "at most {} h in any 24 hours ({}); {logged} h logged on {}",
+                        "at most {} h count in any 24 hours; {logged} h logged on {}",
                         active.window_caps[*j].hours,
-                        active.window_caps[*j].id,
                         format_date(*day)
                     ),
                 )
@@ -1065,10 +1078,10 @@ fn block_reason(
             None => ("not_counted".into(), "not needed by any requirement".into()),
         },
         Block::BucketsFull(list) => {
-            let ids: Vec<&str> = list
+            let ids: Vec<String> = list
                 .iter()
                 .filter_map(|b| active.buckets.get(*b))
-                .map(|b| b.id.as_str())
+                .map(req_words)
                 .collect();
             (
                 "category_full".into(),
@@ -1244,6 +1257,7 @@ pub fn evaluate_credential(
     settle_status(
         &mut report,
         &active,
+        log,
         lenient_defs,
         strict_defs,
         extra_defs,
@@ -1435,7 +1449,7 @@ fn extra_minimums(
                 .label
                 .clone()
                 .or_else(|| e.select.topic_phrase())
-                .unwrap_or_else(|| e.id.clone());
+                .unwrap_or_else(|| "this requirement".into());
             if !e.counts_toward_total {
                 // hours beyond what the period needs do not count anywhere
                 let mut left = e.hours;
@@ -1554,7 +1568,7 @@ fn once_ever_requirements(
                 .label
                 .clone()
                 .or_else(|| o.select.as_ref().and_then(Selector::topic_phrase))
-                .unwrap_or_else(|| o.id.clone());
+                .unwrap_or_else(|| "a one-time course".into());
             other_defs.push(DeficitReport {
                 requirement: o.id.clone(),
                 hours: Hours::ZERO,
@@ -1640,6 +1654,7 @@ fn item_requirements(
 fn settle_status(
     report: &mut CredentialReport,
     active: &Active<'_>,
+    log: &Log<'_>,
     lenient_defs: HourDeficits,
     strict_defs: Option<HourDeficits>,
     extra_defs: Vec<DeficitReport>,
@@ -1653,10 +1668,16 @@ fn settle_status(
     } else if lenient_clear {
         match strict_defs {
             Some(sd) if !sd.list.is_empty() => {
-                let ids: Vec<&str> = report
+                let ids: Vec<String> = report
                     .conditions
                     .iter()
-                    .map(|c| c.activity.as_str())
+                    .map(|c| {
+                        log.activities
+                            .iter()
+                            .find(|a| a.id == c.activity)
+                            .map(|a| format!("“{}”", a.title))
+                            .unwrap_or_else(|| "the conditional hours".into())
+                    })
                     .collect();
                 let prefix = format!(
                     "if {} {} not accepted: ",

@@ -334,7 +334,7 @@ fn example_2_amta_is_conditional_on_reiki() {
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!((d[0].0.as_str(), d[0].1), ("total", 8.0));
     assert!(
-        d[0].2.starts_with("if B6 is not accepted: 8 h"),
+        d[0].2.starts_with("if “Reiki II” is not accepted: 8 h"),
         "{}",
         d[0].2
     );

@@ -1779,6 +1779,16 @@ fn first_cycle(
                     if t > total {
                         return Err(c.err("first_cycle.total", "more than the regular total"));
                     }
+                    if let Some(m) = keep
+                        .iter()
+                        .filter_map(|k| mins.iter().find(|m| &m.id == k))
+                        .find(|m| m.hours > t)
+                    {
+                        return Err(c.err(
+                            "first_cycle.keep",
+                            format!("`{}` needs more hours than the first-renewal total", m.id),
+                        ));
+                    }
                     FirstCycle::Reduced { total: t, keep }
                 }
             }

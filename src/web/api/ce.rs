@@ -97,11 +97,7 @@ pub async fn add_activity(
             .collect(),
         approvals: b.approvals,
     };
-    let topics = ce::topics();
-    let schemes = ce::schemes();
-    let t: Vec<&str> = topics.iter().map(|(c, _)| *c).collect();
-    let s: Vec<&str> = schemes.iter().map(|(c, _)| c.as_str()).collect();
-    let id = ce::add_activity(&state, &user.0, input, None, &t, &s).await?;
+    let id = ce::add_activity(&state, &user.0, input, None).await?;
     Ok(HttpResponse::Created().json(json!({ "id": id })))
 }
 

@@ -31,15 +31,13 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     let log = ce::log(&ctx.state, me.id).await?;
     let report = ce::evaluate(&ctx.state, me.id).await?;
-    let names: std::collections::HashMap<String, String> =
-        crate::services::ce::rules().into_iter().collect();
     let credentials: Vec<Value> = log
         .credentials
         .iter()
         .map(|c| {
             let eval = report.iter().find(|r| r.credential_id == c.id);
             json!({
-                "id": c.id, "rule_id": c.rule_id, "name": names.get(&c.rule_id).cloned().unwrap_or_else(|| c.rule_id.clone()),
+                "id": c.id, "rule_id": c.rule_id, "name": ce::credential_name(&c.rule_id),
                 "number": c.number, "issued_on": c.issued_on.to_string(), "eval": eval,
                 "cycle_override": c.deadline.map(|d| d.to_string()),
             })
@@ -63,7 +61,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         "birth_date": log.profile.as_ref().and_then(|p| p.birth_date).map(|d| d.to_string()),
         "reminders": log.profile.as_ref().is_none_or(|p| p.reminders),
         "item_kinds": choices(vocab::item_kinds(), ""),
-        "calendar_url": ctx.state.url(&format!("/ce/calendar/{}-{}.ics", me.id, ce::feed_key(&ctx.state, me.id))),
+        "calendar_url": ctx.state.url(&format!("/ce/calendar/{}-{}.ics", me.id, ce::feed_key(&ctx.state, me.id).await?)),
         "errors": {},
     }))
 }
@@ -122,7 +120,7 @@ pub async fn confirm_remove_credential(ctx: Ctx, path: web::Path<i64>) -> AppRes
         .find(|c| c.id == id)
         .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
     ctx.render("ce_confirm", "Remove credential", json!({
-        "heading": format!("Remove {}?", crate::services::ce::rules().into_iter().find(|(id, _)| *id == c.rule_id).map(|(_, n)| n).unwrap_or_else(|| "this credential".into())),
+        "heading": format!("Remove {}?", ce::credential_name(&c.rule_id)),
         "message": "The credential and its reminders are removed. Your logged activities stay in your log.",
         "action": format!("/ce/credentials/{id}/remove"),
         "button": "Yes, remove it",
@@ -175,18 +173,32 @@ pub async fn set_cycle(
     Ok(see_other("/ce"))
 }
 
+/// A code as a form-field name: `laws_rules{NJ}` → `laws_rules--NJ` (braces are not safe in
+/// every client's multipart encoding).
+fn form_field(code: &str) -> String {
+    code.replace('{', "--").replace('}', "")
+}
+
+/// The code back from a form-field name (also accepts the code itself).
+fn code_of_field(field: &str) -> String {
+    match field.split_once("--") {
+        Some((base, j)) => format!("{base}{{{j}}}"),
+        None => field.to_string(),
+    }
+}
+
 fn activity_model(
     input: &ActivityInput,
     errors: &FieldErrors,
-    schemes: &[(String, String)],
+    (topics, schemes): &(Vec<(String, String)>, Vec<(String, String)>),
 ) -> Value {
-    let topics: Vec<Value> = crate::services::ce::topics()
-        .into_iter()
-        .map(|(c, l)| json!({"code": c, "label": l, "value": input.topics.get(c).cloned().unwrap_or_default()}))
+    let topics: Vec<Value> = topics
+        .iter()
+        .map(|(c, l)| json!({"code": c, "field": form_field(c), "label": l, "value": input.topics.get(c.as_str()).cloned().unwrap_or_default()}))
         .collect();
     let schemes: Vec<Value> = schemes
         .iter()
-        .map(|(c, l)| json!({"code": c, "label": l, "value": input.approvals.get(c.as_str()).cloned().unwrap_or_default()}))
+        .map(|(c, l)| json!({"code": c, "field": form_field(c), "label": l, "value": input.approvals.get(c.as_str()).cloned().unwrap_or_default()}))
         .collect();
     json!({
         "form": input,
@@ -202,11 +214,14 @@ fn activity_model(
 #[get("/ce/activities/new")]
 pub async fn new_activity(ctx: Ctx) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
-    let schemes = ce::schemes_for_user(&ctx.state, me.id).await?;
+    let lists = (
+        ce::topics_for_user(&ctx.state, me.id).await?,
+        ce::schemes_for_user(&ctx.state, me.id).await?,
+    );
     ctx.render(
         "ce_activity",
         "Log a CE activity",
-        activity_model(&ActivityInput::default(), &FieldErrors::default(), &schemes),
+        activity_model(&ActivityInput::default(), &FieldErrors::default(), &lists),
     )
 }
 
@@ -214,7 +229,10 @@ pub async fn new_activity(ctx: Ctx) -> AppResult<HttpResponse> {
 #[post("/ce/activities")]
 pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
-    let schemes = ce::schemes_for_user(&ctx.state, me.id).await?;
+    let lists = (
+        ce::topics_for_user(&ctx.state, me.id).await?,
+        ce::schemes_for_user(&ctx.state, me.id).await?,
+    );
     let mut input = ActivityInput::default();
     let upload = match upload::read(
         payload,
@@ -231,7 +249,7 @@ pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpRespons
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "ce_activity",
                 "Log a CE activity",
-                activity_model(&input, &e, &schemes),
+                activity_model(&input, &e, &lists),
             );
         }
         Err(e) => return Err(e),
@@ -246,26 +264,24 @@ pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpRespons
             "unit" => input.unit = v,
             _ => {
                 if let Some(t) = k.strip_prefix("topic_") {
-                    input.topics.insert(t.to_string(), v);
+                    input.topics.insert(code_of_field(t), v);
                 } else if let Some(s) = k.strip_prefix("approval_") {
-                    input.approvals.insert(s.to_string(), v);
+                    input.approvals.insert(code_of_field(s), v);
                 }
             }
         }
     }
-    let topics = crate::services::ce::topics();
-    let known_topics: Vec<&str> = topics.iter().map(|(c, _)| *c).collect();
-    let known_schemes: Vec<&str> = schemes.iter().map(|(c, _)| c.as_str()).collect();
-    match ce::add_activity(
-        &ctx.state,
-        &me,
-        input.clone(),
-        upload.file,
-        &known_topics,
-        &known_schemes,
-    )
-    .await
-    {
+    let result = match upload.file_error {
+        // The file was refused: say so next to it, with every other field checked and kept.
+        Some(message) => {
+            let today = ctx.state.clock.now().date();
+            let mut e = ce::check_activity(&input, today).err().unwrap_or_default();
+            e.add("certificate", message);
+            Err(AppError::Fields(e))
+        }
+        None => ce::add_activity(&ctx.state, &me, input.clone(), upload.file).await,
+    };
+    match result {
         Ok(_) => {
             ctx.flash(
                 "success",
@@ -274,7 +290,7 @@ pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpRespons
             Ok(see_other("/ce"))
         }
         Err(AppError::Fields(errors)) => {
-            let mut model = activity_model(&input, &errors, &schemes);
+            let mut model = activity_model(&input, &errors, &lists);
             model["certificate_lost"] = json!(true);
             ctx.render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -409,7 +425,7 @@ pub async fn calendar(
     let uid: i64 = uid
         .parse()
         .map_err(|_| AppError::NotFound("No such calendar.".into()))?;
-    let expected = ce::feed_key(&state, uid);
+    let expected = ce::feed_key(&state, uid).await?;
     if !bool::from(subtle::ConstantTimeEq::ct_eq(
         expected.as_bytes(),
         key.as_bytes(),
@@ -419,7 +435,20 @@ pub async fn calendar(
     let ics = ce::calendar(&state, uid).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(ics))
+}
+
+/// A new calendar address: the old one stops working (after it leaked, say).
+#[post("/ce/calendar/reset")]
+pub async fn reset_calendar(ctx: Ctx) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    ce::reset_feed_key(&ctx.state, me.id).await?;
+    ctx.flash(
+        "success",
+        "Your calendar has a new address. The old one no longer works: subscribe again with the new one.",
+    );
+    Ok(see_other("/ce#calendar"))
 }
 
 #[get("/ce/credentials/{id}/audit-pack.zip")]

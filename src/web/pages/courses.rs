@@ -118,6 +118,7 @@ pub async fn certificate_pdf(ctx: Ctx, path: web::Path<String>) -> AppResult<Htt
                 cert.code
             ))],
         })
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(pdf))
 }
 

@@ -158,7 +158,7 @@ fn washington_nested_minimums_report_residual_deficits() {
     let (outer, detail) = deficit(&r, "ethics_law").unwrap_or_default();
     assert_eq!(outer, h(1));
     assert!(
-        detail.contains("besides the hours listed for roles_boundaries"),
+        detail.contains("besides the hours listed for professional roles & boundaries"),
         "{detail}"
     );
     assert_eq!(deficit(&r, "health_equity").map(|d| d.0), Some(h(2)));

@@ -91,15 +91,23 @@ impl RuleSet {
         self.versions(id).into_iter().last()
     }
 
-    /// The version written for a cycle ending on `end` (the newest when none
-    /// is: the report then warns that the rules in force may differ).
+    /// The version written for a cycle ending on `end` (when none is, the
+    /// nearest: the oldest for earlier periods, the newest otherwise; the
+    /// report then warns that the rules in force may differ).
     pub fn for_cycle_end(&self, id: &str, end: Date) -> Option<&Rule> {
         let versions = self.versions(id);
-        versions
-            .iter()
-            .rev()
-            .find(|r| r.effective.contains(end))
-            .or(versions.last())
+        let written_for = versions.iter().rev().find(|r| r.effective.contains(end));
+        // Before the oldest version: the oldest is closest; otherwise the newest.
+        let before_all = versions
+            .first()
+            .and_then(|r| r.effective.from)
+            .is_some_and(|from| end < from);
+        written_for
+            .or(if before_all {
+                versions.first()
+            } else {
+                versions.last()
+            })
             .copied()
     }
 
