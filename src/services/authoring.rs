@@ -227,8 +227,12 @@ pub async fn transition(
             let latest =
                 db::find_version(c, &id, item.latest_version)?.ok_or_else(AppError::not_found)?;
             let from = Status::parse(&item.status).unwrap_or(Status::Draft);
+            // Anyone who wrote any of this version's content counts as its author: the approver
+            // must be someone else (an edit in place by a second instructor does not make them a
+            // reviewer of their own text).
             let is_author = latest.created_by == Some(uid)
-                || (latest.created_by.is_none() && item.author_id == Some(uid));
+                || (latest.created_by.is_none() && item.author_id == Some(uid))
+                || db::writers_of(c, &id, latest.version)?.contains(&uid);
             let comment = comment
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty());
@@ -371,6 +375,8 @@ pub struct ItemDetail {
     pub content: ItemContent,
     pub author_id: Option<i64>,
     pub created_by: Option<i64>,
+    /// Everyone who wrote content of the latest version (drafted or edited it).
+    pub writers: Vec<i64>,
     pub versions: Vec<VersionSummary>,
     pub history: Vec<EventView>,
     pub reports: Vec<ReportView>,
@@ -395,6 +401,7 @@ pub async fn detail(state: &AppState, id: String, version: Option<i32>) -> AppRe
                 content: content_of(v)?,
                 author_id: item.author_id,
                 created_by: v.created_by,
+                writers: db::writers_of(c, &id, item.latest_version)?,
                 versions: versions
                     .iter()
                     .map(|v| VersionSummary {

@@ -516,3 +516,25 @@ pub fn live_versions(conn: &mut DbConn) -> QueryResult<Vec<(ItemRow, VersionRow)
         .select((ItemRow::as_select(), VersionRow::as_select()))
         .load(conn)
 }
+
+/// Everyone who wrote content of one version: who drafted it and everyone who edited it in place
+/// (the history records each). Two-person review needs an approver outside this set.
+pub fn writers_of(conn: &mut DbConn, item_id: &str, version: i32) -> QueryResult<Vec<i64>> {
+    let rows: Vec<(Option<i64>, String)> = bank_item_events::table
+        .filter(bank_item_events::item_id.eq(item_id))
+        .filter(bank_item_events::version.eq(version))
+        .select((bank_item_events::actor_id, bank_item_events::action))
+        .load(conn)?;
+    let mut out: Vec<i64> = rows
+        .into_iter()
+        .filter(|(_, action)| {
+            action == "created as draft"
+                || action == "edited draft"
+                || action.starts_with("new version")
+        })
+        .filter_map(|(id, _)| id)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}

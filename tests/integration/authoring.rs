@@ -605,7 +605,73 @@ async fn item_statistics_for_reviewers(app: TestApp) {
     assert!(rpb > 0.5, "point-biserial {rpb}");
 }
 
+/// A second instructor who edits another's draft in place has written part of it: they cannot
+/// approve it alone, and neither can the first author; a third instructor can.
+async fn an_editor_cannot_approve_what_they_edited(app: TestApp) {
+    let ana = app.logged_in("ana@example.com", &[Role::Instructor]).await;
+    let ben = app.logged_in("ben@example.com", &[Role::Instructor]).await;
+    let cai = app.logged_in("cai@example.com", &[Role::Instructor]).await;
+    let stem = "A runner iced a calf strain ten minutes ago. Which application fits best now?";
+    let r = post_item(&ana, "/bank/new", "/bank/new", &item_form(stem), "save").await;
+    assert_eq!(r.status(), 303);
+    let item_url = r.location.clone().unwrap();
+    // Ben changes the key in place and submits it.
+    let mut edited = item_form(stem);
+    for (k, v) in edited.iter_mut() {
+        if *k == "key" {
+            *v = "A".into();
+        }
+    }
+    let r = post_item(
+        &ben,
+        &format!("{item_url}/edit"),
+        &format!("{item_url}/edit"),
+        &edited,
+        "save",
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    ben.submit(
+        &item_url,
+        &format!("{item_url}/transition"),
+        &[("action", "submit")],
+    )
+    .await;
+    // Ben cannot approve: he wrote part of this version.
+    let page = ben.get(&item_url).await;
+    page.assert_contains("another instructor must review it");
+    assert!(!page.body.contains("Approve (make live)"));
+    ben.submit(
+        &item_url,
+        &format!("{item_url}/transition"),
+        &[("action", "approve")],
+    )
+    .await;
+    ben.get(&item_url)
+        .await
+        .assert_contains("The reviewer must be a different instructor");
+    // Nor can Ana.
+    ana.submit(
+        &item_url,
+        &format!("{item_url}/transition"),
+        &[("action", "approve")],
+    )
+    .await;
+    assert!(!ana.get(&item_url).await.body.contains("Approved"));
+    // Cai, who wrote nothing of it, can.
+    let r = cai
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    cai.get(&item_url).await.assert_contains("Approved");
+}
+
 db_tests!(
+    an_editor_cannot_approve_what_they_edited,
     item_statistics_for_reviewers,
     write_review_and_version_an_item,
     students_report_problems_and_see_the_outcome,

@@ -323,8 +323,9 @@ pub async fn item(
 ) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Instructor)?.clone();
     let d = authoring::detail(&ctx.state, path.into_inner(), q.version).await?;
-    let is_author =
-        d.created_by == Some(me.id) || (d.created_by.is_none() && d.author_id == Some(me.id));
+    let is_author = d.created_by == Some(me.id)
+        || (d.created_by.is_none() && d.author_id == Some(me.id))
+        || d.writers.contains(&me.id);
     let actions: Vec<Value> = if q.version.is_none_or(|v| v == d.latest_version) {
         workflow::available(d.status, is_author)
             .into_iter()
