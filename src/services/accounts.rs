@@ -97,6 +97,11 @@ fn check_limit(
     Ok(())
 }
 
+/// The subject that per-account log-in failures are counted under: the account and the address.
+fn account_key(email: &str, ip: &str) -> String {
+    format!("acct:{email}|ip:{ip}")
+}
+
 fn window_start(state: &AppState) -> PrimitiveDateTime {
     state.clock.now() - Duration::minutes(state.settings.rate_limits.window_minutes)
 }
@@ -366,10 +371,13 @@ pub async fn login(
     let (ip2, em2) = (ip.clone(), email_norm.clone());
     let user = state
         .db(move |c| {
-            check_limit(c, "login", &format!("ip:{ip2}"), since, limits.login_per_ip, false,
-                &format!("Too many log-in attempts from your network. Please try again in {wait}."))?;
-            check_limit(c, "login", &format!("acct:{em2}"), since, limits.login_per_account, true,
-                &format!("Too many failed log-ins for this account. Please try again in {wait}, or reset your password."))?;
+            // Only failures count, so a class of thirty behind one school network can all log in.
+            check_limit(c, "login", &format!("ip:{ip2}"), since, limits.login_per_ip, true,
+                &format!("Too many failed log-ins from your network. Please try again in {wait}."))?;
+            // Failures count per account *and address*: someone guessing from elsewhere cannot
+            // lock the owner out of their own account.
+            check_limit(c, "login", &account_key(&em2, &ip2), since, limits.login_per_account, true,
+                &format!("Too many failed log-ins for this account from your network. Please try again in {wait}, or reset your password."))?;
             Ok(db::find_user_by_email(c, &em2)?)
         })
         .await?;
@@ -385,7 +393,7 @@ pub async fn login(
         .db(move |c| {
             let now = st.clock.now();
             attempts::record(c, "login", &format!("ip:{ip}"), ok, now)?;
-            attempts::record(c, "login", &format!("acct:{email_norm}"), ok, now)?;
+            attempts::record(c, "login", &account_key(&email_norm, &ip), ok, now)?;
             match (ok, uid) {
                 (true, Some(id)) => load_account(c, id),
                 _ => Ok(None),

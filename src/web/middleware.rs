@@ -126,8 +126,19 @@ pub async fn error_pages(
         .extensions()
         .get::<tracing_actix_web::RequestId>()
         .map(|r| r.to_string());
-    let res = next.call(req).await?;
+    let mut res = next.call(req).await?;
     let status = res.status();
+    if status == StatusCode::TOO_MANY_REQUESTS && !res.headers().contains_key(header::RETRY_AFTER) {
+        // Every 429 says when to come back: limits count attempts in a sliding window.
+        let seconds = res
+            .request()
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.rate_limits.window_minutes.max(1) * 60)
+            .unwrap_or(900);
+        if let Ok(v) = header::HeaderValue::from_str(&seconds.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_boxed_body());
     }

@@ -299,6 +299,85 @@ async fn login_is_rate_limited(app: TestApp) {
     assert_eq!(c.login("target@example.com", PASSWORD).await.status(), 303);
 }
 
+/// A client that says it comes from `ip` (the server trusts X-Forwarded-For in this test).
+fn from_ip(app: &TestApp, ip: &str) -> crate::helpers::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", ip.parse().unwrap());
+    crate::helpers::Client {
+        base: app.addr.clone(),
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap(),
+    }
+}
+
+/// Wrong passwords from other addresses cannot lock the owner out; a class behind one network
+/// can all log in; every 429 says when to retry.
+#[tokio::test]
+async fn lockouts_are_per_address_and_successes_do_not_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let mut settings = crate::helpers::test_settings(dir.path(), url);
+    settings.trust_forwarded_for = true;
+    let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
+    app.user("owner@example.com", &[Role::Student]).await;
+    // An attacker tries from three addresses until refused at each.
+    for ip in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        let c = from_ip(&app, ip);
+        for _ in 0..5 {
+            assert_eq!(
+                c.login("owner@example.com", "wrong guess here")
+                    .await
+                    .status(),
+                401
+            );
+        }
+        let r = c
+            .http
+            .post(format!("{}/login", c.base))
+            .form(&[
+                ("email", "owner@example.com"),
+                ("password", "wrong guess again"),
+                ("_csrf", &c.get("/login").await.csrf()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 429, "{ip}");
+        let retry: u64 = r
+            .headers()
+            .get("retry-after")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry > 0);
+    }
+    // The owner, at home, still gets in.
+    assert_eq!(
+        from_ip(&app, "198.51.100.7")
+            .login("owner@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    // Thirty-five students behind one school address all log in.
+    let school = "192.0.2.10";
+    for i in 0..35 {
+        let email = format!("student{i}@example.com");
+        app.user(&email, &[Role::Student]).await;
+        assert_eq!(
+            from_ip(&app, school).login(&email, PASSWORD).await.status(),
+            303,
+            "student {i}"
+        );
+    }
+}
+
 async fn password_change_ends_other_sessions(app: TestApp) {
     app.user("two@example.com", &[Role::Practitioner]).await;
     let laptop = app.client();
