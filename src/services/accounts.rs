@@ -169,8 +169,11 @@ pub struct SignupInput {
     pub practitioner: bool,
 }
 
-/// Creates an unverified account and queues the verification e-mail, in one transaction.
-pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResult<i64> {
+/// Creates an unverified account and queues the verification e-mail, in one transaction. When the
+/// address already has an account, nothing is created and its owner is told by e-mail instead; the
+/// caller shows the same "check your email" page either way, so sign-up reveals nobody's address.
+/// Every attempt counts toward the per-network sign-up limit.
+pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResult<()> {
     let mut errors = FieldErrors::default();
     let name = PersonName::parse(&input.name)
         .map_err(|m| errors.add("name", m))
@@ -206,15 +209,6 @@ pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResu
             })
             .await?;
     }
-    if let Some(e) = &email {
-        let e = e.as_str().to_string();
-        if state.db(move |c| Ok(db::email_taken(c, &e)?)).await? {
-            errors.add(
-                "email",
-                "An account with this email already exists. Log in, or reset your password.",
-            );
-        }
-    }
     errors.into_result()?;
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
         return Err(AppError::BadRequest("Please fill in every field.".into()));
@@ -229,18 +223,26 @@ pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResu
     .into_iter()
     .filter_map(|(on, r)| on.then_some(r))
     .collect();
-    let id = state
+    state
         .tx(move |c| {
             let now = st.clock.now();
-            attempts::record(c, "signup", &format!("ip:{ip}"), true, now)?;
-            if db::email_taken(c, email.as_str())? {
-                let mut f = FieldErrors::default();
-                f.add(
-                    "email",
-                    "An account with this email already exists. Log in, or reset your password.",
-                );
-                return Err(AppError::Fields(f));
+            if let Some(owner) = db::find_user_by_email(c, email.as_str())? {
+                attempts::record(c, "signup", &format!("ip:{ip}"), false, now)?;
+                queue_email(
+                    &st,
+                    c,
+                    email.as_str(),
+                    "Someone tried to sign up to Palpate with your email",
+                    "signup_existing",
+                    serde_json::json!({
+                        "name": owner.name,
+                        "login": st.url("/login"),
+                        "reset": st.url("/password/forgot"),
+                    }),
+                )?;
+                return Ok(());
             }
+            attempts::record(c, "signup", &format!("ip:{ip}"), true, now)?;
             let id = db::insert_user(
                 c,
                 &db::NewUser {
@@ -270,11 +272,11 @@ pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResu
                     "hours": VERIFY_TTL.whole_hours(),
                 }),
             )?;
-            Ok(id)
+            Ok(())
         })
         .await?;
     state.outbox_wake.notify_one();
-    Ok(id)
+    Ok(())
 }
 
 pub enum VerifyOutcome {

@@ -104,8 +104,46 @@ async fn signup_errors_keep_input(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(r.status(), 422);
-    r.assert_contains("already exists");
+    // The same answer as for a new address: sign-up does not tell who is registered …
+    assert_eq!(r.status(), 200);
+    r.assert_contains("Check your email");
+    assert!(!r.body.contains("already"));
+    let fresh = c
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("name", "Sam"),
+                ("email", "new-person@example.com"),
+                ("password", PASSWORD),
+                ("practitioner", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(fresh.status(), 200);
+    assert_eq!(
+        r.body.replace("taken@example.com", "X"),
+        fresh.body.replace("new-person@example.com", "X"),
+        "the two answers differ only in the address"
+    );
+    // … and the owner hears of it by e-mail, with nothing changed.
+    let mails = app.wait_for_mail(2).await;
+    let to_owner = mails
+        .iter()
+        .find(|m| m.to == "taken@example.com")
+        .expect("owner told");
+    assert!(
+        to_owner.text.contains("already has an account"),
+        "{}",
+        to_owner.text
+    );
+    assert_eq!(
+        app.client()
+            .login("taken@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
 }
 
 async fn wrong_password_is_refused(app: TestApp) {
