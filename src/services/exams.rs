@@ -9,6 +9,7 @@
 use super::AppState;
 use super::accounts::Account;
 use super::bank::{blueprints, content_of, taxonomy};
+use crate::domain::accounts::Role;
 use crate::domain::bank::{ItemContent, KEYS};
 use crate::domain::irt::{
     AdministeredItem, Blueprint, Choice, ItemParams, ItemPool, ItemStatus, PoolItem, PretestPlan,
@@ -826,8 +827,31 @@ fn own_exam(conn: &mut DbConn, user_id: i64, public_id: &str) -> AppResult<db::E
 
 // ---------------------------------------------------------------- use-cases
 
+/// Who may take exams at all: students, and certified therapists (who practise too and take CE
+/// course exams). The one check behind the web pages and the API.
+pub fn may_take_exams(user: &Account) -> AppResult<()> {
+    if user.has(Role::Student) || user.has(Role::Practitioner) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+/// Who may start `program`: a CE course exam (`course:N`) is for certified therapists only (it
+/// issues a CE certificate); every practice program for anyone who may take exams.
+pub fn may_start(user: &Account, program: &str) -> AppResult<()> {
+    may_take_exams(user)?;
+    if program.starts_with("course:") && !user.has(Role::Practitioner) {
+        return Err(AppError::Forbidden(
+            "CE course exams are for certified therapists: add the therapist role to your account first.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Starts an exam and presents its first item; returns the exam's state (its first question).
 pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<CurrentView> {
+    may_start(user, &req.program)?;
     let course_id = req
         .program
         .strip_prefix("course:")

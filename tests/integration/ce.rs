@@ -498,6 +498,35 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
     pro.get(&format!("/ce/courses/{course}"))
         .await
         .assert_contains("Boundaries protect the client");
+    // A student (not a certified therapist) cannot take a CE course exam, on the web or the API.
+    let student = app.logged_in("student@example.com", &[Role::Student]).await;
+    let r = student
+        .submit(
+            "/exams",
+            "/exams",
+            &[("program", &format!("course:{course}"))],
+        )
+        .await;
+    assert_ne!(r.status(), 303, "no exam started for a student");
+    let token = app.api_token("student@example.com").await;
+    let api = reqwest::Client::new()
+        .post(format!("{}/api/v1/exams", app.addr))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"program": format!("course:{course}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 403);
+    // A certified therapist may practise through the API as on the web.
+    let token = app.api_token("learner@example.com").await;
+    let api = reqwest::Client::new()
+        .post(format!("{}/api/v1/exams", app.addr))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"program": "drill", "areas": ["6"], "length": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 201, "{}", api.text().await.unwrap());
     let r = pro
         .submit(
             &format!("/ce/courses/{course}"),

@@ -1,7 +1,6 @@
 //! Practice exams in the browser: start, one item per page, answer, drill feedback, results,
 //! review and history.
 
-use crate::domain::accounts::Role;
 use crate::error::{AppError, AppResult};
 use crate::services::bank::taxonomy;
 use crate::services::exams::{self, AnswerRefused, AnswerResult, StartRequest};
@@ -17,11 +16,8 @@ use serde_json::json;
 /// Exams are for students; certified therapists take CE course exams through the same pages.
 fn taker(ctx: &Ctx) -> AppResult<crate::services::accounts::Account> {
     let u = ctx.user()?;
-    if u.has(Role::Student) || u.has(Role::Practitioner) {
-        Ok(u.clone())
-    } else {
-        Err(AppError::forbidden())
-    }
+    exams::may_take_exams(u)?;
+    Ok(u.clone())
 }
 
 fn pct(p: f64) -> String {
