@@ -21,13 +21,17 @@ pub enum MailSetting {
 #[serde(default)]
 pub struct RateLimits {
     pub window_minutes: i64,
-    /// Failed log-ins allowed per account in a window.
+    /// Failed log-ins allowed per account and address in a window.
     pub login_per_account: i64,
-    /// Log-in attempts allowed per IP address in a window.
+    /// Failed log-ins allowed per address in a window (successful ones never count).
     pub login_per_ip: i64,
     pub signup_per_ip: i64,
     pub reset_per_ip: i64,
     pub reset_per_account: i64,
+    /// Certificate uploads allowed per account in a window.
+    pub uploads_per_account: i64,
+    /// Certificate storage per account, in MB.
+    pub storage_quota_mb: i64,
 }
 
 impl Default for RateLimits {
@@ -39,6 +43,8 @@ impl Default for RateLimits {
             signup_per_ip: 10,
             reset_per_ip: 10,
             reset_per_account: 3,
+            uploads_per_account: 20,
+            storage_quota_mb: 100,
         }
     }
 }

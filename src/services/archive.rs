@@ -1,114 +1,151 @@
-//! A minimal ZIP writer (stored entries, no compression): enough for audit packs, whose PDFs and
-//! images are already compressed. Format: PKWARE APPNOTE 6.3, local headers + central directory.
+//! ZIP archives streamed to the client (audit packs): entries are written one after another with
+//! the `zip` crate's streaming writer into a bounded channel, so a pack of any size costs a few
+//! chunks of memory, never the whole archive. Entries are stored, not compressed: certificates are
+//! PDFs and images, already compressed.
 
-fn crc32(data: &[u8]) -> u32 {
-    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut t = [0u32; 256];
-        for (i, slot) in t.iter_mut().enumerate() {
-            let mut c = i as u32;
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-            *slot = c;
-        }
-        t
-    });
-    let mut crc = 0xFFFF_FFFFu32;
-    for b in data {
-        crc = table[((crc ^ *b as u32) & 0xFF) as usize] ^ (crc >> 8);
-    }
-    crc ^ 0xFFFF_FFFF
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use actix_web::web::Bytes;
+use futures_util::Stream;
+use tokio::sync::mpsc;
+
+/// Where an entry's bytes come from.
+pub enum Source {
+    /// Small text made on the fly (transcript, manifest).
+    Bytes(Vec<u8>),
+    /// A stored file, read in chunks.
+    File(PathBuf),
 }
 
-/// Builds a ZIP archive of `(name, bytes)` entries. Names are used as given (callers pass safe ones).
-pub fn zip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut central = Vec::new();
-    for (name, data) in entries {
-        let offset = out.len() as u32;
-        let crc = crc32(data);
-        let n = name.as_bytes();
-        let size = data.len() as u32;
-        // local file header
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        out.extend_from_slice(&20u16.to_le_bytes()); // version needed
-        out.extend_from_slice(&0x0800u16.to_le_bytes()); // flags: UTF-8 names
-        out.extend_from_slice(&0u16.to_le_bytes()); // stored
-        out.extend_from_slice(&0u16.to_le_bytes()); // time
-        out.extend_from_slice(&0x21u16.to_le_bytes()); // date 1980-01-01
-        out.extend_from_slice(&crc.to_le_bytes());
-        out.extend_from_slice(&size.to_le_bytes());
-        out.extend_from_slice(&size.to_le_bytes());
-        out.extend_from_slice(&(n.len() as u16).to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(n);
-        out.extend_from_slice(data);
-        // central directory entry
-        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&20u16.to_le_bytes()); // made by
-        central.extend_from_slice(&20u16.to_le_bytes()); // needed
-        central.extend_from_slice(&0x0800u16.to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes());
-        central.extend_from_slice(&0x21u16.to_le_bytes());
-        central.extend_from_slice(&crc.to_le_bytes());
-        central.extend_from_slice(&size.to_le_bytes());
-        central.extend_from_slice(&size.to_le_bytes());
-        central.extend_from_slice(&(n.len() as u16).to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes()); // extra
-        central.extend_from_slice(&0u16.to_le_bytes()); // comment
-        central.extend_from_slice(&0u16.to_le_bytes()); // disk
-        central.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
-        central.extend_from_slice(&0u32.to_le_bytes()); // external attrs
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(n);
+/// One file in the archive.
+pub struct Entry {
+    /// Path inside the archive.
+    pub name: String,
+    /// Its content.
+    pub source: Source,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// A `Write` that hands full chunks to the response stream (blocking while the client is slow).
+struct ChannelWriter {
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
     }
-    let cd_offset = out.len() as u32;
-    let cd_size = central.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    out.extend_from_slice(&cd_size.to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+fn write_all(entries: Vec<Entry>, out: ChannelWriter) -> zip::result::ZipResult<()> {
+    let mut zip = zip::ZipWriter::new_stream(out);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(false);
+    for e in entries {
+        zip.start_file(e.name, options)?;
+        match e.source {
+            Source::Bytes(b) => zip.write_all(&b)?,
+            Source::File(path) => {
+                let mut f = std::fs::File::open(&path)?;
+                let mut buf = vec![0u8; CHUNK];
+                loop {
+                    let n = f.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    zip.write_all(&buf[..n])?;
+                }
+            }
+        }
+    }
+    let mut out = zip.finish()?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The archive as a stream of chunks, written on a blocking thread as the client reads.
+pub fn stream(entries: Vec<Entry>) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+    let (tx, rx) = mpsc::channel(4);
+    let err_tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let out = ChannelWriter {
+            tx,
+            buf: Vec::with_capacity(CHUNK),
+        };
+        if let Err(e) = write_all(entries, out) {
+            tracing::warn!(error = %e, "audit pack not completed");
+            let _ = err_tx.blocking_send(Err(std::io::Error::other(
+                "the archive could not be completed",
+            )));
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn crc_matches_the_standard_check_value() {
-        assert_eq!(super::crc32(b"123456789"), 0xCBF4_3926);
-    }
+    use super::*;
+    use futures_util::StreamExt;
 
-    #[test]
-    fn python_can_read_what_we_write() {
-        let z = super::zip(&[
-            ("a.txt".into(), b"hello".to_vec()),
-            ("dir/b.bin".into(), vec![0, 1, 2, 255]),
-        ]);
-        assert_eq!(&z[..4], b"PK\x03\x04");
-        assert_eq!(&z[z.len() - 22..z.len() - 18], b"PK\x05\x06");
+    #[tokio::test]
+    async fn streams_a_zip_that_the_zip_crate_reads_back() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.zip");
-        std::fs::write(&path, &z).unwrap();
-        // Cross-check with an independent reader when one is available.
-        if let Ok(out) = std::process::Command::new("python3")
-            .args(["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(z.read('a.txt').decode(), len(z.read('dir/b.bin')))"])
-            .arg(&path)
-            .output()
-        {
-            if out.status.success() {
-                assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "hello 4");
-            }
+        let big = dir.path().join("big.bin");
+        let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&big, &content).unwrap();
+        let entries = vec![
+            Entry {
+                name: "a.txt".into(),
+                source: Source::Bytes(b"hello".to_vec()),
+            },
+            Entry {
+                name: "certificates/big.bin".into(),
+                source: Source::File(big),
+            },
+        ];
+        let mut all = Vec::new();
+        let mut s = Box::pin(stream(entries));
+        let mut chunks = 0;
+        while let Some(c) = s.next().await {
+            all.extend_from_slice(&c.unwrap());
+            chunks += 1;
         }
+        assert!(chunks > 3, "sent in pieces, not at once");
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(all)).unwrap();
+        let mut out = Vec::new();
+        z.by_name("certificates/big.bin")
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, content);
+        let mut a = String::new();
+        z.by_name("a.txt").unwrap().read_to_string(&mut a).unwrap();
+        assert_eq!(a, "hello");
     }
 }

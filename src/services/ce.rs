@@ -4,6 +4,7 @@
 
 use super::AppState;
 use super::accounts::Account;
+use super::archive;
 use super::certificates;
 use crate::domain::ce;
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -333,6 +334,41 @@ pub async fn add_activity(
     let today = state.clock.now().date();
     let mut checked = check_activity(&input, today);
     let mut cert: Option<(String, &'static str, String, i64)> = None;
+    if let Some((_, bytes)) = &certificate {
+        // Storage is per person: a quota on the bytes kept, and on uploads per window.
+        let (uid, size, clock) = (user.id, bytes.len() as i64, state.clock.clone());
+        let limits = state.settings.rate_limits.clone();
+        let window = limits.window_minutes;
+        let quota = limits.storage_quota_mb * 1024 * 1024;
+        let refusal = state
+            .tx(move |c| {
+                let now = clock.now();
+                let since = now - time::Duration::minutes(window);
+                let recent = crate::store::attempts::count_since(c, "upload", &format!("acct:{uid}"), since, false)?;
+                if recent >= limits.uploads_per_account {
+                    return Ok(Some(format!(
+                        "You have uploaded {recent} certificates in the last {window} minutes. Please wait a few minutes and try again."
+                    )));
+                }
+                // Every upload received counts toward the rate, kept or not.
+                crate::store::attempts::record(c, "upload", &format!("acct:{uid}"), true, now)?;
+                let used = db::certificate_bytes_of(c, uid)?;
+                if used + size > quota {
+                    return Ok(Some(format!(
+                        "Your certificates already take {} MB of your {} MB. Remove certificates you no longer need, or upload a smaller scan.",
+                        used / (1024 * 1024),
+                        limits.storage_quota_mb
+                    )));
+                }
+                Ok(None)
+            })
+            .await?;
+        if let Some(message) = refusal {
+            let mut e = checked.err().unwrap_or_default();
+            e.add("certificate", message);
+            return Err(AppError::Fields(e));
+        }
+    }
     if let Some((name, bytes)) = certificate {
         match certificates::check(&bytes) {
             Ok(_) => {
@@ -1335,7 +1371,7 @@ pub async fn audit_pack(
     state: &AppState,
     user_id: i64,
     credential_id: i64,
-) -> AppResult<(String, Vec<u8>)> {
+) -> AppResult<(String, Vec<archive::Entry>)> {
     use sha2::{Digest, Sha256};
     let (csv_name, csv) = transcript_csv(state, user_id, credential_id).await?;
     let log = log(state, user_id).await?;
@@ -1351,34 +1387,41 @@ pub async fn audit_pack(
         .map(|a| a.activity.clone())
         .chain(report.excluded.iter().map(|x| x.activity.clone()))
         .collect();
-    let mut entries: Vec<(String, Vec<u8>)> = vec![(csv_name, csv.into_bytes())];
+    // Certificates are stored under their SHA-256, so the manifest needs no second read.
+    let csv = csv.into_bytes();
+    let mut manifest = String::from("SHA-256 of every file in this audit pack\n\n");
+    manifest.push_str(&format!(
+        "{}  {}\n",
+        hex::encode(Sha256::digest(&csv)),
+        csv_name
+    ));
+    let mut entries = vec![archive::Entry {
+        name: csv_name,
+        source: archive::Source::Bytes(csv),
+    }];
     for a in log
         .activities
         .iter()
         .filter(|a| used.contains(&a.id.to_string()))
     {
         if let (Some(sha), Some(name)) = (&a.certificate_sha, &a.certificate_name) {
-            let dir = state.settings.data_dir.clone();
-            let sha = sha.clone();
-            let bytes = tokio::task::spawn_blocking(move || certificates::read(&dir, &sha))
-                .await
-                .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))??;
-            entries.push((format!("certificates/{}-{}", a.id, name), bytes));
+            let path = certificates::path(&state.settings.data_dir, sha)?;
+            let entry = format!("certificates/{}-{}", a.id, name);
+            manifest.push_str(&format!("{sha}  {entry}\n"));
+            entries.push(archive::Entry {
+                name: entry,
+                source: archive::Source::File(path),
+            });
         }
     }
-    let mut manifest = String::from("SHA-256 of every file in this audit pack\n\n");
-    for (name, bytes) in &entries {
-        manifest.push_str(&format!(
-            "{}  {}\n",
-            hex::encode(Sha256::digest(bytes)),
-            name
-        ));
-    }
-    entries.push(("MANIFEST.sha256.txt".into(), manifest.into_bytes()));
+    entries.push(archive::Entry {
+        name: "MANIFEST.sha256.txt".into(),
+        source: archive::Source::Bytes(manifest.into_bytes()),
+    });
     let cycle_end = report.cycle.map(|c| c.deadline).unwrap_or_default();
     Ok((
         format!("audit-pack-{}-{}.zip", file_slug(&cred.rule_id), cycle_end),
-        super::archive::zip(&entries),
+        entries,
     ))
 }
 

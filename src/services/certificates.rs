@@ -100,6 +100,11 @@ pub fn store(data_dir: &Path, bytes: &[u8]) -> AppResult<(String, &'static str)>
     Ok((sha, mime))
 }
 
+/// Where a stored certificate lives (its SHA-256 is its name).
+pub fn path(data_dir: &Path, sha: &str) -> AppResult<PathBuf> {
+    path_for(data_dir, sha)
+}
+
 pub fn read(data_dir: &Path, sha: &str) -> AppResult<Vec<u8>> {
     let path = path_for(data_dir, sha)?;
     std::fs::read(&path).map_err(|e| AppError::internal(anyhow::anyhow!("certificate {sha}: {e}")))

@@ -183,6 +183,15 @@ pub fn activities_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<Activit
         .load(conn)
 }
 
+/// Bytes of certificate files a user has stored (each activity's file counted).
+pub fn certificate_bytes_of(conn: &mut DbConn, user_id: i64) -> QueryResult<i64> {
+    let sizes: Vec<Option<i64>> = ce_activities::table
+        .filter(ce_activities::user_id.eq(user_id))
+        .select(ce_activities::certificate_size)
+        .load(conn)?;
+    Ok(sizes.into_iter().flatten().sum())
+}
+
 /// The user's activity `id`; `None` for someone else's.
 pub fn activity_of(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<Option<Activity>> {
     ce_activities::table

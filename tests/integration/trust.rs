@@ -161,6 +161,57 @@ async fn an_empty_certificate_file_is_refused(app: TestApp) {
     r.assert_contains("Ethics");
 }
 
+/// Certificate storage is per person: a quota on bytes kept and on uploads per window, refused
+/// next to the file field with everything else kept.
+#[tokio::test]
+async fn certificate_storage_has_a_quota_and_a_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let mut settings = crate::helpers::test_settings(dir.path(), url);
+    settings.rate_limits.storage_quota_mb = 1;
+    settings.rate_limits.uploads_per_account = 4;
+    let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
+    let c = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
+    let fields = |title: &'static str| {
+        [
+            ("title", title),
+            ("completed_on", "2025-05-02"),
+            ("delivery", "live_online"),
+            ("hours", "2"),
+            ("unit", "hour"),
+            ("topic_ethics", "2"),
+        ]
+    };
+    let pdf = |n: usize, fill: u8| {
+        let mut b = b"%PDF-1.7\n".to_vec();
+        b.resize(n, fill);
+        b
+    };
+    // 0.6 MB fits; a second 0.6 MB would pass the 1 MB quota.
+    let r = upload(&c, &fields("First"), Some(("a.pdf", pdf(600_000, b'a')))).await;
+    assert_eq!(r.status, 303);
+    let r = upload(&c, &fields("Second"), Some(("b.pdf", pdf(600_000, b'b')))).await;
+    assert_eq!(r.status, 422);
+    r.assert_contains("of your 1 MB");
+    r.assert_contains("value=\"Second\"");
+    // Small files until the per-window upload count is reached.
+    for i in 0..2 {
+        let r = upload(&c, &fields("Small"), Some(("s.pdf", pdf(1000 + i, b's')))).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let r = upload(&c, &fields("Small"), Some(("s.pdf", pdf(3000, b's')))).await;
+    assert_eq!(r.status, 422);
+    r.assert_contains("Please wait a few minutes");
+    // Another person is not affected.
+    let ben = app
+        .logged_in("ben@example.com", &[Role::Practitioner])
+        .await;
+    let r = upload(&ben, &fields("Ben's"), Some(("c.pdf", pdf(2000, b'c')))).await;
+    assert_eq!(r.status, 303);
+}
+
 db_tests!(
     next_after_login_stays_on_this_site,
     flashes_cannot_overflow_the_cookie,

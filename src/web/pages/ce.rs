@@ -454,7 +454,7 @@ pub async fn reset_calendar(ctx: Ctx) -> AppResult<HttpResponse> {
 #[get("/ce/credentials/{id}/audit-pack.zip")]
 pub async fn audit_pack(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
-    let (name, zip) = ce::audit_pack(&ctx.state, me.id, path.into_inner()).await?;
+    let (name, entries) = ce::audit_pack(&ctx.state, me.id, path.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/zip"))
         .insert_header(ContentDisposition {
@@ -462,7 +462,7 @@ pub async fn audit_pack(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpRespons
             parameters: vec![DispositionParam::Filename(name)],
         })
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(zip))
+        .streaming(crate::services::archive::stream(entries)))
 }
 
 #[get("/ce/credentials/{id}/transcript.pdf")]
