@@ -70,24 +70,27 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
     })?;
     let pool = store::connect(&settings.database_url, settings.db_pool_size)?;
     {
+        // Migrations and the first bank import run as one step under the start-up lock, so that
+        // several instances (or `palpate users create` runs) starting on a fresh database do it
+        // once between them.
         let pool = pool.clone();
-        let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let (import, now) = (settings.import_bank_on_start, clock.now());
+        let (applied, report) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             let mut c = pool.get()?;
-            store::migrate(&mut c)
+            store::with_startup_lock(&mut c, |c| {
+                let applied = store::migrate_unlocked(c)?;
+                let report = if import {
+                    crate::services::bank::import_shipped_if_empty(c, now)?
+                } else {
+                    None
+                };
+                Ok((applied, report))
+            })
         })
         .await??;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "database migrated");
         }
-    }
-    if settings.import_bank_on_start {
-        let pool = pool.clone();
-        let now = clock.now();
-        let report = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let mut c = pool.get()?;
-            crate::services::bank::import_shipped_if_empty(&mut c, now)
-        })
-        .await??;
         if let Some(r) = report {
             tracing::info!(items = r.created, "imported the shipped question bank");
         }

@@ -161,9 +161,30 @@ pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
-/// Runs pending migrations. On PostgreSQL they run under an advisory lock so that several instances
-/// starting together apply them once.
+/// Runs `f` as the one instance doing start-up work (migrations, the first bank import): on
+/// PostgreSQL under an advisory lock, so that instances starting together take turns and the later
+/// ones find the work done; on SQLite the write transactions inside already take turns.
+pub fn with_startup_lock<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")).execute(c)?;
+    }
+    let result = f(conn);
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")).execute(c)?;
+    }
+    result
+}
+
+/// Runs pending migrations under the start-up lock.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    with_startup_lock(conn, migrate_unlocked)
+}
+
+/// Runs pending migrations; the caller holds the start-up lock.
+pub fn migrate_unlocked(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
         DbConn::Sqlite(c) => c
             .run_pending_migrations(SQLITE_MIGRATIONS)
@@ -171,17 +192,10 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
             .iter()
             .map(|v| v.to_string())
             .collect(),
-        DbConn::Pg(c) => {
-            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))
-                .execute(c)?;
-            let result = c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|vs| vs.iter().map(|v| v.to_string()).collect::<Vec<_>>())
-                .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))
-                .execute(c)?;
-            result?
-        }
+        DbConn::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|vs| vs.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?,
     };
     Ok(applied)
 }

@@ -31,7 +31,7 @@ pub struct TestApp {
 }
 
 /// A fresh PostgreSQL database for one test, or `None` (test skipped) when no server is configured.
-fn postgres_url() -> Option<String> {
+pub fn postgres_url() -> Option<String> {
     let base = match std::env::var("PALPATE_TEST_DATABASE_URL") {
         Ok(u) if !u.is_empty() => u,
         _ => {

@@ -219,3 +219,73 @@ db_tests!(
     admin_search_takes_wildcards_literally,
     an_empty_certificate_file_is_refused,
 );
+
+/// Two instances starting together on a fresh database: both start, the shipped bank is imported
+/// once, and two `palpate users create` runs at the same moment both succeed.
+async fn two_instances_start_together_on_a_fresh_database(url: String) {
+    let start = |url: String| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = crate::helpers::test_settings(dir.path(), url);
+        settings.import_bank_on_start = true;
+        let app = palpate::startup::Application::build_with_clock(
+            settings,
+            palpate::clock::Clock::system(),
+        )
+        .await;
+        (app.map(|a| a.state.clone()), dir)
+    };
+    let ((a, _da), (b, _db)) = tokio::join!(start(url.clone()), start(url.clone()));
+    let a = a.unwrap_or_else(|e| panic!("first instance: {e:#}"));
+    b.unwrap_or_else(|e| panic!("second instance: {e:#}"));
+    let items = a
+        .db(|c| Ok(palpate::store::bank::count_items(c)?))
+        .await
+        .unwrap();
+    assert!(items > 600, "the shipped bank, once: {items}");
+    let exe = env!("CARGO_BIN_EXE_palpate");
+    let create = |email: &'static str| {
+        let url = url.clone();
+        std::thread::spawn(move || {
+            let dir = tempfile::tempdir().unwrap();
+            std::process::Command::new(exe)
+                .args([
+                    "users",
+                    "create",
+                    "--email",
+                    email,
+                    "--name",
+                    "Admin Person",
+                    "--role",
+                    "admin",
+                ])
+                .env("PALPATE_DATA_DIR", dir.path())
+                .env("PALPATE_DATABASE_URL", &url)
+                .env("PALPATE_PASSWORD", "operator password")
+                .output()
+                .unwrap()
+        })
+    };
+    let (x, y) = (create("one@example.com"), create("two@example.com"));
+    for out in [x.join().unwrap(), y.join().unwrap()] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_instances_start_together_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("fresh.db").display());
+    two_instances_start_together_on_a_fresh_database(url).await;
+}
+
+#[tokio::test]
+async fn two_instances_start_together_postgres() {
+    let Some(url) = crate::helpers::postgres_url() else {
+        return;
+    };
+    two_instances_start_together_on_a_fresh_database(url).await;
+}
