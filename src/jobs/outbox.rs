@@ -7,7 +7,9 @@ use std::time::Duration as StdDuration;
 use time::Duration;
 
 const BATCH: i64 = 20;
-const LEASE: Duration = Duration::minutes(2);
+/// How long a claimed message is left to its sender: a killed instance's mail goes out again
+/// after this. Sending is at least once; a repeat carries the same Message-ID.
+pub const LEASE: Duration = Duration::seconds(30);
 
 /// Runs until the process ends.
 pub async fn run(state: AppState) {
@@ -48,6 +50,11 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
                 &row.subject,
                 &row.text_body,
                 &row.html_body,
+                &crate::mail::outbox_message_id(
+                    row.id,
+                    row.created_at.assume_utc().unix_timestamp(),
+                    &state.settings.mail_from,
+                ),
             )
             .await;
         let st = state.clone();

@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone)]
 pub struct SentMail {
     pub to: String,
+    /// The Message-ID header's value (without angle brackets).
+    pub message_id: String,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -88,6 +90,9 @@ impl Mailer {
     }
 
     /// Builds a multipart (text + HTML) message and delivers it.
+    /// Sends one message. `message_id` is the Message-ID header (without angle brackets): the
+    /// outbox derives it from the row, so a message sent twice (a crash between sending and
+    /// recording it) carries the same id and receivers can drop the copy.
     pub async fn send(
         &self,
         from: &str,
@@ -95,6 +100,7 @@ impl Mailer {
         subject: &str,
         text: &str,
         html: &str,
+        message_id: &str,
     ) -> Result<(), String> {
         let from: Mailbox = from
             .parse()
@@ -103,6 +109,7 @@ impl Mailer {
             .parse()
             .map_err(|e| format!("bad recipient address {to:?}: {e}"))?;
         let message = Message::builder()
+            .message_id(Some(format!("<{message_id}>")))
             .from(from)
             .to(to_box)
             .subject(subject)
@@ -133,6 +140,7 @@ impl Mailer {
                 }
                 inner.sent.push(SentMail {
                     to: to.to_string(),
+                    message_id: message_id.to_string(),
                     subject: subject.to_string(),
                     text: text.to_string(),
                     html: html.to_string(),
@@ -141,5 +149,34 @@ impl Mailer {
                 Ok(())
             }
         }
+    }
+}
+
+/// The Message-ID of outbox row `id`: stable for the row, unique across rows, in the sender's
+/// domain (`outbox-42.1733456789@palpate.example`).
+pub fn outbox_message_id(id: i64, created_unix: i64, from: &str) -> String {
+    let domain = from
+        .rsplit('@')
+        .next()
+        .map(|d| d.trim_end_matches('>').trim())
+        .filter(|d| !d.is_empty() && !d.contains(char::is_whitespace))
+        .unwrap_or("palpate.local");
+    format!("outbox-{id}.{created_unix}@{domain}")
+}
+
+#[cfg(test)]
+mod message_id_tests {
+    #[test]
+    fn stable_per_row_and_in_the_sender_domain() {
+        let a = super::outbox_message_id(42, 1_733_456_789, "Palpate <no-reply@palpate.example>");
+        assert_eq!(a, "outbox-42.1733456789@palpate.example");
+        assert_eq!(
+            a,
+            super::outbox_message_id(42, 1_733_456_789, "Palpate <no-reply@palpate.example>")
+        );
+        assert_ne!(
+            a,
+            super::outbox_message_id(43, 1_733_456_789, "Palpate <no-reply@palpate.example>")
+        );
     }
 }
