@@ -99,7 +99,10 @@ impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSetup {
             for pragma in [
                 "PRAGMA busy_timeout = 5000",
                 "PRAGMA foreign_keys = ON",
-                "PRAGMA synchronous = NORMAL",
+                // FULL: an acknowledged answer survives a power cut, not only a crash (README).
+                "PRAGMA synchronous = FULL",
+                // After a checkpoint resets the log, keep at most 16 MB of it on disk.
+                "PRAGMA journal_size_limit = 16777216",
                 // Checkpoints normally run in the background (jobs::checkpoint); this is the
                 // fallback if the log grows anyway.
                 "PRAGMA wal_autocheckpoint = 10000",
@@ -198,6 +201,46 @@ pub fn migrate_unlocked(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
             .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?,
     };
     Ok(applied)
+}
+
+/// A write for the readiness probe: one row replaced in its own transaction (fails when the disk is
+/// full, the file read-only, or the database refuses writes).
+pub fn write_probe(conn: &mut DbConn, now: time::PrimitiveDateTime) -> QueryResult<()> {
+    write_tx(conn, |c| {
+        diesel::sql_query("DELETE FROM readiness_probe").execute(c)?;
+        diesel::sql_query("INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1)")
+            .bind::<diesel::sql_types::Timestamp, _>(now)
+            .execute(c)?;
+        Ok(())
+    })
+}
+
+/// Free bytes on the file system holding `path` (`None` where it cannot be asked).
+pub fn free_disk_bytes(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// The SQLite write-ahead log's size in bytes (0 when there is none, or on PostgreSQL).
+pub fn wal_bytes(url: &str) -> u64 {
+    if Backend::of(url) != Backend::Sqlite {
+        return 0;
+    }
+    std::fs::metadata(format!("{}-wal", sqlite_path(url)))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+/// SQLite: copy the whole log into the database and truncate it (waits briefly for readers).
+pub fn checkpoint_truncate(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(c)?;
+    }
+    Ok(())
 }
 
 /// `SELECT 1` for the readiness probe.

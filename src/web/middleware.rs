@@ -116,6 +116,8 @@ pub async fn error_pages(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let is_api = req.path().starts_with("/api/");
+    // Load-balancer probes answer in JSON, also when they fail.
+    let is_probe = matches!(req.path(), "/readyz" | "/healthz");
     let method = req.method().clone();
     let path_and_query = req
         .uri()
@@ -139,7 +141,7 @@ pub async fn error_pages(
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
     }
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error()) || is_probe {
         return Ok(res.map_into_boxed_body());
     }
     let is_html = res

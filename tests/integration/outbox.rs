@@ -134,7 +134,8 @@ async fn a_resent_message_keeps_its_message_id(app: TestApp) {
         1,
         "leased: not sent twice at once"
     );
-    app.clock.advance(time::Duration::hours(1) + time::Duration::seconds(31));
+    app.clock
+        .advance(time::Duration::hours(1) + time::Duration::seconds(31));
     app.state.outbox_wake.notify_one();
     let mails = app.wait_for_mail(2).await;
     let ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();

@@ -42,9 +42,26 @@ async fn health_probes_answer(app: TestApp) {
     assert_eq!(r.status(), 200);
     let r = reqwest::get(format!("{}/readyz", app.addr)).await.unwrap();
     assert_eq!(r.status(), 200);
+    let v = r.json::<serde_json::Value>().await.unwrap();
+    assert_eq!(v["database"], "ok");
+    assert!(
+        v["details"]["disk_free_bytes"].as_u64().unwrap_or(0) > 0,
+        "{v}"
+    );
+    // A database that answers but refuses writes is not ready.
+    app.state
+        .db(|c| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("DROP TABLE readiness_probe").execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let r = reqwest::get(format!("{}/readyz", app.addr)).await.unwrap();
+    assert_eq!(r.status(), 503);
     assert_eq!(
         r.json::<serde_json::Value>().await.unwrap()["database"],
-        "ok"
+        "not writable"
     );
     let css = reqwest::get(format!("{}/static/site.css", app.addr))
         .await

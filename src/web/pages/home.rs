@@ -54,15 +54,37 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers and accepts a write; details give the free disk space and the
+/// size of SQLite's write-ahead log.
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db(|c| Ok(crate::store::ping(c)?)).await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"})),
-        Err(e) => {
-            tracing::warn!(error = ?e, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({"status": "unavailable", "database": "unreachable"}))
+    let now = state.clock.now();
+    let free = crate::store::free_disk_bytes(&state.settings.data_dir);
+    let wal = crate::store::wal_bytes(&state.settings.database_url);
+    let read = state.db(|c| Ok(crate::store::ping(c)?)).await;
+    let write = match &read {
+        Ok(()) => {
+            state
+                .db(move |c| Ok(crate::store::write_probe(c, now)?))
+                .await
+        }
+        Err(_) => Ok(()),
+    };
+    let details = json!({"disk_free_bytes": free, "sqlite_wal_bytes": wal});
+    match (read, write) {
+        (Ok(()), Ok(())) => HttpResponse::Ok()
+            .json(json!({"status": "ready", "database": "ok", "details": details})),
+        (Err(e), _) => {
+            tracing::warn!(error = ?e, "readiness check failed: database unreachable");
+            HttpResponse::ServiceUnavailable().json(
+                json!({"status": "unavailable", "database": "unreachable", "details": details}),
+            )
+        }
+        (Ok(()), Err(e)) => {
+            tracing::warn!(error = ?e, "readiness check failed: database not writable");
+            HttpResponse::ServiceUnavailable().json(
+                json!({"status": "unavailable", "database": "not writable", "details": details}),
+            )
         }
     }
 }
