@@ -84,6 +84,10 @@ async fn main() -> anyhow::Result<()> {
         import_bank_on_start: false,
         db_pool_size: 8,
         log: "warn".into(),
+        // PALPATE_SQLITE_SYNCHRONOUS=normal measures the cheaper, less durable setting.
+        sqlite_synchronous_full: std::env::var("PALPATE_SQLITE_SYNCHRONOUS")
+            .map(|v| v != "normal")
+            .unwrap_or(true),
         ..Settings::default()
     };
     settings.finish()?;

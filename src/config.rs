@@ -63,6 +63,9 @@ pub struct Settings {
     pub log: String,
     /// Trust the first address of `X-Forwarded-For` (only behind your own proxy).
     pub trust_forwarded_for: bool,
+    /// SQLite only: `full` (default; an acknowledged write survives a power cut) or `normal`
+    /// (survives a crash of the process, may lose the last commits on power loss; faster).
+    pub sqlite_synchronous_full: bool,
     pub rate_limits: RateLimits,
     /// Outbox: base delay of the exponential retry backoff, in milliseconds.
     pub outbox_backoff_ms: u64,
@@ -94,6 +97,7 @@ impl Default for Settings {
             mail_from: "Palpate <no-reply@palpate.local>".into(),
             log: "info,palpate=info".into(),
             trust_forwarded_for: false,
+            sqlite_synchronous_full: true,
             rate_limits: RateLimits::default(),
             outbox_backoff_ms: 30_000,
             outbox_poll_ms: 2_000,
@@ -121,6 +125,7 @@ struct FileSettings {
     mail_from: Option<String>,
     log: Option<String>,
     trust_forwarded_for: Option<bool>,
+    sqlite_synchronous: Option<String>,
     rate_limits: Option<RateLimits>,
     db_pool_size: Option<u32>,
 }
@@ -193,6 +198,9 @@ impl Settings {
             if let Some(v) = f.trust_forwarded_for {
                 s.trust_forwarded_for = v;
             }
+            if let Some(v) = f.sqlite_synchronous {
+                s.sqlite_synchronous_full = parse_synchronous("sqlite_synchronous", &v)?;
+            }
             if let Some(v) = f.rate_limits {
                 s.rate_limits = v;
             }
@@ -232,6 +240,9 @@ impl Settings {
         }
         if let Some(v) = env("PALPATE_TRUST_FORWARDED_FOR") {
             s.trust_forwarded_for = parse_bool("PALPATE_TRUST_FORWARDED_FOR", &v)?;
+        }
+        if let Some(v) = env("PALPATE_SQLITE_SYNCHRONOUS") {
+            s.sqlite_synchronous_full = parse_synchronous("PALPATE_SQLITE_SYNCHRONOUS", &v)?;
         }
         if !base_url_set
             && s.base_url == Settings::default().base_url
@@ -341,5 +352,15 @@ mod tests {
         let err = Settings::load_from(|k| (k == "PALPATE_MAIL").then(|| "pigeon".to_string()))
             .unwrap_err();
         assert!(err.to_string().contains("PALPATE_MAIL"));
+    }
+}
+
+fn parse_synchronous(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "full" => Ok(true),
+        "normal" => Ok(false),
+        other => Err(anyhow::anyhow!(
+            "{name}: `{other}` is not `full` or `normal`"
+        )),
     }
 }

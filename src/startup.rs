@@ -68,7 +68,11 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
             settings.data_dir.display()
         )
     })?;
-    let pool = store::connect(&settings.database_url, settings.db_pool_size)?;
+    let pool = store::connect_with(
+        &settings.database_url,
+        settings.db_pool_size,
+        settings.sqlite_synchronous_full,
+    )?;
     {
         // Migrations and the first bank import run as one step under the start-up lock, so that
         // several instances (or `palpate users create` runs) starting on a fresh database do it

@@ -89,9 +89,12 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Per-connection settings for SQLite (busy timeout, foreign keys); nothing for PostgreSQL.
+/// Per-connection settings for SQLite (busy timeout, foreign keys, durability); nothing for
+/// PostgreSQL.
 #[derive(Debug)]
-struct ConnectionSetup;
+struct ConnectionSetup {
+    synchronous_full: bool,
+}
 
 impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
@@ -100,7 +103,11 @@ impl CustomizeConnection<DbConn, r2d2::Error> for ConnectionSetup {
                 "PRAGMA busy_timeout = 5000",
                 "PRAGMA foreign_keys = ON",
                 // FULL: an acknowledged answer survives a power cut, not only a crash (README).
-                "PRAGMA synchronous = FULL",
+                if self.synchronous_full {
+                    "PRAGMA synchronous = FULL"
+                } else {
+                    "PRAGMA synchronous = NORMAL"
+                },
                 // After a checkpoint resets the log, keep at most 16 MB of it on disk.
                 "PRAGMA journal_size_limit = 16777216",
                 // Checkpoints normally run in the background (jobs::checkpoint); this is the
@@ -134,6 +141,11 @@ pub fn checkpoint(conn: &mut DbConn) -> QueryResult<()> {
 
 /// Builds the pool. For SQLite, creates the parent folder and switches the file to WAL once.
 pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Pool> {
+    connect_with(url, max_size, true)
+}
+
+/// [`connect`] with SQLite's durability chosen (`synchronous = FULL` or `NORMAL`).
+pub fn connect_with(url: &str, max_size: u32, synchronous_full: bool) -> anyhow::Result<Pool> {
     let backend = Backend::of(url);
     if backend == Backend::Sqlite {
         let path = sqlite_path(url);
@@ -158,7 +170,7 @@ pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Pool> {
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(ConnectionSetup))
+        .connection_customizer(Box::new(ConnectionSetup { synchronous_full }))
         .build(manager)
         .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
     Ok(pool)
