@@ -34,6 +34,18 @@ enum Command {
     /// Continuing-education rules.
     #[command(subcommand)]
     Ce(CeCommand),
+    /// Copy the running installation (SQLite database, certificates, session key) into one file;
+    /// prints JSON. On PostgreSQL use pg_dump (see the README).
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Fill an empty data directory from a backup file; prints JSON.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -284,6 +296,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { to } => {
+            let report = tokio::task::spawn_blocking(move || {
+                crate::services::backup::backup(&settings, &to)
+            })
+            .await??;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let report = tokio::task::spawn_blocking(move || {
+                crate::services::backup::restore(&settings, &file)
+            })
+            .await??;
+            println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Simulate(args) => {

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod archive;
 pub mod authoring;
+pub mod backup;
 pub mod bank;
 pub mod ce;
 pub mod ce_rules;

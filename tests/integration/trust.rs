@@ -289,3 +289,139 @@ async fn two_instances_start_together_postgres() {
     };
     two_instances_start_together_on_a_fresh_database(url).await;
 }
+
+/// A backup taken while a student answers holds every answer acknowledged before it started and
+/// the uploaded certificates; restoring it fills an empty data directory and nothing else.
+#[tokio::test]
+async fn a_backup_taken_under_load_restores_every_acknowledged_answer() {
+    let app = TestApp::spawn(crate::helpers::Db::Sqlite).await.unwrap();
+    app.seed_bank([40, 0, 0, 0, 0, 0, 0]).await;
+    let pro = app
+        .logged_in("pro@example.com", &[Role::Practitioner])
+        .await;
+    let fields = [
+        ("title", "Ethics"),
+        ("completed_on", "2025-05-02"),
+        ("delivery", "live_online"),
+        ("hours", "2"),
+        ("unit", "hour"),
+        ("topic_ethics", "2"),
+    ];
+    let r = upload(
+        &pro,
+        &fields,
+        Some(("c.pdf", b"%PDF-1.4\nbackup me\n".to_vec())),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    let student = app.logged_in("sam@example.com", &[Role::Student]).await;
+    let acknowledged = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (ack, stop) = (acknowledged.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let url = crate::helpers::start_drill(&student, "1", "20").await;
+                for _ in 0..20 {
+                    let page = student.get(&url).await;
+                    if !page.body.contains("name=\"position\"") {
+                        break;
+                    }
+                    let r = crate::helpers::answer(&student, &url, &page, true).await;
+                    // Drills answer with the feedback page (200); other exams redirect (303).
+                    if r.status == 200 || r.status == 303 {
+                        ack.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        return;
+                    }
+                }
+            }
+        })
+    };
+    let waited = std::time::Instant::now();
+    while acknowledged.load(std::sync::atomic::Ordering::SeqCst) < 15 {
+        assert!(waited.elapsed().as_secs() < 60, "the load never got going");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let exe = env!("CARGO_BIN_EXE_palpate");
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("palpate-backup.zip");
+    let before = acknowledged.load(std::sync::atomic::Ordering::SeqCst);
+    let (data_dir, db_url, target) = (
+        app.settings.data_dir.clone(),
+        app.settings.database_url.clone(),
+        file.clone(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .args(["backup", "--to"])
+            .arg(&target)
+            .env("PALPATE_DATA_DIR", &data_dir)
+            .env("PALPATE_DATABASE_URL", &db_url)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(report["certificates"], 1);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    load.await.unwrap();
+
+    // Restore into an empty directory.
+    let fresh = tempfile::tempdir().unwrap();
+    let restored_db = fresh.path().join("palpate.db");
+    let run_restore = || {
+        std::process::Command::new(exe)
+            .arg("restore")
+            .arg(&file)
+            .env("PALPATE_DATA_DIR", fresh.path())
+            .env(
+                "PALPATE_DATABASE_URL",
+                format!("sqlite://{}", restored_db.display()),
+            )
+            .output()
+            .unwrap()
+    };
+    let out = run_restore();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A second restore refuses: the directory is no longer empty.
+    let again = run_restore();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("empty data directory"));
+
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut c = diesel::SqliteConnection::establish(&restored_db.to_string_lossy()).unwrap();
+    let answered: N =
+        diesel::sql_query("SELECT COUNT(*) AS n FROM exam_items WHERE answered_at IS NOT NULL")
+            .get_result(&mut c)
+            .unwrap();
+    assert!(
+        answered.n as usize >= before,
+        "every answer acknowledged before the backup is in it: {} < {before}",
+        answered.n
+    );
+    let certs = std::fs::read_dir(fresh.path().join("certificates"))
+        .unwrap()
+        .count();
+    assert_eq!(certs, 1, "the certificate folder is restored");
+    assert!(
+        fresh.path().join("session.key").exists()
+            || !app.settings.data_dir.join("session.key").exists()
+    );
+}
