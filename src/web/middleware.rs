@@ -72,11 +72,32 @@ pub async fn csrf(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if provided.is_none() && is_form {
-        let bytes = req.extract::<web::Bytes>().await?;
-        provided = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .ok()
-            .and_then(|f| f.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
+    if is_form {
+        let bytes = match req.extract::<web::Bytes>().await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::debug!(error = %e, "form body not read");
+                let mut resp = HttpResponse::PayloadTooLarge().finish();
+                resp.extensions_mut().insert(ErrorPage {
+                    message: "The form is too large. Shorten what you entered and try again."
+                        .into(),
+                });
+                return Ok(req.into_response(resp));
+            }
+        };
+        if !form_is_utf8(&bytes) {
+            // Text that is not UTF-8 would be stored as replacement characters: refuse it.
+            let mut resp = HttpResponse::BadRequest().finish();
+            resp.extensions_mut().insert(ErrorPage {
+                message: "The form holds characters we cannot read as text. Check what you typed or pasted, and try again.".into(),
+            });
+            return Ok(req.into_response(resp));
+        }
+        if provided.is_none() {
+            provided = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()
+                .and_then(|f| f.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
+        }
         req.set_payload(actix_web::dev::Payload::from(bytes));
     }
     let ok = match (expected, provided) {
@@ -92,6 +113,31 @@ pub async fn csrf(
         return Ok(req.into_response(resp));
     }
     next.call(req).await.map(|r| r.map_into_boxed_body())
+}
+
+/// Does a URL-encoded form decode to UTF-8 text (after `%XX` and `+`)?
+pub fn form_is_utf8(body: &[u8]) -> bool {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'%' if i + 2 < body.len() => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (hex(body[i + 1]), hex(body[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 3;
+                        continue;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    std::str::from_utf8(&out).is_ok()
 }
 
 fn default_message(status: StatusCode) -> &'static str {
@@ -194,13 +240,14 @@ pub async fn error_pages(
             .finish();
         return Ok(ServiceResponse::new(req, new));
     }
+    // People read only Palpate's own sentences: a framework's error text (a bad query string, a
+    // body over the limit, a malformed upload) becomes the plain message for its status.
     let message = if status.is_server_error() {
         default_message(status).to_string()
     } else {
-        error_message
-            .or(from_error)
-            .unwrap_or_else(|| default_message(status).to_string())
+        error_message.unwrap_or_else(|| default_message(status).to_string())
     };
+    drop(from_error);
     let page = render_error_page(&req, status, &message, request_id.as_deref());
     let mut new = HttpResponse::build(status);
     new.content_type(header::ContentType::html());
@@ -270,4 +317,16 @@ pub fn urlencode(s: &str) -> String {
 /// `Cache-Control` for static assets.
 pub fn immutable() -> HeaderValue {
     HeaderValue::from_static("public, max-age=3600")
+}
+
+#[cfg(test)]
+mod form_tests {
+    #[test]
+    fn forms_must_be_utf8_text() {
+        assert!(super::form_is_utf8(b"name=Jos%C3%A9+Mar%C3%ADa&x=1"));
+        assert!(super::form_is_utf8(b"a=100%25&b=%"));
+        assert!(!super::form_is_utf8(b"name=Jos%E9"));
+        assert!(!super::form_is_utf8(b"name=%FF%FE"));
+        assert!(!super::form_is_utf8(&[b'a', b'=', 0xff]));
+    }
 }

@@ -20,20 +20,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::FormConfig::default()
             .limit(256 * 1024)
             .error_handler(|e, _| {
-                AppError::BadRequest(format!("The form could not be read: {e}")).into()
+                tracing::debug!(error = %e, "unreadable form");
+                match e {
+                    actix_web::error::UrlencodedError::Overflow { .. } => AppError::BadRequest(
+                        "The form is too large. Shorten what you entered and try again.".into(),
+                    )
+                    .into(),
+                    _ => AppError::BadRequest(
+                        "The form could not be read. Go back and try again.".into(),
+                    )
+                    .into(),
+                }
             }),
     )
     .app_data(
         web::JsonConfig::default()
             .limit(1024 * 1024)
             .error_handler(|e, _| {
+                // API clients get the parser's words (they are developers); pages never see this.
                 AppError::BadRequest(format!("The JSON body could not be read: {e}")).into()
             }),
     )
-    .app_data(
-        web::QueryConfig::default()
-            .error_handler(|e, _| AppError::BadRequest(format!("Bad query string: {e}")).into()),
-    )
+    .app_data(web::QueryConfig::default().error_handler(|e, _| {
+        tracing::debug!(error = %e, "bad query string");
+        AppError::BadRequest(
+            "This address has a part we cannot read. Check the link, or start again from the menu."
+                .into(),
+        )
+        .into()
+    }))
     .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found().into()))
     .service(home::home)
     .service(home::dashboard)

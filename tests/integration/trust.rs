@@ -213,6 +213,7 @@ async fn certificate_storage_has_a_quota_and_a_rate() {
 }
 
 db_tests!(
+    framework_messages_never_reach_people,
     next_after_login_stays_on_this_site,
     flashes_cannot_overflow_the_cookie,
     private_files_are_not_cached_and_the_calendar_address_can_be_replaced,
@@ -423,5 +424,50 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_answer() {
     assert!(
         fresh.path().join("session.key").exists()
             || !app.settings.data_dir.join("session.key").exists()
+    );
+}
+
+/// A bad query string, a body over the limit and text that is not UTF-8 get the site's page with a
+/// plain sentence: never the framework's message, never a 500, never stored as "\u{fffd}".
+async fn framework_messages_never_reach_people(app: TestApp) {
+    let c = app.logged_in("ina@example.com", &[Role::Instructor]).await;
+    let r = c.get("/bank/items/1A-001?version=abc").await;
+    assert_eq!(r.status, 400);
+    r.assert_contains("This address has a part we cannot read");
+    for leak in ["deserialize", "invalid digit", "Query"] {
+        assert!(!r.body.contains(leak), "{leak}");
+    }
+    // Not UTF-8: refused, nothing stored.
+    let token = c.get("/account").await.csrf();
+    let body = format!("_csrf={token}&name=Jos%E9");
+    let r = c
+        .http
+        .post(format!("{}/account/profile", c.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("characters we cannot read"), "{text}");
+    assert!(!c.get("/account").await.body.contains('\u{fffd}'));
+    // Over the form limit.
+    let big = format!("_csrf={token}&name={}", "a".repeat(300 * 1024));
+    let r = c
+        .http
+        .post(format!("{}/account/profile", c.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    assert!(status == 400 || status == 413, "{status}");
+    assert!(text.contains("too large"), "{text}");
+    assert!(
+        !text.contains("payload") && !text.contains("Overflow"),
+        "{text}"
     );
 }
