@@ -138,6 +138,8 @@ pub struct ActivityView {
     pub topics: BTreeMap<String, f64>,
     pub approvals: BTreeMap<String, String>,
     pub certificate: Option<String>,
+    /// The verification code of the Palpate course certificate, when the course was taken here.
+    pub course_certificate: Option<String>,
     /// Topics in words, with hours.
     pub topic_labels: Vec<(String, f64)>,
     /// Approvals in words, with numbers.
@@ -186,6 +188,7 @@ pub fn view(a: &db::Activity) -> ActivityView {
         topics: serde_json::from_str(&a.topics).unwrap_or_default(),
         approvals: serde_json::from_str(&a.approvals).unwrap_or_default(),
         certificate: a.certificate_name.clone(),
+        course_certificate: None,
         topic_labels: serde_json::from_str::<BTreeMap<String, f64>>(&a.topics)
             .unwrap_or_default()
             .iter()
@@ -643,6 +646,8 @@ pub struct Log {
     pub credentials: Vec<db::Credential>,
     pub activities: Vec<db::Activity>,
     pub items: Vec<db::CredentialItem>,
+    /// Certificate codes of passed Palpate courses, by activity id.
+    pub course_certificates: std::collections::HashMap<i64, String>,
 }
 
 pub async fn log(state: &AppState, user_id: i64) -> AppResult<Log> {
@@ -653,6 +658,9 @@ pub async fn log(state: &AppState, user_id: i64) -> AppResult<Log> {
                 credentials: db::credentials_of(c, user_id)?,
                 activities: db::activities_of(c, user_id)?,
                 items: db::items_of(c, user_id)?,
+                course_certificates: crate::store::courses::codes_by_activity(c, user_id)?
+                    .into_iter()
+                    .collect(),
             })
         })
         .await

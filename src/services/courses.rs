@@ -164,6 +164,20 @@ pub async fn get(state: &AppState, id: i64) -> AppResult<CourseView> {
         .await
 }
 
+#[cfg(test)]
+mod code_tests {
+    #[test]
+    fn codes_are_case_insensitive_and_bounded() {
+        assert_eq!(
+            super::normalize_code(" ab3k-9x2m q7 ").as_deref(),
+            Some("AB3K9X2MQ7")
+        );
+        assert_eq!(super::normalize_code(&"A".repeat(21)), None);
+        assert_eq!(super::normalize_code("<script>"), None);
+        assert_eq!(super::normalize_code(""), None);
+    }
+}
+
 fn new_code() -> String {
     use rand::RngExt;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -241,11 +255,26 @@ pub struct CertificateView {
     pub user_id: i64,
 }
 
+/// A verification code as people type it, made canonical: upper case, without spaces or dashes.
+/// `None` for anything longer than a code can be (nothing to look up).
+pub fn normalize_code(code: &str) -> Option<String> {
+    let c: String = code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (!c.is_empty() && c.chars().count() <= 20 && c.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then_some(c)
+}
+
 pub async fn certificate(state: &AppState, code: String) -> AppResult<Option<CertificateView>> {
+    let Some(code) = normalize_code(&code) else {
+        return Ok(None);
+    };
     state
         .db(move |c| {
             Ok(
-                db::by_code(c, code.trim())?.map(|(cert, holder, course)| CertificateView {
+                db::by_code(c, &code)?.map(|(cert, holder, course)| CertificateView {
                     code: cert.code,
                     holder,
                     course: course.title,

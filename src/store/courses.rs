@@ -128,3 +128,15 @@ pub fn by_exam(conn: &mut DbConn, exam_id: i64) -> QueryResult<Option<Certificat
         .first(conn)
         .optional()
 }
+
+/// Certificate codes of a person's passed courses, by the CE activity each was logged as.
+pub fn codes_by_activity(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<(i64, String)>> {
+    let rows: Vec<(Option<i64>, String)> = ce_certificates::table
+        .filter(ce_certificates::user_id.eq(user_id))
+        .select((ce_certificates::activity_id, ce_certificates::code))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(a, c)| a.map(|a| (a, c)))
+        .collect())
+}

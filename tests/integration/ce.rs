@@ -587,6 +587,33 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
             .status(),
         404
     );
+    // Typed in lower case, with a dash: still found.
+    let lower = format!(
+        "{}-{}",
+        &code[..5].to_lowercase(),
+        &code[5..].to_lowercase()
+    );
+    let r = reqwest::get(format!(
+        "{}/certificates/{}",
+        app.addr,
+        palpate::web::middleware::urlencode(&lower)
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    // A very long code is simply not found, and not echoed whole.
+    let r = reqwest::get(format!("{}/certificates/{}", app.addr, "X".repeat(5000)))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(!r.text().await.unwrap().contains(&"X".repeat(100)));
+    // The CE log shows the course with its certificate, and the result page leads back to courses.
+    let log = pro.get("/ce").await;
+    log.assert_contains("Ethics refresher");
+    log.assert_contains(&format!("/ce/certificates/{code}.pdf"));
+    pro.get(&format!("{url}/result"))
+        .await
+        .assert_contains("/ce/courses");
 }
 
 db_tests!(

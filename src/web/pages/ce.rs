@@ -43,7 +43,14 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
             })
         })
         .collect();
-    let activities: Vec<_> = log.activities.iter().map(ce::view).collect();
+    let activities: Vec<_> = log
+        .activities
+        .iter()
+        .map(|a| ce::ActivityView {
+            course_certificate: log.course_certificates.get(&a.id).cloned(),
+            ..ce::view(a)
+        })
+        .collect();
     let items: Vec<Value> = log
         .items
         .iter()

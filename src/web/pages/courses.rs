@@ -145,8 +145,10 @@ pub async fn verify_form(ctx: Ctx, q: web::Query<VerifyQuery>) -> AppResult<Http
 
 #[get("/certificates/{code}")]
 pub async fn verify(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let code = path.into_inner();
-    let cert = courses::certificate(&ctx.state, code.clone()).await?;
+    let asked = path.into_inner();
+    let cert = courses::certificate(&ctx.state, asked.clone()).await?;
+    // Echo what was asked, canonical when it can be a code, cut when it cannot.
+    let code = courses::normalize_code(&asked).unwrap_or_else(|| asked.chars().take(20).collect());
     let status = if cert.is_some() {
         StatusCode::OK
     } else {
