@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod api;
 mod authoring;
+mod authz;
 mod bank;
 mod ce;
 mod ce_rules;
