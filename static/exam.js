@@ -13,6 +13,8 @@
     el.textContent = (h > 0 ? h + ":" + pad(m) : m) + ":" + pad(sec);
     if (s <= 300) el.className = "low";
     if (s > 0) setTimeout(tick, 1000);
+    // Time is up: ask the server again; it closes the exam and shows the result.
+    else setTimeout(function () { window.location.reload(); }, 1500);
   }
   tick();
 })();

@@ -34,6 +34,15 @@ async fn readiness_check_in_the_browser(app: TestApp) {
         );
         assert!(!page.body.contains("correct answer"));
         page.assert_contains("Time left:");
+        // The range students are told everywhere, and a bar scaled to it (not to 110).
+        page.assert_contains("25 to 100 questions");
+        assert!(!page.body.contains("at most 110") && !page.body.contains("max=\"110\""));
+        if answered == 0 {
+            // In the attempts list meanwhile: not finished, not "0 / 0 correct".
+            let list = c.get("/exams").await;
+            list.assert_contains("not finished");
+            assert!(!list.body.contains("0 / 0 correct"));
+        }
         let r = answer(&c, &url, &page, true).await;
         assert_eq!(r.status(), 303);
         answered += 1;

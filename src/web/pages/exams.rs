@@ -136,8 +136,13 @@ fn exam_page(
     status: StatusCode,
     error: Option<&str>,
 ) -> AppResult<HttpResponse> {
+    // The readiness check shows its scored range (25 to 100); the few unscored trial questions
+    // it also asks are not counted out loud.
+    let readiness = v.kind == "readiness";
     let progress_max = if v.fixed_length {
         v.max_items
+    } else if readiness {
+        100.max(v.answered + 1)
     } else {
         v.max_items.max(v.answered + 1)
     };
@@ -146,7 +151,7 @@ fn exam_page(
         "exam": v,
         "position": position,
         "progress_max": progress_max,
-        "progress_label": if v.fixed_length { format!("Question {position} of {}", v.max_items) } else { format!("Question {position} (this check stops as soon as it can decide; at most {})", v.max_items) },
+        "progress_label": if v.fixed_length { format!("Question {position} of {}", v.max_items) } else if readiness { format!("Question {position} (25 to 100 questions: this check stops as soon as it can decide)") } else { format!("Question {position} (this check stops as soon as it can decide; at most {})", v.max_items) },
         "remaining": v.remaining_secs.map(clock_text),
         "remaining_secs": v.remaining_secs,
         "error": error,
