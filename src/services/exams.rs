@@ -1632,7 +1632,8 @@ pub async fn result(state: &AppState, user_id: i64, public_id: String) -> AppRes
         .await
 }
 
-/// After finishing: every scored item with the answer given, the key and all rationales.
+/// After finishing: every answered item (scored or trial, now marked) with the answer given, the
+/// key and all rationales.
 pub async fn review(
     state: &AppState,
     user_id: i64,
@@ -1649,7 +1650,7 @@ pub async fn review(
             }
             let rows = db::items_of(c, exam.id)?;
             let mut out = vec![];
-            for r in rows.iter().filter(|r| r.scored && r.chosen.is_some()) {
+            for r in rows.iter().filter(|r| r.chosen.is_some()) {
                 if missed_only && r.correct == Some(true) {
                     continue;
                 }

@@ -150,6 +150,14 @@ async fn api_answers_are_idempotent_and_keys_stay_hidden(app: TestApp) {
     assert_eq!(sa["position"], 2);
     assert_eq!(sa["position"], sb["position"]);
     assert_eq!(sa["item"]["id"], sb["item"]["id"]);
+    // The question is named by a per-exam handle, never by its id in the bank (which would tell
+    // trial questions from scored ones).
+    let handle = sa["item"]["id"].as_str().unwrap();
+    assert!(handle.starts_with("q-") && handle.len() == 14, "{handle}");
+    assert!(
+        !sa.to_string().contains("\"S6-") && !sa.to_string().contains("S6-0"),
+        "{sa}"
+    );
     // A different answer to the same position is refused; so is a position that is not current.
     let r = ans(wrong.clone(), 1).await;
     assert_eq!(r.status(), 409);

@@ -14,6 +14,13 @@ fn student(u: &ApiUser) -> AppResult<i64> {
     Ok(u.0.id)
 }
 
+/// An opaque, per-exam name for the question at `position`.
+pub fn item_handle(exam_id: &str, position: i32) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{exam_id}|{position}").as_bytes());
+    format!("q-{}", &hex::encode(digest)[..12])
+}
+
 fn state_json(v: &exams::CurrentView) -> serde_json::Value {
     json!({
         "id": v.exam_id,
@@ -21,7 +28,9 @@ fn state_json(v: &exams::CurrentView) -> serde_json::Value {
         "program": v.kind,
         "finished": v.finished,
         "position": v.item.as_ref().map(|i| i.position),
-        "item": v.item.as_ref().map(|i| json!({"id": i.item_id, "stem": i.stem, "options": i.options})),
+        // A handle for this exam's question, never the bank's item id: nothing in an exam tells a
+        // scored question from an unscored trial one.
+        "item": v.item.as_ref().map(|i| json!({"id": item_handle(&v.exam_id, i.position), "position": i.position, "stem": i.stem, "options": i.options})),
         "answered": v.answered,
         "max_items": v.max_items,
         "remaining_seconds": v.remaining_secs,
