@@ -471,3 +471,45 @@ async fn framework_messages_never_reach_people(app: TestApp) {
         "{text}"
     );
 }
+
+/// Accessibility rules checked on every page template: nothing interactive inside a `<summary>`
+/// (axe nested-interactive), every sideways-scrolling table focusable, an `<h1>` on every page,
+/// and the script that moves focus to the error summary loaded by the layout.
+#[test]
+fn page_templates_follow_the_accessibility_rules() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/pages");
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for summary in text.split("<summary").skip(1) {
+            let inner = summary.split("</summary>").next().unwrap_or("");
+            if ["<input", "<a ", "<button", "<select", "<textarea"]
+                .iter()
+                .any(|t| inner.contains(t))
+            {
+                problems.push(format!("{name}: interactive element inside <summary>"));
+            }
+        }
+        for scroll in text.split("class=\"table-scroll\"").skip(1) {
+            if !scroll
+                .split('>')
+                .next()
+                .unwrap_or("")
+                .contains("tabindex=\"0\"")
+            {
+                problems.push(format!("{name}: a scrolling table cannot take focus"));
+            }
+        }
+        if !text.contains("<h1") {
+            problems.push(format!("{name}: no <h1>"));
+        }
+    }
+    let layout = std::fs::read_to_string(dir.parent().unwrap().join("layout.hbs")).unwrap();
+    assert!(
+        layout.contains("/static/site.js"),
+        "the layout loads the focus script"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
