@@ -473,8 +473,9 @@ async fn framework_messages_never_reach_people(app: TestApp) {
 }
 
 /// Accessibility rules checked on every page template: nothing interactive inside a `<summary>`
-/// (axe nested-interactive), every sideways-scrolling table focusable, an `<h1>` on every page,
-/// and the script that moves focus to the error summary loaded by the layout.
+/// (axe nested-interactive), every sideways-scrolling table focusable, every field error with an
+/// id its field points to, an `<h1>` on every page, and the script that moves focus to the error
+/// summary loaded by the layout.
 #[test]
 fn page_templates_follow_the_accessibility_rules() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/pages");
@@ -501,6 +502,10 @@ fn page_templates_follow_the_accessibility_rules() {
             {
                 problems.push(format!("{name}: a scrolling table cannot take focus"));
             }
+        }
+        // Every field error can be tied to its field (aria-describedby needs an id).
+        if text.contains("<p class=\"error\">") {
+            problems.push(format!("{name}: a field error without an id"));
         }
         if !text.contains("<h1") {
             problems.push(format!("{name}: no <h1>"));
