@@ -215,9 +215,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let pool = store::connect(&settings.database_url, 1)?;
+            let url = settings.database_url.clone();
             let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
                 let mut c = pool.get()?;
-                store::migrate(&mut c)
+                store::migrate(&url, &mut c)
             })
             .await??;
             if applied.is_empty() {

@@ -79,9 +79,10 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         // once between them.
         let pool = pool.clone();
         let (import, now) = (settings.import_bank_on_start, clock.now());
+        let url = settings.database_url.clone();
         let (applied, report) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             let mut c = pool.get()?;
-            store::with_startup_lock(&mut c, |c| {
+            store::with_startup_lock(&url, &mut c, |c| {
                 let applied = store::migrate_unlocked(c)?;
                 let report = if import {
                     crate::services::bank::import_shipped_if_empty(c, now)?

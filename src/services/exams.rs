@@ -1613,6 +1613,59 @@ fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
     })
 }
 
+/// The student ends an unfinished exam: it closes as "ended early" with the answers given so far
+/// counted, and without a verdict (a pass, a probability or a score needs the whole exam).
+pub async fn end_early(state: &AppState, user_id: i64, public_id: String) -> AppResult<()> {
+    let st = state.clone();
+    let id = public_id.clone();
+    state
+        .tx(move |c| {
+            let now = st.clock.now();
+            let exam = settled_exam(&st, c, user_id, &id, now)?;
+            if exam.status != db::IN_PROGRESS {
+                return Err(AppError::Conflict("This exam has already finished.".into()));
+            }
+            let rows = db::items_of(c, exam.id)?;
+            let answered: Vec<&db::ExamItemRow> =
+                rows.iter().filter(|r| r.correct.is_some()).collect();
+            let scored: Vec<&&db::ExamItemRow> = answered.iter().filter(|r| r.scored).collect();
+            let n_correct = scored.iter().filter(|r| r.correct == Some(true)).count() as i32;
+            db::drop_unanswered(c, exam.id)?;
+            let stored = StoredResult {
+                reason: "ended".into(),
+                diagnostics: false,
+                areas: vec![],
+                time_used_secs: (now.min(exam.deadline_at.unwrap_or(now)) - exam.started_at)
+                    .whole_seconds(),
+                items_answered: answered.len() as u32,
+            };
+            let json = serde_json::to_string(&stored).map_err(AppError::internal)?;
+            let done = db::finish(
+                c,
+                exam.id,
+                db::FINISHED,
+                "ended",
+                None,
+                None,
+                None,
+                None,
+                None,
+                scored.len() as i32,
+                n_correct,
+                Some(&json),
+                now,
+            )?;
+            if !done {
+                return Err(AppError::Conflict("This exam has already finished.".into()));
+            }
+            Ok(())
+        })
+        .await?;
+    // The running exam held in memory is dropped: any later answer meets the finished exam.
+    state.live_exams.forget(&public_id);
+    Ok(())
+}
+
 pub async fn result(state: &AppState, user_id: i64, public_id: String) -> AppResult<ResultView> {
     let st = state.clone();
     state

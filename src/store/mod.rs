@@ -177,15 +177,25 @@ pub fn connect_with(url: &str, max_size: u32, synchronous_full: bool) -> anyhow:
 }
 
 /// Runs `f` as the one instance doing start-up work (migrations, the first bank import): on
-/// PostgreSQL under an advisory lock, so that instances starting together take turns and the later
-/// ones find the work done; on SQLite the write transactions inside already take turns.
+/// PostgreSQL under an advisory lock; on SQLite under an exclusive lock on a file beside the
+/// database (SQLite's own locks do not cover the migration harness's read-then-write). Instances
+/// starting together take turns, and the later ones find the work done.
 pub fn with_startup_lock<T>(
+    url: &str,
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    if let DbConn::Pg(c) = conn {
-        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")).execute(c)?;
-    }
+    let _file_lock = match conn {
+        DbConn::Sqlite(_) => Some(FileLock::acquire(&format!(
+            "{}.startup-lock",
+            sqlite_path(url)
+        ))?),
+        DbConn::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))
+                .execute(c)?;
+            None
+        }
+    };
     let result = f(conn);
     if let DbConn::Pg(c) = conn {
         diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")).execute(c)?;
@@ -193,9 +203,40 @@ pub fn with_startup_lock<T>(
     result
 }
 
+/// An exclusive advisory lock on a file (`flock`), released when dropped.
+struct FileLock(std::fs::File);
+
+impl FileLock {
+    fn acquire(path: &str) -> anyhow::Result<FileLock> {
+        use std::os::unix::io::AsRawFd;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("cannot open the start-up lock {path}: {e}"))?;
+        // SAFETY: a valid open file descriptor; flock blocks until the lock is ours.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+        if rc != 0 {
+            anyhow::bail!("cannot lock {path}: {}", std::io::Error::last_os_error());
+        }
+        Ok(FileLock(file))
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: the descriptor is still open (closing it would release the lock as well).
+        unsafe {
+            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
+        }
+    }
+}
+
 /// Runs pending migrations under the start-up lock.
-pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
-    with_startup_lock(conn, migrate_unlocked)
+pub fn migrate(url: &str, conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    with_startup_lock(url, conn, migrate_unlocked)
 }
 
 /// Runs pending migrations; the caller holds the start-up lock.

@@ -96,6 +96,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(exams::index)
     .service(exams::start)
     .service(exams::show)
+    .service(exams::confirm_end)
+    .service(exams::end)
     .service(exams::answer)
     .service(exams::answered_item)
     .service(exams::result)

@@ -579,7 +579,51 @@ async fn answers_alternate_between_instances(app: TestApp) {
     );
 }
 
+/// A student can end an unfinished exam, after a confirmation: the answers so far are kept, the
+/// exam closes without a verdict, and nothing more can be answered.
+async fn a_student_ends_an_exam_early(app: TestApp) {
+    app.seed_bank(BANK).await;
+    let c = app.logged_in("stu@example.com", &[Role::Student]).await;
+    let url = start(&c, "readiness").await;
+    for _ in 0..3 {
+        let page = c.get(&url).await;
+        answer(&c, &url, &page, true).await;
+    }
+    let page = c.get(&url).await;
+    page.assert_contains("End this exam");
+    // Someone else cannot end it.
+    let other = app.logged_in("eve@example.com", &[Role::Student]).await;
+    let r = other.submit("/exams", &format!("{url}/end"), &[]).await;
+    assert_eq!(r.status(), 404);
+    let confirm = c.get(&format!("{url}/end")).await;
+    confirm.assert_contains("You have answered 3 question(s)");
+    confirm.assert_contains("Yes, end the exam");
+    let r = c
+        .submit(&format!("{url}/end"), &format!("{url}/end"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{url}/result").as_str())
+    );
+    let result = c.get(&format!("{url}/result")).await;
+    result.assert_contains("You ended this exam before it finished, after 3 question(s)");
+    assert!(!result.body.contains("Probability of passing"));
+    // The question page now leads to the result; an answer is refused.
+    assert_eq!(c.get(&url).await.status(), 303);
+    let r = c
+        .submit(
+            &format!("{url}/result"),
+            &format!("{url}/answer"),
+            &[("position", "4"), ("option", "A")],
+        )
+        .await;
+    assert_ne!(r.status(), 200);
+    c.get("/exams").await.assert_contains("ended early");
+}
+
 db_tests!(
+    a_student_ends_an_exam_early,
     answers_alternate_between_instances,
     instructors_define_programs_for_students,
     readiness_check_in_the_browser,

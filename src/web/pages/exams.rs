@@ -93,6 +93,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
                 "passed": h.passed, "p_pass_pct": h.p_pass.map(pct),
                 "scaled_score": h.scaled_score, "n_scored": h.n_scored, "n_correct": h.n_correct,
                 "timed_out": h.outcome.as_deref() == Some("time_out"),
+                "ended": h.outcome.as_deref() == Some("ended"),
             })
         })
         .collect();
@@ -173,6 +174,43 @@ pub async fn show(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> 
 pub struct AnswerForm {
     position: i32,
     option: Option<String>,
+}
+
+/// Asks before ending an unfinished exam.
+#[get("/exams/{id}/end")]
+pub async fn confirm_end(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let uid = taker(&ctx)?.id;
+    let id = path.into_inner();
+    let v = exams::current(&ctx.state, uid, id.clone()).await?;
+    if v.finished {
+        return Ok(see_other(&format!("/exams/{id}/result")));
+    }
+    ctx.render("ce_confirm", "End this exam?", json!({
+        "heading": format!("End “{}” now?", v.title),
+        "message": format!(
+            "You have answered {} question(s). Ending now keeps those answers and closes the exam without a verdict: a pass, a probability or a score needs the whole exam. This cannot be undone.",
+            v.answered
+        ),
+        "action": format!("/exams/{id}/end"),
+        "button": "Yes, end the exam",
+        "cancel": format!("/exams/{id}"),
+        "cancel_label": "No, go back to the question",
+    }))
+}
+
+#[post("/exams/{id}/end")]
+pub async fn end(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let uid = taker(&ctx)?.id;
+    let id = path.into_inner();
+    match exams::end_early(&ctx.state, uid, id.clone()).await {
+        Ok(()) => ctx.flash(
+            "info",
+            "You ended the exam. Your answers so far are kept below.",
+        ),
+        Err(AppError::Conflict(m)) => ctx.flash("info", &m),
+        Err(e) => return Err(e),
+    }
+    Ok(see_other(&format!("/exams/{id}/result")))
 }
 
 #[post("/exams/{id}/answer")]
@@ -271,6 +309,7 @@ pub async fn result(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse
         "r": r,
         "p_pass_pct": r.p_pass.map(pct),
         "timed_out": r.outcome.as_deref() == Some("time_out"),
+        "ended": r.outcome.as_deref() == Some("ended"),
         "time_used": clock_text(r.time_used_secs),
         "area_chart": (!area_rows.is_empty()).then(|| charts::areas(&area_rows)),
         "weak": r.areas.iter().filter(|a| a.weak).map(|a| format!("{}. {}", a.area, a.name)).collect::<Vec<_>>(),
