@@ -221,10 +221,7 @@ fn activity_model(
 #[get("/ce/activities/new")]
 pub async fn new_activity(ctx: Ctx) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
-    let lists = (
-        ce::topics_for_user(&ctx.state, me.id).await?,
-        ce::schemes_for_user(&ctx.state, me.id).await?,
-    );
+    let lists = ce::form_lists(&ctx.state, me.id).await?;
     ctx.render(
         "ce_activity",
         "Log a CE activity",
@@ -236,10 +233,7 @@ pub async fn new_activity(ctx: Ctx) -> AppResult<HttpResponse> {
 #[post("/ce/activities")]
 pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
-    let lists = (
-        ce::topics_for_user(&ctx.state, me.id).await?,
-        ce::schemes_for_user(&ctx.state, me.id).await?,
-    );
+    let lists = ce::form_lists(&ctx.state, me.id).await?;
     let mut input = ActivityInput::default();
     let upload = match upload::read(
         payload,
