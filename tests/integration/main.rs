@@ -10,6 +10,7 @@ mod authz;
 mod bank;
 mod ce;
 mod ce_rules;
+mod crash;
 mod exams;
 mod outbox;
 mod site;
