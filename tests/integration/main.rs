@@ -8,6 +8,7 @@ mod api;
 mod authoring;
 mod authz;
 mod bank;
+mod browser;
 mod ce;
 mod ce_rules;
 mod crash;
