@@ -261,3 +261,274 @@ async fn every_route_checks_who_may_use_it() {
     eprintln!("authorization matrix: {} routes, {cells} cells", all.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The first id `x` in a page that appears as `{before}x{after}` (x without slashes or quotes).
+fn id_in(body: &str, before: &str, after: &str) -> String {
+    body.match_indices(before)
+        .filter_map(|(i, _)| {
+            let rest = &body[i + before.len()..];
+            let end = rest.find(after)?;
+            let id = &rest[..end];
+            (!id.is_empty() && !id.contains(['/', '"', '<', ' '])).then(|| id.to_string())
+        })
+        .next()
+        .unwrap_or_else(|| panic!("no {before}…{after} in page"))
+}
+
+/// Where a route's path names something: whose it is. `Some(kind)` for one person's own things
+/// (the route must refuse another user of the same role); `None` for things a role shares or a
+/// capability address, with the reason.
+fn owner_kind(path: &str) -> Result<&'static str, &'static str> {
+    let kinds = [
+        ("/exams/{id}", "exam"),
+        ("/api/v1/exams/{id}", "exam"),
+        ("/account/tokens/{id}", "token"),
+        ("/api/v1/tokens/{id}", "token"),
+        ("/ce/credentials/{id}", "credential"),
+        ("/ce/activities/{id}", "activity"),
+        ("/ce/items/{id}", "ce item"),
+        ("/programs/{id}", "program"),
+    ];
+    let shared = [
+        ("/admin/", "administrators share the administration"),
+        ("/bank/", "instructors review each other's items"),
+        ("/api/v1/bank/", "instructors review each other's items"),
+        ("/ce/rules/", "public"),
+        ("/ce/courses/", "every practitioner may take a course"),
+        ("/certificates/", "public verification page"),
+        ("/questions/", "any exam taker may report a question"),
+        ("/static/", "public"),
+        (
+            "/ce/calendar/",
+            "capability address: checked by the calendar tests",
+        ),
+        (
+            "/ce/certificates/",
+            "course certificates: checked by ce_courses_issue_verifiable_certificates",
+        ),
+    ];
+    if let Some((_, k)) = kinds.iter().find(|(p, _)| path.starts_with(p)) {
+        return Ok(k);
+    }
+    match shared.iter().find(|(p, _)| path.starts_with(p)) {
+        Some((_, why)) => Err(why),
+        None => panic!("{path}: say whose thing this route names (authz.rs, owner_kind)"),
+    }
+}
+
+/// The second dimension of the matrix: every registered route whose path names one person's own
+/// thing is probed, with a real id, by another user of the same role (refused, nothing changed)
+/// and then by the owner (allowed, so the refusal meant something).
+#[tokio::test]
+async fn another_user_of_the_same_role_is_refused() {
+    let app = TestApp::spawn(crate::helpers::Db::Sqlite).await.unwrap();
+    app.seed_bank([30; 7]).await;
+    let pair = |role: Role, a: &'static str, b: &'static str| {
+        let app = &app;
+        async move {
+            (
+                app.logged_in(a, &[role]).await,
+                app.logged_in(b, &[role]).await,
+            )
+        }
+    };
+    let students = pair(Role::Student, "s1@example.com", "s2@example.com").await;
+    let practitioners = pair(Role::Practitioner, "p1@example.com", "p2@example.com").await;
+    let instructors = pair(Role::Instructor, "i1@example.com", "i2@example.com").await;
+    let api = (
+        app.api_token("s1@example.com").await,
+        app.api_token("s2@example.com").await,
+    );
+
+    // The owners' things, made through the site.
+    let r = students
+        .0
+        .submit("/exams", "/exams", &[("program", "readiness")])
+        .await;
+    let exam = r
+        .location
+        .unwrap()
+        .trim_start_matches("/exams/")
+        .to_string();
+    let r = students
+        .0
+        .submit("/account", "/account/tokens", &[("name", "phone")])
+        .await;
+    assert!(r.status() < 400, "token: {}", r.status());
+    let token = id_in(
+        &students.0.get("/account").await.body,
+        "/account/tokens/",
+        "/revoke",
+    );
+    let p1 = &practitioners.0;
+    let r = p1
+        .submit(
+            "/ce/credentials/new",
+            "/ce/credentials",
+            &[("rule", "ncbtmb-bctmb"), ("issued_on", "2025-06-01")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = crate::helpers::upload(
+        p1,
+        &[
+            ("title", "Ethics for massage therapists"),
+            ("completed_on", "2026-05-02"),
+            ("delivery", "live_online"),
+            ("hours", "3"),
+            ("unit", "hour"),
+            ("topic_ethics", "3"),
+        ],
+        Some(("cert.pdf", b"%PDF-1.4\n%%EOF\n".to_vec())),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = p1
+        .submit(
+            "/ce",
+            "/ce/items",
+            &[
+                ("kind", "cpr_bls"),
+                ("valid_from", "2026-01-01"),
+                ("valid_to", "2027-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let ce = p1.get("/ce").await.body;
+    let credential = id_in(&ce, "/ce/credentials/", "/remove");
+    let activity = id_in(&ce, "/ce/activities/", "/remove");
+    let ce_item = id_in(&ce, "/ce/items/", "/remove");
+    let r = instructors
+        .0
+        .submit(
+            "/programs",
+            "/programs",
+            &[
+                ("name", "Week 6 quiz"),
+                ("areas", "3"),
+                ("length", "10"),
+                ("minutes", "15"),
+            ],
+        )
+        .await;
+    assert!(r.status() < 400, "program: {}", r.status());
+    let program = id_in(
+        &instructors.0.get("/programs").await.body,
+        "/programs/",
+        "/archive",
+    );
+
+    let mut cells = 0;
+    let mut failures = vec![];
+    let mut owner_gets = vec![];
+    let mut shared = 0;
+    let mut probes = vec![];
+    for route in routes() {
+        if !route.path.contains('{') {
+            continue;
+        }
+        match owner_kind(&route.path) {
+            Ok(kind) => probes.push((route, kind)),
+            Err(_) => shared += 1,
+        }
+    }
+    // Changes first, while the exam is in progress; then the owner answers a question and ends
+    // the exam, so that its result and review exist for the reads.
+    probes.sort_by_key(|(r, _)| r.method == "GET");
+    let mut exam_ended = false;
+    for (route, kind) in probes {
+        if route.method == "GET" && !exam_ended {
+            let state: serde_json::Value = reqwest::Client::new()
+                .get(format!("{}/api/v1/exams/{exam}/current", app.addr))
+                .bearer_auth(&api.0)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let r = reqwest::Client::new()
+                .post(format!("{}/api/v1/exams/{exam}/answers", app.addr))
+                .bearer_auth(&api.0)
+                .json(&serde_json::json!({"position": state["position"], "option_id": "A"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "the owner answers");
+            let page = format!("/exams/{exam}/end");
+            let r = students.0.submit(&page, &page, &[]).await;
+            assert_eq!(r.status(), 303, "the owner ends the exam");
+            exam_ended = true;
+        }
+        let (id, (owner, other)) = match kind {
+            "exam" => (&exam, (&students.0, &students.1)),
+            "token" => (&token, (&students.0, &students.1)),
+            "credential" => (&credential, (&practitioners.0, &practitioners.1)),
+            "activity" => (&activity, (&practitioners.0, &practitioners.1)),
+            "ce item" => (&ce_item, (&practitioners.0, &practitioners.1)),
+            _ => (&program, (&instructors.0, &instructors.1)),
+        };
+        let url = route.path.replace("{id}", id).replace("{position}", "1");
+        let status = if route.api {
+            let token = &api.1;
+            let req = reqwest::Client::new()
+                .request(route.method.parse().unwrap(), format!("{}{url}", app.addr))
+                .bearer_auth(token)
+                .json(&serde_json::json!({"position": 1, "option_id": "A"}));
+            req.send().await.unwrap().status().as_u16()
+        } else if route.method == "GET" {
+            other.get(&url).await.status
+        } else {
+            let token = other.get("/account").await.csrf();
+            other
+                .post_raw(
+                    &format!("{url}?_csrf={token}"),
+                    &[
+                        ("_csrf", token.as_str()),
+                        ("position", "1"),
+                        ("option", "A"),
+                        ("cycle_start", "2026-01-01"),
+                        ("cycle_end", "2027-12-31"),
+                        ("deadline", "2027-12-31"),
+                    ],
+                )
+                .await
+                .status
+        };
+        cells += 1;
+        if status != 403 && status != 404 {
+            failures.push(format!(
+                "{} {} as another user with the {kind} owner's role: {status}",
+                route.method, route.path
+            ));
+        }
+        if route.method == "GET" {
+            owner_gets.push((route.api, url, owner));
+        }
+    }
+    // The owners still reach every thing: the ids were real and nothing was removed or changed.
+    for (is_api, url, owner) in owner_gets {
+        let status = if is_api {
+            reqwest::Client::new()
+                .get(format!("{}{url}", app.addr))
+                .bearer_auth(&api.0)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        } else {
+            owner.get(&url).await.status
+        };
+        cells += 1;
+        if [401, 403, 404].contains(&status) || status >= 500 {
+            failures.push(format!("GET {url} as its owner: {status}"));
+        }
+    }
+    eprintln!(
+        "authorization matrix, same role: {cells} cells ({shared} routes with ids shared within a role)"
+    );
+    assert!(cells > 20, "cells: {cells}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
