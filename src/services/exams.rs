@@ -708,6 +708,10 @@ pub struct AreaResult {
     pub items: u32,
     pub correct: u32,
     pub theta: f64,
+    /// P(θ_area below the passing standard). Absent in results stored before it was recorded.
+    #[serde(default)]
+    pub p_below: Option<f64>,
+    /// The engine's one rule: the area has answers and `p_below` ≥ the weak threshold (70 %).
     pub weak: bool,
 }
 
@@ -772,6 +776,7 @@ fn finalize(
                     items: in_area.len() as u32,
                     correct: in_area.iter().filter(|s| s.correct == Some(true)).count() as u32,
                     theta: a.theta,
+                    p_below: Some(a.p_below_cut),
                     weak: a.weak,
                 }
             })
@@ -1573,6 +1578,8 @@ pub struct ResultView {
     pub pass_percent: Option<i32>,
     /// A verdict by estimate needed at least this P(pass) (the exam's stored program), if any.
     pub min_pass_probability: Option<f64>,
+    /// The exam's rule for a weak area: P(θ_area below the standard) at least this.
+    pub weak_threshold: f64,
 }
 
 fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
@@ -1610,6 +1617,7 @@ fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
             .map(|c| c.engine.stopping.min_pass_probability)
             .ok()
             .filter(|p| *p > 0.0),
+        weak_threshold: weak_threshold(e),
     })
 }
 
@@ -1729,6 +1737,15 @@ pub struct HistoryEntry {
     pub n_correct: i32,
     pub outcome: Option<String>,
     pub areas: Vec<AreaResult>,
+    /// The exam's rule for a weak area: P(θ_area below the standard) at least this.
+    pub weak_threshold: f64,
+}
+
+/// The weak-area threshold the exam was run with.
+fn weak_threshold(e: &db::ExamRow) -> f64 {
+    load_config(e)
+        .map(|c| c.engine.diagnostics.weak_threshold)
+        .unwrap_or(crate::domain::irt::program::DiagnosticsConfig::default().weak_threshold)
 }
 
 pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEntry>> {
@@ -1744,6 +1761,7 @@ pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEnt
                         .map(|s| s.areas)
                         .unwrap_or_default();
                     Ok(HistoryEntry {
+                        weak_threshold: weak_threshold(&e),
                         exam_id: e.public_id,
                         title: e.title,
                         kind: e.program,

@@ -622,7 +622,78 @@ async fn a_student_ends_an_exam_early(app: TestApp) {
     c.get("/exams").await.assert_contains("ended early");
 }
 
+/// The per-area chart colours a bar red exactly when it ends at or left of the weak line, and the
+/// table beside it names the same areas weak.
+fn assert_one_weak_rule(body: &str) {
+    let start = body
+        .find("aria-labelledby=\"areas-title\"")
+        .expect("an area chart");
+    let svg = &body[start..start + body[start..].find("</svg>").unwrap()];
+    let attr = |tag: &str, name: &str| -> String {
+        let i = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[i..i + tag[i..].find('"').unwrap()].to_string()
+    };
+    let line = &svg[svg.find("<line").expect("the weak line")..];
+    let lx: f64 = attr(line, "x1").parse().unwrap();
+    let mut red = 0;
+    for rect in svg.split("<rect").skip(1) {
+        let end =
+            attr(rect, "x").parse::<f64>().unwrap() + attr(rect, "width").parse::<f64>().unwrap();
+        let is_red = attr(rect, "fill") == "#b3261e";
+        assert_eq!(
+            is_red,
+            end <= lx + 0.05,
+            "bar ending at {end}, weak line at {lx}"
+        );
+        red += is_red as usize;
+    }
+    assert_eq!(
+        svg.matches(" weak</text>").count(),
+        red,
+        "labels match colours"
+    );
+}
+
+async fn result_charts_follow_one_weak_rule_and_date_the_trend(app: TestApp) {
+    app.seed_bank(BANK).await;
+    let c = app.logged_in("chart@example.com", &[Role::Student]).await;
+    let mut url = String::new();
+    for round in 0..2 {
+        url = start(&c, "readiness").await;
+        let mut k = 0;
+        loop {
+            let page = c.get(&url).await;
+            if page.status() == 303 {
+                break;
+            }
+            let right = if round == 0 { k % 4 != 0 } else { k % 2 == 0 };
+            assert_eq!(answer(&c, &url, &page, right).await.status(), 303);
+            k += 1;
+        }
+    }
+    let result = c.get(&format!("{url}/result")).await;
+    assert_one_weak_rule(&result.body);
+    let weak_in_table = result
+        .body
+        .matches("<td><strong>weak</strong></td>")
+        .count();
+    let start = result.body.find("aria-labelledby=\"areas-title\"").unwrap();
+    let svg = &result.body[start..start + result.body[start..].find("</svg>").unwrap()];
+    assert_eq!(svg.matches(" weak</text>").count(), weak_in_table);
+    result.assert_contains("Chance at or above the standard");
+
+    let list = c.get("/exams").await;
+    assert_one_weak_rule(&list.body);
+    list.assert_contains("From your latest finished attempt");
+    let today = app.clock.now().date().to_string();
+    assert!(
+        list.body.contains(&format!(">{today}</text>")),
+        "the trend's x-axis is dated"
+    );
+}
+
 db_tests!(
+    result_charts_follow_one_weak_rule_and_date_the_trend,
     a_student_ends_an_exam_early,
     answers_alternate_between_instances,
     instructors_define_programs_for_students,

@@ -39,52 +39,64 @@ fn clock_text(secs: i64) -> String {
     }
 }
 
+/// The per-area chart of one attempt: the chance each area is at or above the passing standard,
+/// weak by the exam's own rule; results stored before that chance was recorded show shares
+/// correct without colouring.
+fn area_chart(areas: &[exams::AreaResult], weak_threshold: f64) -> Option<String> {
+    if areas.is_empty() {
+        return None;
+    }
+    let recorded = areas.iter().all(|a| a.p_below.is_some());
+    let bars: Vec<charts::AreaBar> = areas
+        .iter()
+        .map(|a| charts::AreaBar {
+            label: format!("{}. {}", a.area, a.name),
+            value: match a.p_below {
+                Some(p) if recorded => 1.0 - p,
+                _ if a.items > 0 => a.correct as f64 / a.items as f64,
+                _ => 0.0,
+            },
+            weak: a.weak,
+        })
+        .collect();
+    let measure = if recorded {
+        charts::AreaMeasure::AtStandard {
+            weak_at_most: 1.0 - weak_threshold,
+        }
+    } else {
+        charts::AreaMeasure::ShareCorrect
+    };
+    Some(charts::areas(&bars, &measure))
+}
+
 #[get("/exams")]
 pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let uid = taker(&ctx)?.id;
     let history = exams::history(&ctx.state, uid).await?;
-    let mut adaptive: Vec<(f64, f64)> = history
+    let mut adaptive: Vec<charts::TrendPoint> = history
         .iter()
         .rev()
-        .filter_map(|h| Some((h.theta?, h.p_pass?)))
+        .filter_map(|h| {
+            Some(charts::TrendPoint {
+                date: h.started_at.chars().take(10).collect(),
+                theta: h.theta?,
+                p_pass: h.p_pass?,
+            })
+        })
         .collect();
     if adaptive.len() > 30 {
         adaptive = adaptive.split_off(adaptive.len() - 30);
     }
     let trend = (adaptive.len() >= 2).then(|| charts::trend(&adaptive));
-    // Per-area strength over the finished attempts.
-    let mut totals: std::collections::BTreeMap<String, (String, u32, u32, bool)> =
-        Default::default();
-    for h in history.iter().filter(|h| h.status == "finished") {
-        for a in &h.areas {
-            let e = totals
-                .entry(a.area.clone())
-                .or_insert((a.name.clone(), 0, 0, false));
-            e.1 += a.items;
-            e.2 += a.correct;
-        }
-    }
-    if let Some(latest) = history
+    // Strength by area: the latest finished attempt that has a per-area report, drawn by the same
+    // rule as its result page (adding up shares correct across adaptive attempts would mix
+    // questions of different difficulty).
+    let latest = history
         .iter()
-        .find(|h| h.status == "finished" && !h.areas.is_empty())
-    {
-        for a in &latest.areas {
-            if let Some(e) = totals.get_mut(&a.area) {
-                e.3 = a.weak;
-            }
-        }
-    }
-    let area_rows: Vec<(String, f64, bool)> = totals
-        .iter()
-        .map(|(code, (name, n, c, weak))| {
-            (
-                format!("{code}. {name}"),
-                if *n > 0 { *c as f64 / *n as f64 } else { 0.0 },
-                *weak,
-            )
-        })
-        .collect();
-    let area_chart = (!area_rows.is_empty()).then(|| charts::areas(&area_rows));
+        .find(|h| h.status == "finished" && !h.areas.is_empty());
+    let area_chart = latest.and_then(|h| area_chart(&h.areas, h.weak_threshold));
+    let area_source = latest.map(|h| format!("{}, {}", h.title, h.started_at));
+    let weak_at_most_pct = latest.map(|h| pct(1.0 - h.weak_threshold));
     let rows: Vec<_> = history
         .iter()
         .map(|h| {
@@ -104,7 +116,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         .collect();
     let custom = exams::active_programs(&ctx.state).await?;
     ctx.render("exams", "Practice exams", json!({
-        "history": rows, "trend": trend, "area_chart": area_chart, "areas": areas, "errors": {}, "custom": custom,
+        "history": rows, "trend": trend, "area_chart": area_chart, "area_source": area_source, "weak_at_most_pct": weak_at_most_pct, "areas": areas, "errors": {}, "custom": custom,
     }))
 }
 
@@ -290,28 +302,18 @@ pub async fn result(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse
         Err(AppError::Conflict(_)) => return Ok(see_other(&format!("/exams/{id}"))),
         Err(e) => return Err(e),
     };
-    let area_rows: Vec<(String, f64, bool)> = r
-        .areas
-        .iter()
-        .map(|a| {
-            (
-                format!("{}. {}", a.area, a.name),
-                if a.items > 0 {
-                    a.correct as f64 / a.items as f64
-                } else {
-                    0.0
-                },
-                a.weak,
-            )
-        })
-        .collect();
     ctx.render("exam_result", &r.title, json!({
         "r": r,
         "p_pass_pct": r.p_pass.map(pct),
         "timed_out": r.outcome.as_deref() == Some("time_out"),
         "ended": r.outcome.as_deref() == Some("ended"),
         "time_used": clock_text(r.time_used_secs),
-        "area_chart": (!area_rows.is_empty()).then(|| charts::areas(&area_rows)),
+        "area_chart": area_chart(&r.areas, r.weak_threshold),
+        "weak_at_most_pct": pct(1.0 - r.weak_threshold),
+        "area_rows": r.areas.iter().map(|a| json!({
+            "label": format!("{}. {}", a.area, a.name), "correct": a.correct, "items": a.items, "weak": a.weak,
+            "at_standard_pct": a.p_below.map(|p| pct(1.0 - p)),
+        })).collect::<Vec<_>>(),
         "weak": r.areas.iter().filter(|a| a.weak).map(|a| format!("{}. {}", a.area, a.name)).collect::<Vec<_>>(),
         "drill": r.kind == "drill",
         "course": r.kind == "course",
