@@ -1739,6 +1739,8 @@ pub struct HistoryEntry {
     pub areas: Vec<AreaResult>,
     /// The exam's rule for a weak area: P(θ_area below the standard) at least this.
     pub weak_threshold: f64,
+    /// Questions answered so far (unfinished exams; 0 for finished ones).
+    pub answered: i64,
 }
 
 /// The weak-area threshold the exam was run with.
@@ -1751,6 +1753,7 @@ fn weak_threshold(e: &db::ExamRow) -> f64 {
 pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEntry>> {
     state
         .db(move |c| {
+            let answered = db::answered_in_progress(c, user_id)?;
             db::exams_of(c, user_id)?
                 .into_iter()
                 .map(|e| {
@@ -1762,6 +1765,7 @@ pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEnt
                         .unwrap_or_default();
                     Ok(HistoryEntry {
                         weak_threshold: weak_threshold(&e),
+                        answered: answered.get(&e.id).copied().unwrap_or(0),
                         exam_id: e.public_id,
                         title: e.title,
                         kind: e.program,

@@ -209,6 +209,23 @@ pub fn exams_of(conn: &mut DbConn, user_id: i64) -> QueryResult<Vec<ExamRow>> {
         .load(conn)
 }
 
+/// How many questions each of the user's unfinished exams has answered, by exam id.
+pub fn answered_in_progress(
+    conn: &mut DbConn,
+    user_id: i64,
+) -> QueryResult<std::collections::HashMap<i64, i64>> {
+    use diesel::dsl::count_star;
+    let rows: Vec<(i64, i64)> = exam_items::table
+        .inner_join(exams::table)
+        .filter(exams::user_id.eq(user_id))
+        .filter(exams::status.eq(IN_PROGRESS))
+        .filter(exam_items::chosen.is_not_null())
+        .group_by(exam_items::exam_id)
+        .select((exam_items::exam_id, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The user's most recent finished exam of an adaptive program (for the next exam's prior).
 pub fn last_theta(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<f64>> {
     exams::table

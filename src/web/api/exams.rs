@@ -87,6 +87,21 @@ pub async fn answer(
     }
 }
 
+/// Ends an unfinished exam early: the answers given are kept, no verdict is given, and nothing more
+/// can be answered. Ending an exam that is already over is refused with 409.
+#[post("/api/v1/exams/{id}/end")]
+pub async fn end(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let uid = student(&user)?;
+    let id = path.into_inner();
+    exams::end_early(&state, uid, id.clone()).await?;
+    let r = exams::result(&state, uid, id).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
 #[get("/api/v1/exams/{id}/result")]
 pub async fn result(
     user: ApiUser,

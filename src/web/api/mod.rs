@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(exams::list)
         .service(exams::current)
         .service(exams::answer)
+        .service(exams::end)
         .service(exams::result)
         .service(exams::review)
         .service(openapi::document_route);

@@ -251,6 +251,13 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/api/v1/exams/{id}/end": {
+                "post": {
+                    "summary": "End an unfinished exam early: answers kept, no verdict, nothing more answerable",
+                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "responses": { "200": { "description": "The result of the ended exam" }, "404": error_response("No such exam of yours"), "409": error_response("The exam is already over") }
+                }
+            },
             "/api/v1/exams/{id}/result": {
                 "get": {
                     "summary": "Pass/fail, P(pass), practice scaled score, per-area diagnostics",

@@ -101,7 +101,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         .iter()
         .map(|h| {
             json!({
-                "exam_id": h.exam_id, "title": h.title, "started_at": h.started_at, "in_progress": h.status == "in_progress",
+                "exam_id": h.exam_id, "title": h.title, "started_at": h.started_at, "in_progress": h.status == "in_progress", "answered": h.answered,
                 "passed": h.passed, "p_pass_pct": h.p_pass.map(pct),
                 "scaled_score": h.scaled_score, "n_scored": h.n_scored, "n_correct": h.n_correct,
                 "timed_out": h.outcome.as_deref() == Some("time_out"),
