@@ -124,6 +124,15 @@ enum BankCommand {
     Import { dir: PathBuf },
     /// Write the bank in the database to DIR in the bank file format.
     Export { dir: PathBuf },
+    /// Check a bank folder for item-writing (cueing) flaws; prints file:line: item: severity: rule:
+    /// message and the bank-level rates. Fails when there is an error.
+    Lint {
+        /// The bank folder (default: question_bank).
+        dir: Option<PathBuf>,
+        /// Print JSON: errors, warnings, accepted exceptions and bank figures.
+        #[arg(long)]
+        json: bool,
+    },
     /// Count items by area, sub-area, status, level, pillar and key position.
     Stats {
         /// Print JSON instead of a table.
@@ -198,9 +207,11 @@ pub fn main() -> ExitCode {
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Logs go to stderr: a command's stdout carries only its output (JSON where asked).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
         .try_init();
 }
 
@@ -477,6 +488,46 @@ async fn bank_command(cmd: BankCommand, mut settings: Settings) -> anyhow::Resul
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        BankCommand::Lint { dir, json } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("question_bank"));
+            let files = bank::read_dir(&dir)?;
+            let report =
+                crate::domain::bank::lint::lint_bank(&files).map_err(anyhow::Error::msg)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for f in report.errors.iter().chain(&report.warnings) {
+                    println!("{f}");
+                }
+                let b = &report.bank;
+                println!(
+                    "{} items: {} error(s), {} warning(s), {} reviewed exception(s).",
+                    b.items,
+                    report.errors.len(),
+                    report.warnings.len(),
+                    report.accepted
+                );
+                println!(
+                    "key longest {:.1} %, key shortest {:.1} % (chance 25 %); keys at A/B/C/D {}; absolute words in {:.1} % of keys and {:.1} % of distractors; hedges in {:.1} % and {:.1} %",
+                    b.key_longest.rate * 100.0,
+                    b.key_shortest.rate * 100.0,
+                    b.key_position
+                        .values()
+                        .map(|r| format!("{:.1} %", r.rate * 100.0))
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                    b.absolute_in_keys * 100.0,
+                    b.absolute_in_distractors * 100.0,
+                    b.hedge_in_keys * 100.0,
+                    b.hedge_in_distractors * 100.0
+                );
+            }
+            Ok(if report.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         BankCommand::Import { dir } => {
             let files = bank::read_dir(&dir)?;

@@ -66,6 +66,9 @@ struct RawItem {
     enemies: Option<Spanned<Vec<String>>>,
     options: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     rationales: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    /// Reviewed exceptions to the linter (`rule = "reason"`), read by `lint`.
+    #[serde(rename = "lint_ok")]
+    _lint_ok: Option<BTreeMap<String, String>>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

@@ -2,6 +2,7 @@
 //! validation. Pure: reading the files is the caller's job.
 
 pub mod format;
+pub mod lint;
 pub mod stats;
 pub mod taxonomy;
 pub mod workflow;
