@@ -113,7 +113,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         outbox_wake: Arc::new(Notify::new()),
         pools: Arc::new(crate::services::exams::PoolCache::default()),
         tokens: Arc::new(crate::services::accounts::TokenCache::default()),
-        live_exams: Arc::new(crate::services::exams::LiveExams::default()),
+        running_exams: Arc::new(crate::services::exams::RunningExams::default()),
         sqlite_writer: Arc::new(std::sync::Mutex::new(())),
         db_gate: Arc::new(tokio::sync::Semaphore::new(db_permits)),
     })

@@ -8,7 +8,7 @@ use std::time::Duration;
 pub async fn run(state: AppState) {
     let every = Duration::from_millis(state.settings.exam_sweep_ms.max(50));
     loop {
-        match exams::finalize_overdue(&state).await {
+        match exams::finish_overdue(&state).await {
             Ok(n) if n > 0 => {
                 tracing::info!(exams = n, "finished abandoned exams at their deadline")
             }

@@ -37,7 +37,7 @@ pub struct AppState {
     /// Bearer tokens checked in the last second.
     pub tokens: Arc<accounts::TokenCache>,
     /// Running exams of this instance (their answer path is one short write).
-    pub live_exams: Arc<exams::LiveExams>,
+    pub running_exams: Arc<exams::RunningExams>,
     /// SQLite has one writer: write transactions queue here instead of sleeping in SQLite's busy
     /// handler (PostgreSQL does not use it).
     pub sqlite_writer: Arc<std::sync::Mutex<()>>,

@@ -15,8 +15,8 @@
 //! change here; entries of abandoned exams are swept out once their pool has expired.
 
 use super::{
-    AnswerResult, ExamConfig, LivePool, POOL_TTL, current_view_with, elapsed_secs, feedback_of,
-    finalize, order_of, present,
+    AnswerResult, ExamConfig, ExamPool, POOL_TTL, current_view_with, elapsed_secs, feedback_of,
+    finish, order_of, present,
 };
 use crate::domain::irt::{SelectionContext, Session};
 use crate::error::{AppError, AppResult};
@@ -31,7 +31,7 @@ use time::PrimitiveDateTime;
 const CAPACITY: usize = 4096;
 
 /// The state of one running exam after its last answer.
-pub struct LiveExam {
+pub struct RunningExam {
     exam: db::ExamRow,
     cfg: ExamConfig,
     /// Presented items in position order; the last one is on screen. Rows added by the fast path
@@ -39,7 +39,7 @@ pub struct LiveExam {
     rows: Vec<db::ExamItemRow>,
     /// Replayed up to and including the item on screen (pending).
     session: Session,
-    live: Arc<LivePool>,
+    live: Arc<ExamPool>,
     /// Items this person saw recently before the exam, indexed for `live`'s pool.
     seen: SelectionContext,
     /// How long this exam keeps its pool: the shared pool's 30 s plus up to 30 s more, spread by
@@ -47,24 +47,24 @@ pub struct LiveExam {
     pool_ttl: std::time::Duration,
     used: Instant,
     /// Set when this entry is changed inside a transaction, cleared once the transaction has
-    /// committed ([`LiveExams::committed`]). A set flag means the entry may hold what was rolled
+    /// committed ([`RunningExams::committed`]). A set flag means the entry may hold what was rolled
     /// back, so it is never used again.
     uncommitted: bool,
 }
 
-impl LiveExam {
+impl RunningExam {
     pub(super) fn new(
         exam: db::ExamRow,
         cfg: ExamConfig,
         rows: Vec<db::ExamItemRow>,
         session: Session,
-        live: Arc<LivePool>,
+        live: Arc<ExamPool>,
     ) -> Self {
         let ids: Vec<String> = serde_json::from_str(&exam.seen).unwrap_or_default();
         let seen = SelectionContext::new(&live.pool, &ids);
         let spread = exam.seed.unsigned_abs() % 30_000;
         let pool_ttl = POOL_TTL + std::time::Duration::from_millis(spread);
-        LiveExam {
+        RunningExam {
             exam,
             cfg,
             rows,
@@ -80,20 +80,20 @@ impl LiveExam {
 
 /// Running exams of this instance, by public id.
 #[derive(Default)]
-pub struct LiveExams {
-    map: Mutex<HashMap<String, Arc<Mutex<LiveExam>>>>,
+pub struct RunningExams {
+    map: Mutex<HashMap<String, Arc<Mutex<RunningExam>>>>,
     last_sweep: Mutex<Option<Instant>>,
 }
 
 /// How often entries whose pool has expired (abandoned exams) are swept out.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
-impl LiveExams {
-    pub fn get(&self, public_id: &str) -> Option<Arc<Mutex<LiveExam>>> {
+impl RunningExams {
+    pub fn get(&self, public_id: &str) -> Option<Arc<Mutex<RunningExam>>> {
         self.map.lock().ok()?.get(public_id).cloned()
     }
 
-    pub fn put(&self, e: LiveExam) {
+    pub fn put(&self, e: RunningExam) {
         let Ok(mut map) = self.map.lock() else {
             return;
         };
@@ -122,7 +122,7 @@ impl LiveExams {
     }
 
     /// The transaction that last changed this entry has committed: it may be used again.
-    pub fn committed(entry: &Mutex<LiveExam>) {
+    pub fn committed(entry: &Mutex<RunningExam>) {
         if let Ok(mut e) = entry.lock() {
             e.uncommitted = false;
         }
@@ -150,7 +150,7 @@ impl LiveExams {
 pub(super) fn answer(
     st: &AppState,
     c: &mut DbConn,
-    e: &mut LiveExam,
+    e: &mut RunningExam,
     user_id: i64,
     position: i32,
     display: usize,
@@ -218,7 +218,7 @@ pub(super) fn answer(
             e.rows.push(new);
         }
         None => {
-            finalize(c, &e.exam, &e.cfg, &e.session, &e.rows, now)?;
+            finish(c, &e.exam, &e.cfg, &e.session, &e.rows, now)?;
             let exam =
                 db::find_by_public_id(c, &e.exam.public_id)?.ok_or_else(AppError::not_found)?;
             let view = current_view_with(st, c, &exam, &e.cfg, &e.rows, None, now, feedback)?;

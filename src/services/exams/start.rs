@@ -1,0 +1,132 @@
+//! Who may take exams, and starting one.
+
+use super::*;
+
+/// Who may take exams at all: students, and certified therapists (who practise too and take CE
+/// course exams). The one check behind the web pages and the API.
+pub fn may_take_exams(user: &Account) -> AppResult<()> {
+    if user.has(Role::Student) || user.has(Role::Practitioner) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+/// Who may start `program`: a CE course exam (`course:N`) is for certified therapists only (it
+/// issues a CE certificate); every practice program for anyone who may take exams.
+pub fn may_start(user: &Account, program: &str) -> AppResult<()> {
+    may_take_exams(user)?;
+    if program.starts_with("course:") && !user.has(Role::Practitioner) {
+        return Err(AppError::Forbidden(
+            "CE course exams are for certified therapists: add the therapist role to your account first.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Starts an exam and presents its first item; returns the exam's state (its first question).
+pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<CurrentView> {
+    may_start(user, &req.program)?;
+    let course_id = req
+        .program
+        .strip_prefix("course:")
+        .and_then(|id| id.parse::<i64>().ok());
+    let custom_id = req.program.strip_prefix("custom:").map(|id| {
+        id.parse::<i64>()
+            .map_err(|_| AppError::invalid("program", "Unknown program."))
+    });
+    let custom_id = if course_id.is_some() {
+        Some(Ok(0))
+    } else {
+        custom_id
+    };
+    let cfg = match custom_id {
+        None => Some(config_for(&req)?),
+        Some(id) => {
+            id?;
+            None
+        }
+    };
+    let custom_id = req
+        .program
+        .strip_prefix("custom:")
+        .and_then(|id| id.parse::<i64>().ok());
+    let st = state.clone();
+    let uid = user.id;
+    // Everything the engine needs is read first; the write is then one short transaction.
+    let plan = state
+        .db(move |c| {
+            let now = st.clock.now();
+            let cfg = match (cfg, custom_id) {
+                (Some(cfg), _) => cfg,
+                (None, _) if course_id.is_some() => match crate::store::courses::find(c, course_id.unwrap_or_default())? {
+                    Some(row) if row.published => course_config(&row)?,
+                    _ => return Err(AppError::invalid("program", "That course is not available.")),
+                },
+                (None, Some(id)) => match crate::store::programs::find(c, id)? {
+                    Some(row) if row.active => custom_config(&row)?,
+                    _ => return Err(AppError::invalid("program", "That program is no longer offered.")),
+                },
+                (None, None) => return Err(AppError::invalid("program", "Unknown program.")),
+            };
+            let prior = match cfg.kind.as_str() {
+                "drill" => 0.0,
+                _ => db::last_theta(c, uid)?.map(|t| (0.5 * t).clamp(-1.0, 1.0)).unwrap_or(0.0),
+            };
+            let seed: i64 = rand::rng().random_range(1..i64::MAX);
+            let seen = db::recently_seen(c, uid, now - Duration::days(30), 0)?;
+            let live = exam_pool(&st, c, &cfg, &[], now)?;
+            let ctx = SelectionContext::new(&live.pool, &seen);
+            let mut session = Session::new(cfg.engine.clone(), seed as u64, prior).map_err(engine_err)?;
+            let Some(first) = session.next_item(&live.pool, &ctx).map_err(engine_err)? else {
+                return Err(AppError::Conflict(
+                    "There are not enough live questions for this program yet. Try another area, or ask an instructor.".into(),
+                ));
+            };
+            let seen_json = serde_json::to_string(&seen).map_err(AppError::internal)?;
+            Ok((cfg, prior, seed, seen_json, live, session, first))
+        })
+        .await?;
+    let (cfg, prior, seed, seen_json, live, session, first) = plan;
+    let st = state.clone();
+    let (view, entry) = state
+        .tx(move |c| {
+            let now = st.clock.now();
+            let public_id = uuid::Uuid::new_v4().simple().to_string();
+            let config = serde_json::to_string(&cfg).map_err(AppError::internal)?;
+            let deadline = cfg
+                .timed
+                .then(|| now + Duration::seconds(cfg.engine.time_limit_secs as i64));
+            let new = db::NewExam {
+                public_id: &public_id,
+                user_id: uid,
+                program: &cfg.kind,
+                title: &cfg.title,
+                config: &config,
+                seed,
+                prior_mu: prior,
+                seen: &seen_json,
+                status: db::IN_PROGRESS,
+                started_at: now,
+                deadline_at: deadline,
+            };
+            db::insert_exam(c, &new)?;
+            let exam = db::find_by_public_id(c, &public_id)?.ok_or_else(AppError::not_found)?;
+            let row = present(c, &exam, &live, &first, 1, now)?;
+            let rows = vec![row];
+            let view = current_view_with(
+                &st,
+                c,
+                &exam,
+                &cfg,
+                &rows,
+                Some((&session, &live)),
+                now,
+                None,
+            )?;
+            Ok((view, RunningExam::new(exam, cfg, rows, session, live)))
+        })
+        .await?;
+    state.running_exams.put(entry);
+    Ok(view)
+}

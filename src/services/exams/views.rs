@@ -1,0 +1,237 @@
+//! What a student sees: the current item, feedback, and settling an exam past its deadline.
+
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionView {
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub position: i32,
+    pub item_id: String,
+    pub version: i32,
+    pub stem: String,
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Feedback {
+    pub position: i32,
+    pub item_id: String,
+    pub version: i32,
+    pub stem: String,
+    pub chosen: Option<String>,
+    pub key: String,
+    pub correct: Option<bool>,
+    pub options: Vec<FeedbackOption>,
+    pub scored: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedbackOption {
+    pub id: String,
+    pub text: String,
+    pub rationale: String,
+    pub is_key: bool,
+    pub chosen: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentView {
+    pub exam_id: String,
+    pub title: String,
+    pub kind: String,
+    pub finished: bool,
+    pub item: Option<ItemView>,
+    pub answered: u32,
+    pub max_items: u32,
+    pub fixed_length: bool,
+    pub remaining_secs: Option<i64>,
+    pub pace_warning: bool,
+    pub allow_back: bool,
+    pub feedback: bool,
+    /// Drills: the key and rationales of the item just answered.
+    pub last_feedback: Option<Feedback>,
+}
+
+pub(super) fn item_view(row: &db::ExamItemRow, content: &ItemContent) -> ItemView {
+    let order = order_of(&row.option_order);
+    ItemView {
+        position: row.position,
+        item_id: row.item_id.clone(),
+        version: row.version,
+        stem: content.stem.clone(),
+        options: order
+            .iter()
+            .enumerate()
+            .map(|(i, &o)| OptionView {
+                id: KEYS[i].to_string(),
+                text: content.options[o].clone(),
+            })
+            .collect(),
+    }
+}
+
+pub(super) fn feedback_of(row: &db::ExamItemRow, content: &ItemContent) -> Feedback {
+    let order = order_of(&row.option_order);
+    let key_display = order.iter().position(|&o| o == content.key).unwrap_or(0);
+    let chosen_display = row
+        .chosen
+        .and_then(|c| order.iter().position(|&o| o as i32 == c));
+    Feedback {
+        position: row.position,
+        item_id: row.item_id.clone(),
+        version: row.version,
+        stem: content.stem.clone(),
+        chosen: chosen_display.map(|d| KEYS[d].to_string()),
+        key: KEYS[key_display].to_string(),
+        correct: row.correct,
+        scored: row.scored,
+        options: order
+            .iter()
+            .enumerate()
+            .map(|(i, &o)| FeedbackOption {
+                id: KEYS[i].to_string(),
+                text: content.options[o].clone(),
+                rationale: content.rationales[o].clone(),
+                is_key: o == content.key,
+                chosen: Some(i) == chosen_display,
+            })
+            .collect(),
+    }
+}
+
+pub(super) fn version_content(
+    conn: &mut DbConn,
+    item_id: &str,
+    version: i32,
+) -> AppResult<ItemContent> {
+    let v = bankdb::find_version(conn, item_id, version)?.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("version {item_id}/{version} missing"))
+    })?;
+    content_of(&v)
+}
+
+/// Finishes an exam whose deadline has passed; true when this call finished it.
+pub(super) fn finish_if_overdue(
+    state: &AppState,
+    conn: &mut DbConn,
+    exam: &db::ExamRow,
+    now: PrimitiveDateTime,
+) -> AppResult<bool> {
+    if exam.status != db::IN_PROGRESS || exam.deadline_at.is_none_or(|d| now < d) {
+        return Ok(false);
+    }
+    let cfg = load_config(exam)?;
+    let rows = db::items_of(conn, exam.id)?;
+    let live = exam_pool(state, conn, &cfg, &rows, now)?;
+    let mut session = replay(&cfg, exam, &live.pool, &rows)?;
+    session.time_out();
+    finish(conn, exam, &cfg, &session, &rows, now)?;
+    Ok(true)
+}
+
+pub(super) fn current_view(
+    state: &AppState,
+    conn: &mut DbConn,
+    exam: &db::ExamRow,
+    now: PrimitiveDateTime,
+    last: Option<Feedback>,
+) -> AppResult<CurrentView> {
+    let cfg = load_config(exam)?;
+    let rows = db::items_of(conn, exam.id)?;
+    current_view_with(state, conn, exam, &cfg, &rows, None, now, last)
+}
+
+/// As [`current_view`], reusing what the caller already loaded (and its session, when it has one).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn current_view_with(
+    state: &AppState,
+    conn: &mut DbConn,
+    exam: &db::ExamRow,
+    cfg: &ExamConfig,
+    rows: &[db::ExamItemRow],
+    session: Option<(&Session, &ExamPool)>,
+    now: PrimitiveDateTime,
+    last: Option<Feedback>,
+) -> AppResult<CurrentView> {
+    let answered = rows.iter().filter(|r| r.correct.is_some()).count() as u32;
+    let finished = exam.status != db::IN_PROGRESS;
+    let pending = if finished {
+        None
+    } else {
+        rows.iter().find(|r| r.chosen.is_none())
+    };
+    let item = match pending {
+        Some(r) => {
+            let cached = session
+                .and_then(|(_, live)| live.items.get(&r.item_id))
+                .filter(|li| li.version == r.version);
+            match cached {
+                Some(li) => Some(item_view(r, &li.content)),
+                None => Some(item_view(r, &version_content(conn, &r.item_id, r.version)?)),
+            }
+        }
+        None => None,
+    };
+    let remaining = if finished {
+        None
+    } else {
+        exam.deadline_at.map(|d| (d - now).whole_seconds().max(0))
+    };
+    let pace_warning = match (finished, cfg.timed, session) {
+        (false, true, Some((s, _))) => s.pace_warning(elapsed_secs(exam, now)),
+        (false, true, None) => {
+            let live = exam_pool(state, conn, cfg, rows, now)?;
+            replay(cfg, exam, &live.pool, rows)?.pace_warning(elapsed_secs(exam, now))
+        }
+        _ => false,
+    };
+    Ok(CurrentView {
+        exam_id: exam.public_id.clone(),
+        title: exam.title.clone(),
+        kind: cfg.kind.clone(),
+        finished,
+        item,
+        answered,
+        max_items: cfg.max_items,
+        fixed_length: cfg.fixed_length,
+        remaining_secs: remaining,
+        pace_warning,
+        allow_back: cfg.allow_back,
+        feedback: cfg.feedback,
+        last_feedback: last,
+    })
+}
+
+/// The user's exam, locked, and finished first if its deadline has passed.
+pub(super) fn settled_exam(
+    st: &AppState,
+    c: &mut DbConn,
+    user_id: i64,
+    public_id: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<db::ExamRow> {
+    let exam = own_exam(c, user_id, public_id)?;
+    db::lock(c, exam.id)?;
+    if finish_if_overdue(st, c, &exam, now)? {
+        return own_exam(c, user_id, public_id);
+    }
+    Ok(exam)
+}
+
+/// The exam's current state: the item on screen (stem and shuffled options only) and the time left.
+/// An exam past its deadline is finished here under its program's rule.
+pub async fn current(state: &AppState, user_id: i64, public_id: String) -> AppResult<CurrentView> {
+    let st = state.clone();
+    state
+        .tx(move |c| {
+            let now = st.clock.now();
+            let exam = settled_exam(&st, c, user_id, &public_id, now)?;
+            current_view(&st, c, &exam, now, None)
+        })
+        .await
+}
