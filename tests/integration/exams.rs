@@ -734,7 +734,55 @@ async fn result_charts_follow_one_weak_rule_and_date_the_trend(app: TestApp) {
     );
 }
 
+/// Viewing the question page is a read: it answers while another request holds the write turn
+/// (SQLite) or the exam's row lock (PostgreSQL). Before, every view replayed the exam under the
+/// writer lock and waited here.
+async fn a_question_page_is_a_read(app: TestApp) {
+    use diesel::{Connection, RunQueryDsl};
+    app.seed_bank(BANK).await;
+    let c = app.logged_in("reader@example.com", &[Role::Student]).await;
+    let url = start(&c, "mblex").await;
+    let first = c.get(&url).await;
+    assert_eq!(answer(&c, &url, &first, true).await.status(), 303);
+    let public_id = url.trim_start_matches("/exams/").to_string();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (held, is_held) = std::sync::mpsc::channel::<()>();
+    let holder = match app.db {
+        crate::helpers::Db::Sqlite => {
+            let writer = app.state.sqlite_writer.clone();
+            std::thread::spawn(move || {
+                let _turn = writer.lock().unwrap();
+                held.send(()).unwrap();
+                released.recv().ok();
+            })
+        }
+        crate::helpers::Db::Postgres => {
+            let db = app.settings.database_url.clone();
+            std::thread::spawn(move || {
+                let mut conn = diesel::PgConnection::establish(&db).unwrap();
+                conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                    diesel::sql_query("SELECT id FROM exams WHERE public_id = $1 FOR UPDATE")
+                        .bind::<diesel::sql_types::Text, _>(&public_id)
+                        .execute(conn)?;
+                    held.send(()).unwrap();
+                    released.recv().ok();
+                    Ok(())
+                })
+                .unwrap();
+            })
+        }
+    };
+    is_held.recv().unwrap();
+    let page = tokio::time::timeout(std::time::Duration::from_secs(15), c.get(&url)).await;
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    let page = page.expect("the question page waited for a writer: a page view must be a read");
+    assert_eq!(page.status(), 200);
+    assert_eq!(position(&page), "2");
+}
+
 db_tests!(
+    a_question_page_is_a_read,
     result_charts_follow_one_weak_rule_and_date_the_trend,
     a_student_ends_an_exam_early,
     answers_alternate_between_instances,

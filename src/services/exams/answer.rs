@@ -224,7 +224,8 @@ pub async fn answer(
     position: i32,
     option: String,
 ) -> AppResult<AnswerResult> {
-    if let (Some(entry), Some(display)) = (state.running_exams.get(&public_id), display_index(&option))
+    if let (Some(entry), Some(display)) =
+        (state.running_exams.get(&public_id), display_index(&option))
     {
         let st = state.clone();
         let held = entry.clone();

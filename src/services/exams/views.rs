@@ -115,6 +115,11 @@ pub(super) fn version_content(
     content_of(&v)
 }
 
+/// Still in progress although its deadline has passed.
+pub(super) fn is_overdue(exam: &db::ExamRow, now: PrimitiveDateTime) -> bool {
+    exam.status == db::IN_PROGRESS && exam.deadline_at.is_some_and(|d| now >= d)
+}
+
 /// Finishes an exam whose deadline has passed; true when this call finished it.
 pub(super) fn finish_if_overdue(
     state: &AppState,
@@ -122,7 +127,7 @@ pub(super) fn finish_if_overdue(
     exam: &db::ExamRow,
     now: PrimitiveDateTime,
 ) -> AppResult<bool> {
-    if exam.status != db::IN_PROGRESS || exam.deadline_at.is_none_or(|d| now < d) {
+    if !is_overdue(exam, now) {
         return Ok(false);
     }
     let cfg = load_config(exam)?;
@@ -224,8 +229,24 @@ pub(super) fn settled_exam(
 }
 
 /// The exam's current state: the item on screen (stem and shuffled options only) and the time left.
-/// An exam past its deadline is finished here under its program's rule.
+///
+/// A page view is a read: no writer turn, no lock. Only an exam whose deadline has passed (and that
+/// the background sweep has not finished yet) is finished here, once, under its program's rule.
 pub async fn current(state: &AppState, user_id: i64, public_id: String) -> AppResult<CurrentView> {
+    let (st, id) = (state.clone(), public_id.clone());
+    let read = state
+        .db(move |c| {
+            let now = st.clock.now();
+            let exam = own_exam(c, user_id, &id)?;
+            if is_overdue(&exam, now) {
+                return Ok(None);
+            }
+            current_view(&st, c, &exam, now, None).map(Some)
+        })
+        .await?;
+    if let Some(view) = read {
+        return Ok(view);
+    }
     let st = state.clone();
     state
         .tx(move |c| {
