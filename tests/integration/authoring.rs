@@ -274,6 +274,8 @@ async fn students_report_problems_and_see_the_outcome(app: TestApp) {
             &[("position", "1"), ("option", &opt)],
         )
         .await;
+    assert_eq!(fb.status(), 303);
+    let fb = student.get(fb.location.as_deref().unwrap()).await;
     fb.assert_contains(&report_page);
 
     let page = student.get(&report_page).await;

@@ -318,20 +318,29 @@ async fn topic_drill_shows_rationales_and_allows_going_back(app: TestApp) {
         page.body.contains("area 3"),
         "drill questions come from the chosen area"
     );
-    let fb = answer(&c, &url, &page, false).await;
+    let r = answer(&c, &url, &page, false).await;
+    // Post, redirect, get: the feedback is a page of its own, and reloading it answers nothing.
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.location.as_deref(), Some(format!("{url}/items/1").as_str()));
+    let fb = c.get(&format!("{url}/items/1")).await;
     assert_eq!(fb.status(), 200);
+    fb.assert_contains("Next question");
+    assert_eq!(c.get(&format!("{url}/items/1")).await.body, fb.body);
     fb.assert_contains("Not quite");
     fb.assert_contains("Rationale 3-");
     fb.assert_contains("(your answer)");
     fb.assert_contains("Report a problem with this question");
+    for _ in 0..2 {
+        let page = c.get(&url).await;
+        let r = answer(&c, &url, &page, true).await;
+        assert_eq!(r.status(), 303);
+        c.get(r.location.as_deref().unwrap())
+            .await
+            .assert_contains("Correct.");
+    }
     let back = c.get(&format!("{url}/items/1")).await;
     assert_eq!(back.status(), 200);
     back.assert_contains("(correct answer)");
-    for _ in 0..2 {
-        let page = c.get(&url).await;
-        let fb = answer(&c, &url, &page, true).await;
-        fb.assert_contains("Correct.");
-    }
     let result = c.get(&format!("{url}/result")).await;
     result.assert_contains("You answered 2 of 3 questions correctly");
     // A drill with nothing chosen is refused with a reason.

@@ -248,8 +248,9 @@ pub async fn answer(
     };
     match exams::answer(&ctx.state, uid, id.clone(), f.position, option).await? {
         AnswerResult::Next(v) => {
-            if let Some(fb) = &v.last_feedback {
-                return ctx.render("exam_feedback", &v.title, json!({ "exam": v, "fb": fb, "next_url": if v.finished { format!("/exams/{id}/result") } else { format!("/exams/{id}") } }));
+            // Feedback is a page of its own, shown by a GET: reloading it sends nothing again.
+            if v.last_feedback.is_some() {
+                return Ok(see_other(&format!("/exams/{id}/items/{}", f.position)));
             }
             Ok(see_other(&if v.finished {
                 format!("/exams/{id}/result")
@@ -286,10 +287,12 @@ pub async fn answered_item(ctx: Ctx, path: web::Path<(String, i32)>) -> AppResul
     } else {
         format!("/exams/{id}")
     };
+    // The latest answered question leads on ("Next question"); an earlier one leads back.
+    let revisit = !v.finished && position != v.answered as i32;
     ctx.render(
         "exam_feedback",
         &v.title,
-        json!({ "exam": v, "fb": fb, "next_url": next_url, "revisit": true }),
+        json!({ "exam": v, "fb": fb, "next_url": next_url, "revisit": revisit }),
     )
 }
 
