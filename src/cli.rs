@@ -5,7 +5,6 @@ use crate::config::Settings;
 use crate::domain::accounts::{Email, NewPassword, PersonName, Role};
 use crate::services::{accounts, passwords};
 use crate::startup::{self, Application};
-use crate::store::{self, accounts as db};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -225,13 +224,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            let pool = store::connect(&settings.database_url, 1)?;
-            let url = settings.database_url.clone();
-            let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
-                let mut c = pool.get()?;
-                store::migrate(&url, &mut c)
-            })
-            .await??;
+            let applied = crate::services::maintenance::migrate(&settings).await?;
             if applied.is_empty() {
                 println!("The database is up to date.");
             } else {
@@ -422,8 +415,7 @@ async fn set_role(
     let role = parse_roles(&[role.to_string()])?[0];
     let email = Email::parse(email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
     let e2 = email.as_str().to_string();
-    let user = state
-        .db(move |c| Ok(db::find_user_by_email(c, &e2)?))
+    let user = accounts::find_by_email(state, e2)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let Some(user) = user else {

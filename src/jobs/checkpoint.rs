@@ -7,7 +7,7 @@
 //! log's file stays bounded under constant load (readers can keep a passive checkpoint from ever
 //! finishing), a log past 16 MB gets a truncating checkpoint.
 
-use crate::services::AppState;
+use crate::services::{AppState, maintenance};
 use std::time::Duration;
 
 /// The log size above which a truncating checkpoint runs (it waits briefly for readers).
@@ -17,20 +17,16 @@ pub async fn run(state: AppState) {
     let mut ticks: u32 = 0;
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        if let Err(e) = state.db(|c| Ok(crate::store::checkpoint(c)?)).await {
+        if let Err(e) = maintenance::checkpoint(&state).await {
             tracing::warn!(error = ?e, "SQLite checkpoint failed");
         }
         ticks = ticks.wrapping_add(1);
         // Passive checkpoints never shrink the file while readers keep it busy: every two
         // seconds, a log past the limit is copied back in full and truncated.
-        if ticks % 4 == 0 && crate::store::wal_bytes(&state.settings.database_url) > WAL_LIMIT_BYTES
-        {
-            match state
-                .db(|c| Ok(crate::store::checkpoint_truncate(c)?))
-                .await
-            {
+        if ticks % 4 == 0 && maintenance::wal_bytes(&state) > WAL_LIMIT_BYTES {
+            match maintenance::checkpoint_truncate(&state).await {
                 Ok(()) => tracing::info!(
-                    wal_bytes = crate::store::wal_bytes(&state.settings.database_url),
+                    wal_bytes = maintenance::wal_bytes(&state),
                     "SQLite log truncated"
                 ),
                 Err(e) => tracing::warn!(error = ?e, "SQLite truncating checkpoint failed"),

@@ -895,6 +895,16 @@ pub fn set_role_blocking(
     }
 }
 
+/// The account with this (already normalised) e-mail address, if any.
+pub async fn find_by_email(
+    state: &AppState,
+    email: String,
+) -> AppResult<Option<crate::store::accounts::User>> {
+    state
+        .db(move |c| Ok(db::find_user_by_email(c, &email)?))
+        .await
+}
+
 pub async fn set_role(state: &AppState, user_id: i64, role: Role, grant: bool) -> AppResult<bool> {
     let clock = state.clock.clone();
     let changed = state

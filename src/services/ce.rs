@@ -773,4 +773,5 @@ mod evaluation;
 pub use evaluation::*;
 
 mod exports;
+pub mod reminders;
 pub use exports::{audit_pack, calendar, feed_key, reset_feed_key, transcript_csv, transcript_pdf};

@@ -10,6 +10,7 @@ pub mod ce_rules;
 pub mod certificates;
 pub mod courses;
 pub mod exams;
+pub mod maintenance;
 pub mod passwords;
 pub mod pdf;
 

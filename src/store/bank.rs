@@ -236,18 +236,7 @@ pub fn all_latest(conn: &mut DbConn) -> QueryResult<Vec<(ItemRow, VersionRow)>> 
         .load(conn)
 }
 
-/// Filters for the bank browser; `None` means "any".
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub text: Option<String>,
-    pub area: Option<String>,
-    pub subarea: Option<String>,
-    pub status: Option<String>,
-    pub author: Option<String>,
-    pub level: Option<String>,
-    pub pillar: Option<String>,
-    pub with_open_reports: bool,
-}
+pub use crate::domain::bank::ItemFilter as Filter;
 
 /// Items matching `f` (searching their latest version), with the total count.
 pub fn search(

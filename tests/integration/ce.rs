@@ -325,14 +325,14 @@ async fn reminders_go_out_once(app: TestApp) {
     quiet
         .submit("/ce", "/ce/profile", &[("birth_date", "")])
         .await; // reminders box unticked
-    let first = palpate::jobs::ce_reminders::send_due(&app.state)
+    let first = palpate::services::ce::reminders::send_due(&app.state)
         .await
         .unwrap();
-    let again = palpate::jobs::ce_reminders::send_due(&app.state)
+    let again = palpate::services::ce::reminders::send_due(&app.state)
         .await
         .unwrap();
     let other = app.second_instance().await;
-    let third = palpate::jobs::ce_reminders::send_due(&other.state)
+    let third = palpate::services::ce::reminders::send_due(&other.state)
         .await
         .unwrap();
     assert_eq!((first, again, third), (1, 0, 0), "one reminder, once");

@@ -321,7 +321,10 @@ async fn topic_drill_shows_rationales_and_allows_going_back(app: TestApp) {
     let r = answer(&c, &url, &page, false).await;
     // Post, redirect, get: the feedback is a page of its own, and reloading it answers nothing.
     assert_eq!(r.status(), 303);
-    assert_eq!(r.location.as_deref(), Some(format!("{url}/items/1").as_str()));
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{url}/items/1").as_str())
+    );
     let fb = c.get(&format!("{url}/items/1")).await;
     assert_eq!(fb.status(), 200);
     fb.assert_contains("Next question");

@@ -13,6 +13,19 @@ use std::fmt;
 
 pub const KEYS: [char; 4] = ['A', 'B', 'C', 'D'];
 
+/// What the bank browser and the API ask for; `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub text: Option<String>,
+    pub area: Option<String>,
+    pub subarea: Option<String>,
+    pub status: Option<String>,
+    pub author: Option<String>,
+    pub level: Option<String>,
+    pub pillar: Option<String>,
+    pub with_open_reports: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {

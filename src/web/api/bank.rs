@@ -2,12 +2,12 @@
 
 use super::ApiUser;
 use crate::domain::accounts::Role;
+use crate::domain::bank::ItemFilter as Filter;
 use crate::domain::bank::format::DraftInput;
 use crate::domain::bank::workflow::Action;
 use crate::error::{AppError, AppResult};
 use crate::services::AppState;
 use crate::services::{authoring, bank as bankops};
-use crate::store::bank::Filter;
 use actix_web::{HttpResponse, get, post, put, web};
 use serde::Deserialize;
 use serde_json::json;

@@ -2,12 +2,12 @@
 //! reports. Students: reporting a problem with a question and seeing the outcome.
 
 use crate::domain::accounts::Role;
+use crate::domain::bank::ItemFilter as Filter;
 use crate::domain::bank::format::DraftInput;
 use crate::domain::bank::workflow::{self, Action};
 use crate::domain::bank::{Difficulty, ItemContent, KEYS, Level, Pillar, Status};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::{authoring, bank as bankops};
-use crate::store::bank::Filter;
 use crate::web::ctx::Ctx;
 use crate::web::forms::see_other;
 use actix_web::http::StatusCode;

@@ -58,20 +58,10 @@ pub async fn healthz() -> HttpResponse {
 /// size of SQLite's write-ahead log.
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let now = state.clock.now();
-    let free = crate::store::free_disk_bytes(&state.settings.data_dir);
-    let wal = crate::store::wal_bytes(&state.settings.database_url);
-    let read = state.db(|c| Ok(crate::store::ping(c)?)).await;
-    let write = match &read {
-        Ok(()) => {
-            state
-                .db(move |c| Ok(crate::store::write_probe(c, now)?))
-                .await
-        }
-        Err(_) => Ok(()),
-    };
-    let details = json!({"disk_free_bytes": free, "sqlite_wal_bytes": wal});
-    match (read, write) {
+    let r = crate::services::maintenance::readiness(&state).await;
+    let details =
+        json!({"disk_free_bytes": r.disk_free_bytes, "sqlite_wal_bytes": r.sqlite_wal_bytes});
+    match (r.read, r.write) {
         (Ok(()), Ok(())) => HttpResponse::Ok()
             .json(json!({"status": "ready", "database": "ok", "details": details})),
         (Err(e), _) => {
