@@ -27,7 +27,38 @@ pub struct TestApp {
     pub clock: Clock,
     pub settings: Settings,
     pub db: Db,
+    /// Whether this app created its PostgreSQL database (a second instance shares it).
+    owns_database: bool,
     _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    /// A PostgreSQL test database is dropped with its test (connections still open are ended).
+    fn drop(&mut self) {
+        if self.owns_database && self.db == Db::Postgres {
+            drop_database(&self.settings.database_url);
+        }
+    }
+}
+
+/// Drops the test database `url` names, from a connection to the server's `postgres` database.
+pub fn drop_database(url: &str) {
+    let Some((prefix, name)) = url.rsplit_once('/') else {
+        return;
+    };
+    if !name.starts_with("palpate_t_") {
+        return;
+    }
+    let admin = format!("{prefix}/postgres");
+    let name = name.to_string();
+    // A thread of its own: this may run inside the async runtime.
+    let _ = std::thread::spawn(move || {
+        if let Ok(mut c) = PgConnection::establish(&admin) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut c);
+        }
+    })
+    .join();
 }
 
 /// A fresh PostgreSQL database for one test, or `None` (test skipped) when no server is configured.
@@ -80,7 +111,9 @@ impl TestApp {
             Db::Postgres => postgres_url()?,
         };
         let settings = test_settings(dir.path(), url);
-        Some(Self::spawn_with(db, settings, dir).await)
+        let mut app = Self::spawn_with(db, settings, dir).await;
+        app.owns_database = true;
+        Some(app)
     }
 
     pub async fn spawn_with(db: Db, settings: Settings, dir: tempfile::TempDir) -> TestApp {
@@ -99,6 +132,7 @@ impl TestApp {
             clock,
             settings,
             db,
+            owns_database: false,
             _dir: dir,
         }
     }

@@ -288,7 +288,8 @@ async fn two_instances_start_together_postgres() {
     let Some(url) = crate::helpers::postgres_url() else {
         return;
     };
-    two_instances_start_together_on_a_fresh_database(url).await;
+    two_instances_start_together_on_a_fresh_database(url.clone()).await;
+    crate::helpers::drop_database(&url);
 }
 
 /// A backup taken while a student answers holds every answer acknowledged before it started and
