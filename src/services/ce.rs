@@ -774,4 +774,7 @@ pub use evaluation::*;
 
 mod exports;
 pub mod reminders;
-pub use exports::{audit_pack, calendar, feed_key, reset_feed_key, transcript_csv, transcript_pdf};
+pub use exports::{
+    audit_pack, calendar, feed_key, feed_key_matches, reset_feed_key, transcript_csv,
+    transcript_pdf,
+};

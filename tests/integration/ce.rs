@@ -231,8 +231,17 @@ async fn the_dashboard_evaluates_every_credential(app: TestApp) {
         .get(&format!("/ce/credentials/{cred_id}/transcript.csv"))
         .await;
     assert_eq!(csv.status(), 200);
+    // A real CSV: a reader finds the course and its topic in one row.
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv.body.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
     assert!(
-        csv.body.contains("Ethics for massage therapists") && csv.body.contains("ethics"),
+        rows.iter()
+            .any(|r| r.len() == 9 && r[1] == "Ethics for massage therapists" && r[5] == "ethics"),
         "{}",
         csv.body
     );
@@ -299,6 +308,11 @@ async fn the_dashboard_evaluates_every_credential(app: TestApp) {
         2,
         "one deadline per credential"
     );
+    // RFC 5545: lines end in CRLF and are folded at 75 octets (the deficit lists are longer).
+    for line in body.split("\r\n") {
+        assert!(line.len() <= 75, "an unfolded line: {line:?}");
+    }
+    assert!(body.contains("\r\n "), "long lines are folded");
     let forged = format!("{}{}", app.addr, path.replace(".ics", "0.ics"));
     assert_eq!(reqwest::get(forged).await.unwrap().status(), 404);
 }

@@ -3,14 +3,13 @@
 
 use super::*;
 
-fn csv_field(s: &str) -> String {
-    // Quote everything; neutralise spreadsheet formulas.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+/// A cell as written: spreadsheet formulas neutralised (a leading = + - @ gets a quote mark).
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
         s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
+    }
 }
 
 /// The transcript of one credential's current cycle as CSV: where every hour went, and why any
@@ -33,83 +32,84 @@ pub async fn transcript_csv(
         .iter()
         .map(|a| (a.id.to_string(), a))
         .collect();
-    let mut out = String::new();
     let cycle = r.cycle.clone().unwrap_or_default();
-    out.push_str(&format!(
-        "{},{}\n",
-        csv_field("Credential"),
-        csv_field(&r.name)
-    ));
-    out.push_str(&format!(
-        "{},{}\n",
-        csv_field("Number"),
-        csv_field(cred.number.as_deref().unwrap_or(""))
-    ));
-    out.push_str(&format!(
-        "{},{}\n",
-        csv_field("Cycle"),
-        csv_field(&format!(
-            "{} to {} (deadline {})",
-            cycle.start, cycle.end, cycle.deadline
-        ))
-    ));
-    out.push_str(&format!(
-        "{},{}\n",
-        csv_field("Status"),
-        csv_field(&r.status_label)
-    ));
-    out.push_str(&format!(
-        "{},{}\n",
-        csv_field("Hours counted"),
-        csv_field(&format!("{} of {}", r.counted_hours, r.required_hours))
-    ));
-    out.push('\n');
-    out.push_str("\"Completed\",\"Course\",\"Provider\",\"Delivery\",\"Approvals\",\"Topic\",\"Hours\",\"Counts toward\",\"Not counted because\"\n");
+    // Every field quoted; rows of different lengths (a header block, then the table).
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .flexible(true)
+        .from_writer(vec![]);
+    let number = cred.number.clone().unwrap_or_default();
+    let period = format!(
+        "{} to {} (deadline {})",
+        cycle.start, cycle.end, cycle.deadline
+    );
+    let counted = format!("{} of {}", r.counted_hours, r.required_hours);
+    for (label, value) in [
+        ("Credential", r.name.as_str()),
+        ("Number", number.as_str()),
+        ("Cycle", period.as_str()),
+        ("Status", r.status_label.as_str()),
+        ("Hours counted", counted.as_str()),
+    ] {
+        w.write_record([cell(label), cell(value)])
+            .map_err(AppError::internal)?;
+    }
+    w.write_record([""]).map_err(AppError::internal)?;
+    w.write_record([
+        "Completed",
+        "Course",
+        "Provider",
+        "Delivery",
+        "Approvals",
+        "Topic",
+        "Hours",
+        "Counts toward",
+        "Not counted because",
+    ])
+    .map_err(AppError::internal)?;
     for a in &r.allocations {
         let act = by_id.get(&a.activity);
         let approvals: BTreeMap<String, String> = act
-            .map(|x| serde_json::from_str(&x.approvals).unwrap_or_default())
+            .map(|x| serde_json::from_str(&x.approvals))
+            .transpose()
+            .map_err(AppError::internal)?
             .unwrap_or_default();
-        out.push_str(
-            &[
-                csv_field(&act.map(|x| x.completed_on.to_string()).unwrap_or_default()),
-                csv_field(&a.activity_title),
-                csv_field(act.map(|x| x.provider.as_str()).unwrap_or("")),
-                csv_field(&act.map(|x| delivery_label(&x.delivery)).unwrap_or_default()),
-                csv_field(
-                    &approvals
-                        .iter()
-                        .map(|(k, v)| format!("{} {v}", scheme_label(k)).trim_end().to_string())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                csv_field(&a.topic),
-                format!("{}", a.hours),
-                csv_field(&a.counts_for.join("; ")),
-                csv_field(""),
-            ]
-            .join(","),
-        );
-        out.push('\n');
+        w.write_record([
+            cell(&act.map(|x| x.completed_on.to_string()).unwrap_or_default()),
+            cell(&a.activity_title),
+            cell(act.map(|x| x.provider.as_str()).unwrap_or("")),
+            cell(&act.map(|x| delivery_label(&x.delivery)).unwrap_or_default()),
+            cell(
+                &approvals
+                    .iter()
+                    .map(|(k, v)| format!("{} {v}", scheme_label(k)).trim_end().to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            cell(&a.topic),
+            a.hours.to_string(),
+            cell(&a.counts_for.join("; ")),
+            String::new(),
+        ])
+        .map_err(AppError::internal)?;
     }
     for x in &r.excluded {
         let act = by_id.get(&x.activity);
-        out.push_str(
-            &[
-                csv_field(&act.map(|a| a.completed_on.to_string()).unwrap_or_default()),
-                csv_field(&x.activity_title),
-                csv_field(act.map(|a| a.provider.as_str()).unwrap_or("")),
-                csv_field(&act.map(|a| delivery_label(&a.delivery)).unwrap_or_default()),
-                csv_field(""),
-                csv_field(""),
-                format!("{}", x.hours),
-                csv_field(""),
-                csv_field(&x.reason),
-            ]
-            .join(","),
-        );
-        out.push('\n');
+        w.write_record([
+            cell(&act.map(|a| a.completed_on.to_string()).unwrap_or_default()),
+            cell(&x.activity_title),
+            cell(act.map(|a| a.provider.as_str()).unwrap_or("")),
+            cell(&act.map(|a| delivery_label(&a.delivery)).unwrap_or_default()),
+            String::new(),
+            String::new(),
+            x.hours.to_string(),
+            String::new(),
+            cell(&x.reason),
+        ])
+        .map_err(AppError::internal)?;
     }
+    let out = String::from_utf8(w.into_inner().map_err(AppError::internal)?)
+        .map_err(AppError::internal)?;
     let name = format!(
         "transcript-{}-{}.csv",
         file_slug(&cred.rule_id),
@@ -121,20 +121,41 @@ pub async fn transcript_csv(
 /// The secret part of a person's calendar-feed URL (calendar apps cannot log in): derived from
 /// the server's key, the person and the salt they last chose by resetting it.
 pub async fn feed_key(state: &AppState, user_id: i64) -> AppResult<String> {
-    use sha2::{Digest, Sha256};
+    use hmac::{Hmac, Mac};
     let salt = state
         .db(move |c| Ok(db::calendar_salt(c, user_id)?))
         .await?;
     let key = state.settings.session_key().unwrap_or_default();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).map_err(AppError::internal)?;
+    mac.update(b"palpate-ce-calendar|");
+    mac.update(&user_id.to_be_bytes());
+    mac.update(b"|");
+    mac.update(salt.as_deref().unwrap_or("").as_bytes());
+    Ok(hex::encode(&mac.finalize().into_bytes()[..16]))
+}
+
+/// Whether `key` opens the person's calendar feed. Addresses given out before the key became an
+/// HMAC (a plain SHA-256 of the same parts) keep working until the person resets their address.
+pub async fn feed_key_matches(state: &AppState, user_id: i64, key: &str) -> AppResult<bool> {
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+    let current = feed_key(state, user_id).await?;
+    if bool::from(current.as_bytes().ct_eq(key.as_bytes())) {
+        return Ok(true);
+    }
+    let salt = state
+        .db(move |c| Ok(db::calendar_salt(c, user_id)?))
+        .await?;
     let mut h = Sha256::new();
-    h.update(&key);
+    h.update(state.settings.session_key().unwrap_or_default());
     h.update(b"palpate-ce-calendar");
     h.update(user_id.to_be_bytes());
     if let Some(salt) = salt {
         h.update(b"|");
         h.update(salt.as_bytes());
     }
-    Ok(hex::encode(&h.finalize()[..16]))
+    let legacy = hex::encode(&h.finalize()[..16]);
+    Ok(bool::from(legacy.as_bytes().ct_eq(key.as_bytes())))
 }
 
 /// Replaces the person's calendar-feed address; the old one stops working at once.
@@ -146,51 +167,48 @@ pub async fn reset_feed_key(state: &AppState, user_id: i64) -> AppResult<()> {
         .await
 }
 
-fn ics_text(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace('\n', "\\n")
-}
-
-/// An iCalendar feed with every credential's renewal deadline.
+/// An iCalendar feed with every credential's renewal deadline (an all-day event with a reminder
+/// 30 days before), written by the `icalendar` crate: escaping and 75-octet line folding included.
 pub async fn calendar(state: &AppState, user_id: i64) -> AppResult<String> {
+    use icalendar::{Alarm, Calendar, Component, Event, EventLike, Trigger};
     let reports = evaluate(state, user_id).await?;
-    let stamp = state
-        .clock
-        .now()
-        .format(time::macros::format_description!(
-            "[year][month][day]T[hour][minute][second]Z"
-        ))
+    let now = state.clock.now().assume_utc();
+    let stamp = chrono::DateTime::<chrono::Utc>::from_timestamp(now.unix_timestamp(), 0)
         .unwrap_or_default();
-    let mut out = String::from(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Palpate//CE deadlines//EN\r\nCALSCALE:GREGORIAN\r\nX-WR-CALNAME:Palpate renewal deadlines\r\n",
-    );
+    let mut cal = Calendar::new();
+    cal.name("Palpate renewal deadlines");
     for r in reports {
         let Some(c) = &r.cycle else { continue };
-        let day = c.deadline.replace('-', "");
-        let summary = format!(
-            "{} renewal deadline",
-            if r.name.is_empty() { &r.rule } else { &r.name }
-        );
+        let Ok(day) = chrono::NaiveDate::parse_from_str(&c.deadline, "%Y-%m-%d") else {
+            continue;
+        };
+        let name = if r.name.is_empty() {
+            "Your credential"
+        } else {
+            r.name.as_str()
+        };
         let mut desc = r.status_label.clone();
         for d in &r.deficits {
             desc.push_str(&format!("\n- {}", d.detail));
         }
-        out.push_str("BEGIN:VEVENT\r\n");
-        out.push_str(&format!(
-            "UID:palpate-ce-{}-{}@palpate\r\n",
-            r.credential_id, day
-        ));
-        out.push_str(&format!("DTSTAMP:{stamp}\r\n"));
-        out.push_str(&format!("DTSTART;VALUE=DATE:{day}\r\n"));
-        out.push_str(&format!("SUMMARY:{}\r\n", ics_text(&summary)));
-        out.push_str(&format!("DESCRIPTION:{}\r\n", ics_text(&desc)));
-        out.push_str("BEGIN:VALARM\r\nTRIGGER:-P30D\r\nACTION:DISPLAY\r\nDESCRIPTION:CE renewal deadline in 30 days\r\nEND:VALARM\r\n");
-        out.push_str("END:VEVENT\r\n");
+        let event = Event::new()
+            .uid(&format!(
+                "palpate-ce-{}-{}@palpate",
+                r.credential_id,
+                c.deadline.replace('-', "")
+            ))
+            .timestamp(stamp)
+            .all_day(day)
+            .summary(&format!("{name} renewal deadline"))
+            .description(&desc)
+            .alarm(Alarm::display(
+                "CE renewal deadline in 30 days",
+                Trigger::before_start(chrono::Duration::days(30)),
+            ))
+            .done();
+        cal.push(event);
     }
-    out.push_str("END:VCALENDAR\r\n");
-    Ok(out)
+    Ok(cal.done().to_string())
 }
 
 /// The audit pack of one credential's cycle: the transcript, every certificate of the activities it

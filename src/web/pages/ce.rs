@@ -426,11 +426,7 @@ pub async fn calendar(
     let uid: i64 = uid
         .parse()
         .map_err(|_| AppError::NotFound("No such calendar.".into()))?;
-    let expected = ce::feed_key(&state, uid).await?;
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(
-        expected.as_bytes(),
-        key.as_bytes(),
-    )) {
+    if !ce::feed_key_matches(&state, uid, key).await? {
         return Err(AppError::NotFound("No such calendar.".into()));
     }
     let ics = ce::calendar(&state, uid).await?;
