@@ -20,6 +20,8 @@ impl Views {
         let build = |escape: bool| -> anyhow::Result<Handlebars<'static>> {
             let mut hb = Handlebars::new();
             hb.set_dev_mode(cfg!(debug_assertions));
+            // A missing field is an error in tests and development, not a silent blank on the page.
+            hb.set_strict_mode(cfg!(debug_assertions));
             if !escape {
                 hb.register_escape_fn(handlebars::no_escape);
             }

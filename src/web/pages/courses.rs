@@ -138,7 +138,7 @@ pub async fn verify_form(ctx: Ctx, q: web::Query<VerifyQuery>) -> AppResult<Http
         None => ctx.render(
             "verify_certificate",
             "Verify a certificate",
-            json!({ "asked": false }),
+            json!({ "asked": false, "code": "" }),
         ),
     }
 }
