@@ -185,20 +185,24 @@ pub fn view(a: &db::Activity) -> ActivityView {
         delivery: a.delivery.clone(),
         hours: a.hours,
         unit: a.unit.clone(),
-        topics: serde_json::from_str(&a.topics).unwrap_or_default(),
-        approvals: serde_json::from_str(&a.approvals).unwrap_or_default(),
+        topics: super::stored_or_logged("ce_activities.topics", &a.topics),
+        approvals: super::stored_or_logged("ce_activities.approvals", &a.approvals),
         certificate: a.certificate_name.clone(),
         course_certificate: None,
-        topic_labels: serde_json::from_str::<BTreeMap<String, f64>>(&a.topics)
-            .unwrap_or_default()
-            .iter()
-            .map(|(k, v)| (topic_label(k), *v))
-            .collect(),
-        approval_labels: serde_json::from_str::<BTreeMap<String, String>>(&a.approvals)
-            .unwrap_or_default()
-            .iter()
-            .map(|(k, v)| (scheme_label(k), v.clone()))
-            .collect(),
+        topic_labels: super::stored_or_logged::<BTreeMap<String, f64>>(
+            "ce_activities.topics",
+            &a.topics,
+        )
+        .iter()
+        .map(|(k, v)| (topic_label(k), *v))
+        .collect(),
+        approval_labels: super::stored_or_logged::<BTreeMap<String, String>>(
+            "ce_activities.approvals",
+            &a.approvals,
+        )
+        .iter()
+        .map(|(k, v)| (scheme_label(k), v.clone()))
+        .collect(),
         unit_label: vocab::units()
             .iter()
             .find(|(c, _)| *c == a.unit)

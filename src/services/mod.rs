@@ -1,5 +1,25 @@
 //! Use-cases. Each owns its transaction, calls the domain and the store, and enqueues mail.
 
+/// JSON kept in a TEXT column, read back: a value that does not parse is an error naming what it
+/// is, never a silent empty value.
+pub fn stored<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: &str,
+) -> crate::error::AppResult<T> {
+    serde_json::from_str(text).map_err(|e| {
+        crate::error::AppError::internal(anyhow::anyhow!("stored {what} could not be read: {e}"))
+    })
+}
+
+/// As [`stored`], for what is only shown: the failure is logged with what it is, and the value
+/// shown empty, so one damaged row does not take a whole page down.
+pub fn stored_or_logged<T: serde::de::DeserializeOwned + Default>(what: &str, text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        tracing::error!(error = %e, what, "stored JSON could not be read; shown empty");
+        T::default()
+    })
+}
+
 pub mod accounts;
 pub mod archive;
 pub mod authoring;

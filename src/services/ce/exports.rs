@@ -70,9 +70,8 @@ pub async fn transcript_csv(
     for a in &r.allocations {
         let act = by_id.get(&a.activity);
         let approvals: BTreeMap<String, String> = act
-            .map(|x| serde_json::from_str(&x.approvals))
-            .transpose()
-            .map_err(AppError::internal)?
+            .map(|x| crate::services::stored("ce_activities.approvals", &x.approvals))
+            .transpose()?
             .unwrap_or_default();
         w.write_record([
             cell(&act.map(|x| x.completed_on.to_string()).unwrap_or_default()),
@@ -327,7 +326,8 @@ pub async fn transcript_pdf(
     for a in &r.allocations {
         let act = by_id.get(&a.activity);
         let approvals: BTreeMap<String, String> = act
-            .map(|x| serde_json::from_str(&x.approvals).unwrap_or_default())
+            .map(|x| crate::services::stored("ce_activities.approvals", &x.approvals))
+            .transpose()?
             .unwrap_or_default();
         lines.push(format!(
             "  {}  {} ({}): {} h {} -> {}{}",

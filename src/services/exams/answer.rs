@@ -142,7 +142,7 @@ pub(super) fn decide(
     }
     let mut next = None;
     if session.is_finished().is_none() {
-        let seen: Vec<String> = serde_json::from_str(&exam.seen).unwrap_or_default();
+        let seen: Vec<String> = crate::services::stored("exam.seen", &exam.seen)?;
         let ctx = SelectionContext::new(&live.pool, &seen);
         next = session.next_item(&live.pool, &ctx).map_err(engine_err)?;
     }

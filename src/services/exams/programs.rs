@@ -301,7 +301,7 @@ pub async fn create_program(
 
 pub(super) fn program_view(r: crate::store::programs::ProgramRow, author: String) -> CustomProgram {
     CustomProgram {
-        areas: serde_json::from_str(&r.areas).unwrap_or_default(),
+        areas: crate::services::stored_or_logged("custom_programs.areas", &r.areas),
         id: r.id,
         name: r.name,
         length: r.length,

@@ -208,7 +208,8 @@ pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEnt
                     let areas = e
                         .result
                         .as_deref()
-                        .and_then(|r| serde_json::from_str::<StoredResult>(r).ok())
+                        .map(|r| crate::services::stored::<StoredResult>("exam.result", r))
+                        .transpose()?
                         .map(|s| s.areas)
                         .unwrap_or_default();
                     Ok(HistoryEntry {

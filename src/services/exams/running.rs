@@ -60,7 +60,7 @@ impl RunningExam {
         session: Session,
         live: Arc<ExamPool>,
     ) -> Self {
-        let ids: Vec<String> = serde_json::from_str(&exam.seen).unwrap_or_default();
+        let ids: Vec<String> = crate::services::stored_or_logged("exam.seen", &exam.seen);
         let seen = SelectionContext::new(&live.pool, &ids);
         let spread = exam.seed.unsigned_abs() % 30_000;
         let pool_ttl = POOL_TTL + std::time::Duration::from_millis(spread);
