@@ -173,6 +173,7 @@ pub struct SignupInput {
 /// address already has an account, nothing is created and its owner is told by e-mail instead; the
 /// caller shows the same "check your email" page either way, so sign-up reveals nobody's address.
 /// Every attempt counts toward the per-network sign-up limit.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn signup(state: &AppState, input: SignupInput, ip: String) -> AppResult<()> {
     let mut errors = FieldErrors::default();
     let name = PersonName::parse(&input.name)
@@ -286,6 +287,7 @@ pub enum VerifyOutcome {
     Unknown,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify_email(state: &AppState, token: String) -> AppResult<VerifyOutcome> {
     let st = state.clone();
     state
@@ -309,6 +311,7 @@ pub async fn verify_email(state: &AppState, token: String) -> AppResult<VerifyOu
 
 /// Sends a fresh verification link when the address belongs to an unverified account. Says nothing
 /// about whether it does.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn resend_verification(state: &AppState, email: String, ip: String) -> AppResult<()> {
     let Ok(email) = Email::parse(&email) else {
         return Err(AppError::invalid(
@@ -360,6 +363,7 @@ impl From<AppError> for LoginError {
 }
 
 /// Checks the credentials under the per-IP and per-account rate limits; returns the account.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn login(
     state: &AppState,
     email: String,
@@ -418,6 +422,7 @@ pub async fn login(
 
 /// Queues a reset link when the address belongs to an active account. The caller shows the same
 /// message either way, so the form does not reveal who is registered.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn request_reset(state: &AppState, email: String, ip: String) -> AppResult<()> {
     let Ok(email) = Email::parse(&email) else {
         return Err(AppError::invalid(
@@ -473,6 +478,7 @@ pub fn reset_link_problem(
     )
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn check_reset_token(state: &AppState, token: String) -> AppResult<Option<&'static str>> {
     let clock = state.clock.clone();
     state
@@ -481,6 +487,7 @@ pub async fn check_reset_token(state: &AppState, token: String) -> AppResult<Opt
 }
 
 /// Sets a new password from a reset link: single use, one hour, ends every session.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reset_password(
     state: &AppState,
     token: String,
@@ -528,6 +535,7 @@ pub async fn reset_password(
 
 /// Changes the password after checking the current one. Every other session ends; returns the new
 /// session version for the caller's own session.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn change_password(
     state: &AppState,
     user_id: i64,
@@ -571,6 +579,7 @@ pub async fn change_password(
 
 /// "Log out everywhere": every session and every API token of the user ends; returns the new
 /// session version (the caller starts a fresh session for itself).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn end_all_sessions(state: &AppState, user_id: i64) -> AppResult<i32> {
     let clock = state.clock.clone();
     let version = state
@@ -586,6 +595,7 @@ pub async fn end_all_sessions(state: &AppState, user_id: i64) -> AppResult<i32> 
 }
 
 /// Records a new log-in session and returns its id (kept in the signed cookie).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn start_session(state: &AppState, user_id: i64) -> AppResult<String> {
     let id = crate::domain::accounts::random_hex(32);
     let (sid, clock) = (id.clone(), state.clock.clone());
@@ -596,6 +606,7 @@ pub async fn start_session(state: &AppState, user_id: i64) -> AppResult<String> 
 }
 
 /// Ends one session (log-out): its cookie stops working everywhere at once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn end_session(state: &AppState, session_id: String) -> AppResult<()> {
     let clock = state.clock.clone();
     state
@@ -617,6 +628,7 @@ pub fn load_session_account(
     Ok(load_account(conn, user_id)?.filter(|a| a.active && a.session_version == session_version))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update_name(state: &AppState, user_id: i64, name: String) -> AppResult<()> {
     let name = PersonName::parse(&name).map_err(|m| AppError::invalid("name", m))?;
     let clock = state.clock.clone();
@@ -647,6 +659,7 @@ fn token_info(t: db::ApiToken) -> TokenInfo {
 }
 
 /// Creates a token; the secret is returned once and only its hash is stored.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_token(
     state: &AppState,
     user_id: i64,
@@ -676,6 +689,7 @@ pub async fn create_token(
     Ok((info, secret))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_tokens(state: &AppState, user_id: i64) -> AppResult<Vec<TokenInfo>> {
     state
         .db(move |c| {
@@ -687,6 +701,7 @@ pub async fn list_tokens(state: &AppState, user_id: i64) -> AppResult<Vec<TokenI
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_token(state: &AppState, user_id: i64, token_id: i64) -> AppResult<()> {
     let clock = state.clock.clone();
     let done = state
@@ -754,6 +769,7 @@ impl TokenCache {
 }
 
 /// The account behind a bearer token, if the token is live and the account active.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn authenticate_token(state: &AppState, secret: String) -> AppResult<Option<Account>> {
     let hash = token_hash(&secret);
     if let Some(a) = state.tokens.get(&hash) {
@@ -844,6 +860,7 @@ fn summary(u: db::User, roles: Vec<Role>) -> UserSummary {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn user_summary(state: &AppState, id: i64) -> AppResult<UserSummary> {
     state
         .db(move |c| {
@@ -858,6 +875,7 @@ pub async fn user_summary(state: &AppState, id: i64) -> AppResult<UserSummary> {
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search_users(
     state: &AppState,
     q: String,
@@ -896,6 +914,7 @@ pub fn set_role_blocking(
 }
 
 /// The account with this (already normalised) e-mail address, if any.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_email(
     state: &AppState,
     email: String,
@@ -905,6 +924,7 @@ pub async fn find_by_email(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_role(state: &AppState, user_id: i64, role: Role, grant: bool) -> AppResult<bool> {
     let clock = state.clock.clone();
     let changed = state
@@ -914,6 +934,7 @@ pub async fn set_role(state: &AppState, user_id: i64, role: Role, grant: bool) -
     changed
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_active(state: &AppState, actor: i64, user_id: i64, active: bool) -> AppResult<()> {
     if actor == user_id && !active {
         return Err(AppError::Conflict(

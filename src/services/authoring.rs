@@ -75,6 +75,7 @@ pub fn preview(input: &DraftInput, author: &str) -> Result<ItemContent, FieldErr
 }
 
 /// Saves a new item as a draft; returns its id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_draft(
     state: &AppState,
     user: &Account,
@@ -107,6 +108,7 @@ pub async fn create_draft(
 /// Saves an edit. A draft or returned version is changed in place; an approved or retired item
 /// gets a new draft version, and students keep seeing the approved one until the new one is
 /// approved. Items in review cannot be edited.
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn save_edit(
     state: &AppState,
     user: &Account,
@@ -210,6 +212,7 @@ pub async fn save_edit(
 }
 
 /// Moves an item through the workflow, keeping every step and comment in its history.
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn transition(
     state: &AppState,
     user: &Account,
@@ -298,6 +301,7 @@ pub async fn transition(
     result
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn comment(state: &AppState, user: &Account, id: String, text: String) -> AppResult<()> {
     let text = text.trim().to_string();
     if text.is_empty() {
@@ -382,6 +386,7 @@ pub struct ItemDetail {
     pub reports: Vec<ReportView>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn detail(state: &AppState, id: String, version: Option<i32>) -> AppResult<ItemDetail> {
     state
         .db(move |c| {
@@ -451,6 +456,7 @@ pub struct SearchResult {
     pub total: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(
     state: &AppState,
     filter: db::Filter,
@@ -500,6 +506,7 @@ pub struct Coverage {
 }
 
 /// Live items per area against the MBLEx blueprint, scaled to the bank's live size.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn coverage(state: &AppState) -> AppResult<Vec<Coverage>> {
     let counts = state.db(|c| Ok(db::live_counts_by_area(c)?)).await?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
@@ -537,11 +544,13 @@ pub async fn coverage(state: &AppState) -> AppResult<Vec<Coverage>> {
         .collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn authors(state: &AppState) -> AppResult<Vec<String>> {
     state.db(|c| Ok(db::distinct_authors(c)?)).await
 }
 
 /// A student reports a problem with the version they saw.
+#[tracing::instrument(level = "debug", skip_all, fields(item_id = ?item_id))]
 pub async fn report_problem(
     state: &AppState,
     user: &Account,
@@ -588,6 +597,7 @@ pub async fn report_problem(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(report_id = ?report_id))]
 pub async fn resolve_report(
     state: &AppState,
     reviewer: &Account,
@@ -629,6 +639,7 @@ pub async fn resolve_report(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn open_reports(state: &AppState) -> AppResult<Vec<ReportView>> {
     state
         .db(|c| Ok(db::open_reports(c)?.into_iter().map(report_view).collect()))
@@ -636,6 +647,7 @@ pub async fn open_reports(state: &AppState) -> AppResult<Vec<ReportView>> {
 }
 
 /// The question as a student saw it, for the report form: only after they answered it.
+#[tracing::instrument(level = "debug", skip_all, fields(item_id = ?item_id))]
 pub async fn reportable(
     state: &AppState,
     user: &Account,
@@ -657,6 +669,7 @@ pub async fn reportable(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn my_reports(state: &AppState, user_id: i64) -> AppResult<Vec<ReportView>> {
     state
         .db(move |c| {
@@ -676,6 +689,7 @@ pub struct VersionStats {
 }
 
 /// Statistics per version of an item (a new version starts from zero: its content differs).
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn statistics(state: &AppState, id: String) -> AppResult<Vec<VersionStats>> {
     use crate::domain::bank::stats::{Response, compute};
     state

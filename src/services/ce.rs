@@ -332,6 +332,7 @@ pub fn to_hours(value: f64, unit: &str) -> f64 {
 }
 
 /// Logs an activity (and stores its certificate when one was uploaded).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_activity(
     state: &AppState,
     user: &Account,
@@ -425,6 +426,7 @@ pub async fn add_activity(
 }
 
 /// The certificate of one of the user's own activities: (file name, mime, bytes).
+#[tracing::instrument(level = "debug", skip_all, fields(activity_id = ?activity_id))]
 pub async fn certificate(
     state: &AppState,
     user_id: i64,
@@ -462,6 +464,7 @@ pub struct CredentialView {
     pub cycle_override: Option<(String, String, String)>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_credential(
     state: &AppState,
     user: &Account,
@@ -530,6 +533,7 @@ pub async fn add_credential(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn set_cycle(
     state: &AppState,
     user: &Account,
@@ -570,6 +574,7 @@ pub async fn set_cycle(
     found(done, "No such credential.")
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn delete_credential(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
     let uid = user.id;
     let done = state
@@ -578,6 +583,7 @@ pub async fn delete_credential(state: &AppState, user: &Account, id: i64) -> App
     found(done, "No such credential.")
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn delete_activity(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
     let uid = user.id;
     let done = state
@@ -586,6 +592,7 @@ pub async fn delete_activity(state: &AppState, user: &Account, id: i64) -> AppRe
     found(done, "No such activity.")
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_item(
     state: &AppState,
     user: &Account,
@@ -617,12 +624,14 @@ pub async fn add_item(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn delete_item(state: &AppState, user: &Account, id: i64) -> AppResult<()> {
     let uid = user.id;
     let done = state.tx(move |c| Ok(db::delete_item(c, uid, id)?)).await?;
     found(done, "No such item.")
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn save_profile(
     state: &AppState,
     user: &Account,
@@ -654,6 +663,7 @@ pub struct Log {
     pub course_certificates: std::collections::HashMap<i64, String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn log(state: &AppState, user_id: i64) -> AppResult<Log> {
     state
         .db(move |c| {
@@ -734,6 +744,7 @@ pub fn topics() -> Vec<(String, String)> {
 }
 
 /// The jurisdictions of a person's credentials, in order, once each.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn jurisdictions_of(state: &AppState, user_id: i64) -> AppResult<Vec<ce::Jurisdiction>> {
     let creds = state
         .db(move |c| Ok(db::credentials_of(c, user_id)?))
@@ -752,6 +763,7 @@ pub async fn jurisdictions_of(state: &AppState, user_id: i64) -> AppResult<Vec<c
 }
 
 /// Topics and approval schemes for one person's activity form (their credentials read once).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn form_lists(
     state: &AppState,
     user_id: i64,

@@ -231,6 +231,7 @@ pub fn check_report(
 }
 
 /// Files a problem report on a rule.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn report(
     state: &AppState,
     user: &Account,
@@ -257,6 +258,7 @@ pub async fn report(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn open_reports(state: &AppState) -> AppResult<Vec<ReportView>> {
     state
         .db(|c| {
@@ -268,6 +270,7 @@ pub async fn open_reports(state: &AppState) -> AppResult<Vec<ReportView>> {
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn my_reports(state: &AppState, user_id: i64) -> AppResult<Vec<ReportView>> {
     state
         .db(move |c| {
@@ -280,6 +283,7 @@ pub async fn my_reports(state: &AppState, user_id: i64) -> AppResult<Vec<ReportV
 }
 
 /// Closes a report with an answer for its sender.
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn resolve(
     state: &AppState,
     admin: &Account,

@@ -50,6 +50,7 @@ pub fn view(c: &db::Course) -> CourseView {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(state: &AppState, owner: &Account, input: CourseInput) -> AppResult<i64> {
     let mut e = FieldErrors::default();
     let title = input.title.trim().to_string();
@@ -143,18 +144,21 @@ pub async fn create(state: &AppState, owner: &Account, input: CourseInput) -> Ap
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn published(state: &AppState) -> AppResult<Vec<CourseView>> {
     state
         .db(|c| Ok(db::published(c)?.iter().map(view).collect()))
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mine(state: &AppState, owner: i64) -> AppResult<Vec<CourseView>> {
     state
         .db(move |c| Ok(db::owned_by(c, owner)?.iter().map(view).collect()))
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn get(state: &AppState, id: i64) -> AppResult<CourseView> {
     state
         .db(move |c| match db::find(c, id)? {
@@ -267,6 +271,7 @@ pub fn normalize_code(code: &str) -> Option<String> {
         .then_some(c)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn certificate(state: &AppState, code: String) -> AppResult<Option<CertificateView>> {
     let Some(code) = normalize_code(&code) else {
         return Ok(None);
@@ -290,6 +295,7 @@ pub async fn certificate(state: &AppState, code: String) -> AppResult<Option<Cer
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(exam_id = ?exam_id))]
 pub async fn certificate_for_exam(state: &AppState, exam_id: i64) -> AppResult<Option<String>> {
     state
         .db(move |c| Ok(db::by_exam(c, exam_id)?.map(|c| c.code)))

@@ -17,6 +17,7 @@ pub struct Readiness {
     pub sqlite_wal_bytes: u64,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn readiness(state: &AppState) -> Readiness {
     let now = state.clock.now();
     let read = state.db(|c| Ok(store::ping(c)?)).await;
@@ -33,11 +34,13 @@ pub async fn readiness(state: &AppState) -> Readiness {
 }
 
 /// A passive checkpoint of SQLite's write-ahead log (never waits for readers or the writer).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn checkpoint(state: &AppState) -> AppResult<()> {
     state.db(|c| Ok(store::checkpoint(c)?)).await
 }
 
 /// A truncating checkpoint (waits briefly for readers); for a log that grew past its limit.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn checkpoint_truncate(state: &AppState) -> AppResult<()> {
     state.db(|c| Ok(store::checkpoint_truncate(c)?)).await
 }
@@ -48,6 +51,7 @@ pub fn wal_bytes(state: &AppState) -> u64 {
 }
 
 /// Applies pending migrations (under the start-up lock); returns their names.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {
     let pool = store::connect(&settings.database_url, 1)?;
     let url = settings.database_url.clone();

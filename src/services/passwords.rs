@@ -10,6 +10,7 @@ fn hasher(m_cost: u32) -> AppResult<Argon2<'static>> {
 }
 
 /// Hashes on the blocking pool.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn hash(password: String, m_cost: u32) -> AppResult<String> {
     tokio::task::spawn_blocking(move || hash_blocking(&password, m_cost))
         .await
@@ -25,6 +26,7 @@ pub fn hash_blocking(password: &str, m_cost: u32) -> AppResult<String> {
 
 /// Verifies on the blocking pool. `None` (no such account) still spends the time of one
 /// verification, so response times do not reveal which e-mails are registered.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify(password: String, stored: Option<String>, m_cost: u32) -> AppResult<bool> {
     tokio::task::spawn_blocking(move || {
         let h = hasher(m_cost)?;

@@ -203,6 +203,7 @@ pub fn requirement_label(rule: &ce::Rule, id: &str) -> String {
 }
 
 /// Evaluates every credential of the person against its renewal rule, as of today.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn evaluate(state: &AppState, user_id: i64) -> AppResult<Vec<CredentialReport>> {
     let log = log(state, user_id).await?;
     let today = state.clock.now().date();

@@ -14,6 +14,7 @@ fn cell(s: &str) -> String {
 
 /// The transcript of one credential's current cycle as CSV: where every hour went, and why any
 /// hour did not count.
+#[tracing::instrument(level = "debug", skip_all, fields(credential_id = ?credential_id))]
 pub async fn transcript_csv(
     state: &AppState,
     user_id: i64,
@@ -119,6 +120,7 @@ pub async fn transcript_csv(
 
 /// The secret part of a person's calendar-feed URL (calendar apps cannot log in): derived from
 /// the server's key, the person and the salt they last chose by resetting it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn feed_key(state: &AppState, user_id: i64) -> AppResult<String> {
     use hmac::{Hmac, Mac};
     let salt = state
@@ -135,6 +137,7 @@ pub async fn feed_key(state: &AppState, user_id: i64) -> AppResult<String> {
 
 /// Whether `key` opens the person's calendar feed. Addresses given out before the key became an
 /// HMAC (a plain SHA-256 of the same parts) keep working until the person resets their address.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn feed_key_matches(state: &AppState, user_id: i64, key: &str) -> AppResult<bool> {
     use sha2::{Digest, Sha256};
     use subtle::ConstantTimeEq;
@@ -158,6 +161,7 @@ pub async fn feed_key_matches(state: &AppState, user_id: i64, key: &str) -> AppR
 }
 
 /// Replaces the person's calendar-feed address; the old one stops working at once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reset_feed_key(state: &AppState, user_id: i64) -> AppResult<()> {
     let salt = crate::domain::accounts::random_hex(16);
     let clock = state.clock.clone();
@@ -168,6 +172,7 @@ pub async fn reset_feed_key(state: &AppState, user_id: i64) -> AppResult<()> {
 
 /// An iCalendar feed with every credential's renewal deadline (an all-day event with a reminder
 /// 30 days before), written by the `icalendar` crate: escaping and 75-octet line folding included.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn calendar(state: &AppState, user_id: i64) -> AppResult<String> {
     use icalendar::{Alarm, Calendar, Component, Event, EventLike, Trigger};
     let reports = evaluate(state, user_id).await?;
@@ -212,6 +217,7 @@ pub async fn calendar(state: &AppState, user_id: i64) -> AppResult<String> {
 
 /// The audit pack of one credential's cycle: the transcript, every certificate of the activities it
 /// lists, and a SHA-256 manifest of the files.
+#[tracing::instrument(level = "debug", skip_all, fields(credential_id = ?credential_id))]
 pub async fn audit_pack(
     state: &AppState,
     user_id: i64,
@@ -271,6 +277,7 @@ pub async fn audit_pack(
 }
 
 /// The transcript of one credential's current cycle as a PDF.
+#[tracing::instrument(level = "debug", skip_all, fields(credential_id = ?credential_id))]
 pub async fn transcript_pdf(
     state: &AppState,
     user: &Account,

@@ -11,6 +11,7 @@ use crate::store::ce as db;
 pub const DAYS: [i64; 6] = [90, 60, 30, 14, 7, 1];
 
 /// One sweep: returns how many reminders were queued.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn send_due(state: &AppState) -> AppResult<usize> {
     let creds = state
         .db(|c| Ok(db::credentials_wanting_reminders(c)?))

@@ -217,6 +217,7 @@ pub(super) fn apply(
 /// on a plain read; the write transaction then only checks that the item is still unanswered and
 /// the exam still running, and stores the answer and the next item. If another request got there
 /// first, the whole answer is redone under the exam's lock.
+#[tracing::instrument(level = "debug", skip_all, fields(public_id = ?public_id, position = ?position))]
 pub async fn answer(
     state: &AppState,
     user_id: i64,
@@ -334,6 +335,7 @@ pub(super) fn display_index(option: &str) -> Option<usize> {
 }
 
 /// Drills: an item already answered, with its key and rationales (going back).
+#[tracing::instrument(level = "debug", skip_all, fields(public_id = ?public_id, position = ?position))]
 pub async fn answered_item(
     state: &AppState,
     user_id: i64,

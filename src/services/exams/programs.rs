@@ -257,6 +257,7 @@ pub struct CustomProgram {
 }
 
 /// Creates an instructor's program after checking it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_program(
     state: &AppState,
     owner: &Account,
@@ -311,6 +312,7 @@ pub(super) fn program_view(r: crate::store::programs::ProgramRow, author: String
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn active_programs(state: &AppState) -> AppResult<Vec<CustomProgram>> {
     state
         .db(|c| {
@@ -322,6 +324,7 @@ pub async fn active_programs(state: &AppState) -> AppResult<Vec<CustomProgram>> 
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn my_programs(state: &AppState, owner: &Account) -> AppResult<Vec<CustomProgram>> {
     let (uid, name) = (owner.id, owner.name.clone());
     state
@@ -334,6 +337,7 @@ pub async fn my_programs(state: &AppState, owner: &Account) -> AppResult<Vec<Cus
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn archive_program(state: &AppState, owner: &Account, id: i64) -> AppResult<()> {
     let uid = owner.id;
     if state

@@ -71,6 +71,7 @@ pub(super) fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
 
 /// The student ends an unfinished exam: it closes as "ended early" with the answers given so far
 /// counted, and without a verdict (a pass, a probability or a score needs the whole exam).
+#[tracing::instrument(level = "debug", skip_all, fields(public_id = ?public_id))]
 pub async fn end_early(state: &AppState, user_id: i64, public_id: String) -> AppResult<()> {
     let st = state.clone();
     let id = public_id.clone();
@@ -122,6 +123,7 @@ pub async fn end_early(state: &AppState, user_id: i64, public_id: String) -> App
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(public_id = ?public_id))]
 pub async fn result(state: &AppState, user_id: i64, public_id: String) -> AppResult<ResultView> {
     let st = state.clone();
     state
@@ -143,6 +145,7 @@ pub async fn result(state: &AppState, user_id: i64, public_id: String) -> AppRes
 
 /// After finishing: every answered item (scored or trial, now marked) with the answer given, the
 /// key and all rationales.
+#[tracing::instrument(level = "debug", skip_all, fields(public_id = ?public_id))]
 pub async fn review(
     state: &AppState,
     user_id: i64,
@@ -198,6 +201,7 @@ pub(super) fn weak_threshold(e: &db::ExamRow) -> f64 {
         .unwrap_or(crate::domain::irt::program::DiagnosticsConfig::default().weak_threshold)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEntry>> {
     state
         .db(move |c| {
@@ -236,6 +240,7 @@ pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEnt
 }
 
 /// Background job: finishes exams abandoned past their deadline.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn finish_overdue(state: &AppState) -> AppResult<usize> {
     let now = state.clock.now();
     let ids = state.db(move |c| Ok(db::overdue(c, now, 50)?)).await?;

@@ -25,6 +25,7 @@ pub fn may_start(user: &Account, program: &str) -> AppResult<()> {
 }
 
 /// Starts an exam and presents its first item; returns the exam's state (its first question).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<CurrentView> {
     may_start(user, &req.program)?;
     let course_id = req

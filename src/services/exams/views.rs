@@ -232,6 +232,7 @@ pub(super) fn settled_exam(
 ///
 /// A page view is a read: no writer turn, no lock. Only an exam whose deadline has passed (and that
 /// the background sweep has not finished yet) is finished here, once, under its program's rule.
+#[tracing::instrument(level = "debug", skip_all, fields(public_id = ?public_id))]
 pub async fn current(state: &AppState, user_id: i64, public_id: String) -> AppResult<CurrentView> {
     let (st, id) = (state.clone(), public_id.clone());
     let read = state
