@@ -1,26 +1,39 @@
-//! A small text-only PDF writer (PDF 1.4, the built-in Helvetica font, US Letter pages): enough for
-//! transcripts, with no dependency and no fonts to ship.
+//! Text-only PDF documents (transcripts, certificates), written with `pdf-writer`: US Letter pages,
+//! a bold title, wrapped and paginated lines. Lines in Latin-1 (and the WinAnsi punctuation) use the
+//! standard Helvetica fonts, so their text stays plain in the file; any other line is set in DejaVu
+//! Sans, embedded as a subset with a ToUnicode map, so every name prints and can be copied.
 
-fn escape(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        match c {
-            '(' | ')' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            // Helvetica in WinAnsi covers Latin-1; anything else becomes '?'.
-            c if (c as u32) < 32 => out.push(' '),
-            c if (c as u32) < 256 => out.push(c),
-            '–' | '—' => out.push('-'),
-            '‘' | '’' => out.push('\''),
-            '“' | '”' => out.push('"'),
-            '…' => out.push_str("..."),
-            '→' => out.push_str("->"),
-            _ => out.push('?'),
-        }
-    }
-    out
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use std::collections::BTreeMap;
+
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const PER_PAGE: usize = 58;
+const WIDTH: usize = 95;
+
+/// The byte for `c` in WinAnsiEncoding, if it has one.
+fn winansi(c: char) -> Option<u8> {
+    Some(match c {
+        ' '..='~' => c as u8,
+        '\u{a0}'..='\u{ff}' => c as u32 as u8,
+        '€' => 0x80,
+        '…' => 0x85,
+        '‘' => 0x91,
+        '’' => 0x92,
+        '“' => 0x93,
+        '”' => 0x94,
+        '•' => 0x95,
+        '–' => 0x96,
+        '—' => 0x97,
+        _ => return None,
+    })
+}
+
+/// Control characters become spaces.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Wraps a line to about `width` characters at spaces.
@@ -40,105 +53,257 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// The embedded font: glyph ids and widths for the characters a document uses.
+struct Unicode {
+    face: ttf_parser::Face<'static>,
+    glyphs: BTreeMap<u16, char>,
+}
+
+impl Unicode {
+    fn new() -> Option<Unicode> {
+        Some(Unicode {
+            face: ttf_parser::Face::parse(FONT, 0).ok()?,
+            glyphs: BTreeMap::new(),
+        })
+    }
+
+    /// The line as two-byte glyph ids (Identity-H), remembering each glyph's character.
+    fn encode(&mut self, line: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(line.len() * 2);
+        for c in line.chars() {
+            let gid = self.face.glyph_index(c).map(|g| g.0).unwrap_or(0);
+            if gid != 0 {
+                self.glyphs.entry(gid).or_insert(c);
+            }
+            out.extend_from_slice(&gid.to_be_bytes());
+        }
+        out
+    }
+
+    fn width(&self, gid: u16) -> f32 {
+        let per_em = self.face.units_per_em() as f32;
+        let adv = self
+            .face
+            .glyph_hor_advance(ttf_parser::GlyphId(gid))
+            .unwrap_or(0) as f32;
+        adv * 1000.0 / per_em
+    }
+
+    /// Writes the Type0 font, its CID font, descriptor, subset font file and ToUnicode map.
+    fn write(&self, pdf: &mut Pdf, alloc: &mut Ref, type0: Ref) {
+        let (cid, descriptor, file, cmap) =
+            (alloc.bump(), alloc.bump(), alloc.bump(), alloc.bump());
+        let name = Name(b"DejaVuSans");
+        let info = SystemInfo {
+            registry: Str(b"Adobe"),
+            ordering: Str(b"Identity"),
+            supplement: 0,
+        };
+        pdf.type0_font(type0)
+            .base_font(name)
+            .encoding_predefined(Name(b"Identity-H"))
+            .descendant_font(cid)
+            .to_unicode(cmap);
+        let mut font = pdf.cid_font(cid);
+        font.subtype(CidFontType::Type2)
+            .base_font(name)
+            .system_info(info)
+            .font_descriptor(descriptor)
+            .default_width(self.width(0))
+            .cid_to_gid_map_predefined(Name(b"Identity"));
+        let mut widths = font.widths();
+        for gid in self.glyphs.keys() {
+            widths.consecutive(*gid, [self.width(*gid)]);
+        }
+        widths.finish();
+        font.finish();
+        let scale = 1000.0 / self.face.units_per_em() as f32;
+        let b = self.face.global_bounding_box();
+        pdf.font_descriptor(descriptor)
+            .name(name)
+            .flags(FontFlags::NON_SYMBOLIC)
+            .bbox(Rect::new(
+                b.x_min as f32 * scale,
+                b.y_min as f32 * scale,
+                b.x_max as f32 * scale,
+                b.y_max as f32 * scale,
+            ))
+            .italic_angle(0.0)
+            .ascent(self.face.ascender() as f32 * scale)
+            .descent(self.face.descender() as f32 * scale)
+            .cap_height(self.face.capital_height().unwrap_or(700) as f32 * scale)
+            .stem_v(80.0)
+            .font_file2(file);
+        let mut gids: Vec<u16> = vec![0];
+        gids.extend(self.glyphs.keys());
+        let subset = subsetter::subset(FONT, 0, subsetter::Profile::pdf(&gids))
+            .unwrap_or_else(|_| FONT.to_vec());
+        pdf.stream(file, &subset);
+        let mut map = UnicodeCmap::new(Name(b"Palpate-UTF16"), info);
+        for (gid, c) in &self.glyphs {
+            map.pair(*gid, *c);
+        }
+        pdf.cmap(cmap, &map.finish());
+    }
+}
+
+/// How one line is set: in Helvetica (WinAnsi bytes) or in the embedded font (glyph ids).
+enum Run {
+    Latin(Vec<u8>),
+    Glyphs(Vec<u8>),
+}
+
+fn run(line: &str, unicode: &mut Option<Unicode>) -> Run {
+    let latin: Option<Vec<u8>> = line.chars().map(winansi).collect();
+    match (latin, unicode.as_mut()) {
+        (Some(bytes), _) => Run::Latin(bytes),
+        (None, Some(u)) => Run::Glyphs(u.encode(line)),
+        // Without the font (it always parses), characters outside WinAnsi show as '?'.
+        (None, None) => Run::Latin(line.chars().map(|c| winansi(c).unwrap_or(b'?')).collect()),
+    }
+}
+
 /// A document: a bold title, then the lines (wrapped), paginated.
 pub fn document(title: &str, lines: &[String]) -> Vec<u8> {
-    let wrapped: Vec<String> = lines.iter().flat_map(|l| wrap(l, 95)).collect();
-    let per_page = 58;
+    let wrapped: Vec<String> = lines.iter().flat_map(|l| wrap(&clean(l), WIDTH)).collect();
     let pages: Vec<&[String]> = if wrapped.is_empty() {
         vec![&[]]
     } else {
-        wrapped.chunks(per_page).collect()
+        wrapped.chunks(PER_PAGE).collect()
     };
     let n = pages.len();
-    // Objects: 1 catalog, 2 pages, 3 font, 4 bold font, then for each page: page, content.
-    let mut objects: Vec<Vec<u8>> = vec![];
-    objects.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
-    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 5 + 2 * i)).collect();
-    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes());
-    objects.push(
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-            .to_vec(),
+    let mut alloc = Ref::new(1);
+    let (catalog, tree, helvetica, bold, type0) = (
+        alloc.bump(),
+        alloc.bump(),
+        alloc.bump(),
+        alloc.bump(),
+        alloc.bump(),
     );
-    objects.push(
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
-            .to_vec(),
-    );
-    for (i, chunk) in pages.iter().enumerate() {
-        let mut content = String::from("BT\n");
-        let mut y = 750;
-        if i == 0 {
-            content.push_str(&format!("/F2 14 Tf 50 {y} Td ({}) Tj\n", escape(title)));
-            y -= 24;
-            content.push_str("/F1 9 Tf 0 -24 Td\n");
-        } else {
-            content.push_str(&format!("/F1 9 Tf 50 {y} Td\n"));
+    let page_ids: Vec<(Ref, Ref)> = (0..n).map(|_| (alloc.bump(), alloc.bump())).collect();
+    let mut unicode = Unicode::new();
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree)
+        .kids(page_ids.iter().map(|(p, _)| *p))
+        .count(n as i32);
+    for (id, base) in [(helvetica, "Helvetica"), (bold, "Helvetica-Bold")] {
+        pdf.type1_font(id)
+            .base_font(Name(base.as_bytes()))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    }
+    // Set every line first: the embedded font is written only if some line needs it.
+    let title = run(&clean(title), &mut unicode);
+    let mut runs: Vec<Vec<Run>> = pages
+        .iter()
+        .map(|chunk| chunk.iter().map(|l| run(l, &mut unicode)).collect())
+        .collect();
+    let embedded = unicode.as_ref().filter(|u| !u.glyphs.is_empty());
+    let mut title = Some(title);
+    for (i, lines) in runs.drain(..).enumerate() {
+        let (page_id, content_id) = page_ids[i];
+        let mut c = Content::new();
+        c.begin_text();
+        let show = |c: &mut Content, r: Run, latin: &[u8], size: f32| match r {
+            Run::Latin(bytes) => {
+                c.set_font(Name(latin), size);
+                c.show(Str(&bytes));
+            }
+            Run::Glyphs(bytes) => {
+                c.set_font(Name(b"F3"), size);
+                c.show(Str(&bytes));
+            }
+        };
+        c.next_line(50.0, 750.0);
+        if let Some(t) = title.take() {
+            show(&mut c, t, b"F2", 14.0);
+            c.next_line(0.0, -36.0);
         }
-        for line in chunk.iter() {
-            content.push_str(&format!("({}) Tj 0 -12 Td\n", escape(line)));
+        for line in lines {
+            show(&mut c, line, b"F1", 9.0);
+            c.next_line(0.0, -12.0);
         }
-        content.push_str(&format!(
-            "ET\nBT /F1 8 Tf 50 30 Td (Page {} of {n}) Tj ET\n",
-            i + 1
-        ));
-        let _ = y;
-        objects.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>", 6 + 2 * i).into_bytes());
-        let bytes: Vec<u8> = content
-            .chars()
-            .map(|c| if (c as u32) < 256 { c as u8 } else { b'?' })
-            .collect();
-        let mut stream = format!("<< /Length {} >>\nstream\n", bytes.len()).into_bytes();
-        stream.extend_from_slice(&bytes);
-        stream.extend_from_slice(b"\nendstream");
-        objects.push(stream);
+        c.end_text();
+        c.begin_text();
+        c.set_font(Name(b"F1"), 8.0);
+        c.next_line(50.0, 30.0);
+        c.show(Str(format!("Page {} of {n}", i + 1).as_bytes()));
+        c.end_text();
+        pdf.stream(content_id, &c.finish());
+        let mut page = pdf.page(page_id);
+        page.media_box(Rect::new(0.0, 0.0, 612.0, 792.0))
+            .parent(tree)
+            .contents(content_id);
+        let mut resources = page.resources();
+        let mut fonts = resources.fonts();
+        fonts.pair(Name(b"F1"), helvetica);
+        fonts.pair(Name(b"F2"), bold);
+        if embedded.is_some() {
+            fonts.pair(Name(b"F3"), type0);
+        }
+        fonts.finish();
+        resources.finish();
     }
-    let mut out = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
-    let mut offsets = vec![];
-    for (i, obj) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(obj);
-        out.extend_from_slice(b"\nendobj\n");
+    if let Some(u) = embedded {
+        u.write(&mut pdf, &mut alloc, type0);
     }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    pdf.finish()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn text(pdf: &[u8]) -> String {
+        String::from_utf8_lossy(pdf).into_owned()
+    }
+
     #[test]
-    fn a_valid_looking_pdf_with_escaped_text() {
+    fn latin_lines_stay_plain_text_and_paginate() {
         let lines: Vec<String> = (0..130)
             .map(|i| format!("Line {i} (with parentheses) and a back\\slash – café"))
             .collect();
-        let pdf = super::document("Transcript", &lines);
-        assert!(pdf.starts_with(b"%PDF-1.4"));
-        assert!(pdf.ends_with(b"%%EOF\n"));
-        let text = String::from_utf8_lossy(&pdf);
-        assert!(text.contains("/Count 3"), "130 lines take three pages");
-        assert!(text.contains("\\(with parentheses\\)"));
-        // The xref offsets point at the objects.
-        let xref_at: usize = text
-            .rsplit("startxref\n")
-            .next()
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(pdf[xref_at..].starts_with(b"xref"));
+        let pdf = document("Transcript", &lines);
+        assert!(pdf.starts_with(b"%PDF-"));
+        let t = text(&pdf);
+        assert!(t.contains("/Count 3"), "130 lines take three pages");
+        // The line in WinAnsi bytes (pdf-writer writes it as a hex string: it has bytes above 127).
+        let want: String = "Line 129 (with parentheses) and a back\\slash – café"
+            .chars()
+            .map(|c| format!("{:02X}", winansi(c).unwrap()))
+            .collect();
+        assert!(
+            t.contains(&format!("<{want}>")),
+            "the last line, in WinAnsi"
+        );
+        assert!(t.contains("(Transcript) Tj"), "ASCII stays plain text");
+        assert!(
+            !t.contains("/FontFile2"),
+            "no font embedded when Helvetica covers it"
+        );
+    }
+
+    #[test]
+    fn any_name_prints_with_the_embedded_font() {
+        let names = [
+            "Łukasz Wiśniewski",
+            "Nguyễn Thị Hà",
+            "Ιωάννα Παππά",
+            "Светлана",
+        ];
+        let lines: Vec<String> = names.iter().map(|n| format!("Issued to {n}")).collect();
+        let pdf = document("Certificate for Zoë Ağaoğlu", &lines);
+        let t = text(&pdf);
+        assert!(t.contains("/FontFile2") && t.contains("/Identity-H") && t.contains("/ToUnicode"));
+        assert!(!t.contains("Issued to ?"), "no character replaced by '?'");
+        // Every character of the names is mapped back to Unicode, so it can be copied and searched.
+        let face = ttf_parser::Face::parse(FONT, 0).unwrap();
+        for c in names.concat().chars().filter(|c| !c.is_ascii()) {
+            let gid = face.glyph_index(c).expect("DejaVu has the glyph").0;
+            let hex = format!("<{gid:04X}> <{:04X}>", c as u32);
+            assert!(t.contains(&hex), "ToUnicode maps {c} ({hex})");
+        }
+        // The subset is much smaller than the whole font.
+        assert!(pdf.len() < FONT.len() / 4, "{} bytes", pdf.len());
     }
 }
