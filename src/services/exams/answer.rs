@@ -19,204 +19,233 @@ pub enum AnswerResult {
     Refused(AnswerRefused),
 }
 
-/// Records the answer to `position` and presents the next item (or finishes the exam). A repeated
-/// identical answer (double click, retried request) changes nothing and returns the same state.
-/// The work an answer needs, computed from a consistent read of the exam: the engine's decision
-/// and the next item. Applying it is a short write.
-pub(super) struct Step {
-    position: i32,
-    chosen: i32,
-    correct: bool,
-    content: ItemContent,
-    rows: Vec<db::ExamItemRow>,
-    session: Session,
-    next: Option<Choice>,
-    live: Arc<ExamPool>,
+/// What answering needs of an exam, wherever it comes from: the running-exam cache
+/// ([`RunningExams`]) or the database ([`load_state`]). Both paths then take the same step.
+pub struct ExamState {
+    pub(super) exam: db::ExamRow,
+    pub(super) cfg: ExamConfig,
+    /// Presented items in position order; the last one unanswered is on screen. Rows added here
+    /// carry id 0 (their database id is not read back; nothing uses it).
+    pub(super) rows: Vec<db::ExamItemRow>,
+    /// The engine, replayed up to and including the item on screen.
+    pub(super) session: Session,
+    pub(super) live: Arc<ExamPool>,
+    /// Items this person saw recently before the exam, indexed for `live`'s pool.
+    pub(super) seen: SelectionContext,
 }
 
-pub(super) enum Decision {
-    Done(AnswerResult),
-    Overdue,
-    Step(Box<Step>),
-}
-
-/// Reads only: what answering `position` with `option` does.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn decide(
+/// The exam's state rebuilt from the database: its items, its pool, the engine replayed.
+pub(super) fn load_state(
     st: &AppState,
     c: &mut DbConn,
-    exam: &db::ExamRow,
-    cfg: &ExamConfig,
-    rows: Vec<db::ExamItemRow>,
-    position: i32,
-    option: &str,
+    exam: db::ExamRow,
     now: PrimitiveDateTime,
-) -> AppResult<Decision> {
-    let Some(display) = display_index(option) else {
-        return Ok(Decision::Done(AnswerResult::Refused(
-            AnswerRefused::BadOption,
-        )));
+) -> AppResult<ExamState> {
+    let cfg = load_config(&exam)?;
+    let rows = db::items_of(c, exam.id)?;
+    let live = exam_pool(st, c, &cfg, &rows, now)?;
+    let session = replay(&cfg, &exam, &live.pool, &rows)?;
+    let ids: Vec<String> = crate::services::stored("exam.seen", &exam.seen)?;
+    let seen = SelectionContext::new(&live.pool, &ids);
+    Ok(ExamState {
+        exam,
+        cfg,
+        rows,
+        session,
+        live,
+        seen,
+    })
+}
+
+/// The content of the item presented at `position` (from the pool when it holds that version).
+pub(super) fn row_content(
+    c: &mut DbConn,
+    state: &ExamState,
+    position: i32,
+) -> AppResult<Option<ItemContent>> {
+    let Some(row) = state.rows.iter().find(|r| r.position == position) else {
+        return Ok(None);
     };
-    let over = |e: &db::ExamRow| {
-        if e.outcome.as_deref() == Some("time_out") {
+    match state
+        .live
+        .items
+        .get(&row.item_id)
+        .filter(|e| e.version == row.version)
+    {
+        Some(e) => Ok(Some((*e.content).clone())),
+        None => version_content(c, &row.item_id, row.version).map(Some),
+    }
+}
+
+/// The decision on one answer.
+pub(super) enum Verdict {
+    Refused(AnswerRefused),
+    /// The same answer again (a double click, a retried request): nothing to write.
+    Repeat {
+        position: i32,
+    },
+    /// The deadline has passed: the exam is finished under its program's rule.
+    Overdue,
+    /// A new answer, already recorded in the state with the next item chosen (if any).
+    Answered {
+        position: i32,
+        chosen: i32,
+        correct: bool,
+        next: Option<Choice>,
+    },
+}
+
+/// The one answer step, used by every path: what answering `position` with the displayed option
+/// `display` does to the exam's `state` at `now`. A new answer is recorded in the state (the row
+/// and the engine) and the next item chosen; nothing is written here.
+pub(super) fn decide(
+    state: &mut ExamState,
+    position: i32,
+    display: usize,
+    content: Option<&ItemContent>,
+    now: PrimitiveDateTime,
+) -> AppResult<Verdict> {
+    let exam = &state.exam;
+    let over = || {
+        if exam.outcome.as_deref() == Some("time_out") {
             AnswerRefused::TimeUp
         } else {
             AnswerRefused::Finished
         }
     };
-    let Some(row) = rows.iter().find(|r| r.position == position).cloned() else {
-        return Ok(Decision::Done(AnswerResult::Refused(
-            if exam.status != db::IN_PROGRESS {
-                over(exam)
-            } else {
-                AnswerRefused::WrongPosition(format!(
-                    "Question {position} is not the current question."
-                ))
-            },
-        )));
+    let Some(idx) = state.rows.iter().position(|r| r.position == position) else {
+        return Ok(Verdict::Refused(if exam.status != db::IN_PROGRESS {
+            over()
+        } else {
+            AnswerRefused::WrongPosition(format!(
+                "Question {position} is not the current question."
+            ))
+        }));
     };
-    let chosen = order_of(&row.option_order)[display] as i32;
-    if let Some(prev) = row.chosen {
-        // Already answered: the same answer again is a harmless repeat.
-        if prev == chosen {
-            let fb = cfg
-                .feedback
-                .then(|| {
-                    version_content(c, &row.item_id, row.version).map(|ct| feedback_of(&row, &ct))
-                })
-                .transpose()?;
-            return Ok(Decision::Done(AnswerResult::Next(current_view_with(
-                st, c, exam, cfg, &rows, None, now, fb,
-            )?)));
-        }
-        return Ok(Decision::Done(AnswerResult::Refused(
-            AnswerRefused::WrongPosition(format!("Question {position} has already been answered.")),
-        )));
+    let chosen = order_of(&state.rows[idx].option_order)[display] as i32;
+    if let Some(prev) = state.rows[idx].chosen {
+        return Ok(if prev == chosen {
+            Verdict::Repeat { position }
+        } else {
+            Verdict::Refused(AnswerRefused::WrongPosition(format!(
+                "Question {position} has already been answered."
+            )))
+        });
     }
     if exam.status != db::IN_PROGRESS {
-        return Ok(Decision::Done(AnswerResult::Refused(over(exam))));
+        return Ok(Verdict::Refused(over()));
     }
     if exam.deadline_at.is_some_and(|d| now >= d) {
-        return Ok(Decision::Overdue);
+        return Ok(Verdict::Overdue);
     }
-    let live = exam_pool(st, c, cfg, &rows, now)?;
-    let content = match live
-        .items
-        .get(&row.item_id)
-        .filter(|li| li.version == row.version)
-    {
-        Some(li) => (*li.content).clone(),
-        None => version_content(c, &row.item_id, row.version)?,
-    };
+    let content = content
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no content for question {position}")))?;
     let correct = chosen as usize == content.key;
-    let rows: Vec<db::ExamItemRow> = rows
-        .into_iter()
-        .map(|mut r| {
-            if r.position == position {
-                r.chosen = Some(chosen);
-                r.correct = Some(correct);
-                r.answered_at = Some(now);
-            }
-            r
-        })
-        .collect();
-    // Replay what came before, then record this answer on the restored pending item.
-    let before: Vec<db::ExamItemRow> = rows
-        .iter()
-        .filter(|r| r.position < position)
-        .cloned()
-        .collect();
-    let mut session = replay(cfg, exam, &live.pool, &before)?;
-    session
-        .restore_pending(
-            &live.pool,
-            &Choice {
-                item_id: row.item_id.clone(),
-                scored: row.scored,
-            },
-        )
-        .map_err(engine_err)?;
-    session.record(&row.item_id, correct).map_err(engine_err)?;
-    if cfg.timed {
+    let row = &mut state.rows[idx];
+    row.chosen = Some(chosen);
+    row.correct = Some(correct);
+    row.answered_at = Some(now);
+    let item_id = row.item_id.clone();
+    let session = &mut state.session;
+    session.record(&item_id, correct).map_err(engine_err)?;
+    if state.cfg.timed {
         session.check_time(elapsed_secs(exam, now));
     }
-    let mut next = None;
-    if session.is_finished().is_none() {
-        let seen: Vec<String> = crate::services::stored("exam.seen", &exam.seen)?;
-        let ctx = SelectionContext::new(&live.pool, &seen);
-        next = session.next_item(&live.pool, &ctx).map_err(engine_err)?;
-    }
-    Ok(Decision::Step(Box::new(Step {
-        position,
-        chosen,
-        correct,
-        content,
-        rows,
-        session,
-        next,
-        live,
-    })))
-}
-
-/// Writes a step; `None` when the item was answered meanwhile (the caller starts over, locked).
-/// With the result comes the exam's state for [`RunningExams`] while the exam goes on; the caller
-/// keeps it only once the transaction has committed.
-pub(super) fn apply(
-    st: &AppState,
-    c: &mut DbConn,
-    exam: &db::ExamRow,
-    cfg: &ExamConfig,
-    step: Step,
-    now: PrimitiveDateTime,
-) -> AppResult<Option<(AnswerResult, Option<RunningExam>)>> {
-    if !db::answer(c, exam.id, step.position, step.chosen, step.correct, now)? {
-        return Ok(None);
-    }
-    let fb = if cfg.feedback {
-        step.rows
-            .iter()
-            .find(|r| r.position == step.position)
-            .map(|r| feedback_of(r, &step.content))
+    let next = if session.is_finished().is_none() {
+        session
+            .next_item(&state.live.pool, &state.seen)
+            .map_err(engine_err)?
     } else {
         None
     };
-    let Some(choice) = &step.next else {
-        finish(c, exam, cfg, &step.session, &step.rows, now)?;
-        let exam = db::find_by_public_id(c, &exam.public_id)?.ok_or_else(AppError::not_found)?;
-        let view = current_view(st, c, &exam, now, fb)?;
-        return Ok(Some((AnswerResult::Next(view), None)));
+    Ok(Verdict::Answered {
+        position,
+        chosen,
+        correct,
+        next,
+    })
+}
+
+/// Carries out a verdict inside the caller's transaction: stores a new answer and the next item
+/// (or finishes the exam) and returns what the student sees next. `None` when the question was
+/// answered meanwhile by another request: nothing has been written and the caller starts over.
+pub(super) fn write(
+    st: &AppState,
+    c: &mut DbConn,
+    state: &mut ExamState,
+    verdict: Verdict,
+    content: Option<&ItemContent>,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<AnswerResult>> {
+    let feedback = |state: &ExamState, position: i32| {
+        let row = state.rows.iter().find(|r| r.position == position);
+        match (state.cfg.feedback, row, content) {
+            (true, Some(row), Some(content)) => Some(feedback_of(row, content)),
+            _ => None,
+        }
     };
-    let mut rows = step.rows;
-    rows.push(present(
-        c,
-        exam,
-        &step.live,
-        choice,
-        step.position + 1,
-        now,
-    )?);
+    let (position, chosen, correct, next) = match verdict {
+        Verdict::Refused(r) => return Ok(Some(AnswerResult::Refused(r))),
+        Verdict::Overdue => {
+            finish_if_overdue(st, c, &state.exam, now)?;
+            return Ok(Some(AnswerResult::Refused(AnswerRefused::TimeUp)));
+        }
+        Verdict::Repeat { position } => {
+            let fb = feedback(state, position);
+            let view = current_view_with(
+                st,
+                c,
+                &state.exam,
+                &state.cfg,
+                &state.rows,
+                Some((&state.session, &state.live)),
+                now,
+                fb,
+            )?;
+            return Ok(Some(AnswerResult::Next(view)));
+        }
+        Verdict::Answered {
+            position,
+            chosen,
+            correct,
+            next,
+        } => (position, chosen, correct, next),
+    };
+    if !db::answer(c, state.exam.id, position, chosen, correct, now)? {
+        return Ok(None);
+    }
+    let fb = feedback(state, position);
+    let Some(choice) = next else {
+        finish(c, &state.exam, &state.cfg, &state.session, &state.rows, now)?;
+        let exam =
+            db::find_by_public_id(c, &state.exam.public_id)?.ok_or_else(AppError::not_found)?;
+        let view = current_view_with(st, c, &exam, &state.cfg, &state.rows, None, now, fb)?;
+        return Ok(Some(AnswerResult::Next(view)));
+    };
+    let row = present(c, &state.exam, &state.live, &choice, position + 1, now)?;
+    state.rows.push(row);
     let view = current_view_with(
         st,
         c,
-        exam,
-        cfg,
-        &rows,
-        Some((&step.session, &step.live)),
+        &state.exam,
+        &state.cfg,
+        &state.rows,
+        Some((&state.session, &state.live)),
         now,
         fb,
     )?;
-    let live = RunningExam::new(exam.clone(), cfg.clone(), rows, step.session, step.live);
-    Ok(Some((AnswerResult::Next(view), Some(live))))
+    Ok(Some(AnswerResult::Next(view)))
 }
 
 /// Records the answer to `position` and presents the next item (or finishes the exam). A repeated
 /// identical answer (double click, retried request) changes nothing and returns the same state.
 ///
-/// Fast path: while an exam runs, its state (items, replayed engine session) is kept in
-/// [`RunningExams`], so an answer is one short write transaction. Otherwise the engine's work is done
-/// on a plain read; the write transaction then only checks that the item is still unanswered and
-/// the exam still running, and stores the answer and the next item. If another request got there
-/// first, the whole answer is redone under the exam's lock.
+/// Every path takes the same step ([`decide`], then [`write`]); they differ only in where the
+/// exam's state comes from:
+/// - running: the state kept in memory while the exam runs ([`RunningExams`]): one short write;
+/// - read: the state rebuilt on a plain read, written in a short transaction that first checks
+///   the exam is still running;
+/// - locked: if another request got there first, everything again under the exam's lock.
 #[tracing::instrument(level = "debug", skip_all, fields(public_id = ?public_id, position = ?position))]
 pub async fn answer(
     state: &AppState,
@@ -225,15 +254,16 @@ pub async fn answer(
     position: i32,
     option: String,
 ) -> AppResult<AnswerResult> {
-    if let (Some(entry), Some(display)) =
-        (state.running_exams.get(&public_id), display_index(&option))
-    {
+    let Some(display) = display_index(&option) else {
+        return Ok(AnswerResult::Refused(AnswerRefused::BadOption));
+    };
+    if let Some(entry) = state.running_exams.get(&public_id) {
         let st = state.clone();
         let held = entry.clone();
         let fast = state
             .tx(move |c| {
                 let now = st.clock.now();
-                // A poisoned entry is simply not used: the full path rebuilds the state.
+                // A poisoned entry is simply not used: the other paths rebuild the state.
                 let Ok(mut e) = held.lock() else {
                     return Ok(None);
                 };
@@ -256,76 +286,85 @@ pub async fn answer(
             }
         }
     }
+    // Read: the engine's work on a plain read; the write only checks and stores.
     let st = state.clone();
-    let (pid, opt) = (public_id.clone(), option.clone());
-    let planned = state
+    let pid = public_id.clone();
+    let (mut exam_state, verdict, content) = state
         .db(move |c| {
             let now = st.clock.now();
             let exam = own_exam(c, user_id, &pid)?;
-            let cfg = load_config(&exam)?;
-            let rows = db::items_of(c, exam.id)?;
-            Ok((
-                decide(&st, c, &exam, &cfg, rows, position, &opt, now)?,
-                exam,
-                cfg,
-            ))
+            let mut s = load_state(&st, c, exam, now)?;
+            let content = row_content(c, &s, position)?;
+            let verdict = decide(&mut s, position, display, content.as_ref(), now)?;
+            Ok((s, verdict, content))
         })
         .await?;
-    match planned {
-        (Decision::Done(r), _, _) => return Ok(r),
-        (Decision::Overdue, _, _) => {}
-        (Decision::Step(step), exam, cfg) => {
+    match verdict {
+        Verdict::Refused(r) => return Ok(AnswerResult::Refused(r)),
+        Verdict::Repeat { .. } => {
             let st = state.clone();
-            let applied = state
+            let r = state
+                .db(move |c| {
+                    let now = st.clock.now();
+                    write(&st, c, &mut exam_state, verdict, content.as_ref(), now)
+                })
+                .await?;
+            if let Some(r) = r {
+                return Ok(r);
+            }
+        }
+        Verdict::Overdue => {}
+        Verdict::Answered { .. } => {
+            let st = state.clone();
+            let written = state
                 .tx(move |c| {
                     let now = st.clock.now();
-                    db::lock(c, exam.id)?;
-                    let fresh = db::find_by_public_id(c, &exam.public_id)?
+                    db::lock(c, exam_state.exam.id)?;
+                    let fresh = db::find_by_public_id(c, &exam_state.exam.public_id)?
                         .ok_or_else(AppError::not_found)?;
                     if fresh.status != db::IN_PROGRESS
                         || fresh.deadline_at.is_some_and(|d| now >= d)
                     {
                         return Ok(None);
                     }
-                    apply(&st, c, &fresh, &cfg, *step, now)
+                    let r = write(&st, c, &mut exam_state, verdict, content.as_ref(), now)?;
+                    Ok(r.map(|r| (r, exam_state)))
                 })
                 .await?;
-            if let Some((r, live)) = applied {
-                if let Some(live) = live {
-                    state.running_exams.put(live);
-                }
+            if let Some((r, s)) = written {
+                keep_running(state, &r, s);
                 return Ok(r);
             }
         }
     }
-    // Slow path: everything under the exam's lock.
+    // Locked: everything under the exam's lock.
     let st = state.clone();
-    let (r, live) = state
+    let (r, s) = state
         .tx(move |c| {
             let now = st.clock.now();
             let exam = own_exam(c, user_id, &public_id)?;
             db::lock(c, exam.id)?;
-            let cfg = load_config(&exam)?;
-            let rows = db::items_of(c, exam.id)?;
-            match decide(&st, c, &exam, &cfg, rows, position, &option, now)? {
-                Decision::Done(r) => Ok((r, None)),
-                Decision::Overdue => {
-                    finish_if_overdue(&st, c, &exam, now)?;
-                    Ok((AnswerResult::Refused(AnswerRefused::TimeUp), None))
-                }
-                Decision::Step(step) => {
-                    Ok(apply(&st, c, &exam, &cfg, *step, now)?.unwrap_or_else(|| {
-                        let m = format!("Question {position} has already been answered.");
-                        (AnswerResult::Refused(AnswerRefused::WrongPosition(m)), None)
-                    }))
-                }
-            }
+            let mut s = load_state(&st, c, exam, now)?;
+            let content = row_content(c, &s, position)?;
+            let verdict = decide(&mut s, position, display, content.as_ref(), now)?;
+            let r = write(&st, c, &mut s, verdict, content.as_ref(), now)?.unwrap_or_else(|| {
+                let m = format!("Question {position} has already been answered.");
+                AnswerResult::Refused(AnswerRefused::WrongPosition(m))
+            });
+            Ok((r, s))
         })
         .await?;
-    if let Some(live) = live {
-        state.running_exams.put(live);
-    }
+    keep_running(state, &r, s);
     Ok(r)
+}
+
+/// After a committed answer, an exam that goes on keeps its state in memory for the next one.
+fn keep_running(state: &AppState, r: &AnswerResult, s: ExamState) {
+    if let AnswerResult::Next(v) = r
+        && !v.finished
+    {
+        state.running_exams.put(RunningExam::from_state(s));
+    }
 }
 
 /// The displayed option (0 = A) named by `option`, if it is one.

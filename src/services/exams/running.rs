@@ -14,12 +14,9 @@
 //! known to have committed. Their pool is refreshed within 30–60 s, and at once after a bank
 //! change here; entries of abandoned exams are swept out once their pool has expired.
 
-use super::{
-    AnswerResult, ExamConfig, ExamPool, POOL_TTL, current_view_with, elapsed_secs, feedback_of,
-    finish, order_of, present,
-};
+use super::{AnswerResult, ExamConfig, ExamPool, ExamState, POOL_TTL, Verdict, decide, write};
 use crate::domain::irt::{SelectionContext, Session};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services::AppState;
 use crate::store::{DbConn, exams as db};
 use std::collections::HashMap;
@@ -32,16 +29,7 @@ const CAPACITY: usize = 4096;
 
 /// The state of one running exam after its last answer.
 pub struct RunningExam {
-    exam: db::ExamRow,
-    cfg: ExamConfig,
-    /// Presented items in position order; the last one is on screen. Rows added by the fast path
-    /// carry id 0 (their database id is not read back; nothing here uses it).
-    rows: Vec<db::ExamItemRow>,
-    /// Replayed up to and including the item on screen (pending).
-    session: Session,
-    live: Arc<ExamPool>,
-    /// Items this person saw recently before the exam, indexed for `live`'s pool.
-    seen: SelectionContext,
+    state: ExamState,
     /// How long this exam keeps its pool: the shared pool's 30 s plus up to 30 s more, spread by
     /// exam so that running exams do not all refresh in the same instant.
     pool_ttl: std::time::Duration,
@@ -62,16 +50,21 @@ impl RunningExam {
     ) -> Self {
         let ids: Vec<String> = crate::services::stored_or_logged("exam.seen", &exam.seen);
         let seen = SelectionContext::new(&live.pool, &ids);
-        let spread = exam.seed.unsigned_abs() % 30_000;
-        let pool_ttl = POOL_TTL + std::time::Duration::from_millis(spread);
-        RunningExam {
+        RunningExam::from_state(ExamState {
             exam,
             cfg,
             rows,
             session,
             live,
             seen,
-            pool_ttl,
+        })
+    }
+
+    pub(super) fn from_state(state: ExamState) -> Self {
+        let spread = state.exam.seed.unsigned_abs() % 30_000;
+        RunningExam {
+            pool_ttl: POOL_TTL + std::time::Duration::from_millis(spread),
+            state,
             used: Instant::now(),
             uncommitted: false,
         }
@@ -103,12 +96,12 @@ impl RunningExams {
             // An entry past its pool's lifetime can no longer answer; drop it (and its pool).
             map.retain(|_, v| {
                 v.try_lock()
-                    .map(|e| e.live.built.elapsed() < e.pool_ttl)
+                    .map(|e| e.state.live.built.elapsed() < e.pool_ttl)
                     .unwrap_or(true)
             });
             *last = Some(Instant::now());
         }
-        if map.len() >= CAPACITY && !map.contains_key(&e.exam.public_id) {
+        if map.len() >= CAPACITY && !map.contains_key(&e.state.exam.public_id) {
             let oldest = map
                 .iter()
                 .filter_map(|(k, v)| v.try_lock().ok().map(|e| (k.clone(), e.used)))
@@ -118,7 +111,7 @@ impl RunningExams {
                 map.remove(&k);
             }
         }
-        map.insert(e.exam.public_id.clone(), Arc::new(Mutex::new(e)));
+        map.insert(e.state.exam.public_id.clone(), Arc::new(Mutex::new(e)));
     }
 
     /// The transaction that last changed this entry has committed: it may be used again.
@@ -144,9 +137,10 @@ impl RunningExams {
 }
 
 /// Answers `position` with the displayed option `display` from the entry, inside the caller's
-/// write transaction. `None`: the entry cannot answer this (not the owner, not the item on screen,
-/// past the deadline, stale pool, exam no longer running, position answered meanwhile); nothing
-/// has been written and the caller takes the full path.
+/// write transaction, by the same step as every path ([`decide`], [`write`]). `None`: the entry
+/// cannot answer this (not the owner, past the deadline, stale pool, item not in the pool, exam no
+/// longer running, a refusal, the position answered meanwhile); nothing has been written and the
+/// caller takes another path.
 pub(super) fn answer(
     st: &AppState,
     c: &mut DbConn,
@@ -156,84 +150,39 @@ pub(super) fn answer(
     display: usize,
     now: PrimitiveDateTime,
 ) -> AppResult<Option<AnswerResult>> {
+    let s = &e.state;
     if e.uncommitted
-        || e.exam.user_id != user_id
-        || e.exam.deadline_at.is_some_and(|d| now >= d)
-        || e.live.generation != st.pools.generation()
-        || e.live.built.elapsed() >= e.pool_ttl
+        || s.exam.user_id != user_id
+        || s.exam.deadline_at.is_some_and(|d| now >= d)
+        || s.live.generation != st.pools.generation()
+        || s.live.built.elapsed() >= e.pool_ttl
     {
         return Ok(None);
     }
-    let Some(row) = e
+    let content = s
         .rows
-        .last()
-        .filter(|r| r.position == position && r.chosen.is_none())
-    else {
+        .iter()
+        .find(|r| r.position == position)
+        .and_then(|r| {
+            s.live
+                .items
+                .get(&r.item_id)
+                .filter(|i| i.version == r.version)
+        })
+        .map(|i| (*i.content).clone());
+    let Some(content) = content else {
         return Ok(None);
     };
-    let Some(item) = e
-        .live
-        .items
-        .get(&row.item_id)
-        .filter(|li| li.version == row.version)
-    else {
-        return Ok(None);
-    };
-    let chosen = order_of(&row.option_order)[display] as i32;
-    let correct = chosen as usize == item.content.key;
-    if db::lock_status(c, e.exam.id)?.as_deref() != Some(db::IN_PROGRESS) {
+    if db::lock_status(c, s.exam.id)?.as_deref() != Some(db::IN_PROGRESS) {
         return Ok(None);
     }
-    if !db::answer(c, e.exam.id, position, chosen, correct, now)? {
-        return Ok(None);
-    }
-    // From here on the entry is updated in place. It counts as uncommitted until the caller has
+    // From here on the entry may change in place. It counts as uncommitted until the caller has
     // seen the transaction commit: if anything fails, or the request is dropped, it is not reused.
     e.uncommitted = true;
-    let engine = |err: crate::domain::irt::IrtError| {
-        AppError::internal(anyhow::anyhow!("exam engine: {err}"))
-    };
-    let item_id = row.item_id.clone();
-    let content = item.content.clone();
-    let session = &mut e.session;
-    session.record(&item_id, correct).map_err(engine)?;
-    if e.cfg.timed {
-        session.check_time(elapsed_secs(&e.exam, now));
-    }
-    let next = if session.is_finished().is_none() {
-        session.next_item(&e.live.pool, &e.seen).map_err(engine)?
-    } else {
-        None
-    };
     e.used = Instant::now();
-    let last = e.rows.len() - 1;
-    let answered = &mut e.rows[last];
-    answered.chosen = Some(chosen);
-    answered.correct = Some(correct);
-    answered.answered_at = Some(now);
-    let feedback = e.cfg.feedback.then(|| feedback_of(answered, &content));
-    match next {
-        Some(choice) => {
-            let new = present(c, &e.exam, &e.live, &choice, position + 1, now)?;
-            e.rows.push(new);
-        }
-        None => {
-            finish(c, &e.exam, &e.cfg, &e.session, &e.rows, now)?;
-            let exam =
-                db::find_by_public_id(c, &e.exam.public_id)?.ok_or_else(AppError::not_found)?;
-            let view = current_view_with(st, c, &exam, &e.cfg, &e.rows, None, now, feedback)?;
-            return Ok(Some(AnswerResult::Next(view)));
-        }
+    let verdict = decide(&mut e.state, position, display, Some(&content), now)?;
+    if !matches!(verdict, Verdict::Answered { .. } | Verdict::Repeat { .. }) {
+        return Ok(None);
     }
-    let view = current_view_with(
-        st,
-        c,
-        &e.exam,
-        &e.cfg,
-        &e.rows,
-        Some((&e.session, &e.live)),
-        now,
-        feedback,
-    )?;
-    Ok(Some(AnswerResult::Next(view)))
+    write(st, c, &mut e.state, verdict, Some(&content), now)
 }

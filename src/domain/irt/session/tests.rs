@@ -63,12 +63,7 @@ fn answer(id: &str, theta: f64) -> bool {
     u < 0.2 + 0.8 / (1.0 + (-(theta - b)).exp())
 }
 
-fn run(
-    session: &mut Session,
-    pool: &ItemPool,
-    ctx: &SelectionContext,
-    theta: f64,
-) -> Vec<Choice> {
+fn run(session: &mut Session, pool: &ItemPool, ctx: &SelectionContext, theta: f64) -> Vec<Choice> {
     let mut out = Vec::new();
     while let Some(c) = session.next_item(pool, ctx).unwrap() {
         session
@@ -249,8 +244,7 @@ fn record_checks_order() {
         Err(IrtError::UnexpectedItem { .. })
     ));
     assert!(s.record(&c.item_id, true).is_ok());
-    let other =
-        ItemPool::new(vec![item("z".into(), "1", 0.0, ItemStatus::Operational)]).unwrap();
+    let other = ItemPool::new(vec![item("z".into(), "1", 0.0, ItemStatus::Operational)]).unwrap();
     assert!(
         s.next_item(&pool, &SelectionContext::empty(&other))
             .is_err()
