@@ -22,22 +22,48 @@ fn shipped_bank_is_valid_and_covers_the_blueprint() {
         ),
     };
     let stats = bank::stats_of(b.items.iter().map(|i| (i.status.as_str(), &i.content)));
+    let approved: Vec<_> = b
+        .items
+        .iter()
+        .filter(|i| i.status == palpate::domain::bank::Status::Approved)
+        .collect();
     assert!(
-        stats.total >= 600,
-        "the bank needs at least 600 items, has {}",
-        stats.total
+        approved.len() >= 1200,
+        "the bank needs at least 1,200 approved items, has {}",
+        approved.len()
     );
+    for sub in b.taxonomy.areas.iter().flat_map(|a| a.subareas.iter()) {
+        let n = approved
+            .iter()
+            .filter(|i| i.content.subarea == sub.code)
+            .count();
+        assert!(
+            n >= 20,
+            "sub-area {} has {n} approved items; at least 20",
+            sub.code
+        );
+    }
+    let area_of = |i: &&palpate::domain::bank::Item| i.content.subarea[..1].to_string();
     let mblex = bank::blueprints().iter().find(|b| b.id == "mblex").unwrap();
     for (area, weight) in &mblex.weights {
-        let n = stats.by_area.get(area).copied().unwrap_or(0);
+        let n = approved.iter().filter(|i| area_of(i) == *area).count();
+        let share = n as f64 / approved.len() as f64;
         assert!(
-            n >= 60,
-            "area {area} has {n} items; every area needs at least 60"
+            (share - weight).abs() <= 0.01,
+            "area {area}: {share:.3} of the bank vs MBLEx weight {weight} (within 1 point)"
         );
-        let share = n as f64 / stats.total as f64;
+    }
+    // The NCBTMB form (140 questions by its outline) can be drawn from the approved items.
+    let ncbtmb = bank::blueprints()
+        .iter()
+        .find(|b| b.id == "ncbtmb")
+        .unwrap();
+    for (area, weight) in &ncbtmb.weights {
+        let n = approved.iter().filter(|i| area_of(i) == *area).count();
+        let needed = (140.0 * weight).ceil() as usize;
         assert!(
-            (share - weight).abs() < 0.03,
-            "area {area}: {share:.3} of the bank vs blueprint weight {weight}"
+            n >= 2 * needed,
+            "area {area}: {n} items for {needed} NCBTMB questions"
         );
     }
     for key in ["A", "B", "C", "D"] {
@@ -46,6 +72,110 @@ fn shipped_bank_is_valid_and_covers_the_blueprint() {
             (0.20..=0.30).contains(&share),
             "key {key} is the answer for {share:.3} of items; keep keys balanced"
         );
+    }
+}
+
+/// The clinical topics the bank promises, each with at least five application or analysis items.
+#[test]
+fn shipped_bank_covers_the_medical_massage_topics() {
+    let b = bank::parse(&bank::shipped_files()).unwrap();
+    let topics = [
+        "tmj disorders",
+        "plantar fasciitis",
+        "whiplash-associated disorders",
+        "thoracic outlet syndrome",
+        "carpal tunnel syndrome",
+        "piriformis syndrome",
+        "adhesive capsulitis",
+        "fibromyalgia",
+        "lymphedema",
+        "manual lymphatic drainage",
+        "scar tissue",
+        "post-surgical",
+        "tension-type headache",
+        "low back pain",
+        "rotator cuff tendinopathy",
+        "lateral epicondylalgia",
+        "oncology",
+        "prenatal",
+        "geriatric",
+        "dvt",
+        "trigger point therapy",
+        "myofascial release",
+        "neuromuscular therapy",
+        "positional release",
+        "muscle energy technique",
+        "cross-fiber friction",
+        "sports massage",
+        "craniosacral therapy",
+        "reflexology",
+        "physician referral",
+        "treatment plans",
+        "soap notes",
+        "hipaa",
+        "insurance billing",
+        "cpt codes",
+        "scope of practice",
+        "medical massage",
+        "tens and ultrasound",
+        "hot and cold",
+    ];
+    use palpate::domain::bank::{Level, Status};
+    let mut short = vec![];
+    for t in topics {
+        let n = b
+            .items
+            .iter()
+            .filter(|i| i.status == Status::Approved && i.content.level != Level::Recall)
+            .filter(|i| i.content.topics.iter().any(|x| x.eq_ignore_ascii_case(t)))
+            .count();
+        if n < 5 {
+            short.push(format!("{t}: {n}"));
+        }
+    }
+    assert!(
+        short.is_empty(),
+        "topics under five application/analysis items: {short:?}"
+    );
+}
+
+/// The shipped bank lints without errors (cueing flaws a machine can find).
+#[test]
+fn shipped_bank_lints_without_errors() {
+    let report = palpate::domain::bank::lint::lint_bank(&bank::shipped_files()).unwrap();
+    assert!(
+        report.errors.is_empty(),
+        "{}",
+        report
+            .errors
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// `palpate bank lint --json` and `palpate bank stats --json` print only JSON on stdout.
+#[test]
+fn bank_commands_print_only_json() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["bank", "lint", "question_bank", "--json"],
+        vec!["bank", "stats", "--json"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_palpate"))
+            .args(&args)
+            .env("PALPATE_DATA_DIR", dir.path())
+            .env(
+                "PALPATE_DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("p.db").display()),
+            )
+            .env("PALPATE_LOG", "info")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        serde_json::from_str::<serde_json::Value>(&stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e}):\n{stdout}"));
     }
 }
 
