@@ -902,8 +902,10 @@ pub fn set_role_blocking(
         Ok(db::grant_role(c, user_id, role.as_str(), now)?)
     } else {
         if role == Role::Admin
-            && db::roles_of(c, user_id)?.iter().any(|r| r == "admin")
-            && db::count_with_role(c, "admin")? <= 1
+            && db::roles_of(c, user_id)?
+                .iter()
+                .any(|r| Role::parse(r) == Some(Role::Admin))
+            && db::count_with_role(c, Role::Admin.as_str())? <= 1
         {
             return Err(AppError::Conflict(
                 "This is the last administrator; grant the role to someone else first.".into(),

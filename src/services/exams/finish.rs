@@ -60,7 +60,7 @@ pub(super) fn finish(
     let timed_out_fail =
         outcome.reason == StopReason::TimeOut && cfg.engine.timeout == TimeoutRule::AutoFail;
     let taxo = taxonomy();
-    let areas = if timed_out_fail || cfg.kind == "drill" && scored.is_empty() {
+    let areas = if timed_out_fail || cfg.kind == ExamKind::Drill && scored.is_empty() {
         vec![]
     } else {
         r.areas
@@ -94,7 +94,7 @@ pub(super) fn finish(
     };
     let json = serde_json::to_string(&stored).map_err(AppError::internal)?;
     let passed = if timed_out_fail { false } else { r.passed };
-    let adaptive = cfg.kind != "drill";
+    let adaptive = cfg.kind != ExamKind::Drill;
     db::finish(
         conn,
         exam.id,

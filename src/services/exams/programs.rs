@@ -2,10 +2,71 @@
 
 use super::*;
 
+/// Which kind of exam a program is. Stored as its lower-case name (in the exam's configuration and
+/// the exams table's `program` column); compared as a type everywhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExamKind {
+    Mblex,
+    Ncbtmb,
+    Readiness,
+    Drill,
+    Custom,
+    Course,
+}
+
+impl ExamKind {
+    pub const ALL: [ExamKind; 6] = [
+        ExamKind::Mblex,
+        ExamKind::Ncbtmb,
+        ExamKind::Readiness,
+        ExamKind::Drill,
+        ExamKind::Custom,
+        ExamKind::Course,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExamKind::Mblex => "mblex",
+            ExamKind::Ncbtmb => "ncbtmb",
+            ExamKind::Readiness => "readiness",
+            ExamKind::Drill => "drill",
+            ExamKind::Custom => "custom",
+            ExamKind::Course => "course",
+        }
+    }
+    /// The kind a stored name stands for; an unknown name is an error naming it.
+    pub fn stored(s: &str) -> AppResult<ExamKind> {
+        ExamKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("stored exam kind {s:?} is unknown")))
+    }
+}
+
+/// Where an exam stands, as stored in the exams table's `status` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExamStatus {
+    InProgress,
+    Finished,
+}
+
+impl ExamStatus {
+    pub fn stored(s: &str) -> AppResult<ExamStatus> {
+        match s {
+            db::IN_PROGRESS => Ok(ExamStatus::InProgress),
+            db::FINISHED => Ok(ExamStatus::Finished),
+            other => Err(AppError::internal(anyhow::anyhow!(
+                "stored exam status {other:?} is unknown"
+            ))),
+        }
+    }
+}
+
 /// How an exam is delivered, beside the engine's program.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExamConfig {
-    pub kind: String,
+    pub kind: ExamKind,
     pub title: String,
     pub engine: Program,
     /// No clock at all (drills).
@@ -64,7 +125,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
             p.stopping.max_items = bp.scored_items;
             p.time_limit_secs = bp.minutes * 60;
             Ok(ExamConfig {
-                kind: "mblex".into(),
+                kind: ExamKind::Mblex,
                 title: "MBLEx simulation".into(),
                 max_items: bp.scored_items + 10,
                 engine: p,
@@ -85,7 +146,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
             p.stopping.max_items = bp.scored_items;
             p.time_limit_secs = bp.minutes * 60;
             Ok(ExamConfig {
-                kind: "ncbtmb".into(),
+                kind: ExamKind::Ncbtmb,
                 title: "NCBTMB Board Certification practice".into(),
                 max_items: bp.scored_items,
                 engine: p,
@@ -101,7 +162,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
             let mut p = Program::readiness();
             p.blueprint = blueprint_from_data("mblex")?;
             Ok(ExamConfig {
-                kind: "readiness".into(),
+                kind: ExamKind::Readiness,
                 title: "Readiness check".into(),
                 max_items: p.stopping.max_items + p.stopping.max_items / 10,
                 engine: p,
@@ -124,7 +185,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
             }
             let p = fixed_program("drill", &subareas, length, 7 * 24 * 3600)?;
             Ok(ExamConfig {
-                kind: "drill".into(),
+                kind: ExamKind::Drill,
                 title: format!("Topic drill: {}", subareas.join(", ")),
                 max_items: length,
                 engine: p,
@@ -208,7 +269,7 @@ pub fn custom_config(row: &crate::store::programs::ProgramRow) -> AppResult<Exam
         row.minutes as u32 * 60,
     )?;
     Ok(ExamConfig {
-        kind: "custom".into(),
+        kind: ExamKind::Custom,
         title: row.name.clone(),
         max_items: row.length as u32,
         engine: p,
@@ -232,7 +293,7 @@ pub fn course_config(c: &crate::store::courses::Course) -> AppResult<ExamConfig>
         7 * 24 * 3600,
     )?;
     Ok(ExamConfig {
-        kind: "course".into(),
+        kind: ExamKind::Course,
         title: format!("CE course exam: {}", c.title),
         max_items: c.questions as u32,
         engine: p,

@@ -70,8 +70,8 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
                 },
                 (None, None) => return Err(AppError::invalid("program", "Unknown program.")),
             };
-            let prior = match cfg.kind.as_str() {
-                "drill" => 0.0,
+            let prior = match cfg.kind {
+                ExamKind::Drill => 0.0,
                 _ => db::last_theta(c, uid)?.map(|t| (0.5 * t).clamp(-1.0, 1.0)).unwrap_or(0.0),
             };
             let seed: i64 = rand::rng().random_range(1..i64::MAX);
@@ -101,7 +101,7 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
             let new = db::NewExam {
                 public_id: &public_id,
                 user_id: uid,
-                program: &cfg.kind,
+                program: cfg.kind.as_str(),
                 title: &cfg.title,
                 config: &config,
                 seed,

@@ -43,7 +43,7 @@ pub struct FeedbackOption {
 pub struct CurrentView {
     pub exam_id: String,
     pub title: String,
-    pub kind: String,
+    pub kind: ExamKind,
     pub finished: bool,
     pub item: Option<ItemView>,
     pub answered: u32,
@@ -198,7 +198,7 @@ pub(super) fn current_view_with(
     Ok(CurrentView {
         exam_id: exam.public_id.clone(),
         title: exam.title.clone(),
-        kind: cfg.kind.clone(),
+        kind: cfg.kind,
         finished,
         item,
         answered,

@@ -93,7 +93,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     // questions of different difficulty).
     let latest = history
         .iter()
-        .find(|h| h.status == "finished" && !h.areas.is_empty());
+        .find(|h| h.status == exams::ExamStatus::Finished && !h.areas.is_empty());
     let area_chart = latest.and_then(|h| area_chart(&h.areas, h.weak_threshold));
     let area_source = latest.map(|h| format!("{}, {}", h.title, h.started_at));
     let weak_at_most_pct = latest.map(|h| pct(1.0 - h.weak_threshold));
@@ -101,7 +101,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         .iter()
         .map(|h| {
             json!({
-                "exam_id": h.exam_id, "title": h.title, "started_at": h.started_at, "in_progress": h.status == "in_progress", "answered": h.answered,
+                "exam_id": h.exam_id, "title": h.title, "started_at": h.started_at, "in_progress": h.status == exams::ExamStatus::InProgress, "answered": h.answered,
                 "passed": h.passed, "p_pass_pct": h.p_pass.map(pct),
                 "scaled_score": h.scaled_score, "n_scored": h.n_scored, "n_correct": h.n_correct,
                 "timed_out": h.outcome.as_deref() == Some("time_out"),
@@ -151,7 +151,7 @@ fn exam_page(
 ) -> AppResult<HttpResponse> {
     // The readiness check shows its scored range (25 to 100); the few unscored trial questions
     // it also asks are not counted out loud.
-    let readiness = v.kind == "readiness";
+    let readiness = v.kind == exams::ExamKind::Readiness;
     let progress_max = if v.fixed_length {
         v.max_items
     } else if readiness {
@@ -318,8 +318,8 @@ pub async fn result(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse
             "at_standard_pct": a.p_below.map(|p| pct(1.0 - p)),
         })).collect::<Vec<_>>(),
         "weak": r.areas.iter().filter(|a| a.weak).map(|a| format!("{}. {}", a.area, a.name)).collect::<Vec<_>>(),
-        "drill": r.kind == "drill",
-        "course": r.kind == "course",
+        "drill": r.kind == exams::ExamKind::Drill,
+        "course": r.kind == exams::ExamKind::Course,
         "ready_pct": r.min_pass_probability.map(pct),
     }))
 }
