@@ -116,6 +116,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         running_exams: Arc::new(crate::services::exams::RunningExams::default()),
         sqlite_writer: Arc::new(std::sync::Mutex::new(())),
         db_gate: Arc::new(tokio::sync::Semaphore::new(db_permits)),
+        course_exam_finished: crate::services::courses::on_finished,
     })
 }
 

@@ -66,6 +66,9 @@ pub struct AppState {
     /// than as a blocked thread inside the connection pool (which costs a thread per waiter
     /// and a context switch per hand-over under load).
     pub db_gate: Arc<tokio::sync::Semaphore>,
+    /// Called in the transaction that finishes a CE course's exam (the exam service knows nothing
+    /// of courses; start-up gives it the courses service's handler).
+    pub course_exam_finished: exams::CourseExamFinished,
 }
 
 impl AppState {

@@ -216,7 +216,15 @@ pub(super) fn write(
     }
     let fb = feedback(state, position);
     let Some(choice) = next else {
-        finish(c, &state.exam, &state.cfg, &state.session, &state.rows, now)?;
+        finish(
+            st,
+            c,
+            &state.exam,
+            &state.cfg,
+            &state.session,
+            &state.rows,
+            now,
+        )?;
         let exam =
             db::find_by_public_id(c, &state.exam.public_id)?.ok_or_else(AppError::not_found)?;
         let view = current_view_with(st, c, &exam, &state.cfg, &state.rows, None, now, fb)?;

@@ -39,7 +39,13 @@ pub(super) fn reason_text(r: StopReason) -> &'static str {
 
 /// Writes the result of a finished session. A timed-out MBLEx simulation is an automatic fail with
 /// no diagnostic report, as on the real exam.
+/// What finishing a CE course's exam does beyond the exam (see [`AppState::course_exam_finished`]):
+/// given the exam, its course, the score and the time, inside the finishing transaction.
+pub type CourseExamFinished =
+    fn(&mut DbConn, &db::ExamRow, i64, i32, i32, PrimitiveDateTime) -> AppResult<()>;
+
 pub(super) fn finish(
+    st: &AppState,
     conn: &mut DbConn,
     exam: &db::ExamRow,
     cfg: &ExamConfig,
@@ -111,14 +117,7 @@ pub(super) fn finish(
         now,
     )?;
     if let Some(course) = cfg.course {
-        crate::services::courses::on_finished(
-            conn,
-            exam,
-            course,
-            n_correct,
-            scored.len() as i32,
-            now,
-        )?;
+        (st.course_exam_finished)(conn, exam, course, n_correct, scored.len() as i32, now)?;
     }
     Ok(())
 }

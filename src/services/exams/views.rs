@@ -135,7 +135,7 @@ pub(super) fn finish_if_overdue(
     let live = exam_pool(state, conn, &cfg, &rows, now)?;
     let mut session = replay(&cfg, exam, &live.pool, &rows)?;
     session.time_out();
-    finish(conn, exam, &cfg, &session, &rows, now)?;
+    finish(state, conn, exam, &cfg, &session, &rows, now)?;
     Ok(true)
 }
 
