@@ -1,6 +1,6 @@
 use super::*;
 
-const TAX: &str = include_str!("../../../question_bank/taxonomy.toml");
+const TAX: &str = include_str!("../../../../question_bank/taxonomy.toml");
 
 fn bank_with(items_toml: &str) -> Result<Bank, Vec<Problem>> {
     parse_bank(&[
