@@ -1,0 +1,271 @@
+//! Slices and eligibility: the log cut into hours per topic, each checked against the rule.
+
+use super::*;
+
+// Slices and eligibility
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Source {
+    Activity(usize),
+    Carry,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Slice {
+    pub(super) source: Source,
+    pub(super) topic: Option<TopicRef>,
+    pub(super) delivery: Option<Delivery>,
+    pub(super) approvals: Vec<Scheme>,
+    pub(super) day: Option<Date>,
+    pub(super) hours: Hours,
+    pub(super) conditional: Option<usize>,
+}
+
+impl Slice {
+    pub(super) fn view(&self) -> SliceView<'_> {
+        SliceView {
+            topic: self.topic.as_ref(),
+            delivery: self.delivery,
+            approvals: &self.approvals,
+        }
+    }
+}
+
+pub(super) struct ExcludedAcc {
+    pub(super) list: Vec<ExcludedReport>,
+}
+
+impl ExcludedAcc {
+    pub(super) fn push(
+        &mut self,
+        activity: &str,
+        hours: Hours,
+        reason: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        if hours.is_zero() {
+            return;
+        }
+        let reason = reason.into();
+        if let Some(e) = self
+            .list
+            .iter_mut()
+            .find(|e| e.activity == activity && e.reason == reason)
+        {
+            e.hours += hours;
+            return;
+        }
+        self.list.push(ExcludedReport {
+            activity: activity.to_string(),
+            hours,
+            reason,
+            detail: detail.into(),
+        });
+    }
+}
+
+/// Activities' hours split per topic and converted, with the remainder untagged.
+pub(super) fn split(rule: &Rule, a: &Activity) -> Option<Vec<(Option<TopicRef>, Hours)>> {
+    let total = rule.units.convert(a.amount, a.unit)?;
+    let mut out = Vec::new();
+    let mut used = Hours::ZERO;
+    for (t, h) in &a.topics {
+        let c = rule.units.convert(*h, a.unit)?.min(total - used);
+        used += c;
+        out.push((Some(*t), c));
+    }
+    if total > used {
+        out.push((None, total - used));
+    }
+    Some(out)
+}
+
+pub(super) fn duplicates(rule: &Rule, cycle: &Cycle, log: &Log<'_>) -> Vec<Option<usize>> {
+    let acts = log.activities;
+    let mut out = vec![None; acts.len()];
+    if rule.no_duplicate == DuplicateScope::None {
+        return out;
+    }
+    let considered = |i: usize| {
+        let d = acts[i].completed_on;
+        d <= log.as_of
+            && (rule.no_duplicate == DuplicateScope::AllCycles
+                || (d >= cycle.start && d <= cycle.end))
+    };
+    let mut order: Vec<usize> = (0..acts.len()).filter(|&i| considered(i)).collect();
+    order.sort_by_key(|&i| (acts[i].completed_on, i));
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for i in order {
+        let fp = acts[i].fingerprint();
+        match first.get(&fp) {
+            Some(&orig) => out[i] = Some(orig),
+            None => {
+                first.insert(fp, i);
+            }
+        }
+    }
+    out
+}
+
+pub(super) struct Prepared {
+    pub(super) main: Vec<Slice>,
+    pub(super) pool: Vec<Slice>,
+    pub(super) excluded: ExcludedAcc,
+}
+
+pub(super) fn prepare(
+    rule: &Rule,
+    active: &Active<'_>,
+    cycle: &Cycle,
+    cred: &Credential,
+    log: &Log<'_>,
+) -> Prepared {
+    let dup = duplicates(rule, cycle, log);
+    let mut p = Prepared {
+        main: Vec::new(),
+        pool: Vec::new(),
+        excluded: ExcludedAcc { list: Vec::new() },
+    };
+    for (i, a) in log.activities.iter().enumerate() {
+        let converted = rule.units.convert(a.amount, a.unit);
+        let shown = converted.unwrap_or(a.amount);
+        let date = format_date(a.completed_on);
+        if a.completed_on > log.as_of {
+            p.excluded.push(
+                &a.id,
+                shown,
+                "not_yet_completed",
+                format!("completed on {date}, after the as-of date"),
+            );
+            continue;
+        }
+        if a.completed_on < cycle.start || a.completed_on > cycle.end {
+            p.excluded.push(
+                &a.id,
+                shown,
+                "out_of_window",
+                format!(
+                    "completed on {date}, outside this cycle ({} to {})",
+                    format_date(cycle.start),
+                    format_date(cycle.end)
+                ),
+            );
+            continue;
+        }
+        if rule.late_renewal == LateRenewal::CeAfterApproval
+            && let Some(approved) = cred.late_renewal_approved_on
+            && approved >= cycle.start
+            && a.completed_on <= approved
+        {
+            p.excluded.push(
+                &a.id,
+                shown,
+                "out_of_window",
+                format!(
+                    "late renewal: CE must be dated after the approval date {}",
+                    format_date(approved)
+                ),
+            );
+            continue;
+        }
+        let Some(parts) = split(rule, a) else {
+            p.excluded.push(
+                &a.id,
+                a.amount,
+                "unit_not_convertible",
+                format!(
+                    "this credential has no conversion for {} ({} {}s logged)",
+                    a.unit.label(),
+                    a.amount,
+                    a.unit.label()
+                ),
+            );
+            continue;
+        };
+        let approvals = Scheme::expand(&a.approvals);
+        let approved = rule.accepted_approvals.is_empty()
+            || rule
+                .accepted_approvals
+                .iter()
+                .any(|s| approvals.contains(s));
+        for (topic, hours) in parts {
+            if let Some(t) = topic
+                && topic_excluded(rule, &t)
+            {
+                p.excluded.push(
+                    &a.id,
+                    hours,
+                    "topic_excluded",
+                    format!("this credential does not accept {}", t.label()),
+                );
+                continue;
+            }
+            if !approved {
+                let accepted: Vec<String> = rule
+                    .accepted_approvals
+                    .iter()
+                    .map(|s| s.label().to_string())
+                    .collect();
+                p.excluded.push(
+                    &a.id,
+                    hours,
+                    "approval_not_accepted",
+                    format!(
+                        "not from a provider this credential accepts (it needs {})",
+                        join_or(accepted)
+                    ),
+                );
+                continue;
+            }
+            if let Some(orig) = dup[i] {
+                let o = &log.activities[orig];
+                p.excluded.push(
+                    &a.id,
+                    hours,
+                    "duplicate",
+                    format!(
+                        "same course as “{}” ({})",
+                        o.title,
+                        format_date(o.completed_on)
+                    ),
+                );
+                continue;
+            }
+            let slice = Slice {
+                source: Source::Activity(i),
+                topic,
+                delivery: Some(a.delivery),
+                approvals: approvals.clone(),
+                day: Some(a.completed_on),
+                hours,
+                conditional: None,
+            };
+            if let Some(x) = rule
+                .excluded_from_total
+                .iter()
+                .find(|x| x.select.matches(&slice.view()))
+            {
+                p.excluded
+                    .push(&a.id, hours, "excluded_from_total", x.note.clone());
+                continue;
+            }
+            if active
+                .extra_mins
+                .iter()
+                .any(|e| !e.counts_toward_total && e.select.matches(&slice.view()))
+            {
+                p.pool.push(slice);
+                continue;
+            }
+            let conditional = rule
+                .conditionals
+                .iter()
+                .position(|c| c.select.matches(&slice.view()));
+            p.main.push(Slice {
+                conditional,
+                ..slice
+            });
+        }
+    }
+    p
+}
