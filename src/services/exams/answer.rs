@@ -113,17 +113,12 @@ pub(super) fn decide(
             AnswerRefused::Finished
         }
     };
-    let Some(idx) = state.rows.iter().position(|r| r.position == position) else {
-        return Ok(Verdict::Refused(if exam.status != db::IN_PROGRESS {
-            over()
-        } else {
-            AnswerRefused::WrongPosition(format!(
-                "Question {position} is not the current question."
-            ))
-        }));
-    };
-    let chosen = order_of(&state.rows[idx].option_order)[display] as i32;
-    if let Some(prev) = state.rows[idx].chosen {
+    let found = state.rows.iter().position(|r| r.position == position);
+    if let Some(idx) = found
+        && let Some(prev) = state.rows[idx].chosen
+    {
+        // Already answered: the same answer again is a harmless repeat.
+        let chosen = order_of(&state.rows[idx].option_order)[display] as i32;
         return Ok(if prev == chosen {
             Verdict::Repeat { position }
         } else {
@@ -132,12 +127,21 @@ pub(super) fn decide(
             )))
         });
     }
+    // The exam's status and clock come before the position: an exam finished at its deadline
+    // has dropped the question that was on screen, which must read as "time is up", not as a
+    // wrong position.
     if exam.status != db::IN_PROGRESS {
         return Ok(Verdict::Refused(over()));
     }
     if exam.deadline_at.is_some_and(|d| now >= d) {
         return Ok(Verdict::Overdue);
     }
+    let Some(idx) = found else {
+        return Ok(Verdict::Refused(AnswerRefused::WrongPosition(format!(
+            "Question {position} is not the current question."
+        ))));
+    };
+    let chosen = order_of(&state.rows[idx].option_order)[display] as i32;
     let content = content
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("no content for question {position}")))?;
     let correct = chosen as usize == content.key;
@@ -352,6 +356,8 @@ pub async fn answer(
             let now = st.clock.now();
             let exam = own_exam(c, user_id, &public_id)?;
             db::lock(c, exam.id)?;
+            // Read again under the lock: the exam may have been finished meanwhile.
+            let exam = own_exam(c, user_id, &public_id)?;
             let mut s = load_state(&st, c, exam, now)?;
             let content = row_content(c, &s, position)?;
             let verdict = decide(&mut s, position, display, content.as_ref(), now)?;
