@@ -15,4 +15,5 @@ mod crash;
 mod exams;
 mod outbox;
 mod site;
+mod snapshots;
 mod trust;
