@@ -1,8 +1,11 @@
 //! Load driver: N concurrent students play readiness checks against the real server over HTTP,
 //! answering without pause, then the database is checked for lost or duplicated answers.
 //!
-//!     cargo bench --bench load -- [students=100] [seconds=20] [sqlite|postgres://…]
+//!     cargo bench --bench load -- [students=100] [seconds=20] [sqlite|postgres://…] [api|browser]
 //!
+//! `api` (the default) answers through the JSON API with bearer tokens; `browser` plays what a
+//! browser does: a cookie session from the log-in form, each answer a form POST with its CSRF
+//! token, the redirect, and the GET of the next question (latency covers POST and GET).
 //! Prints one JSON object: answers, answers_per_s, latency p50/p99 (ms), errors, and the check.
 
 #[global_allocator]
@@ -60,6 +63,107 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[idx]
 }
 
+fn field(body: &str, name: &str) -> Option<String> {
+    let at = body.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    Some(body[at..at + body[at..].find('"')?].to_string())
+}
+
+/// One student in the browser flow until the deadline; returns answer latencies (ms).
+async fn browser_student(
+    base: String,
+    email: String,
+    deadline: Instant,
+    answers: Arc<AtomicU64>,
+    errors: Arc<AtomicU64>,
+) -> Vec<f64> {
+    let mut lat = vec![];
+    let Ok(http) = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    else {
+        return lat;
+    };
+    let text = |r: reqwest::Response| async move { r.text().await.unwrap_or_default() };
+    let Ok(r) = http.get(format!("{base}/login")).send().await else {
+        return lat;
+    };
+    let csrf = field(&text(r).await, "_csrf").unwrap_or_default();
+    let r = http
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", email.as_str()),
+            ("password", "load test password"),
+            ("_csrf", &csrf),
+        ])
+        .send()
+        .await;
+    if !matches!(&r, Ok(r) if r.status() == 303) {
+        errors.fetch_add(1, Ordering::Relaxed);
+        return lat;
+    }
+    'exams: while Instant::now() < deadline {
+        let Ok(r) = http.get(format!("{base}/exams")).send().await else {
+            errors.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        let csrf = field(&text(r).await, "_csrf").unwrap_or_default();
+        let r = http
+            .post(format!("{base}/exams"))
+            .form(&[("program", "readiness"), ("_csrf", &csrf)])
+            .send()
+            .await;
+        let Some(exam) = r
+            .ok()
+            .filter(|r| r.status() == 303)
+            .and_then(|r| r.headers().get("location")?.to_str().ok().map(String::from))
+        else {
+            errors.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        let Ok(r) = http.get(format!("{base}{exam}")).send().await else {
+            errors.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        let mut page = text(r).await;
+        while Instant::now() < deadline {
+            let (Some(csrf), Some(position), Some(option)) = (
+                field(&page, "_csrf"),
+                field(&page, "position"),
+                field(&page, "option"),
+            ) else {
+                continue 'exams; // finished: the page is the result
+            };
+            let t0 = Instant::now();
+            let r = http
+                .post(format!("{base}{exam}/answer"))
+                .form(&[
+                    ("position", position.as_str()),
+                    ("option", &option),
+                    ("_csrf", &csrf),
+                ])
+                .send()
+                .await;
+            let Some(next) = r
+                .ok()
+                .filter(|r| r.status() == 303)
+                .and_then(|r| r.headers().get("location")?.to_str().ok().map(String::from))
+            else {
+                errors.fetch_add(1, Ordering::Relaxed);
+                continue 'exams;
+            };
+            let Ok(r) = http.get(format!("{base}{next}")).send().await else {
+                errors.fetch_add(1, Ordering::Relaxed);
+                continue 'exams;
+            };
+            page = text(r).await;
+            lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+            answers.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    lat
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args()
@@ -68,6 +172,7 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let students: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(100);
     let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let browser = args.iter().any(|a| a == "browser");
     let dir = tempfile::tempdir()?;
     let url = args
         .get(2)
@@ -129,6 +234,16 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut tasks = vec![];
     for (n, token) in tokens.into_iter().enumerate() {
+        if browser {
+            tasks.push(tokio::spawn(browser_student(
+                base.clone(),
+                format!("load{n}@example.com"),
+                deadline,
+                answers.clone(),
+                errors.clone(),
+            )));
+            continue;
+        }
         let (http, base, answers, errors, exams_done) = (
             http.clone(),
             base.clone(),
@@ -212,6 +327,7 @@ async fn main() -> anyhow::Result<()> {
             "students": students,
             "seconds": wall,
             "backend": if state.settings.database_url.starts_with("postgres") { "postgres" } else { "sqlite" },
+            "flow": if browser { "browser" } else { "api" },
             "answers": ok,
             "answers_per_s": ok as f64 / wall,
             "latency_ms_p50": percentile(&all, 0.50),
