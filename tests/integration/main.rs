@@ -9,6 +9,7 @@ mod authoring;
 mod authz;
 mod bank;
 mod browser;
+mod calibrate;
 mod ce;
 mod ce_rules;
 mod crash;

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod blueprint;
+pub mod calibrate;
 pub mod error;
 pub mod model;
 pub mod pool;
