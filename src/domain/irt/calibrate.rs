@@ -388,9 +388,9 @@ pub fn calibrate(
             params[i] = to_natural(xn, model);
         }
         progress(it, ll);
-        let gain = ll - loglik;
         loglik = ll;
-        if change < 1e-4 || gain.abs() < 1e-7 * ll.abs() {
+        // Converged when no free parameter moved by more than 0.001 on its working scale.
+        if change < 1e-3 {
             converged = true;
             break;
         }
