@@ -3,6 +3,30 @@
 
 use super::*;
 
+/// What a transcript shows of one of the person's credentials: the credential, its evaluation
+/// today, and the activities by id.
+fn transcript_of(
+    log: &Log,
+    credential_id: i64,
+    today: time::Date,
+) -> AppResult<(
+    &db::Credential,
+    CredentialReport,
+    std::collections::HashMap<String, &db::Activity>,
+)> {
+    let cred = log
+        .credentials
+        .iter()
+        .find(|c| c.id == credential_id)
+        .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
+    let by_id = log
+        .activities
+        .iter()
+        .map(|a| (a.id.to_string(), a))
+        .collect();
+    Ok((cred, evaluate_one(log, cred, today), by_id))
+}
+
 /// A cell as written: spreadsheet formulas neutralised (a leading = + - @ gets a quote mark).
 fn cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@']) {
@@ -21,18 +45,8 @@ pub async fn transcript_csv(
     credential_id: i64,
 ) -> AppResult<(String, String)> {
     let log = log(state, user_id).await?;
-    let cred = log
-        .credentials
-        .iter()
-        .find(|c| c.id == credential_id)
-        .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
     let today = state.clock.now().date();
-    let r = evaluate_one(&log, cred, today);
-    let by_id: std::collections::HashMap<String, &db::Activity> = log
-        .activities
-        .iter()
-        .map(|a| (a.id.to_string(), a))
-        .collect();
+    let (cred, r, by_id) = transcript_of(&log, credential_id, today)?;
     let cycle = r.cycle.clone().unwrap_or_default();
     // Every field quoted; rows of different lengths (a header block, then the table).
     let mut w = csv::WriterBuilder::new()
@@ -284,18 +298,8 @@ pub async fn transcript_pdf(
     credential_id: i64,
 ) -> AppResult<(String, Vec<u8>)> {
     let log = log(state, user.id).await?;
-    let cred = log
-        .credentials
-        .iter()
-        .find(|c| c.id == credential_id)
-        .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
     let today = state.clock.now().date();
-    let r = evaluate_one(&log, cred, today);
-    let by_id: std::collections::HashMap<String, &db::Activity> = log
-        .activities
-        .iter()
-        .map(|a| (a.id.to_string(), a))
-        .collect();
+    let (cred, r, by_id) = transcript_of(&log, credential_id, today)?;
     let cycle = r.cycle.clone().unwrap_or_default();
     let mut lines = vec![
         format!(
