@@ -31,6 +31,26 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// The body of every error the JSON API returns.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// What kind of error: `bad_request`, `unauthorized`, `forbidden`, `invalid`, `not_found`, `conflict`, `gone`,
+    /// `rate_limited`, `internal`.
+    pub code: &'static str,
+    /// A plain sentence for the person.
+    pub message: String,
+    /// The first field the error is about, if any.
+    pub field: Option<String>,
+    /// Every field with an error and its message (form submissions with several errors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
+}
+
 /// Messages by form field, in field order of insertion.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct FieldErrors(pub std::collections::BTreeMap<String, String>);
@@ -156,12 +176,17 @@ impl ResponseError for AppError {
         if matches!(self, AppError::Unauthorized) {
             resp.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        let mut body = serde_json::json!({
-            "error": { "code": self.code(), "message": self.to_string(), "field": self.field() }
-        });
-        if let AppError::Fields(f) = self {
-            body["error"]["fields"] = serde_json::json!(f.0);
-        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                field: self.field().map(str::to_string),
+                fields: match self {
+                    AppError::Fields(f) => Some(f.0.clone()),
+                    _ => None,
+                },
+            },
+        };
         let mut resp = resp.json(body);
         resp.extensions_mut().insert(ErrorPage {
             message: self.to_string(),

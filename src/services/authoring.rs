@@ -327,7 +327,7 @@ pub async fn comment(state: &AppState, user: &Account, id: String, text: String)
         .await
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VersionSummary {
     pub version: i32,
     pub status: String,
@@ -335,7 +335,7 @@ pub struct VersionSummary {
     pub live: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub at: String,
     pub actor: String,
@@ -344,7 +344,7 @@ pub struct EventView {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReportView {
     pub id: i64,
     pub item_id: String,
@@ -369,7 +369,7 @@ fn report_view(r: db::ReportRow) -> ReportView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemDetail {
     pub id: String,
     pub status: Status,
@@ -436,7 +436,7 @@ pub async fn detail(state: &AppState, id: String, version: Option<i32>) -> AppRe
         .await
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemRowView {
     pub id: String,
     pub area: String,

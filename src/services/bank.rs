@@ -327,7 +327,7 @@ pub fn export_blocking(conn: &mut DbConn) -> AppResult<Vec<(String, String)>> {
     Ok(format::export_items(taxonomy(), &items))
 }
 
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
 pub struct Stats {
     pub total: usize,
     pub by_area: BTreeMap<String, usize>,

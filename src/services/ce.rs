@@ -125,7 +125,7 @@ pub struct ActivityInput {
     pub approvals: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActivityView {
     pub id: i64,
     pub title: String,

@@ -147,7 +147,151 @@ async fn tokens_from_the_account_page(app: TestApp) {
     assert_eq!(r.status(), 401);
 }
 
-async fn openapi_document_lists_the_api(app: TestApp) {
+/// The schema `r` points to (following `$ref`s into the components).
+fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
+    while let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/components/schemas/");
+        schema = &doc["components"]["schemas"][name];
+        assert!(!schema.is_null(), "{r} is not in the components");
+    }
+    schema
+}
+
+/// Where `value` does not match `schema`: a wrong type, a missing required field, or a field the
+/// document does not describe.
+fn mismatches(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    let schema = resolve(doc, schema);
+    if let Some(alts) = schema
+        .get("oneOf")
+        .or(schema.get("anyOf"))
+        .and_then(Value::as_array)
+    {
+        let fits = alts.iter().any(|alt| {
+            let mut e = vec![];
+            mismatches(doc, alt, value, at, &mut e);
+            e.is_empty()
+        });
+        if !fits {
+            out.push(format!("{at}: {value} matches none of the alternatives"));
+        }
+        return;
+    }
+    if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+        for part in all {
+            mismatches(doc, part, value, at, out);
+        }
+        return;
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => return,
+    };
+    let actual = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if !types
+        .iter()
+        .any(|t| *t == actual || (*t == "number" && actual == "integer"))
+    {
+        out.push(format!(
+            "{at}: a {actual} where the document says {types:?}"
+        ));
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for req in schema["required"].as_array().into_iter().flatten() {
+                let req = req.as_str().unwrap();
+                if !map.contains_key(req) {
+                    out.push(format!("{at}: required field {req} missing"));
+                }
+            }
+            for (k, v) in map {
+                match schema["properties"].get(k) {
+                    Some(p) => mismatches(doc, p, v, &format!("{at}.{k}"), out),
+                    None => match schema.get("additionalProperties") {
+                        Some(extra) if extra.is_object() => {
+                            mismatches(doc, extra, v, &format!("{at}.{k}"), out)
+                        }
+                        _ => out.push(format!("{at}: field {k} is not in the document")),
+                    },
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(prefix) = schema["prefixItems"].as_array() {
+                for (i, (p, v)) in prefix.iter().zip(items).enumerate() {
+                    mismatches(doc, p, v, &format!("{at}[{i}]"), out);
+                }
+            } else if schema["items"].is_object() {
+                for (i, v) in items.iter().enumerate() {
+                    mismatches(doc, &schema["items"], v, &format!("{at}[{i}]"), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Sends a request and checks its status and body against what the document says of that route.
+struct Checked<'a> {
+    doc: &'a Value,
+    base: String,
+    token: String,
+    http: reqwest::Client,
+    seen: std::collections::BTreeSet<(String, String)>,
+}
+
+impl Checked<'_> {
+    async fn call(
+        &mut self,
+        method: &str,
+        template: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16().to_string();
+        let value: Value = r.json().await.unwrap_or(Value::Null);
+        let op = &self.doc["paths"][template][method.to_lowercase()];
+        assert!(op.is_object(), "{method} {template} is not in the document");
+        let response = &op["responses"][&status];
+        assert!(
+            response.is_object(),
+            "{method} {path} answered {status}, which the document does not list: {value}"
+        );
+        self.seen.insert((method.to_string(), template.to_string()));
+        if status == "204" {
+            assert!(value.is_null() && response.get("content").is_none());
+            return value;
+        }
+        let schema = &response["content"]["application/json"]["schema"];
+        assert!(
+            schema.is_object(),
+            "{method} {template} {status}: no schema"
+        );
+        let mut errors = vec![];
+        mismatches(self.doc, schema, &value, "body", &mut errors);
+        assert!(errors.is_empty(), "{method} {path} {status}: {errors:#?}");
+        value
+    }
+}
+
+async fn openapi_document_matches_the_routes_and_the_responses(app: TestApp) {
     let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.addr))
         .await
         .unwrap()
@@ -155,35 +299,274 @@ async fn openapi_document_lists_the_api(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    for path in [
-        "/api/v1/tokens",
-        "/api/v1/tokens/{id}",
-        "/api/v1/me",
-        "/api/v1/openapi.json",
-        "/api/v1/bank/items",
-        "/api/v1/bank/items/{id}",
-        "/api/v1/bank/items/{id}/transitions",
-        "/api/v1/bank/stats",
-        "/api/v1/exams",
-        "/api/v1/ce/credentials",
-        "/api/v1/ce/activities",
-        "/api/v1/ce/evaluation",
-        "/api/v1/exams/{id}/current",
-        "/api/v1/exams/{id}/answers",
-        "/api/v1/exams/{id}/result",
-        "/api/v1/exams/{id}/review",
-    ] {
-        assert!(
-            doc["paths"].get(path).is_some(),
-            "{path} missing from the OpenAPI document"
-        );
+
+    // The same routes, no more, no fewer, as the server registers under /api/v1.
+    let documented: std::collections::BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let registered: std::collections::BTreeSet<(String, String)> = crate::authz::routes()
+        .into_iter()
+        .filter(|r| r.api)
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(documented, registered);
+    for (method, path) in &documented {
+        let op = &doc["paths"][path][method.to_lowercase()];
+        // Every path parameter is described.
+        for name in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
+            assert!(
+                op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p["name"] == name && p["in"] == "path"),
+                "{method} {path}: parameter {name} undocumented"
+            );
+        }
+        // Bodies are described by a schema.
+        if method == "POST" || method == "PUT" {
+            let needs_body = !path.ends_with("/end");
+            assert_eq!(
+                op["requestBody"]["content"]["application/json"]["schema"].is_object(),
+                needs_body,
+                "{method} {path}: request body"
+            );
+        }
     }
-    assert!(doc["paths"]["/api/v1/tokens"].get("post").is_some());
-    assert!(doc["paths"]["/api/v1/tokens/{id}"].get("delete").is_some());
+
+    // The check below can fail: a wrong type, a missing field and an undocumented field are caught.
+    let me_schema = json!({"$ref": "#/components/schemas/Me"});
+    let mut errors = vec![];
+    mismatches(
+        &doc,
+        &me_schema,
+        &json!({"id": "7", "email": "a@b.c", "roles": [], "extra": 1}),
+        "me",
+        &mut errors,
+    );
+    assert_eq!(errors.len(), 3, "{errors:?}");
+
+    // Real responses, of every documented route but the document itself, against their schemas.
+    app.seed_bank([4, 4, 4, 4, 4, 4, 4]).await;
+    app.user(
+        "all@example.com",
+        &[Role::Student, Role::Practitioner, Role::Instructor],
+    )
+    .await;
+    let token = app.api_token("all@example.com").await;
+    let mut c = Checked {
+        doc: &doc,
+        base: app.addr.clone(),
+        token,
+        http: reqwest::Client::new(),
+        seen: Default::default(),
+    };
+    c.call("GET", "/api/v1/me", "/api/v1/me", None).await;
+    let tokens = c
+        .call("GET", "/api/v1/tokens", "/api/v1/tokens", None)
+        .await;
+    let created = c
+        .call(
+            "POST",
+            "/api/v1/tokens",
+            "/api/v1/tokens",
+            Some(json!({"email": "all@example.com", "password": PASSWORD, "name": "second"})),
+        )
+        .await;
+    assert_eq!(tokens["tokens"].as_array().unwrap().len(), 1);
+    c.call(
+        "DELETE",
+        "/api/v1/tokens/{id}",
+        &format!("/api/v1/tokens/{}", created["id"]),
+        None,
+    )
+    .await;
+
+    let state = c
+        .call(
+            "POST",
+            "/api/v1/exams",
+            "/api/v1/exams",
+            Some(json!({"program": "drill", "areas": ["1", "2"], "length": 3})),
+        )
+        .await;
+    let exam = state["id"].as_str().unwrap().to_string();
+    let mut state = c
+        .call(
+            "GET",
+            "/api/v1/exams/{id}/current",
+            &format!("/api/v1/exams/{exam}/current"),
+            None,
+        )
+        .await;
+    while state["finished"] == false {
+        let option = crate::helpers::api_option(&state, "Wrong");
+        state = c
+            .call(
+                "POST",
+                "/api/v1/exams/{id}/answers",
+                &format!("/api/v1/exams/{exam}/answers"),
+                Some(json!({"position": state["position"], "option_id": option})),
+            )
+            .await;
+        assert!(state["feedback"].is_object(), "a drill shows feedback");
+    }
+    c.call(
+        "GET",
+        "/api/v1/exams/{id}/result",
+        &format!("/api/v1/exams/{exam}/result"),
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/exams/{id}/review",
+        &format!("/api/v1/exams/{exam}/review?missed=true"),
+        None,
+    )
+    .await;
+    let second = c
+        .call(
+            "POST",
+            "/api/v1/exams",
+            "/api/v1/exams",
+            Some(json!({"program": "drill", "areas": ["3"], "length": 2})),
+        )
+        .await;
+    let second = second["id"].as_str().unwrap();
+    c.call(
+        "POST",
+        "/api/v1/exams/{id}/end",
+        &format!("/api/v1/exams/{second}/end"),
+        None,
+    )
+    .await;
+    c.call("GET", "/api/v1/exams", "/api/v1/exams", None).await;
+    // An error, in the documented error shape.
+    let missing = c
+        .call(
+            "GET",
+            "/api/v1/exams/{id}/current",
+            "/api/v1/exams/nope/current",
+            None,
+        )
+        .await;
+    assert_eq!(missing["error"]["code"], "not_found");
+
+    let page = c
+        .call(
+            "GET",
+            "/api/v1/bank/items",
+            "/api/v1/bank/items?limit=2",
+            None,
+        )
+        .await;
+    let item = page["items"][0]["id"].as_str().unwrap().to_string();
+    c.call(
+        "GET",
+        "/api/v1/bank/items/{id}",
+        &format!("/api/v1/bank/items/{item}"),
+        None,
+    )
+    .await;
+    c.call("GET", "/api/v1/bank/stats", "/api/v1/bank/stats", None)
+        .await;
+    let draft = json!({
+        "subarea": "2.D", "level": "recall", "difficulty": "easy", "topics": "shoulder",
+        "stem": "Which muscle abducts the arm during the first 15 degrees of abduction?",
+        "option_a": "Supraspinatus", "option_b": "Teres minor", "option_c": "Subscapularis", "option_d": "Pectoralis minor",
+        "key": "A", "rationale_a": "It initiates abduction.", "rationale_b": "It rotates the arm laterally.",
+        "rationale_c": "It rotates the arm medially.", "rationale_d": "It draws the scapula forward.",
+        "reference": "Standard kinesiology texts"
+    });
+    let made = c
+        .call(
+            "POST",
+            "/api/v1/bank/items",
+            "/api/v1/bank/items",
+            Some(draft.clone()),
+        )
+        .await;
+    let made = made["id"].as_str().unwrap().to_string();
+    c.call(
+        "PUT",
+        "/api/v1/bank/items/{id}",
+        &format!("/api/v1/bank/items/{made}"),
+        Some(draft),
+    )
+    .await;
+    c.call(
+        "POST",
+        "/api/v1/bank/items/{id}/transitions",
+        &format!("/api/v1/bank/items/{made}/transitions"),
+        Some(json!({"action": "submit"})),
+    )
+    .await;
+
+    c.call(
+        "POST",
+        "/api/v1/ce/credentials",
+        "/api/v1/ce/credentials",
+        Some(json!({"rule": "ncbtmb-bctmb", "issued_on": "2025-03-01", "number": "BC-1"})),
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/ce/credentials",
+        "/api/v1/ce/credentials",
+        None,
+    )
+    .await;
+    c.call(
+        "POST",
+        "/api/v1/ce/activities",
+        "/api/v1/ce/activities",
+        Some(json!({"title": "Ethics in practice", "completed_on": "2026-02-01", "delivery": "live_online",
+                    "hours": 3, "topics": {"ethics": 3}})),
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/ce/activities",
+        "/api/v1/ce/activities",
+        None,
+    )
+    .await;
+    let evaluation = c
+        .call(
+            "GET",
+            "/api/v1/ce/evaluation",
+            "/api/v1/ce/evaluation",
+            None,
+        )
+        .await;
+    assert!(
+        !evaluation["credentials"][0]["requirements"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let unchecked: Vec<_> = registered
+        .difference(&c.seen)
+        .filter(|(_, p)| !p.ends_with("openapi.json"))
+        .collect();
+    assert!(
+        unchecked.is_empty(),
+        "no response checked for {unchecked:?}"
+    );
 }
 
 db_tests!(
     api_token_life_cycle,
     tokens_from_the_account_page,
-    openapi_document_lists_the_api
+    openapi_document_matches_the_routes_and_the_responses
 );

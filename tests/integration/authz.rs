@@ -17,12 +17,12 @@ enum Access {
 }
 
 #[derive(Debug)]
-struct Route {
-    method: String,
-    path: String,
+pub(crate) struct Route {
+    pub(crate) method: String,
+    pub(crate) path: String,
     handler: String,
     access: Access,
-    api: bool,
+    pub(crate) api: bool,
 }
 
 fn read(rel: &str) -> String {
@@ -66,7 +66,7 @@ fn access_of(body: &str, params: &str) -> Access {
     }
 }
 
-fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     let mut registered_names: Vec<(String, bool)> = registered("src/web/mod.rs")
         .into_iter()
         .map(|n| (n, false))

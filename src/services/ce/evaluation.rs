@@ -3,7 +3,7 @@
 
 use super::*;
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct Requirement {
     pub id: String,
     pub label: String,
@@ -16,14 +16,14 @@ pub struct Requirement {
     pub unverified: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct Deficit {
     pub requirement: String,
     pub hours: f64,
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct Excluded {
     pub activity: String,
     pub activity_title: String,
@@ -31,7 +31,7 @@ pub struct Excluded {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct Allocation {
     pub activity: String,
     pub activity_title: String,
@@ -40,7 +40,7 @@ pub struct Allocation {
     pub counts_for: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct Cycle {
     pub start: String,
     pub end: String,
@@ -48,7 +48,7 @@ pub struct Cycle {
 }
 
 /// One credential's standing, as the dashboard shows it.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct CredentialReport {
     pub credential_id: i64,
     pub rule: String,
@@ -141,7 +141,7 @@ fn domain_activity(a: &db::Activity) -> Option<ce::Activity> {
 }
 
 /// Where a requirement comes from, as the dashboard shows it.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct SourceView {
     pub citation: String,
     pub url: String,

@@ -2,7 +2,7 @@
 
 use super::*;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AreaResult {
     pub area: String,
     pub name: String,

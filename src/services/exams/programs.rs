@@ -4,7 +4,7 @@ use super::*;
 
 /// Which kind of exam a program is. Stored as its lower-case name (in the exam's configuration and
 /// the exams table's `program` column); compared as a type everywhere else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExamKind {
     Mblex,
@@ -44,7 +44,7 @@ impl ExamKind {
 }
 
 /// Where an exam stands, as stored in the exams table's `status` column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExamStatus {
     InProgress,
@@ -88,7 +88,7 @@ pub struct ExamConfig {
 }
 
 /// What a student may start.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, utoipa::ToSchema)]
 pub struct StartRequest {
     pub program: String,
     /// Drills: area codes ("3") and/or sub-area codes ("3.B").

@@ -2,7 +2,7 @@
 
 use super::*;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OptionView {
     pub id: String,
     pub text: String,
@@ -17,7 +17,7 @@ pub struct ItemView {
     pub options: Vec<OptionView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Feedback {
     pub position: i32,
     pub item_id: String,
@@ -30,7 +30,7 @@ pub struct Feedback {
     pub scored: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FeedbackOption {
     pub id: String,
     pub text: String,

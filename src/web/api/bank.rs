@@ -5,31 +5,67 @@ use crate::domain::accounts::Role;
 use crate::domain::bank::ItemFilter as Filter;
 use crate::domain::bank::format::DraftInput;
 use crate::domain::bank::workflow::Action;
+use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
 use crate::services::AppState;
+use crate::services::authoring::{ItemDetail, ItemRowView};
+use crate::services::bank::Stats;
 use crate::services::{authoring, bank as bankops};
 use actix_web::{HttpResponse, get, post, put, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 fn instructor(u: &ApiUser) -> AppResult<()> {
     u.0.require(Role::Instructor)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
+    /// Words in stems, options, rationales or topics.
     q: Option<String>,
+    /// An area code ("3").
     area: Option<String>,
+    /// A sub-area code ("3.B").
     subarea: Option<String>,
+    /// draft, in_review, returned, approved or retired.
     status: Option<String>,
     author: Option<String>,
+    /// recall, application or analysis.
     level: Option<String>,
+    /// anatomy, physiology, kinesiology, pathology or techniques.
     pillar: Option<String>,
+    /// Only items with open reports.
     open_reports: Option<bool>,
+    /// At most 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
+/// One page of a bank search.
+#[derive(Serialize, ToSchema)]
+pub struct ItemPage {
+    /// How many items match in all.
+    total: i64,
+    items: Vec<ItemRowView>,
+}
+
+/// The status an item moved to.
+#[derive(Serialize, ToSchema)]
+pub struct Transitioned {
+    id: String,
+    status: String,
+}
+
+/// Search the bank (instructors)
+#[utoipa::path(
+    tag = "bank",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Matching items", body = ItemPage),
+        (status = 403, description = "Not an instructor", body = ErrorBody),
+    )
+)]
 #[get("/api/v1/bank/items")]
 pub async fn list(
     user: ApiUser,
@@ -50,14 +86,28 @@ pub async fn list(
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let r = authoring::search(&state, f, limit, q.offset.unwrap_or(0).max(0)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "total": r.total, "items": r.rows })))
+    Ok(HttpResponse::Ok().json(ItemPage {
+        total: r.total,
+        items: r.rows,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct VersionQuery {
+    /// A version other than the latest.
     version: Option<i32>,
 }
 
+/// An item with key, rationales, versions, history and reports (instructors)
+#[utoipa::path(
+    tag = "bank",
+    params(("id" = String, Path, description = "The item's id"), VersionQuery),
+    responses(
+        (status = 200, description = "The item", body = ItemDetail),
+        (status = 403, description = "Not an instructor", body = ErrorBody),
+        (status = 404, description = "No such item", body = ErrorBody),
+    )
+)]
 #[get("/api/v1/bank/items/{id}")]
 pub async fn get_item(
     user: ApiUser,
@@ -70,6 +120,16 @@ pub async fn get_item(
     Ok(HttpResponse::Ok().json(d))
 }
 
+/// Create a draft item (instructors)
+#[utoipa::path(
+    tag = "bank",
+    request_body = DraftInput,
+    responses(
+        (status = 201, description = "The item with its history", body = ItemDetail),
+        (status = 403, description = "Not an instructor", body = ErrorBody),
+        (status = 422, description = "Field errors in `error.fields`", body = ErrorBody),
+    )
+)]
 #[post("/api/v1/bank/items")]
 pub async fn create(
     user: ApiUser,
@@ -82,6 +142,18 @@ pub async fn create(
     Ok(HttpResponse::Created().json(d))
 }
 
+/// Edit an item: drafts change in place, approved items get a new draft version (instructors)
+#[utoipa::path(
+    tag = "bank",
+    params(("id" = String, Path, description = "The item's id")),
+    request_body = DraftInput,
+    responses(
+        (status = 200, description = "The item", body = ItemDetail),
+        (status = 403, description = "Not an instructor", body = ErrorBody),
+        (status = 409, description = "The item is in review", body = ErrorBody),
+        (status = 422, description = "Field errors in `error.fields`", body = ErrorBody),
+    )
+)]
 #[put("/api/v1/bank/items/{id}")]
 pub async fn update(
     user: ApiUser,
@@ -95,12 +167,25 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(authoring::detail(&state, id, None).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TransitionBody {
+    /// submit, approve, return (comment required), retire or restore.
     action: String,
     comment: Option<String>,
 }
 
+/// Move an item through review: submit, approve, return, retire, restore (instructors)
+#[utoipa::path(
+    tag = "bank",
+    params(("id" = String, Path, description = "The item's id")),
+    request_body = TransitionBody,
+    responses(
+        (status = 200, description = "The item's new status", body = Transitioned),
+        (status = 403, description = "Not an instructor", body = ErrorBody),
+        (status = 409, description = "Not allowed (e.g. the author approving their own item)", body = ErrorBody),
+        (status = 422, description = "Unknown action", body = ErrorBody),
+    )
+)]
 #[post("/api/v1/bank/items/{id}/transitions")]
 pub async fn transition(
     user: ApiUser,
@@ -115,9 +200,20 @@ pub async fn transition(
     })?;
     let id = path.into_inner();
     let status = authoring::transition(&state, &user.0, id.clone(), action, b.comment).await?;
-    Ok(HttpResponse::Ok().json(json!({ "id": id, "status": status })))
+    Ok(HttpResponse::Ok().json(Transitioned {
+        id,
+        status: status.to_string(),
+    }))
 }
 
+/// Counts by area, sub-area, status, level, difficulty, pillar and key position (instructors)
+#[utoipa::path(
+    tag = "bank",
+    responses(
+        (status = 200, description = "The counts", body = Stats),
+        (status = 403, description = "Not an instructor", body = ErrorBody),
+    )
+)]
 #[get("/api/v1/bank/stats")]
 pub async fn stats(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     instructor(&user)?;

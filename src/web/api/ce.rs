@@ -3,13 +3,57 @@
 use super::ApiUser;
 use crate::domain::accounts::Role;
 use crate::error::AppResult;
+use crate::error::ErrorBody;
 use crate::services::AppState;
 use crate::services::ce::{self, ActivityInput};
+use crate::services::ce::{ActivityView, CredentialReport};
 use actix_web::{HttpResponse, get, post, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
+/// A credential you hold.
+#[derive(Serialize, ToSchema)]
+pub struct CredentialBody {
+    id: i64,
+    /// The renewal rule it is evaluated under, e.g. "us-fl-lmt" or "ncbtmb-bctmb".
+    rule: String,
+    number: Option<String>,
+    /// YYYY-MM-DD.
+    issued_on: String,
+    /// Whether the current cycle is the credential's first (some rules differ then).
+    first_cycle: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CredentialList {
+    credentials: Vec<CredentialBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityList {
+    activities: Vec<ActivityView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Evaluation {
+    credentials: Vec<CredentialReport>,
+}
+
+/// The id of what was created.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Your credentials (certified therapists)
+#[utoipa::path(
+    tag = "ce",
+    responses(
+        (status = 200, description = "Your credentials", body = CredentialList),
+        (status = 403, description = "Not a certified therapist", body = ErrorBody),
+    )
+)]
 #[get("/api/v1/ce/credentials")]
 pub async fn credentials(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     user.0.require(Role::Practitioner)?;
@@ -17,19 +61,37 @@ pub async fn credentials(user: ApiUser, state: web::Data<AppState>) -> AppResult
     let list: Vec<_> = log
         .credentials
         .iter()
-        .map(|c| json!({"id": c.id, "rule": c.rule_id, "number": c.number, "issued_on": c.issued_on.to_string(), "first_cycle": c.first_cycle}))
+        .map(|c| CredentialBody {
+            id: c.id,
+            rule: c.rule_id.clone(),
+            number: c.number.clone(),
+            issued_on: c.issued_on.to_string(),
+            first_cycle: c.first_cycle,
+        })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "credentials": list })))
+    Ok(HttpResponse::Ok().json(CredentialList { credentials: list }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewCredential {
+    /// The renewal rule, e.g. "us-fl-lmt" or "ncbtmb-bctmb".
     rule: String,
+    /// YYYY-MM-DD.
     issued_on: String,
     number: Option<String>,
     first_cycle: Option<bool>,
 }
 
+/// Add a credential
+#[utoipa::path(
+    tag = "ce",
+    request_body = NewCredential,
+    responses(
+        (status = 201, description = "The new credential's id", body = Created),
+        (status = 403, description = "Not a certified therapist", body = ErrorBody),
+        (status = 422, description = "Unknown rule or bad date (`error.fields`)", body = ErrorBody),
+    )
+)]
 #[post("/api/v1/ce/credentials")]
 pub async fn add_credential(
     user: ApiUser,
@@ -49,32 +111,54 @@ pub async fn add_credential(
         &known,
     )
     .await?;
-    Ok(HttpResponse::Created().json(json!({ "id": id })))
+    Ok(HttpResponse::Created().json(Created { id }))
 }
 
+/// Your CE log
+#[utoipa::path(
+    tag = "ce",
+    responses(
+        (status = 200, description = "Your activities", body = ActivityList),
+        (status = 403, description = "Not a certified therapist", body = ErrorBody),
+    )
+)]
 #[get("/api/v1/ce/activities")]
 pub async fn activities(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     user.0.require(Role::Practitioner)?;
     let log = ce::log(&state, user.0.id).await?;
     let list: Vec<_> = log.activities.iter().map(ce::view).collect();
-    Ok(HttpResponse::Ok().json(json!({ "activities": list })))
+    Ok(HttpResponse::Ok().json(ActivityList { activities: list }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewActivity {
     title: String,
     #[serde(default)]
     provider: String,
     completed_on: String,
+    /// in_person_hands_on, in_person_lecture, live_online, self_study or academic.
     delivery: String,
     hours: f64,
+    /// hour (default), ceu, minute, semester_credit or quarter_credit.
     #[serde(default)]
     unit: Option<String>,
+    /// Topic code → hours; must add up to `hours`.
     topics: BTreeMap<String, f64>,
+    /// Approval scheme → approval number.
     #[serde(default)]
     approvals: BTreeMap<String, String>,
 }
 
+/// Log an activity (certificates are uploaded from the web page)
+#[utoipa::path(
+    tag = "ce",
+    request_body = NewActivity,
+    responses(
+        (status = 201, description = "The new activity's id", body = Created),
+        (status = 403, description = "Not a certified therapist", body = ErrorBody),
+        (status = 422, description = "Field errors in `error.fields`", body = ErrorBody),
+    )
+)]
 #[post("/api/v1/ce/activities")]
 pub async fn add_activity(
     user: ApiUser,
@@ -98,12 +182,25 @@ pub async fn add_activity(
         approvals: b.approvals,
     };
     let id = ce::add_activity(&state, &user.0, input, None).await?;
-    Ok(HttpResponse::Created().json(json!({ "id": id })))
+    Ok(HttpResponse::Created().json(Created { id }))
 }
 
+/// Every credential evaluated against its renewal rule
+///
+/// Status, requirements with their sources, deficits, where each hour went, and excluded hours
+/// with reasons.
+#[utoipa::path(
+    tag = "ce",
+    responses(
+        (status = 200, description = "Each credential's standing", body = Evaluation),
+        (status = 403, description = "Not a certified therapist", body = ErrorBody),
+    )
+)]
 #[get("/api/v1/ce/evaluation")]
 pub async fn evaluation(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     user.0.require(Role::Practitioner)?;
     let reports = ce::evaluate(&state, user.0.id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "credentials": reports })))
+    Ok(HttpResponse::Ok().json(Evaluation {
+        credentials: reports,
+    }))
 }

@@ -1,22 +1,63 @@
 //! `/api/v1/tokens` and `/api/v1/me`.
 
 use super::ApiUser;
+use crate::domain::accounts::Role;
+use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
 use crate::services::AppState;
+use crate::services::accounts::TokenInfo;
 use crate::services::accounts::{self, LoginError};
 use crate::web::ctx::client_ip;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateToken {
     email: String,
     password: String,
+    /// A name to tell the token apart on the account page (default "API").
     name: Option<String>,
 }
 
-/// Exchanges an e-mail and password for a bearer token (rate-limited like the log-in form).
+/// A new token. `token` is shown only in this response.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    id: i64,
+    name: String,
+    token: String,
+    prefix: String,
+    created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenList {
+    tokens: Vec<TokenInfo>,
+}
+
+/// Who a token belongs to.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    id: i64,
+    email: String,
+    name: String,
+    roles: Vec<Role>,
+}
+
+/// Create an API token from an e-mail and password
+///
+/// Rate-limited like the log-in form.
+#[utoipa::path(
+    tag = "tokens",
+    security(()),
+    request_body = CreateToken,
+    responses(
+        (status = 201, description = "The token; `token` is shown only in this response", body = CreatedToken),
+        (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
+        (status = 403, description = "E-mail not confirmed, or account deactivated", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody),
+    )
+)]
 #[post("/api/v1/tokens")]
 pub async fn create(
     req: HttpRequest,
@@ -42,17 +83,39 @@ pub async fn create(
     };
     let name = b.name.unwrap_or_else(|| "API".to_string());
     let (info, secret) = accounts::create_token(&state, account.id, name).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": info.id, "name": info.name, "token": secret, "prefix": info.prefix, "created_at": info.created_at,
-    })))
+    Ok(HttpResponse::Created().json(CreatedToken {
+        id: info.id,
+        name: info.name,
+        token: secret,
+        prefix: info.prefix,
+        created_at: info.created_at,
+    }))
 }
 
+/// List your live API tokens
+#[utoipa::path(
+    tag = "tokens",
+    responses(
+        (status = 200, description = "Your tokens", body = TokenList),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+    )
+)]
 #[get("/api/v1/tokens")]
 pub async fn list(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let tokens = accounts::list_tokens(&state, user.0.id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "tokens": tokens })))
+    Ok(HttpResponse::Ok().json(TokenList { tokens }))
 }
 
+/// Revoke one of your tokens
+#[utoipa::path(
+    tag = "tokens",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 404, description = "No such token of yours", body = ErrorBody),
+    )
+)]
 #[delete("/api/v1/tokens/{id}")]
 pub async fn revoke(
     user: ApiUser,
@@ -63,9 +126,21 @@ pub async fn revoke(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Who the token belongs to
+#[utoipa::path(
+    tag = "tokens",
+    responses(
+        (status = 200, description = "The account", body = Me),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+    )
+)]
 #[get("/api/v1/me")]
 pub async fn me(user: ApiUser) -> HttpResponse {
     let a = user.0;
-    HttpResponse::Ok()
-        .json(json!({ "id": a.id, "email": a.email, "name": a.name, "roles": a.roles }))
+    HttpResponse::Ok().json(Me {
+        id: a.id,
+        email: a.email,
+        name: a.name,
+        roles: a.roles,
+    })
 }

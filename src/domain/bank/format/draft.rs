@@ -3,7 +3,7 @@
 use super::*;
 
 /// An item as typed into the editor (strings as entered).
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 pub struct DraftInput {
     #[serde(default)]
     pub subarea: String,
