@@ -3,6 +3,9 @@
 linked incomplete forms, then `palpate calibrate`; prints JSON with RMSE of a, b, c and the time.
 
 usage: calibration.py BINARY [items=350] [persons=6000] [form_length=100] [model=3pl] [seed=1]
+
+With BINARY = girth, the same data go to girth 0.8's threepl_mml / twopl_mml instead (the Python IRT
+package the issue compares against; `pip install girth==0.8.0`), for a comparison on identical data.
 """
 import json, math, os, random, subprocess, sys, tempfile, time
 
@@ -32,6 +35,30 @@ for p in range(persons):
         a, b, c = truth[i]
         pr = c + (1 - c) / (1 + math.exp(-a * (theta - b)))
         rows.append({"person": p, "item": f"I{i}", "correct": rng.random() < pr})
+if binary == "girth":
+    import numpy as np
+    import girth
+    data = np.full((items, persons), girth.INVALID_RESPONSE, dtype=int)
+    for r in rows:
+        data[int(r["item"][1:]), r["person"]] = int(r["correct"])
+    t0 = time.time()
+    if model == "3pl":
+        est = girth.threepl_mml(data)
+        a_hat, b_hat, c_hat = est["Discrimination"], est["Difficulty"], est["Guessing"]
+    else:
+        est = girth.twopl_mml(data)
+        a_hat, b_hat, c_hat = est["Discrimination"], est["Difficulty"], np.zeros(items)
+    wall = time.time() - t0
+    r = lambda xs: round(math.sqrt(sum(xs) / len(xs)), 4)
+    print(json.dumps({
+        "estimator": "girth " + getattr(girth, "__version__", "0.8"), "model": model, "items": items,
+        "persons": persons, "responses": len(rows), "forms": forms,
+        "rmse_a": r([(a_hat[i] - truth[i][0]) ** 2 for i in range(items)]),
+        "rmse_b": r([(b_hat[i] - truth[i][1]) ** 2 for i in range(items)]),
+        "rmse_c": r([(c_hat[i] - truth[i][2]) ** 2 for i in range(items)]) if model == "3pl" else None,
+        "wall_time_s": round(wall, 1),
+    }, indent=2))
+    sys.exit(0)
 d = tempfile.mkdtemp()
 path = os.path.join(d, "r.json")
 with open(path, "w") as f:
@@ -47,6 +74,11 @@ est = {it["id"]: it for it in res["items"]}
 def rmse(k, idx):
     xs = [(est[f"I{i}"][k] - truth[i][idx]) ** 2 for i in range(items) if f"I{i}" in est]
     return math.sqrt(sum(xs) / len(xs))
+if os.environ.get("WORST"):
+    errs = sorted(((est[f"I{i}"]["b"] - truth[i][1], i) for i in range(items)), key=lambda t: -abs(t[0]))
+    for e, i in errs[:12]:
+        it = est[f"I{i}"]
+        print(f"I{i} true a={truth[i][0]:.2f} b={truth[i][1]:.2f} c={truth[i][2]:.2f}  est a={it['a']:.2f} b={it['b']:.2f} c={it['c']:.2f} se_b={it['se_b']}", file=sys.stderr)
 print(json.dumps({
     "model": model, "items": items, "persons": persons, "responses": len(rows),
     "forms": forms, "iterations": res["iterations"], "converged": res["converged"],

@@ -34,8 +34,12 @@ enum Command {
     /// prints JSON with --json (logs and progress on stderr).
     Calibrate {
         /// RESPONSES.json: {"responses": [{"person", "item", "correct": true|false}]}
-        #[arg(long)]
-        responses: PathBuf,
+        #[arg(long, required_unless_present = "stored")]
+        responses: Option<PathBuf>,
+        /// Calibrate the answers of finished exams in the database instead, store the run and
+        /// make new exams use its parameters (what the scheduled job does); prints the run as JSON.
+        #[arg(long, conflicts_with_all = ["responses", "anchor"])]
+        stored: bool,
         /// 2pl or 3pl.
         #[arg(long, default_value = "3pl")]
         model: String,
@@ -335,12 +339,30 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Calibrate { stored: true, .. } => {
+            let state = startup::prepare(settings, Clock::system()).await?;
+            let summary = crate::services::calibration::run(
+                &state,
+                crate::services::calibration::Source::Command,
+                None,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Calibrate {
             responses,
             model,
             anchor,
             json,
-        } => calibrate_command(&responses, &model, anchor.as_deref(), json),
+            ..
+        } => calibrate_command(
+            &responses.unwrap_or_default(),
+            &model,
+            anchor.as_deref(),
+            json,
+        ),
         Command::Simulate(args) => {
             let out = simulate(&args)?;
             println!("{}", serde_json::to_string_pretty(&out)?);

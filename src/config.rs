@@ -82,6 +82,9 @@ pub struct Settings {
     pub exam_sweep_ms: u64,
     /// How often CE reminders are looked for, in milliseconds.
     pub reminder_sweep_ms: u64,
+    /// Item calibration runs when the latest run is this many hours old (0: never on a schedule;
+    /// `palpate calibrate --stored` and the administration page still run it).
+    pub calibration_every_hours: u64,
 }
 
 impl Default for Settings {
@@ -107,6 +110,7 @@ impl Default for Settings {
             workers: None,
             exam_sweep_ms: 5_000,
             reminder_sweep_ms: 3_600_000,
+            calibration_every_hours: 24,
         }
     }
 }
@@ -128,6 +132,7 @@ struct FileSettings {
     sqlite_synchronous: Option<String>,
     rate_limits: Option<RateLimits>,
     db_pool_size: Option<u32>,
+    calibration_every_hours: Option<u64>,
 }
 
 fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
@@ -207,6 +212,9 @@ impl Settings {
             if let Some(v) = f.db_pool_size {
                 s.db_pool_size = v;
             }
+            if let Some(v) = f.calibration_every_hours {
+                s.calibration_every_hours = v;
+            }
         } else if explicit {
             bail!(
                 "PALPATE_CONFIG names {}, which does not exist",
@@ -240,6 +248,13 @@ impl Settings {
         }
         if let Some(v) = env("PALPATE_TRUST_FORWARDED_FOR") {
             s.trust_forwarded_for = parse_bool("PALPATE_TRUST_FORWARDED_FOR", &v)?;
+        }
+        if let Some(v) = env("PALPATE_CALIBRATION_EVERY_HOURS") {
+            s.calibration_every_hours = v.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "PALPATE_CALIBRATION_EVERY_HOURS must be a whole number of hours (0: never)"
+                )
+            })?;
         }
         if let Some(v) = env("PALPATE_SQLITE_SYNCHRONOUS") {
             s.sqlite_synchronous_full = parse_synchronous("PALPATE_SQLITE_SYNCHRONOUS", &v)?;

@@ -1,5 +1,6 @@
 //! Background loops. Each claims work with row locks, so several instances can run them at once.
 
+pub mod calibration;
 pub mod ce_reminders;
 pub mod checkpoint;
 pub mod exams;

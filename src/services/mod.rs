@@ -25,6 +25,7 @@ pub mod archive;
 pub mod authoring;
 pub mod backup;
 pub mod bank;
+pub mod calibration;
 pub mod ce;
 pub mod ce_rules;
 pub mod certificates;

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod attempts;
 pub mod bank;
+pub mod calibration;
 pub mod ce;
 pub mod courses;
 pub mod exams;

@@ -340,7 +340,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calibration_runs (id) {
+        id -> BigInt,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        source -> Text,
+        requested_by -> Nullable<BigInt>,
+        model -> Text,
+        n_responses -> BigInt,
+        n_persons -> BigInt,
+        n_items -> Integer,
+        n_active -> Integer,
+        n_graduated -> Integer,
+        iterations -> Integer,
+        converged -> Bool,
+        log_likelihood -> Double,
+        wall_time_s -> Double,
+    }
+}
+
+diesel::table! {
+    item_calibrations (id) {
+        id -> BigInt,
+        run_id -> BigInt,
+        item_id -> Text,
+        version -> Integer,
+        pool_status -> Text,
+        a -> Double,
+        b -> Double,
+        c -> Double,
+        se_a -> Nullable<Double>,
+        se_b -> Nullable<Double>,
+        se_c -> Nullable<Double>,
+        n -> BigInt,
+        fit -> Double,
+        active -> Bool,
+    }
+}
+
+diesel::joinable!(item_calibrations -> calibration_runs (run_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    calibration_runs,
+    item_calibrations,
     calendar_feeds,
     user_sessions,
     ce_rule_reports,

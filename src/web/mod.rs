@@ -15,7 +15,9 @@ use actix_web::web;
 
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use pages::{account, admin, auth, bank, ce, ce_rules, courses, exams, home, programs};
+    use pages::{
+        account, admin, auth, bank, calibration, ce, ce_rules, courses, exams, home, programs,
+    };
     cfg.app_data(
         web::FormConfig::default()
             .limit(256 * 1024)
@@ -93,6 +95,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(bank::report_page)
     .service(bank::report)
     .service(bank::my_reports)
+    .service(calibration::runs)
+    .service(calibration::run)
     .service(exams::index)
     .service(exams::start)
     .service(exams::show)

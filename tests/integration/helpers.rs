@@ -204,6 +204,9 @@ impl TestApp {
         Client {
             base: self.addr.clone(),
             http: reqwest::Client::builder()
+                // Below the server's 5 s keep-alive: never reuse a connection the server may be
+                // closing at that moment (a reset under load otherwise).
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
                 .cookie_store(true)
                 .redirect(Policy::none())
                 .build()

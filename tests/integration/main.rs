@@ -10,6 +10,7 @@ mod authz;
 mod bank;
 mod browser;
 mod calibrate;
+mod calibration_runs;
 mod ce;
 mod ce_rules;
 mod crash;

@@ -204,34 +204,45 @@ fn inverse_diagonal(h: [[f64; 3]; 3], k: usize) -> Option<[f64; 3]> {
     Some(out)
 }
 
-/// Newton steps with step halving on one item's objective.
+/// Damped Newton (Levenberg–Marquardt) on one item's objective: each step solves
+/// (−H + λI) d = g, starting from the pure Newton step and raising λ until the objective improves,
+/// so a Hessian that is not negative definite (a flat c, say) turns the step towards the gradient
+/// instead of stalling at the start value.
 fn maximize(x0: [f64; 3], k: usize, f: &dyn Fn([f64; 3]) -> f64) -> [f64; 3] {
     let mut x = x0;
     let mut fx = f(x);
-    for _ in 0..25 {
+    let mut lambda: f64 = 0.0;
+    for _ in 0..50 {
         let (g, h) = derivatives(x, k, f);
-        let neg: [[f64; 3]; 3] = h.map(|row| row.map(|v| -v));
-        let step = match solve(neg, g, k) {
-            Some(d) if d.iter().all(|v| v.is_finite()) => d,
-            _ => g.map(|v| 0.1 * v),
-        };
-        let mut t = 1.0;
-        let mut moved = false;
-        for _ in 0..20 {
-            let mut xn = x;
-            for i in 0..k {
-                xn[i] += t * step[i].clamp(-1.0, 1.0);
+        let mut improved = false;
+        for _ in 0..30 {
+            let mut neg: [[f64; 3]; 3] = h.map(|row| row.map(|v| -v));
+            for (i, row) in neg.iter_mut().enumerate().take(k) {
+                row[i] += lambda;
             }
-            let fxn = f(xn);
-            if fxn.is_finite() && fxn >= fx {
-                moved = (fxn - fx) > 1e-10;
-                x = xn;
-                fx = fxn;
+            let step = solve(neg, g, k).filter(|d| {
+                d.iter().all(|v| v.is_finite()) && (0..k).map(|i| d[i] * g[i]).sum::<f64>() > 0.0
+            });
+            if let Some(d) = step {
+                let mut xn = x;
+                for i in 0..k {
+                    xn[i] += d[i].clamp(-1.0, 1.0);
+                }
+                let fxn = f(xn);
+                if fxn.is_finite() && fxn > fx {
+                    improved = (fxn - fx) > 1e-10;
+                    x = xn;
+                    fx = fxn;
+                    lambda *= 0.1;
+                    break;
+                }
+            }
+            lambda = (lambda * 10.0).max(1e-3);
+            if lambda > 1e8 {
                 break;
             }
-            t *= 0.5;
         }
-        if !moved {
+        if !improved {
             break;
         }
     }

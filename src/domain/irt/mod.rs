@@ -25,6 +25,7 @@ pub mod model;
 pub mod pool;
 pub mod posterior;
 pub mod program;
+pub mod recalibrate;
 pub mod select;
 pub mod session;
 pub mod sim;

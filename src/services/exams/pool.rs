@@ -1,6 +1,7 @@
 //! The item pool: live items with their parameters, cached per program and invalidated when the bank changes.
 
 use super::*;
+use crate::services::calibration::{self, Parameters};
 
 /// A live item as the exam layer needs it.
 #[derive(Debug, Clone)]
@@ -18,6 +19,8 @@ pub struct ExamPool {
     pub built: Instant,
     /// The [`PoolCache`] generation it was built in (a bank change starts a new one).
     pub generation: u64,
+    /// The calibration run whose parameters it carries (none: the priors).
+    pub parameters: Option<i64>,
 }
 
 /// The live bank as an engine pool, rebuilt at most every 30 seconds (or when invalidated after a
@@ -30,6 +33,9 @@ pub struct PoolCache {
     rebuilding: std::sync::atomic::AtomicBool,
     /// Bumped by [`PoolCache::invalidate`]; pools remember the generation they were built in.
     generation: std::sync::atomic::AtomicU64,
+    /// Pools of earlier calibration runs, for exams that started before the latest run (rebuilt
+    /// after the same 30 s, dropped when no exam asks for them).
+    earlier: std::sync::Mutex<HashMap<Option<i64>, Arc<ExamPool>>>,
 }
 
 pub(super) const POOL_TTL: StdDuration = StdDuration::from_secs(30);
@@ -41,6 +47,36 @@ impl PoolCache {
         if let Ok(mut c) = self.cached.write() {
             *c = None;
         }
+        if let Ok(mut e) = self.earlier.lock() {
+            e.clear();
+        }
+    }
+
+    /// The whole-bank pool with the parameters of `run`: the shared pool when it carries them,
+    /// else a pool of that run's parameters.
+    pub fn get_for_run(
+        &self,
+        conn: &mut DbConn,
+        now: PrimitiveDateTime,
+        run: Option<i64>,
+    ) -> AppResult<Arc<ExamPool>> {
+        let shared = self.get_or_build(conn, now)?;
+        if shared.parameters == run {
+            return Ok(shared);
+        }
+        if let Some(p) = self.earlier.lock().ok().and_then(|e| e.get(&run).cloned())
+            && p.built.elapsed() < POOL_TTL
+            && p.generation == self.generation()
+        {
+            return Ok(p);
+        }
+        let params = calibration::parameters_as_of(conn, run)?;
+        let built = Arc::new(build_pool(conn, now, None, self.generation(), &params)?);
+        if let Ok(mut e) = self.earlier.lock() {
+            e.retain(|_, p| p.built.elapsed() < POOL_TTL);
+            e.insert(run, built.clone());
+        }
+        Ok(built)
     }
 
     /// The current generation (see [`ExamPool::generation`]).
@@ -75,7 +111,8 @@ impl PoolCache {
         }
         let done = Done(current.is_some().then_some(&self.rebuilding));
         let generation = self.generation();
-        let built = build_pool(conn, now, None, generation);
+        let built = calibration::current_parameters(conn)
+            .and_then(|params| build_pool(conn, now, None, generation, &params));
         drop(done);
         let built = Arc::new(built?);
         if let Ok(mut c) = self.cached.write()
@@ -92,6 +129,7 @@ pub(super) fn build_pool(
     now: PrimitiveDateTime,
     subareas: Option<&[String]>,
     generation: u64,
+    params: &Parameters,
 ) -> AppResult<ExamPool> {
     let rows = bankdb::live_versions(conn)?;
     let (total, counts) = db::exposure_counts(conn, now - Duration::days(30))?;
@@ -105,8 +143,7 @@ pub(super) fn build_pool(
             }
         }
         let content = content_of(&v)?;
-        let params = ItemParams::new(v.irt_a, v.irt_b, v.irt_c)
-            .map_err(|e| AppError::internal(anyhow::anyhow!("item {}: {e}", item.id)))?;
+        let params = params_of(params, &v)?;
         let n = counts.get(&item.id).copied().unwrap_or(0);
         pool_items.push(PoolItem {
             id: item.id.clone(),
@@ -143,6 +180,21 @@ pub(super) fn build_pool(
         items,
         built: Instant::now(),
         generation,
+        parameters: params.run,
+    })
+}
+
+/// A version's parameters: its active calibration as of the pool's run, else its prior.
+fn params_of(params: &Parameters, v: &bankdb::VersionRow) -> AppResult<ItemParams> {
+    let (a, b, c) = params
+        .of(&v.item_id, v.version)
+        .unwrap_or((v.irt_a, v.irt_b, v.irt_c));
+    ItemParams::new(a, b, c).map_err(|e| {
+        AppError::internal(anyhow::anyhow!(
+            "item {} version {}: {e}",
+            v.item_id,
+            v.version
+        ))
     })
 }
 
@@ -157,13 +209,15 @@ pub(super) fn exam_pool(
     now: PrimitiveDateTime,
 ) -> AppResult<Arc<ExamPool>> {
     let base = if cfg.subareas.is_empty() {
-        state.pools.get_or_build(conn, now)?
+        state.pools.get_for_run(conn, now, cfg.parameters)?
     } else {
+        let params = calibration::parameters_as_of(conn, cfg.parameters)?;
         Arc::new(build_pool(
             conn,
             now,
             Some(&cfg.subareas),
             state.pools.generation(),
+            &params,
         )?)
     };
     let missing: Vec<&db::ExamItemRow> = presented
@@ -175,6 +229,7 @@ pub(super) fn exam_pool(
     }
     let mut pool_items: Vec<PoolItem> = base.pool.items().to_vec();
     let mut items = base.items.clone();
+    let params = calibration::parameters_as_of(conn, cfg.parameters)?;
     for r in missing {
         let v = bankdb::find_version(conn, &r.item_id, r.version)?.ok_or_else(|| {
             AppError::internal(anyhow::anyhow!(
@@ -186,8 +241,7 @@ pub(super) fn exam_pool(
         let content = content_of(&v)?;
         pool_items.push(PoolItem {
             id: r.item_id.clone(),
-            params: ItemParams::new(v.irt_a, v.irt_b, v.irt_c)
-                .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?,
+            params: params_of(&params, &v)?,
             area: v.area.clone(),
             subarea: Some(v.subarea.clone()),
             enemies: content.enemies.clone(),
@@ -212,5 +266,6 @@ pub(super) fn exam_pool(
         items,
         built: base.built,
         generation: base.generation,
+        parameters: base.parameters,
     }))
 }

@@ -85,6 +85,10 @@ pub struct ExamConfig {
     /// A CE course's exam: the course and its pass mark.
     #[serde(default)]
     pub course: Option<i64>,
+    /// The calibration run whose item parameters the exam uses, set when it starts (none: the
+    /// priors). An exam keeps them to the end, whatever runs come after.
+    #[serde(default)]
+    pub parameters: Option<i64>,
 }
 
 /// What a student may start.
@@ -135,6 +139,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 subareas: vec![],
                 fixed_length: true,
                 course: None,
+                parameters: None,
             })
         }
         "ncbtmb" => {
@@ -156,6 +161,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 subareas: vec![],
                 fixed_length: true,
                 course: None,
+                parameters: None,
             })
         }
         "readiness" => {
@@ -172,6 +178,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 subareas: vec![],
                 fixed_length: false,
                 course: None,
+                parameters: None,
             })
         }
         "drill" => {
@@ -195,6 +202,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 subareas,
                 fixed_length: true,
                 course: None,
+                parameters: None,
             })
         }
         other => Err(AppError::invalid(
@@ -279,6 +287,7 @@ pub fn custom_config(row: &crate::store::programs::ProgramRow) -> AppResult<Exam
         subareas,
         fixed_length: true,
         course: None,
+        parameters: None,
     })
 }
 
@@ -303,6 +312,7 @@ pub fn course_config(c: &crate::store::courses::Course) -> AppResult<ExamConfig>
         subareas,
         fixed_length: true,
         course: Some(c.id),
+        parameters: None,
     })
 }
 

@@ -58,7 +58,7 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
     let plan = state
         .db(move |c| {
             let now = st.clock.now();
-            let cfg = match (cfg, custom_id) {
+            let mut cfg = match (cfg, custom_id) {
                 (Some(cfg), _) => cfg,
                 (None, _) if course_id.is_some() => match crate::store::courses::find(c, course_id.unwrap_or_default())? {
                     Some(row) if row.published => course_config(&row)?,
@@ -76,6 +76,8 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
             };
             let seed: i64 = rand::rng().random_range(1..i64::MAX);
             let seen = db::recently_seen(c, uid, now - Duration::days(30), 0)?;
+            // The exam keeps the parameters of the latest calibration to its end.
+            cfg.parameters = st.pools.get_or_build(c, now)?.parameters;
             let live = exam_pool(&st, c, &cfg, &[], now)?;
             let ctx = SelectionContext::new(&live.pool, &seen);
             let mut session = Session::new(cfg.engine.clone(), seed as u64, prior).map_err(engine_err)?;

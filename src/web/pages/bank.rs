@@ -351,11 +351,14 @@ pub async fn item(
             })
         })
         .collect();
+    let calibrations = crate::services::calibration::item_history(&ctx.state, d.id.clone()).await?;
     ctx.render(
         "bank_item",
         &format!("Item {}", d.id),
         json!({
             "stats": stats,
+            "calibrations": calibrations,
+            "prior": prior_view(&d.content),
             "min_responses": crate::domain::bank::stats::MIN_RESPONSES,
             "item": d,
             "view": full_view(&d.content),
@@ -365,6 +368,12 @@ pub async fn item(
             "old_version": q.version.is_some_and(|v| v != d.latest_version),
         }),
     )
+}
+
+/// The starting parameters from the difficulty rating, as reviewers read them.
+fn prior_view(c: &ItemContent) -> Value {
+    let (a, b, g) = c.difficulty.prior();
+    json!({"a": format!("{a:.2}"), "b": format!("{b:+.2}"), "c": format!("{g:.2}")})
 }
 
 fn action_label(a: Action) -> &'static str {

@@ -2,6 +2,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod bank;
+pub mod calibration;
 pub mod ce;
 pub mod ce_rules;
 pub mod courses;

@@ -1,0 +1,2 @@
+DROP TABLE item_calibrations;
+DROP TABLE calibration_runs;
