@@ -3,5 +3,6 @@
 pub mod calibration;
 pub mod ce_reminders;
 pub mod checkpoint;
+pub mod exam_outcomes;
 pub mod exams;
 pub mod outbox;

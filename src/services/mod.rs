@@ -32,6 +32,7 @@ pub mod certificates;
 pub mod courses;
 pub mod exams;
 pub mod maintenance;
+pub mod outcomes;
 pub mod passwords;
 pub mod pdf;
 

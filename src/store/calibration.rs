@@ -190,3 +190,22 @@ pub fn exams_finished_since(conn: &mut DbConn, t: Option<PrimitiveDateTime>) -> 
     }
     Ok(q.first::<i64>(conn).optional()?.is_some())
 }
+
+/// What the parameters of `run` rest on: the item versions with active estimates as of the run,
+/// and the answers the run used.
+pub fn run_evidence(conn: &mut DbConn, run: i64) -> QueryResult<(i64, i64)> {
+    let mut versions: Vec<(String, i32)> = item_calibrations::table
+        .filter(item_calibrations::active.eq(true))
+        .filter(item_calibrations::run_id.le(run))
+        .select((item_calibrations::item_id, item_calibrations::version))
+        .load(conn)?;
+    versions.sort();
+    versions.dedup();
+    let answers: i64 = calibration_runs::table
+        .find(run)
+        .select(calibration_runs::n_responses)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0);
+    Ok((versions.len() as i64, answers))
+}

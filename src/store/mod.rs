@@ -11,6 +11,7 @@ pub mod ce;
 pub mod courses;
 pub mod exams;
 pub mod outbox;
+pub mod outcomes;
 pub mod programs;
 pub mod schema;
 

@@ -381,7 +381,47 @@ diesel::table! {
 
 diesel::joinable!(item_calibrations -> calibration_runs (run_id));
 
+diesel::table! {
+    study_profiles (user_id) {
+        user_id -> BigInt,
+        target -> Text,
+        exam_date -> Nullable<Date>,
+        outcome_asked_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exam_outcomes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        target -> Text,
+        taken_on -> Nullable<Date>,
+        passed -> Nullable<Bool>,
+        scaled_score -> Nullable<Integer>,
+        declined -> Bool,
+        p_pass_before -> Nullable<Double>,
+        theta_before -> Nullable<Double>,
+        reported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    model_settings (name) {
+        name -> Text,
+        value -> Double,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(study_profiles -> users (user_id));
+diesel::joinable!(exam_outcomes -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    study_profiles,
+    exam_outcomes,
+    model_settings,
     calibration_runs,
     item_calibrations,
     calendar_feeds,

@@ -16,7 +16,8 @@ use actix_web::web;
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use pages::{
-        account, admin, auth, bank, calibration, ce, ce_rules, courses, exams, home, programs,
+        account, admin, auth, bank, calibration, ce, ce_rules, courses, exams, home, outcomes,
+        programs,
     };
     cfg.app_data(
         web::FormConfig::default()
@@ -97,7 +98,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(bank::my_reports)
     .service(calibration::runs)
     .service(calibration::run)
+    .service(outcomes::validity)
+    .service(outcomes::adopt)
+    .service(outcomes::calibrate)
     .service(exams::index)
+    .service(outcomes::show)
+    .service(outcomes::plan)
+    .service(outcomes::report)
     .service(exams::start)
     .service(exams::show)
     .service(exams::confirm_end)

@@ -16,6 +16,7 @@ mod ce_rules;
 mod crash;
 mod exams;
 mod outbox;
+mod outcomes;
 mod site;
 mod snapshots;
 mod trust;

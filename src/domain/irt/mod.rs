@@ -30,6 +30,7 @@ pub mod select;
 pub mod session;
 pub mod sim;
 pub mod stopping;
+pub mod validity;
 
 pub use blueprint::{AreaWeight, Blueprint, SubareaWeight};
 pub use error::IrtError;

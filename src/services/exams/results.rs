@@ -28,6 +28,8 @@ pub struct ResultView {
     pub min_pass_probability: Option<f64>,
     /// The exam's rule for a weak area: P(θ_area below the standard) at least this.
     pub weak_threshold: f64,
+    /// What the probability of passing rests on, in a sentence (results with a probability only).
+    pub evidence: Option<String>,
 }
 
 pub(super) fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
@@ -66,7 +68,29 @@ pub(super) fn result_view(e: &db::ExamRow) -> AppResult<ResultView> {
             .ok()
             .filter(|p| *p > 0.0),
         weak_threshold: weak_threshold(e),
+        evidence: None,
     })
+}
+
+/// "Based on N questions calibrated from M answers; checked against K reported exam results."
+fn evidence_sentence(e: &crate::services::outcomes::Evidence) -> String {
+    let basis = if e.calibrated_items == 0 {
+        "This probability rests on starting values from each question's difficulty rating: no question has been calibrated from students' answers yet".to_string()
+    } else {
+        format!(
+            "This probability is based on {} question{} calibrated from {} answers",
+            e.calibrated_items,
+            if e.calibrated_items == 1 { "" } else { "s" },
+            e.answers
+        )
+    };
+    let checked = match e.checked_outcomes {
+        0 => "; Palpate's predictions have not yet been checked against real exam results."
+            .to_string(),
+        1 => "; predictions checked against 1 reported exam result.".to_string(),
+        k => format!("; predictions checked against {k} reported exam results."),
+    };
+    basis + &checked
 }
 
 /// The student ends an unfinished exam: it closes as "ended early" with the answers given so far
@@ -134,7 +158,12 @@ pub async fn result(state: &AppState, user_id: i64, public_id: String) -> AppRes
                 return Err(AppError::Conflict("This exam is still in progress.".into()));
             }
             let mut view = result_view(&exam)?;
-            if let Some(course) = load_config(&exam)?.course {
+            let cfg = load_config(&exam)?;
+            if view.p_pass.is_some() {
+                let e = crate::services::outcomes::evidence(c, cfg.parameters)?;
+                view.evidence = Some(evidence_sentence(&e));
+            }
+            if let Some(course) = cfg.course {
                 view.certificate = crate::store::courses::by_exam(c, exam.id)?.map(|c| c.code);
                 view.pass_percent = crate::store::courses::find(c, course)?.map(|c| c.pass_percent);
             }

@@ -76,6 +76,12 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
             };
             let seed: i64 = rand::rng().random_range(1..i64::MAX);
             let seen = db::recently_seen(c, uid, now - Duration::days(30), 0)?;
+            // A passing standard an administrator adopted from reported exam results.
+            if matches!(cfg.kind, ExamKind::Mblex | ExamKind::Ncbtmb | ExamKind::Readiness)
+                && let Some(cut) = crate::services::outcomes::adopted_cut(c)?
+            {
+                cfg.engine.cut = cut;
+            }
             // The exam keeps the parameters of the latest calibration to its end.
             cfg.parameters = st.pools.get_or_build(c, now)?.parameters;
             let live = exam_pool(&st, c, &cfg, &[], now)?;

@@ -8,4 +8,5 @@ pub mod ce_rules;
 pub mod courses;
 pub mod exams;
 pub mod home;
+pub mod outcomes;
 pub mod programs;

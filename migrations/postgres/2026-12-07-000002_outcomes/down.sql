@@ -1,0 +1,3 @@
+DROP TABLE model_settings;
+DROP TABLE exam_outcomes;
+DROP TABLE study_profiles;
