@@ -130,6 +130,9 @@ struct SimulateArgs {
     /// Instead of --bank: a synthetic 3PL bank of N items (reference set-up, seed 20240601).
     #[arg(long)]
     synthetic_bank: Option<usize>,
+    /// The synthetic bank's seed, to draw independent banks (default 20240601, the reference).
+    #[arg(long, default_value_t = 20240601)]
+    bank_seed: u64,
     /// Instead of --thetas: N abilities drawn from N(0, 1) (seed 20240602).
     #[arg(long)]
     synthetic_simulees: Option<usize>,
@@ -646,7 +649,7 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
                 "bank file: expected [{{\"id\", \"a\", \"b\", \"c\", \"domain\"}}, ...]: {e}"
             )
         })?,
-        (None, Some(n)) => sim::synthetic_bank(n, 20240601),
+        (None, Some(n)) => sim::synthetic_bank(n, args.bank_seed),
         (None, None) => anyhow::bail!("give --bank FILE or --synthetic-bank N"),
     };
     if bank.is_empty() {
