@@ -497,21 +497,7 @@ pub fn evaluate_credential(
         Mode::Partition => lenient_defs.list.is_empty(),
         Mode::Subset => alloc.total >= active.total,
     };
-    report.requirements.push(RequirementReport {
-        id: "total".into(),
-        kind: "total",
-        required: report.required_hours,
-        counted: alloc.total,
-        met: total_met,
-    });
-    report.requirements.extend(group_progress(
-        "bucket",
-        &active.buckets,
-        &alloc.bucket_filled,
-    ));
-    report
-        .requirements
-        .extend(group_progress("min", &active.mins, &alloc.min_counted));
+    hour_progress(&mut report, &active, alloc, total_met);
 
     // excluded and allocations from the main run
     slice_reports(&mut report, &mut prepared, &run, &active, log, rule);
@@ -599,6 +585,30 @@ fn add_carry_over(
         });
     }
     Ok(())
+}
+
+/// Adds the progress of the total, each bucket and each minimum in the main allocation.
+fn hour_progress(
+    report: &mut CredentialReport,
+    active: &Active<'_>,
+    alloc: &Allocation,
+    total_met: bool,
+) {
+    report.requirements.push(RequirementReport {
+        id: "total".into(),
+        kind: "total",
+        required: report.required_hours,
+        counted: alloc.total,
+        met: total_met,
+    });
+    report.requirements.extend(group_progress(
+        "bucket",
+        &active.buckets,
+        &alloc.bucket_filled,
+    ));
+    report
+        .requirements
+        .extend(group_progress("min", &active.mins, &alloc.min_counted));
 }
 
 /// Progress of each bucket or minimum (`kind`) from the hours the allocation `counted` in it.
