@@ -238,17 +238,7 @@ fn parse_item(
     };
     let before = ctx.problems.len();
     check_item_id(&mut ctx, start, &r.id);
-    let status = match &r.status {
-        None => Some(Status::Approved),
-        Some(s) => Status::parse(s.get_ref().trim()).or_else(|| {
-            ctx.add(
-                s.span().start,
-                "status",
-                "must be draft, in_review, returned, approved or retired",
-            );
-            None
-        }),
-    };
+    let status = item_status(&mut ctx, &r.status);
     let level = required_choice(
         &mut ctx,
         start,
@@ -327,6 +317,21 @@ fn check_item_id(ctx: &mut Ctx, item_start: usize, v: &Option<Spanned<String>>) 
                 );
             }
         }
+    }
+}
+
+/// Parses the optional status (approved when absent).
+fn item_status(ctx: &mut Ctx, v: &Option<Spanned<String>>) -> Option<Status> {
+    match v {
+        None => Some(Status::Approved),
+        Some(s) => Status::parse(s.get_ref().trim()).or_else(|| {
+            ctx.add(
+                s.span().start,
+                "status",
+                "must be draft, in_review, returned, approved or retired",
+            );
+            None
+        }),
     }
 }
 
