@@ -237,135 +237,37 @@ fn parse_item(
         problems,
     };
     let before = ctx.problems.len();
-    match &r.id {
-        None => ctx.add(start, "id", "missing"),
-        Some(s) => {
-            let v = s.get_ref().trim();
-            let valid = v.len() >= 4
-                && v.len() <= 24
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-            if !valid {
-                ctx.add(
-                    s.span().start,
-                    "id",
-                    "use 4-24 letters, digits, '-' or '_', e.g. 2D-001",
-                );
-            }
-        }
-    }
-    let status = match &r.status {
-        None => Some(Status::Approved),
-        Some(s) => Status::parse(s.get_ref().trim()).or_else(|| {
-            ctx.add(
-                s.span().start,
-                "status",
-                "must be draft, in_review, returned, approved or retired",
-            );
-            None
-        }),
-    };
-    let level = match &r.level {
-        None => {
-            ctx.add(start, "level", "missing: recall, application or analysis");
-            None
-        }
-        Some(s) => Level::parse(s.get_ref().trim()).or_else(|| {
-            ctx.add(
-                s.span().start,
-                "level",
-                format!("{:?} is not recall, application or analysis", s.get_ref()),
-            );
-            None
-        }),
-    };
-    let difficulty = match &r.difficulty {
-        None => {
-            ctx.add(start, "difficulty", "missing: easy, medium or hard");
-            None
-        }
-        Some(s) => Difficulty::parse(s.get_ref().trim()).or_else(|| {
-            ctx.add(
-                s.span().start,
-                "difficulty",
-                format!("{:?} is not easy, medium or hard", s.get_ref()),
-            );
-            None
-        }),
-    };
-    let mut pillars = vec![];
-    if let Some(p) = &r.pillars {
-        for name in p.get_ref() {
-            match Pillar::parse(name.trim()) {
-                Some(x) if !pillars.contains(&x) => pillars.push(x),
-                Some(_) => ctx.add(p.span().start, "pillars", format!("{name:?} listed twice")),
-                None => ctx.add(p.span().start, "pillars", format!("{name:?} is not one of anatomy, physiology, kinesiology, pathology, techniques")),
-            }
-        }
-    }
-    let mut topics = vec![];
-    match &r.topics {
-        None => ctx.add(start, "topics", "missing: give at least one topic tag"),
-        Some(t) => {
-            for tag in t.get_ref() {
-                let tag = tag.trim();
-                if tag.is_empty() || tag.chars().count() > 60 {
-                    ctx.add(
-                        t.span().start,
-                        "topics",
-                        "a topic tag must have 1 to 60 characters",
-                    );
-                } else if !topics.iter().any(|x| x == tag) {
-                    topics.push(tag.to_string());
-                }
-            }
-            if t.get_ref().is_empty() {
-                ctx.add(t.span().start, "topics", "give at least one topic tag");
-            }
-        }
-    }
+    check_item_id(&mut ctx, start, &r.id);
+    let status = item_status(&mut ctx, &r.status);
+    let level = required_choice(
+        &mut ctx,
+        start,
+        "level",
+        &r.level,
+        "recall, application or analysis",
+        Level::parse,
+    );
+    let difficulty = required_choice(
+        &mut ctx,
+        start,
+        "difficulty",
+        &r.difficulty,
+        "easy, medium or hard",
+        Difficulty::parse,
+    );
+    let pillars = pillars(&mut ctx, &r.pillars);
+    let topics = topics(&mut ctx, start, &r.topics);
     let stem = required_text(&mut ctx, start, "stem", &r.stem, 1500);
     if let (Some(stem), Some(s)) = (&stem, &r.stem) {
         if let Some(p) = stem_problem(stem) {
             ctx.add(s.span().start, "stem", p);
         }
     }
-    let options = four(&mut ctx, start, "options", &r.options, 400);
-    if let (Some(opts), Some(map)) = (&options, &r.options) {
-        for (i, o) in opts.iter().enumerate() {
-            if let Some(p) = option_problem(o) {
-                ctx.add(map.span().start, &format!("options.{}", KEYS[i]), p);
-            }
-            for (j, other) in opts.iter().enumerate().skip(i + 1) {
-                if o.eq_ignore_ascii_case(other) {
-                    ctx.add(
-                        map.span().start,
-                        &format!("options.{}", KEYS[j]),
-                        format!("same text as option {}", KEYS[i]),
-                    );
-                }
-            }
-        }
-    }
+    let options = options(&mut ctx, start, &r.options);
     let rationales = four(&mut ctx, start, "rationales", &r.rationales, 1500);
-    let key = match &r.key {
-        None => {
-            ctx.add(start, "key", "missing: A, B, C or D");
-            None
-        }
-        Some(k) => KEYS
-            .iter()
-            .position(|c| c.to_string() == k.get_ref().trim())
-            .or_else(|| {
-                ctx.add(
-                    k.span().start,
-                    "key",
-                    format!("{:?} is not A, B, C or D", k.get_ref()),
-                );
-                None
-            }),
-    };
+    let key = required_choice(&mut ctx, start, "key", &r.key, "A, B, C or D", |k| {
+        KEYS.iter().position(|c| c.to_string() == k)
+    });
     let reference = required_text(&mut ctx, start, "reference", &r.reference, 400);
     let author = required_text(&mut ctx, start, "author", &r.author, 100);
     let enemies: Vec<String> = r
@@ -394,6 +296,135 @@ fn parse_item(
             enemies,
         },
     })
+}
+
+/// Checks that the item has an id of 4-24 letters, digits, '-' or '_', starting with a letter or digit.
+fn check_item_id(ctx: &mut Ctx, item_start: usize, v: &Option<Spanned<String>>) {
+    match v {
+        None => ctx.add(item_start, "id", "missing"),
+        Some(s) => {
+            let v = s.get_ref().trim();
+            let valid = v.len() >= 4
+                && v.len() <= 24
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+            if !valid {
+                ctx.add(
+                    s.span().start,
+                    "id",
+                    "use 4-24 letters, digits, '-' or '_', e.g. 2D-001",
+                );
+            }
+        }
+    }
+}
+
+/// Parses the optional status (approved when absent).
+fn item_status(ctx: &mut Ctx, v: &Option<Spanned<String>>) -> Option<Status> {
+    match v {
+        None => Some(Status::Approved),
+        Some(s) => Status::parse(s.get_ref().trim()).or_else(|| {
+            ctx.add(
+                s.span().start,
+                "status",
+                "must be draft, in_review, returned, approved or retired",
+            );
+            None
+        }),
+    }
+}
+
+/// Parses a required one-of field (level, difficulty, key); `choices` is said when it is missing or wrong.
+fn required_choice<T>(
+    ctx: &mut Ctx,
+    item_start: usize,
+    field: &str,
+    v: &Option<Spanned<String>>,
+    choices: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
+    match v {
+        None => {
+            ctx.add(item_start, field, format!("missing: {choices}"));
+            None
+        }
+        Some(s) => parse(s.get_ref().trim()).or_else(|| {
+            ctx.add(
+                s.span().start,
+                field,
+                format!("{:?} is not {choices}", s.get_ref()),
+            );
+            None
+        }),
+    }
+}
+
+/// Parses the optional pillars, each known and listed once.
+fn pillars(ctx: &mut Ctx, v: &Option<Spanned<Vec<String>>>) -> Vec<Pillar> {
+    let mut pillars = vec![];
+    if let Some(p) = v {
+        for name in p.get_ref() {
+            match Pillar::parse(name.trim()) {
+                Some(x) if !pillars.contains(&x) => pillars.push(x),
+                Some(_) => ctx.add(p.span().start, "pillars", format!("{name:?} listed twice")),
+                None => ctx.add(p.span().start, "pillars", format!("{name:?} is not one of anatomy, physiology, kinesiology, pathology, techniques")),
+            }
+        }
+    }
+    pillars
+}
+
+/// Parses the required topic tags: at least one, 1 to 60 characters each, duplicates dropped.
+fn topics(ctx: &mut Ctx, item_start: usize, v: &Option<Spanned<Vec<String>>>) -> Vec<String> {
+    let mut topics = vec![];
+    match v {
+        None => ctx.add(item_start, "topics", "missing: give at least one topic tag"),
+        Some(t) => {
+            for tag in t.get_ref() {
+                let tag = tag.trim();
+                if tag.is_empty() || tag.chars().count() > 60 {
+                    ctx.add(
+                        t.span().start,
+                        "topics",
+                        "a topic tag must have 1 to 60 characters",
+                    );
+                } else if !topics.iter().any(|x| x == tag) {
+                    topics.push(tag.to_string());
+                }
+            }
+            if t.get_ref().is_empty() {
+                ctx.add(t.span().start, "topics", "give at least one topic tag");
+            }
+        }
+    }
+    topics
+}
+
+/// Parses the four options and checks each against the writing rules and the others.
+fn options(
+    ctx: &mut Ctx,
+    item_start: usize,
+    v: &Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+) -> Option<[String; 4]> {
+    let options = four(ctx, item_start, "options", v, 400);
+    if let (Some(opts), Some(map)) = (&options, v) {
+        for (i, o) in opts.iter().enumerate() {
+            if let Some(p) = option_problem(o) {
+                ctx.add(map.span().start, &format!("options.{}", KEYS[i]), p);
+            }
+            for (j, other) in opts.iter().enumerate().skip(i + 1) {
+                if o.eq_ignore_ascii_case(other) {
+                    ctx.add(
+                        map.span().start,
+                        &format!("options.{}", KEYS[j]),
+                        format!("same text as option {}", KEYS[i]),
+                    );
+                }
+            }
+        }
+    }
+    options
 }
 
 /// Parses one item file. Returns its items (only the valid ones) and appends problems.

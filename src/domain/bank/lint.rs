@@ -7,7 +7,7 @@
 
 use super::format::{SourceFile, parse_item_file};
 use super::taxonomy::Taxonomy;
-use super::{Item, KEYS};
+use super::{Item, ItemContent, KEYS};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -259,8 +259,16 @@ fn chars(s: &str) -> usize {
 /// The item-level findings for one item (rule name, message), before exceptions.
 pub fn check_item(item: &Item) -> Vec<(&'static str, String)> {
     let c = &item.content;
+    let mut out = word_cues(c);
+    out.extend(duplicate_options(c));
+    out.extend(key_length(c));
+    out.extend(stem_word_in_key(c));
+    out
+}
+
+/// Absolute words or hedges in only the key, or in every distractor but not the key.
+fn word_cues(c: &ItemContent) -> Vec<(&'static str, String)> {
     let key = c.key;
-    let letter = |i: usize| KEYS[i];
     let mut out = vec![];
     for (rule, list, what) in [
         ("absolute-word", &ABSOLUTE[..], "an absolute word"),
@@ -273,25 +281,31 @@ pub fn check_item(item: &Item) -> Vec<(&'static str, String)> {
             let w = has_any(&c.options[key], list).unwrap_or_default();
             out.push((
                 rule,
-                format!("only the key ({}) has {what} (\"{w}\")", letter(key)),
+                format!("only the key ({}) has {what} (\"{w}\")", KEYS[key]),
             ));
         } else if with.len() == 3 && !with.contains(&key) {
             out.push((
                 rule,
                 format!(
                     "every distractor has {what} and the key ({}) has none",
-                    letter(key)
+                    KEYS[key]
                 ),
             ));
         }
     }
+    out
+}
+
+/// Pairs of options that say the same, or nearly (the same words in another order are allowed).
+fn duplicate_options(c: &ItemContent) -> Vec<(&'static str, String)> {
+    let mut out = vec![];
     for i in 0..4 {
         for j in i + 1..4 {
             let (a, b) = (normalised(&c.options[i]), normalised(&c.options[j]));
             if a == b {
                 out.push((
                     "duplicate-options",
-                    format!("options {} and {} say the same", letter(i), letter(j)),
+                    format!("options {} and {} say the same", KEYS[i], KEYS[j]),
                 ));
                 continue;
             }
@@ -310,13 +324,18 @@ pub fn check_item(item: &Item) -> Vec<(&'static str, String)> {
                     "near-duplicate-options",
                     format!(
                         "options {} and {} share {common} of {union} words",
-                        letter(i),
-                        letter(j)
+                        KEYS[i], KEYS[j]
                     ),
                 ));
             }
         }
     }
+    out
+}
+
+/// A key visibly much longer or much shorter than every distractor.
+fn key_length(c: &ItemContent) -> Option<(&'static str, String)> {
+    let key = c.key;
     let k = chars(&c.options[key]) as f64;
     let others: Vec<f64> = (0..4)
         .filter(|&i| i != key)
@@ -326,31 +345,27 @@ pub fn check_item(item: &Item) -> Vec<(&'static str, String)> {
     let shortest = others.iter().cloned().fold(f64::INFINITY, f64::min);
     // Short options (single terms) differ a lot in ratio but not to the eye: a flaw needs both.
     let visible = |a: f64, b: f64| (a - b).abs() >= 12.0;
-    if k >= 1.75 * longest && visible(k, longest) {
-        out.push((
-            "key-length",
-            format!(
-                "the key ({}) has {k} characters, the longest distractor {longest}",
-                letter(key)
-            ),
-        ));
+    let (rule, which, other) = if k >= 1.75 * longest && visible(k, longest) {
+        ("key-length", "longest", longest)
     } else if k >= 1.4 * longest && visible(k, longest) {
-        out.push((
-            "key-length-soft",
-            format!(
-                "the key ({}) has {k} characters, the longest distractor {longest}",
-                letter(key)
-            ),
-        ));
+        ("key-length-soft", "longest", longest)
     } else if k * 2.0 <= shortest && visible(k, shortest) {
-        out.push((
-            "key-length",
-            format!(
-                "the key ({}) has {k} characters, the shortest distractor {shortest}",
-                letter(key)
-            ),
-        ));
-    }
+        ("key-length", "shortest", shortest)
+    } else {
+        return None;
+    };
+    Some((
+        rule,
+        format!(
+            "the key ({}) has {k} characters, the {which} distractor {other}",
+            KEYS[key]
+        ),
+    ))
+}
+
+/// A content word of the stem repeated in the key and in no distractor.
+fn stem_word_in_key(c: &ItemContent) -> Option<(&'static str, String)> {
+    let key = c.key;
     let stem_words: Vec<String> = tokens(&c.stem)
         .into_iter()
         .filter(|w| {
@@ -367,16 +382,14 @@ pub fn check_item(item: &Item) -> Vec<(&'static str, String)> {
         .filter(|w| key_words.contains(w) && !distractor_words.contains(w))
         .collect();
     echoed.dedup();
-    if let Some(w) = echoed.first() {
-        out.push((
-            "stem-word-in-key",
-            format!(
-                "\"{w}…\" from the stem is repeated in the key ({}) and in no distractor",
-                letter(key)
-            ),
-        ));
-    }
-    out
+    let w = echoed.first()?;
+    Some((
+        "stem-word-in-key",
+        format!(
+            "\"{w}…\" from the stem is repeated in the key ({}) and in no distractor",
+            KEYS[key]
+        ),
+    ))
 }
 
 fn severity(rule: &str) -> Severity {

@@ -470,64 +470,17 @@ fn allocate_partition(problem: &Problem) -> Result<Allocation, AllocError> {
             }
         }
     }
-    let mut bucket_sets = Vec::with_capacity(problem.buckets.len());
-    for (i, b) in problem.buckets.iter().enumerate() {
-        let mut set = b.members.clone();
-        set.sort_unstable();
-        set.dedup();
-        if let Some(&bad) = set.iter().find(|&&x| x >= problem.slices.len()) {
-            return Err(AllocError::BadMember(GroupRef::Bucket(i), bad));
-        }
-        if b.hours.centi() < 0 {
-            return Err(AllocError::NegativeHours);
-        }
-        bucket_sets.push(set);
-    }
+    let bucket_sets = bucket_sets(problem)?;
     let n = problem.slices.len();
     let all: Vec<usize> = (0..members.len()).collect();
     let tree = build_tree(&members, &all, n);
-    let w = weights(problem);
-
-    let (s, t, root) = (0, 1, 2);
-    let mut g = Network::new(3);
-    g.add_edge(s, root, w.inf, 0);
-    let mut cap_nodes = Vec::new();
-    let mut cap_edges: Vec<Option<GroupEdges>> = (0..members.len()).map(|_| None).collect();
-    for _ in &tree.order {
-        cap_nodes.push(g.add_node());
-    }
-    for (pos, &m) in tree.order.iter().enumerate() {
-        let parent = tree.parent[pos].map_or(root, |p| cap_nodes[p]);
-        cap_edges[m] = Some(add_group_edges(
-            &mut g,
-            parent,
-            cap_nodes[pos],
-            &members[m],
-            &w,
-        ));
-    }
-    let bucket_nodes: Vec<usize> = problem.buckets.iter().map(|_| g.add_node()).collect();
-    let bucket_edges: Vec<EdgeId> = problem
-        .buckets
-        .iter()
-        .zip(&bucket_nodes)
-        .map(|(b, &node)| g.add_edge(node, t, b.hours.centi(), -w.per_unit))
-        .collect();
-    let mut slice_in = Vec::with_capacity(n);
-    let mut slice_out: Vec<Vec<(usize, EdgeId)>> = Vec::with_capacity(n);
-    for (i, h) in problem.slices.iter().enumerate() {
-        let from = tree.leaf[i].map_or(root, |p| cap_nodes[p]);
-        let v = g.add_node();
-        slice_in.push(g.add_edge(from, v, h.centi(), i as i128));
-        let mut outs = Vec::new();
-        for (b, set) in bucket_sets.iter().enumerate() {
-            if set.binary_search(&i).is_ok() {
-                outs.push((b, g.add_edge(v, bucket_nodes[b], w.inf, 0)));
-            }
-        }
-        slice_out.push(outs);
-    }
-    g.min_cost_flow(s, t);
+    let PartitionFlow {
+        g,
+        cap_edges,
+        bucket_edges,
+        slice_in,
+        slice_out,
+    } = solve_partition(problem, &members, &tree, &bucket_sets);
 
     let counted: Vec<Hours> = slice_in
         .iter()
@@ -560,27 +513,15 @@ fn allocate_partition(problem: &Problem) -> Result<Allocation, AllocError> {
             if counted[i] >= problem.slices[i] {
                 return None;
             }
-            let mut pos = tree.leaf[i];
-            while let Some(p) = pos {
-                let m = tree.order[p];
-                if full[m]
-                    && let GroupRef::Cap(c) = members[m].gref
-                {
-                    return Some(Block::Cap(c));
-                }
-                pos = tree.parent[p];
-            }
-            let mine: Vec<usize> = slice_out[i].iter().map(|(b, _)| *b).collect();
-            if mine.is_empty() {
-                Some(Block::NoBucket)
-            } else if mine
-                .iter()
-                .all(|&b| bucket_filled[b] >= problem.buckets[b].hours)
-            {
-                Some(Block::BucketsFull(mine))
-            } else {
-                Some(Block::Unexplained)
-            }
+            Some(partition_block(
+                problem,
+                &members,
+                &tree,
+                &full,
+                &bucket_filled,
+                &slice_out[i],
+                i,
+            ))
         })
         .collect();
     let total = bucket_filled.iter().copied().sum();
@@ -593,6 +534,123 @@ fn allocate_partition(problem: &Problem) -> Result<Allocation, AllocError> {
         total,
         blocked,
     })
+}
+
+/// Why slice `i` (bucket edges `outs`) was not counted in full: a full cap, no bucket, or full buckets.
+fn partition_block(
+    problem: &Problem,
+    members: &[Member],
+    tree: &Tree,
+    full: &[bool],
+    bucket_filled: &[Hours],
+    outs: &[(usize, EdgeId)],
+    i: usize,
+) -> Block {
+    let mut pos = tree.leaf[i];
+    while let Some(p) = pos {
+        let m = tree.order[p];
+        if full[m]
+            && let GroupRef::Cap(c) = members[m].gref
+        {
+            return Block::Cap(c);
+        }
+        pos = tree.parent[p];
+    }
+    let mine: Vec<usize> = outs.iter().map(|(b, _)| *b).collect();
+    if mine.is_empty() {
+        Block::NoBucket
+    } else if mine
+        .iter()
+        .all(|&b| bucket_filled[b] >= problem.buckets[b].hours)
+    {
+        Block::BucketsFull(mine)
+    } else {
+        Block::Unexplained
+    }
+}
+
+/// Each bucket's member slices, sorted and deduplicated, after checking members and hours.
+fn bucket_sets(problem: &Problem) -> Result<Vec<Vec<usize>>, AllocError> {
+    let mut bucket_sets = Vec::with_capacity(problem.buckets.len());
+    for (i, b) in problem.buckets.iter().enumerate() {
+        let mut set = b.members.clone();
+        set.sort_unstable();
+        set.dedup();
+        if let Some(&bad) = set.iter().find(|&&x| x >= problem.slices.len()) {
+            return Err(AllocError::BadMember(GroupRef::Bucket(i), bad));
+        }
+        if b.hours.centi() < 0 {
+            return Err(AllocError::NegativeHours);
+        }
+        bucket_sets.push(set);
+    }
+    Ok(bucket_sets)
+}
+
+/// A solved partition-mode network and the edges its results are read from.
+struct PartitionFlow {
+    g: Network,
+    cap_edges: Vec<Option<GroupEdges>>,
+    bucket_edges: Vec<EdgeId>,
+    slice_in: Vec<EdgeId>,
+    slice_out: Vec<Vec<(usize, EdgeId)>>,
+}
+
+/// Builds and solves the partition-mode flow: source → caps tree → slice → matching buckets → sink.
+fn solve_partition(
+    problem: &Problem,
+    members: &[Member],
+    tree: &Tree,
+    bucket_sets: &[Vec<usize>],
+) -> PartitionFlow {
+    let w = weights(problem);
+    let (s, t, root) = (0, 1, 2);
+    let mut g = Network::new(3);
+    g.add_edge(s, root, w.inf, 0);
+    let mut cap_nodes = Vec::new();
+    let mut cap_edges: Vec<Option<GroupEdges>> = (0..members.len()).map(|_| None).collect();
+    for _ in &tree.order {
+        cap_nodes.push(g.add_node());
+    }
+    for (pos, &m) in tree.order.iter().enumerate() {
+        let parent = tree.parent[pos].map_or(root, |p| cap_nodes[p]);
+        cap_edges[m] = Some(add_group_edges(
+            &mut g,
+            parent,
+            cap_nodes[pos],
+            &members[m],
+            &w,
+        ));
+    }
+    let bucket_nodes: Vec<usize> = problem.buckets.iter().map(|_| g.add_node()).collect();
+    let bucket_edges: Vec<EdgeId> = problem
+        .buckets
+        .iter()
+        .zip(&bucket_nodes)
+        .map(|(b, &node)| g.add_edge(node, t, b.hours.centi(), -w.per_unit))
+        .collect();
+    let mut slice_in = Vec::with_capacity(problem.slices.len());
+    let mut slice_out: Vec<Vec<(usize, EdgeId)>> = Vec::with_capacity(problem.slices.len());
+    for (i, h) in problem.slices.iter().enumerate() {
+        let from = tree.leaf[i].map_or(root, |p| cap_nodes[p]);
+        let v = g.add_node();
+        slice_in.push(g.add_edge(from, v, h.centi(), i as i128));
+        let mut outs = Vec::new();
+        for (b, set) in bucket_sets.iter().enumerate() {
+            if set.binary_search(&i).is_ok() {
+                outs.push((b, g.add_edge(v, bucket_nodes[b], w.inf, 0)));
+            }
+        }
+        slice_out.push(outs);
+    }
+    g.min_cost_flow(s, t);
+    PartitionFlow {
+        g,
+        cap_edges,
+        bucket_edges,
+        slice_in,
+        slice_out,
+    }
 }
 
 #[cfg(test)]

@@ -64,14 +64,45 @@ fn first_cycle_rules_apply(rule: &Rule, issued: Date, deadline: Date) -> bool {
 }
 
 fn active_requirements<'r>(rule: &'r Rule, cycle: &Cycle, first: bool) -> Active<'r> {
-    let end = cycle.end;
+    let mut a = in_force(rule, cycle.end);
+    if !first {
+        return a;
+    }
+    match &rule.first_cycle {
+        FirstCycle::Standard => {}
+        FirstCycle::Reduced { total, keep } => {
+            a.total = *total;
+            a.mins.retain(|m| kept(keep, &m.id) && m.hours <= *total);
+            keep_non_hour(&mut a, keep);
+        }
+        FirstCycle::Exempt { keep, .. } => {
+            a.mode = Mode::Subset;
+            a.total = Hours::ZERO;
+            a.buckets.clear();
+            a.mins.retain(|m| kept(keep, &m.id));
+            keep_non_hour(&mut a, keep);
+            a.exempt = a.mins.is_empty()
+                && a.extra_mins.is_empty()
+                && a.once_ever.is_empty()
+                && a.items.is_empty();
+        }
+        FirstCycle::Prorated {
+            hours_per_month,
+            includes,
+        } => prorate(&mut a, cycle, *hours_per_month, includes),
+    }
+    a
+}
+
+/// The rule's requirements that apply to the cycle ending on `end`, before any first-cycle change.
+fn in_force(rule: &Rule, end: Date) -> Active<'_> {
     let to_req = |r: &super::rules::Requirement| Req {
         id: r.id.clone(),
         label: r.label.clone(),
         hours: r.hours,
         select: r.select.clone(),
     };
-    let mut a = Active {
+    Active {
         mode: if rule.mode == RuleMode::Partition {
             Mode::Partition
         } else {
@@ -117,72 +148,59 @@ fn active_requirements<'r>(rule: &'r Rule, cycle: &Cycle, first: bool) -> Active
             .filter(|r| r.applies.contains(end))
             .collect(),
         exempt: false,
+    }
+}
+
+/// Whether a first-cycle `keep` list names the requirement `id`.
+fn kept(keep: &[String], id: &str) -> bool {
+    keep.iter().any(|k| k == id)
+}
+
+/// Drops the extra minimums, once-ever and item requirements a first-cycle `keep` list leaves out.
+fn keep_non_hour(a: &mut Active<'_>, keep: &[String]) {
+    a.extra_mins.retain(|m| kept(keep, &m.id));
+    a.once_ever.retain(|m| kept(keep, &m.id));
+    a.items.retain(|m| kept(keep, &m.id));
+}
+
+/// Applies a prorated first cycle: a total per month touched, with only the included parts.
+fn prorate(
+    a: &mut Active<'_>,
+    cycle: &Cycle,
+    hours_per_month: Hours,
+    includes: &[(String, Hours)],
+) {
+    let months = i64::from(cycle.months_touched());
+    let included: Hours = includes.iter().map(|(_, h)| *h).sum();
+    let total = Hours::from_centi(hours_per_month.centi() * months).max(included);
+    let pick = |list: &[Req]| -> Vec<Req> {
+        includes
+            .iter()
+            .filter_map(|(id, h)| {
+                list.iter().find(|r| &r.id == id).map(|r| Req {
+                    hours: *h,
+                    ..r.clone()
+                })
+            })
+            .collect()
     };
-    if !first {
-        return a;
-    }
-    match &rule.first_cycle {
-        FirstCycle::Standard => {}
-        FirstCycle::Reduced { total, keep } => {
-            let kept = |id: &str| keep.iter().any(|k| k == id);
-            a.total = *total;
-            a.mins.retain(|m| kept(&m.id) && m.hours <= *total);
-            a.extra_mins.retain(|m| kept(&m.id));
-            a.once_ever.retain(|m| kept(&m.id));
-            a.items.retain(|m| kept(&m.id));
-        }
-        FirstCycle::Exempt { keep, .. } => {
-            let kept = |id: &str| keep.iter().any(|k| k == id);
-            a.mode = Mode::Subset;
-            a.total = Hours::ZERO;
-            a.buckets.clear();
-            a.mins.retain(|m| kept(&m.id));
-            a.extra_mins.retain(|m| kept(&m.id));
-            a.once_ever.retain(|m| kept(&m.id));
-            a.items.retain(|m| kept(&m.id));
-            a.exempt = a.mins.is_empty()
-                && a.extra_mins.is_empty()
-                && a.once_ever.is_empty()
-                && a.items.is_empty();
-        }
-        FirstCycle::Prorated {
-            hours_per_month,
-            includes,
-        } => {
-            let months = i64::from(cycle.months_touched());
-            let included: Hours = includes.iter().map(|(_, h)| *h).sum();
-            let total = Hours::from_centi(hours_per_month.centi() * months).max(included);
-            let pick = |list: &[Req]| -> Vec<Req> {
-                includes
-                    .iter()
-                    .filter_map(|(id, h)| {
-                        list.iter().find(|r| &r.id == id).map(|r| Req {
-                            hours: *h,
-                            ..r.clone()
-                        })
-                    })
-                    .collect()
-            };
-            a.total = total;
-            match a.mode {
-                Mode::Partition => {
-                    let mut b = pick(&a.buckets);
-                    let rest = total - included;
-                    if rest > Hours::ZERO {
-                        b.push(Req {
-                            id: "prorated_other".into(),
-                            label: Some("CE in any subject".into()),
-                            hours: rest,
-                            select: Selector::any(),
-                        });
-                    }
-                    a.buckets = b;
-                }
-                Mode::Subset => a.mins = pick(&a.mins),
+    a.total = total;
+    match a.mode {
+        Mode::Partition => {
+            let mut b = pick(&a.buckets);
+            let rest = total - included;
+            if rest > Hours::ZERO {
+                b.push(Req {
+                    id: "prorated_other".into(),
+                    label: Some("CE in any subject".into()),
+                    hours: rest,
+                    select: Selector::any(),
+                });
             }
+            a.buckets = b;
         }
+        Mode::Subset => a.mins = pick(&a.mins),
     }
-    a
 }
 
 // ---------------------------------------------------------------------------
@@ -445,28 +463,7 @@ pub fn evaluate_credential(
     let first_rules = first && first_cycle_rules_apply(rule, cred.issued_on, cycle.deadline);
     let by = format_date(cycle.deadline);
     let warnings = rule_warnings(rule, &cycle);
-    let mut report = CredentialReport {
-        rule: rule.id.clone(),
-        name: rule.name.clone(),
-        number: cred.number.clone(),
-        confidence: rule.confidence.code(),
-        cycle: CycleReport {
-            start: format_date(cycle.start),
-            end: format_date(cycle.end),
-            deadline: by.clone(),
-            first,
-        },
-        status: Status::Exempt,
-        required_hours: Hours::ZERO,
-        counted_hours: Hours::ZERO,
-        hours_needed: Hours::ZERO,
-        requirements: Vec::new(),
-        deficits: Vec::new(),
-        excluded: Vec::new(),
-        allocations: Vec::new(),
-        conditions: Vec::new(),
-        warnings,
-    };
+    let mut report = blank_report(rule, cred, &cycle, first, &by, warnings);
     if rule.mode == RuleMode::None {
         report
             .warnings
@@ -478,18 +475,7 @@ pub fn evaluate_credential(
 
     // carry-over from the previous cycle
     if rule.carry_over_max > Hours::ZERO && cycle.index > 0 && !first {
-        let carried = carry_in(rule, cred, log, cycle.index - 1)?;
-        if carried > Hours::ZERO {
-            prepared.main.push(Slice {
-                source: Source::Carry,
-                topic: None,
-                delivery: None,
-                approvals: Vec::new(),
-                day: None,
-                hours: carried,
-                conditional: None,
-            });
-        }
+        add_carry_over(rule, cred, log, cycle.index - 1, &mut prepared.main)?;
     }
 
     let slices = &prepared.main;
@@ -511,33 +497,7 @@ pub fn evaluate_credential(
         Mode::Partition => lenient_defs.list.is_empty(),
         Mode::Subset => alloc.total >= active.total,
     };
-    report.requirements.push(RequirementReport {
-        id: "total".into(),
-        kind: "total",
-        required: report.required_hours,
-        counted: alloc.total,
-        met: total_met,
-    });
-    for (b, req) in active.buckets.iter().enumerate() {
-        let c = alloc.bucket_filled.get(b).copied().unwrap_or_default();
-        report.requirements.push(RequirementReport {
-            id: req.id.clone(),
-            kind: "bucket",
-            required: req.hours,
-            counted: c,
-            met: c >= req.hours,
-        });
-    }
-    for (k, req) in active.mins.iter().enumerate() {
-        let c = alloc.min_counted.get(k).copied().unwrap_or_default();
-        report.requirements.push(RequirementReport {
-            id: req.id.clone(),
-            kind: "min",
-            required: req.hours,
-            counted: c,
-            met: c >= req.hours,
-        });
-    }
+    hour_progress(&mut report, &active, alloc, total_met);
 
     // excluded and allocations from the main run
     slice_reports(&mut report, &mut prepared, &run, &active, log, rule);
@@ -569,6 +529,103 @@ pub fn evaluate_credential(
         );
     }
     Ok(report)
+}
+
+/// The report before any hours are counted: the rule, the credential and the cycle.
+fn blank_report(
+    rule: &Rule,
+    cred: &Credential,
+    cycle: &Cycle,
+    first: bool,
+    by: &str,
+    warnings: Vec<String>,
+) -> CredentialReport {
+    CredentialReport {
+        rule: rule.id.clone(),
+        name: rule.name.clone(),
+        number: cred.number.clone(),
+        confidence: rule.confidence.code(),
+        cycle: CycleReport {
+            start: format_date(cycle.start),
+            end: format_date(cycle.end),
+            deadline: by.to_string(),
+            first,
+        },
+        status: Status::Exempt,
+        required_hours: Hours::ZERO,
+        counted_hours: Hours::ZERO,
+        hours_needed: Hours::ZERO,
+        requirements: Vec::new(),
+        deficits: Vec::new(),
+        excluded: Vec::new(),
+        allocations: Vec::new(),
+        conditions: Vec::new(),
+        warnings,
+    }
+}
+
+/// Adds the hours carried over from cycle `prev_index` as one untagged slice, if there are any.
+fn add_carry_over(
+    rule: &Rule,
+    cred: &Credential,
+    log: &Log<'_>,
+    prev_index: u32,
+    main: &mut Vec<Slice>,
+) -> Result<(), EvalError> {
+    let carried = carry_in(rule, cred, log, prev_index)?;
+    if carried > Hours::ZERO {
+        main.push(Slice {
+            source: Source::Carry,
+            topic: None,
+            delivery: None,
+            approvals: Vec::new(),
+            day: None,
+            hours: carried,
+            conditional: None,
+        });
+    }
+    Ok(())
+}
+
+/// Adds the progress of the total, each bucket and each minimum in the main allocation.
+fn hour_progress(
+    report: &mut CredentialReport,
+    active: &Active<'_>,
+    alloc: &Allocation,
+    total_met: bool,
+) {
+    report.requirements.push(RequirementReport {
+        id: "total".into(),
+        kind: "total",
+        required: report.required_hours,
+        counted: alloc.total,
+        met: total_met,
+    });
+    report.requirements.extend(group_progress(
+        "bucket",
+        &active.buckets,
+        &alloc.bucket_filled,
+    ));
+    report
+        .requirements
+        .extend(group_progress("min", &active.mins, &alloc.min_counted));
+}
+
+/// Progress of each bucket or minimum (`kind`) from the hours the allocation `counted` in it.
+fn group_progress(kind: &'static str, list: &[Req], counted: &[Hours]) -> Vec<RequirementReport> {
+    list.iter()
+        .enumerate()
+        .map(|(i, req)| {
+            let c = counted.get(i).copied().unwrap_or_default();
+            RequirementReport {
+                id: req.id.clone(),
+                kind,
+                required: req.hours,
+                counted: c,
+                met: c >= req.hours,
+            }
+        })
+        .collect()
 }
 
 /// Hours carried into cycle `prev_index + 1`: the previous cycle's counted

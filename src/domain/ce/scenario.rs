@@ -253,131 +253,158 @@ pub fn parse_scenario(input: &str) -> Result<Scenario, CeError> {
             format!("at most {MAX_ACTIVITIES} activities per scenario"),
         ));
     }
-    let mut credentials = Vec::new();
-    for (i, c) in raw.credentials.iter().enumerate() {
-        let p = format!("credentials[{i}]");
-        credentials.push(Credential {
-            rule: c.rule.clone(),
-            issued_on: date(&format!("{p}.issued_on"), &c.issued_on)?,
-            number: c.number.clone(),
-            first_cycle: c.first_cycle,
-            late_renewal_approved_on: opt_date(
-                &format!("{p}.late_renewal_approved_on"),
-                &c.late_renewal_approved_on,
-            )?,
-            cycle_override: match &c.cycle {
-                Some(cy) => Some((
-                    date(&format!("{p}.cycle.start"), &cy.start)?,
-                    date(&format!("{p}.cycle.end"), &cy.end)?,
-                    date(&format!("{p}.cycle.deadline"), &cy.deadline)?,
-                )),
-                None => None,
-            },
-        });
-    }
+    let credentials = raw
+        .credentials
+        .iter()
+        .enumerate()
+        .map(|(i, c)| credential(&format!("credentials[{i}]"), c))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut activities: Vec<Activity> = Vec::new();
     for (i, a) in raw.activities.iter().enumerate() {
-        let p = format!("activities[{i}]");
-        if a.id.trim().is_empty() {
-            return Err(invalid(format!("{p}.id"), "must not be empty"));
-        }
-        if let Some(j) = activities.iter().position(|x| x.id == a.id) {
-            return Err(invalid(
-                format!("{p}.id"),
-                format!("`{}` is also the id of activities[{j}]", a.id),
-            ));
-        }
-        let delivery = Delivery::from_code(&a.delivery).ok_or_else(|| CeError::UnknownCode {
-            path: format!("{p}.delivery"),
-            what: Delivery::WHAT,
-            code: a.delivery.clone(),
-            known: Delivery::known_codes(),
-        })?;
-        let unit = match &a.unit {
-            None => Unit::CeHour,
-            Some(u) => Unit::parse(u).ok_or_else(|| CeError::UnknownCode {
-                path: format!("{p}.unit"),
-                what: Unit::WHAT,
-                code: u.clone(),
-                known: Unit::known_codes(),
-            })?,
-        };
-        let amount = hours(&format!("{p}.hours"), a.hours)?;
-        let mut topics = Vec::new();
-        for (code, h) in &a.topics.0 {
-            let tp = format!("{p}.topics.{code}");
-            let t = TopicRef::parse(code).map_err(|e| match e {
-                TopicParseError::UnknownTopic(c) => CeError::UnknownCode {
-                    path: tp.clone(),
-                    what: super::codes::Topic::WHAT,
-                    code: c,
-                    known: super::codes::Topic::known_codes(),
-                },
-                other => invalid(&tp, other.to_string()),
-            })?;
-            if topics.iter().any(|(x, _): &(TopicRef, Hours)| *x == t) {
-                return Err(invalid(tp, "topic listed twice"));
-            }
-            topics.push((t, hours(&tp, *h)?));
-        }
-        let split: Hours = topics.iter().map(|(_, h)| *h).sum();
-        if split > amount {
-            return Err(invalid(
-                format!("{p}.topics"),
-                format!("topic hours add up to {split}, more than the activity's {amount}"),
-            ));
-        }
-        let mut approvals = Vec::new();
-        for (k, s) in a.approvals.iter().enumerate() {
-            approvals.push(Scheme::parse(s).ok_or_else(|| CeError::UnknownCode {
-                path: format!("{p}.approvals[{k}]"),
-                what: Scheme::WHAT,
-                code: s.clone(),
-                known: Scheme::known_codes(),
-            })?);
-        }
-        activities.push(Activity {
-            id: a.id.clone(),
-            title: a.title.clone(),
-            provider: a.provider.clone(),
-            course_id: a.course_id.clone(),
-            completed_on: date(&format!("{p}.completed_on"), &a.completed_on)?,
-            delivery,
-            amount,
-            unit,
-            topics,
-            approvals,
-            relevance_note: a.relevance_note.clone(),
-        });
+        let activity = activity(&format!("activities[{i}]"), a, &activities)?;
+        activities.push(activity);
     }
-    let mut items = Vec::new();
-    for (i, it) in raw.credential_items.iter().enumerate() {
-        let p = format!("credential_items[{i}]");
-        let kind = ItemKind::from_code(&it.kind).ok_or_else(|| CeError::UnknownCode {
-            path: format!("{p}.kind"),
-            what: ItemKind::WHAT,
-            code: it.kind.clone(),
-            known: ItemKind::known_codes(),
-        })?;
-        let valid_from = opt_date(&format!("{p}.valid_from"), &it.valid_from)?;
-        let valid_to = opt_date(&format!("{p}.valid_to"), &it.valid_to)?;
-        if let (Some(f), Some(t)) = (valid_from, valid_to)
-            && f > t
-        {
-            return Err(invalid(p, "valid_from is after valid_to"));
-        }
-        items.push(CredentialItem {
-            kind,
-            valid_from,
-            valid_to,
-        });
-    }
+    let items = raw
+        .credential_items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| credential_item(&format!("credential_items[{i}]"), it))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Scenario {
         as_of,
         birth_date,
         credentials,
         activities,
         items,
+    })
+}
+
+/// Validates one credential (`p` is its path, `credentials[i]`).
+fn credential(p: &str, c: &RawCredential) -> Result<Credential, CeError> {
+    Ok(Credential {
+        rule: c.rule.clone(),
+        issued_on: date(&format!("{p}.issued_on"), &c.issued_on)?,
+        number: c.number.clone(),
+        first_cycle: c.first_cycle,
+        late_renewal_approved_on: opt_date(
+            &format!("{p}.late_renewal_approved_on"),
+            &c.late_renewal_approved_on,
+        )?,
+        cycle_override: match &c.cycle {
+            Some(cy) => Some((
+                date(&format!("{p}.cycle.start"), &cy.start)?,
+                date(&format!("{p}.cycle.end"), &cy.end)?,
+                date(&format!("{p}.cycle.deadline"), &cy.deadline)?,
+            )),
+            None => None,
+        },
+    })
+}
+
+/// Validates one activity (`p` is its path); its id must differ from the `earlier` ones'.
+fn activity(p: &str, a: &RawActivity, earlier: &[Activity]) -> Result<Activity, CeError> {
+    if a.id.trim().is_empty() {
+        return Err(invalid(format!("{p}.id"), "must not be empty"));
+    }
+    if let Some(j) = earlier.iter().position(|x| x.id == a.id) {
+        return Err(invalid(
+            format!("{p}.id"),
+            format!("`{}` is also the id of activities[{j}]", a.id),
+        ));
+    }
+    let delivery = Delivery::from_code(&a.delivery).ok_or_else(|| CeError::UnknownCode {
+        path: format!("{p}.delivery"),
+        what: Delivery::WHAT,
+        code: a.delivery.clone(),
+        known: Delivery::known_codes(),
+    })?;
+    let unit = match &a.unit {
+        None => Unit::CeHour,
+        Some(u) => Unit::parse(u).ok_or_else(|| CeError::UnknownCode {
+            path: format!("{p}.unit"),
+            what: Unit::WHAT,
+            code: u.clone(),
+            known: Unit::known_codes(),
+        })?,
+    };
+    let amount = hours(&format!("{p}.hours"), a.hours)?;
+    let topics = activity_topics(p, &a.topics, amount)?;
+    let mut approvals = Vec::new();
+    for (k, s) in a.approvals.iter().enumerate() {
+        approvals.push(Scheme::parse(s).ok_or_else(|| CeError::UnknownCode {
+            path: format!("{p}.approvals[{k}]"),
+            what: Scheme::WHAT,
+            code: s.clone(),
+            known: Scheme::known_codes(),
+        })?);
+    }
+    Ok(Activity {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        provider: a.provider.clone(),
+        course_id: a.course_id.clone(),
+        completed_on: date(&format!("{p}.completed_on"), &a.completed_on)?,
+        delivery,
+        amount,
+        unit,
+        topics,
+        approvals,
+        relevance_note: a.relevance_note.clone(),
+    })
+}
+
+/// Validates an activity's topic hours: known topics, each once, adding up to at most `amount`.
+fn activity_topics(
+    p: &str,
+    raw: &OrderedHours,
+    amount: Hours,
+) -> Result<Vec<(TopicRef, Hours)>, CeError> {
+    let mut topics = Vec::new();
+    for (code, h) in &raw.0 {
+        let tp = format!("{p}.topics.{code}");
+        let t = TopicRef::parse(code).map_err(|e| match e {
+            TopicParseError::UnknownTopic(c) => CeError::UnknownCode {
+                path: tp.clone(),
+                what: super::codes::Topic::WHAT,
+                code: c,
+                known: super::codes::Topic::known_codes(),
+            },
+            other => invalid(&tp, other.to_string()),
+        })?;
+        if topics.iter().any(|(x, _): &(TopicRef, Hours)| *x == t) {
+            return Err(invalid(tp, "topic listed twice"));
+        }
+        topics.push((t, hours(&tp, *h)?));
+    }
+    let split: Hours = topics.iter().map(|(_, h)| *h).sum();
+    if split > amount {
+        return Err(invalid(
+            format!("{p}.topics"),
+            format!("topic hours add up to {split}, more than the activity's {amount}"),
+        ));
+    }
+    Ok(topics)
+}
+
+/// Validates one non-hour record (`p` is its path): a known kind and a valid date range.
+fn credential_item(p: &str, it: &RawItem) -> Result<CredentialItem, CeError> {
+    let kind = ItemKind::from_code(&it.kind).ok_or_else(|| CeError::UnknownCode {
+        path: format!("{p}.kind"),
+        what: ItemKind::WHAT,
+        code: it.kind.clone(),
+        known: ItemKind::known_codes(),
+    })?;
+    let valid_from = opt_date(&format!("{p}.valid_from"), &it.valid_from)?;
+    let valid_to = opt_date(&format!("{p}.valid_to"), &it.valid_to)?;
+    if let (Some(f), Some(t)) = (valid_from, valid_to)
+        && f > t
+    {
+        return Err(invalid(p, "valid_from is after valid_to"));
+    }
+    Ok(CredentialItem {
+        kind,
+        valid_from,
+        valid_to,
     })
 }
 

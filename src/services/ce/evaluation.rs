@@ -231,22 +231,7 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
         }
     };
     let (activities, items, mut warnings) = domain_log(log);
-    let titles: std::collections::HashMap<String, String> = log
-        .activities
-        .iter()
-        .map(|a| (a.id.to_string(), a.title.clone()))
-        .collect();
-    let cred = ce::Credential {
-        rule: c.rule_id.clone(),
-        issued_on: c.issued_on,
-        number: c.number.clone(),
-        first_cycle: Some(c.first_cycle),
-        late_renewal_approved_on: None,
-        cycle_override: match (c.cycle_start, c.cycle_end, c.deadline) {
-            (Some(s), Some(e), Some(d)) => Some((s, e, d)),
-            _ => None,
-        },
-    };
+    let cred = domain_credential(c);
     let dlog = ce::Log {
         as_of: today,
         birth_date: log.profile.as_ref().and_then(|p| p.birth_date),
@@ -269,11 +254,45 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
     let rule = ce::cycle::parse_date(&r.cycle.end)
         .and_then(|end| set.for_cycle_end(&c.rule_id, end))
         .or_else(|| set.current(&c.rule_id));
-    let h = |x: ce::Hours| x.as_f64();
+    fill_standing(&mut report, &r, today);
+    fill_lines(&mut report, log, rule, &r);
+    warnings.extend(r.warnings.iter().cloned());
+    report.warnings = warnings;
+    if let Some(rule) = rule {
+        report.unverified = rule
+            .provenance
+            .to_verify
+            .iter()
+            .map(|u| u.note.clone())
+            .collect();
+        report.last_verified = rule.provenance.last_read().map(|d| d.to_string());
+        report.accepted = rule.accepted_approvals.iter().map(|s| s.label()).collect();
+        report.sourcing = sourcing_sentence(rule);
+    }
+    report
+}
+
+/// The stored credential in the engine's type.
+fn domain_credential(c: &db::Credential) -> ce::Credential {
+    ce::Credential {
+        rule: c.rule_id.clone(),
+        issued_on: c.issued_on,
+        number: c.number.clone(),
+        first_cycle: Some(c.first_cycle),
+        late_renewal_approved_on: None,
+        cycle_override: match (c.cycle_start, c.cycle_end, c.deadline) {
+            (Some(s), Some(e), Some(d)) => Some((s, e, d)),
+            _ => None,
+        },
+    }
+}
+
+/// Copies the overall standing into the report: status, hours, name, cycle and days left.
+fn fill_standing(report: &mut CredentialReport, r: &ce::CredentialReport, today: Date) {
     report.status = status_code(r.status).to_string();
     report.status_label = status_label(&report.status).to_string();
-    report.required_hours = h(r.required_hours);
-    report.counted_hours = h(r.counted_hours);
+    report.required_hours = r.required_hours.as_f64();
+    report.counted_hours = r.counted_hours.as_f64();
     report.name = r.name.clone();
     report.confidence = r.confidence.to_string();
     report.cycle = Some(Cycle {
@@ -285,30 +304,59 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
     if let Some(d) = ce::cycle::parse_date(&r.cycle.deadline) {
         report.days_left = Some((d - today).whole_days());
     }
-    let label = |id: &str| match rule {
+}
+
+/// A requirement id in words: from the rule when known, else the id with spaces.
+fn label_in(rule: Option<&ce::Rule>, id: &str) -> String {
+    match rule {
         Some(rule) => requirement_label(rule, id),
         None => id.replace('_', " "),
+    }
+}
+
+/// One requirement's progress, labelled, with the sources and open questions of its fact.
+fn requirement_view(rule: Option<&ce::Rule>, q: &ce::evaluate::RequirementReport) -> Requirement {
+    let (sources, unverified) = rule
+        .and_then(|rule| {
+            rule.fact_of_requirement(&q.id)
+                .map(|f| fact_sources(rule, &f))
+        })
+        .unwrap_or_default();
+    Requirement {
+        label: label_in(rule, &q.id),
+        id: q.id.clone(),
+        required: q.required.as_f64(),
+        counted: q.counted.as_f64(),
+        met: q.met,
+        sources,
+        unverified,
+    }
+}
+
+/// Fills the requirements, deficits, conditions, allocations and exclusions, labelled for people.
+fn fill_lines(
+    report: &mut CredentialReport,
+    log: &Log,
+    rule: Option<&ce::Rule>,
+    r: &ce::CredentialReport,
+) {
+    let h = |x: ce::Hours| x.as_f64();
+    let label = |id: &str| label_in(rule, id);
+    let titles: std::collections::HashMap<String, String> = log
+        .activities
+        .iter()
+        .map(|a| (a.id.to_string(), a.title.clone()))
+        .collect();
+    let title = |id: &str| {
+        titles
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "Hours carried over".into())
     };
     report.requirements = r
         .requirements
         .iter()
-        .map(|q| {
-            let (sources, unverified) = rule
-                .and_then(|rule| {
-                    rule.fact_of_requirement(&q.id)
-                        .map(|f| fact_sources(rule, &f))
-                })
-                .unwrap_or_default();
-            Requirement {
-                label: label(&q.id),
-                id: q.id.clone(),
-                required: h(q.required),
-                counted: h(q.counted),
-                met: q.met,
-                sources,
-                unverified,
-            }
-        })
+        .map(|q| requirement_view(rule, q))
         .collect();
     report.deficits = r
         .deficits
@@ -320,16 +368,11 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
         })
         .collect();
     report.conditions = r.conditions.iter().map(|x| x.note.clone()).collect();
-    warnings.extend(r.warnings.iter().cloned());
-    report.warnings = warnings;
     report.allocations = r
         .allocations
         .iter()
         .map(|x| Allocation {
-            activity_title: titles
-                .get(&x.activity)
-                .cloned()
-                .unwrap_or_else(|| "Hours carried over".into()),
+            activity_title: title(&x.activity),
             activity: x.activity.clone(),
             topic: x
                 .topic
@@ -345,27 +388,12 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
         .excluded
         .iter()
         .map(|x| Excluded {
-            activity_title: titles
-                .get(&x.activity)
-                .cloned()
-                .unwrap_or_else(|| "Hours carried over".into()),
+            activity_title: title(&x.activity),
             activity: x.activity.clone(),
             hours: h(x.hours),
             reason: x.detail.clone(),
         })
         .collect();
-    if let Some(rule) = rule {
-        report.unverified = rule
-            .provenance
-            .to_verify
-            .iter()
-            .map(|u| u.note.clone())
-            .collect();
-        report.last_verified = rule.provenance.last_read().map(|d| d.to_string());
-        report.accepted = rule.accepted_approvals.iter().map(|s| s.label()).collect();
-        report.sourcing = sourcing_sentence(rule);
-    }
-    report
 }
 
 /// How well a rule is sourced, in words a therapist can weigh.

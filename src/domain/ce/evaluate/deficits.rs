@@ -76,12 +76,55 @@ pub(super) fn subset_deficits(
         })
         .collect();
     let colour = min_families(mins);
-    // Parent = the innermost other minimum of the same family containing it.
+    let parent = min_parents(mins, &colour);
+    let (need, child_need) = nested_needs(&deficit, &parent);
+    let own: Vec<Hours> = (0..n).map(|k| need[k] - child_need[k]).collect();
+    let family_need = |c: u8| -> Hours {
+        (0..n)
+            .filter(|&k| colour[k] == c && parent[k].is_none())
+            .map(|k| need[k])
+            .sum()
+    };
+    let (paired, shared) = pair_families(mins, &colour, &own);
+    let mins_need = family_need(0) + family_need(1) - paired;
+    let gap = active.total.saturating_sub(alloc.total);
+    let needed = mins_need.max(gap);
+
+    let mut list = Vec::new();
+    for k in 0..n {
+        if own[k].is_zero() {
+            continue;
+        }
+        let detail = min_deficit_words(k, mins, &own, &parent, &need, &shared, rule);
+        list.push(DeficitReport {
+            requirement: mins[k].id.clone(),
+            hours: own[k],
+            detail: format!("{detail} by {by}"),
+        });
+    }
+    let residual = gap.saturating_sub(mins_need);
+    if residual > Hours::ZERO {
+        let mut detail = describe(residual, None, &Selector::any(), rule);
+        if !list.is_empty() {
+            detail = detail.replacen(" h of CE", " h more of CE", 1);
+        }
+        list.push(DeficitReport {
+            requirement: "total".into(),
+            hours: residual,
+            detail: format!("{detail} by {by}"),
+        });
+    }
+    HourDeficits { list, needed }
+}
+
+/// Each minimum's parent: the innermost other minimum of the same family containing it.
+fn min_parents(mins: &[Req], colour: &[u8]) -> Vec<Option<usize>> {
+    let n = mins.len();
     let properly_in = |a: usize, b: usize| {
         let (sa, sb) = (&mins[a].select, &mins[b].select);
         a != b && sa.is_within(sb) && (!sb.is_within(sa) || b < a)
     };
-    let parent: Vec<Option<usize>> = (0..n)
+    (0..n)
         .map(|k| {
             let cands: Vec<usize> = (0..n)
                 .filter(|&j| colour[j] == colour[k] && properly_in(k, j))
@@ -91,8 +134,12 @@ pub(super) fn subset_deficits(
                 .copied()
                 .find(|&c| !cands.iter().any(|&c2| c2 != c && properly_in(c2, c)))
         })
-        .collect();
-    // need(k) = max(deficit k, Σ need(children)), computed bottom-up.
+        .collect()
+}
+
+/// need(k) = max(deficit k, Σ need(children)), computed bottom-up; returns need and Σ need(children).
+fn nested_needs(deficit: &[Hours], parent: &[Option<usize>]) -> (Vec<Hours>, Vec<Hours>) {
+    let n = deficit.len();
     let mut depth = vec![0usize; n];
     for k in 0..n {
         let mut p = parent[k];
@@ -116,14 +163,12 @@ pub(super) fn subset_deficits(
             child_need[p] += need[k];
         }
     }
-    let own: Vec<Hours> = (0..n).map(|k| need[k] - child_need[k]).collect();
-    let family_need = |c: u8| -> Hours {
-        (0..n)
-            .filter(|&k| colour[k] == c && parent[k].is_none())
-            .map(|k| need[k])
-            .sum()
-    };
-    // Pair own needs across the two families where one hour can serve both.
+    (need, child_need)
+}
+
+/// Pairs own needs across the two families where one hour can serve both: hours paired, pairs used.
+fn pair_families(mins: &[Req], colour: &[u8], own: &[Hours]) -> (Hours, Vec<(usize, usize)>) {
+    let n = mins.len();
     let left: Vec<usize> = (0..n)
         .filter(|&k| colour[k] == 0 && own[k] > Hours::ZERO)
         .collect();
@@ -148,60 +193,51 @@ pub(super) fn subset_deficits(
         g.add_edge(2 + left.len() + ri, 1, own[j].centi(), 0);
     }
     let paired = Hours::from_centi(g.min_cost_flow(0, 1));
-    let mins_need = family_need(0) + family_need(1) - paired;
-    let gap = active.total.saturating_sub(alloc.total);
-    let needed = mins_need.max(gap);
+    let shared = pair_edges
+        .iter()
+        .filter(|(_, _, e)| g.flow(*e) > 0)
+        .map(|(a, b, _)| (*a, *b))
+        .collect();
+    (paired, shared)
+}
 
-    let mut list = Vec::new();
-    for k in 0..n {
-        if own[k].is_zero() {
-            continue;
-        }
-        let mut detail = describe(own[k], mins[k].label.as_deref(), &mins[k].select, rule);
-        let kids: Vec<String> = (0..n)
-            .filter(|&c| parent[c] == Some(k) && need[c] > Hours::ZERO)
-            .map(|c| req_words(&mins[c]))
-            .collect();
-        if !kids.is_empty() {
-            detail = format!(
-                "{detail} (besides the hours listed for {})",
-                kids.join(", ")
-            );
-        }
-        let shared: Vec<String> = pair_edges
-            .iter()
-            .filter(|(a, b, e)| (*a == k || *b == k) && g.flow(*e) > 0)
-            .map(|(a, b, _)| {
-                if *a == k {
-                    req_words(&mins[*b])
-                } else {
-                    req_words(&mins[*a])
-                }
-            })
-            .collect();
-        if !shared.is_empty() {
-            detail = format!(
-                "{detail}; the same hours can also count toward {}",
-                shared.join(", ")
-            );
-        }
-        list.push(DeficitReport {
-            requirement: mins[k].id.clone(),
-            hours: own[k],
-            detail: format!("{detail} by {by}"),
-        });
+/// Minimum `k`'s own deficit in words, naming the nested minimums besides it and the shared hours.
+fn min_deficit_words(
+    k: usize,
+    mins: &[Req],
+    own: &[Hours],
+    parent: &[Option<usize>],
+    need: &[Hours],
+    shared: &[(usize, usize)],
+    rule: &Rule,
+) -> String {
+    let mut detail = describe(own[k], mins[k].label.as_deref(), &mins[k].select, rule);
+    let kids: Vec<String> = (0..mins.len())
+        .filter(|&c| parent[c] == Some(k) && need[c] > Hours::ZERO)
+        .map(|c| req_words(&mins[c]))
+        .collect();
+    if !kids.is_empty() {
+        detail = format!(
+            "{detail} (besides the hours listed for {})",
+            kids.join(", ")
+        );
     }
-    let residual = gap.saturating_sub(mins_need);
-    if residual > Hours::ZERO {
-        let mut detail = describe(residual, None, &Selector::any(), rule);
-        if !list.is_empty() {
-            detail = detail.replacen(" h of CE", " h more of CE", 1);
-        }
-        list.push(DeficitReport {
-            requirement: "total".into(),
-            hours: residual,
-            detail: format!("{detail} by {by}"),
-        });
+    let shared: Vec<String> = shared
+        .iter()
+        .filter(|(a, b)| *a == k || *b == k)
+        .map(|(a, b)| {
+            if *a == k {
+                req_words(&mins[*b])
+            } else {
+                req_words(&mins[*a])
+            }
+        })
+        .collect();
+    if !shared.is_empty() {
+        detail = format!(
+            "{detail}; the same hours can also count toward {}",
+            shared.join(", ")
+        );
     }
-    HourDeficits { list, needed }
+    detail
 }

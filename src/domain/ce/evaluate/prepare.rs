@@ -127,45 +127,9 @@ pub(super) fn prepare(
         excluded: ExcludedAcc { list: Vec::new() },
     };
     for (i, a) in log.activities.iter().enumerate() {
-        let converted = rule.units.convert(a.amount, a.unit);
-        let shown = converted.unwrap_or(a.amount);
-        let date = format_date(a.completed_on);
-        if a.completed_on > log.as_of {
-            p.excluded.push(
-                &a.id,
-                shown,
-                "not_yet_completed",
-                format!("completed on {date}, after the as-of date"),
-            );
-            continue;
-        }
-        if a.completed_on < cycle.start || a.completed_on > cycle.end {
-            p.excluded.push(
-                &a.id,
-                shown,
-                "out_of_window",
-                format!(
-                    "completed on {date}, outside this cycle ({} to {})",
-                    format_date(cycle.start),
-                    format_date(cycle.end)
-                ),
-            );
-            continue;
-        }
-        if rule.late_renewal == LateRenewal::CeAfterApproval
-            && let Some(approved) = cred.late_renewal_approved_on
-            && approved >= cycle.start
-            && a.completed_on <= approved
-        {
-            p.excluded.push(
-                &a.id,
-                shown,
-                "out_of_window",
-                format!(
-                    "late renewal: CE must be dated after the approval date {}",
-                    format_date(approved)
-                ),
-            );
+        if let Some((reason, detail)) = date_exclusion(rule, cycle, cred, log, a) {
+            let shown = rule.units.convert(a.amount, a.unit).unwrap_or(a.amount);
+            p.excluded.push(&a.id, shown, reason, detail);
             continue;
         }
         let Some(parts) = split(rule, a) else {
@@ -189,46 +153,10 @@ pub(super) fn prepare(
                 .iter()
                 .any(|s| approvals.contains(s));
         for (topic, hours) in parts {
-            if let Some(t) = topic
-                && topic_excluded(rule, &t)
+            if let Some((reason, detail)) =
+                slice_exclusion(rule, log, topic.as_ref(), approved, dup[i])
             {
-                p.excluded.push(
-                    &a.id,
-                    hours,
-                    "topic_excluded",
-                    format!("this credential does not accept {}", t.label()),
-                );
-                continue;
-            }
-            if !approved {
-                let accepted: Vec<String> = rule
-                    .accepted_approvals
-                    .iter()
-                    .map(|s| s.label().to_string())
-                    .collect();
-                p.excluded.push(
-                    &a.id,
-                    hours,
-                    "approval_not_accepted",
-                    format!(
-                        "not from a provider this credential accepts (it needs {})",
-                        join_or(accepted)
-                    ),
-                );
-                continue;
-            }
-            if let Some(orig) = dup[i] {
-                let o = &log.activities[orig];
-                p.excluded.push(
-                    &a.id,
-                    hours,
-                    "duplicate",
-                    format!(
-                        "same course as “{}” ({})",
-                        o.title,
-                        format_date(o.completed_on)
-                    ),
-                );
+                p.excluded.push(&a.id, hours, reason, detail);
                 continue;
             }
             let slice = Slice {
@@ -240,32 +168,124 @@ pub(super) fn prepare(
                 hours,
                 conditional: None,
             };
-            if let Some(x) = rule
-                .excluded_from_total
-                .iter()
-                .find(|x| x.select.matches(&slice.view()))
-            {
-                p.excluded
-                    .push(&a.id, hours, "excluded_from_total", x.note.clone());
-                continue;
-            }
-            if active
-                .extra_mins
-                .iter()
-                .any(|e| !e.counts_toward_total && e.select.matches(&slice.view()))
-            {
-                p.pool.push(slice);
-                continue;
-            }
-            let conditional = rule
-                .conditionals
-                .iter()
-                .position(|c| c.select.matches(&slice.view()));
-            p.main.push(Slice {
-                conditional,
-                ..slice
-            });
+            p.place(rule, active, &a.id, slice);
         }
     }
     p
+}
+
+/// Why an activity's date keeps it out of this cycle (not yet done, outside it, before a late renewal's approval).
+fn date_exclusion(
+    rule: &Rule,
+    cycle: &Cycle,
+    cred: &Credential,
+    log: &Log<'_>,
+    a: &Activity,
+) -> Option<(&'static str, String)> {
+    let date = format_date(a.completed_on);
+    if a.completed_on > log.as_of {
+        return Some((
+            "not_yet_completed",
+            format!("completed on {date}, after the as-of date"),
+        ));
+    }
+    if a.completed_on < cycle.start || a.completed_on > cycle.end {
+        return Some((
+            "out_of_window",
+            format!(
+                "completed on {date}, outside this cycle ({} to {})",
+                format_date(cycle.start),
+                format_date(cycle.end)
+            ),
+        ));
+    }
+    if rule.late_renewal == LateRenewal::CeAfterApproval
+        && let Some(approved) = cred.late_renewal_approved_on
+        && approved >= cycle.start
+        && a.completed_on <= approved
+    {
+        return Some((
+            "out_of_window",
+            format!(
+                "late renewal: CE must be dated after the approval date {}",
+                format_date(approved)
+            ),
+        ));
+    }
+    None
+}
+
+/// Why a slice is not eligible (excluded topic, provider not accepted, repeat of course `dup`).
+fn slice_exclusion(
+    rule: &Rule,
+    log: &Log<'_>,
+    topic: Option<&TopicRef>,
+    approved: bool,
+    dup: Option<usize>,
+) -> Option<(&'static str, String)> {
+    if let Some(t) = topic
+        && topic_excluded(rule, t)
+    {
+        return Some((
+            "topic_excluded",
+            format!("this credential does not accept {}", t.label()),
+        ));
+    }
+    if !approved {
+        let accepted: Vec<String> = rule
+            .accepted_approvals
+            .iter()
+            .map(|s| s.label().to_string())
+            .collect();
+        return Some((
+            "approval_not_accepted",
+            format!(
+                "not from a provider this credential accepts (it needs {})",
+                join_or(accepted)
+            ),
+        ));
+    }
+    if let Some(orig) = dup {
+        let o = &log.activities[orig];
+        return Some((
+            "duplicate",
+            format!(
+                "same course as “{}” ({})",
+                o.title,
+                format_date(o.completed_on)
+            ),
+        ));
+    }
+    None
+}
+
+impl Prepared {
+    /// Files an eligible slice: excluded from the total, pooled for a separate extra minimum, or main.
+    fn place(&mut self, rule: &Rule, active: &Active<'_>, activity: &str, slice: Slice) {
+        if let Some(x) = rule
+            .excluded_from_total
+            .iter()
+            .find(|x| x.select.matches(&slice.view()))
+        {
+            self.excluded
+                .push(activity, slice.hours, "excluded_from_total", x.note.clone());
+            return;
+        }
+        if active
+            .extra_mins
+            .iter()
+            .any(|e| !e.counts_toward_total && e.select.matches(&slice.view()))
+        {
+            self.pool.push(slice);
+            return;
+        }
+        let conditional = rule
+            .conditionals
+            .iter()
+            .position(|c| c.select.matches(&slice.view()));
+        self.main.push(Slice {
+            conditional,
+            ..slice
+        });
+    }
 }

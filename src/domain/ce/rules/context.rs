@@ -188,118 +188,28 @@ impl Ctx<'_> {
 }
 
 pub(super) fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, RuleError> {
-    let unused = |name: &str, present: bool| -> Result<(), RuleError> {
-        if present {
-            Err(c.err(
-                format!("deadline.{name}"),
-                format!("not used by kind = \"{}\"", d.kind),
-            ))
-        } else {
-            Ok(())
-        }
-    };
-    let every_years = || -> Result<u8, RuleError> {
-        let v = d
-            .every_years
-            .ok_or_else(|| c.err("deadline.every_years", "required for this kind"))?;
-        u8::try_from(v)
-            .ok()
-            .filter(|v| (1..=10).contains(v))
-            .ok_or_else(|| {
-                c.err(
-                    "deadline.every_years",
-                    format!("{v} is not between 1 and 10"),
-                )
-            })
-    };
-    let parity = |every: u8| -> Result<Option<Parity>, RuleError> {
-        if let Some(anchor) = d.anchor_year {
-            if d.parity.is_some() {
-                return Err(c.err("deadline.anchor_year", "give either parity or anchor_year"));
-            }
-            let anchor = i32::try_from(anchor)
-                .ok()
-                .filter(|y| (1950..=2100).contains(y))
-                .ok_or_else(|| {
-                    c.err(
-                        "deadline.anchor_year",
-                        format!("{anchor} is not a year between 1950 and 2100"),
-                    )
-                })?;
-            return Ok(Some(Parity::Every { anchor, every }));
-        }
-        let p = match d.parity.as_deref() {
-            None => return Ok(None),
-            Some(p) => c.one_of(
-                "deadline.parity",
-                p,
-                &[("odd", Parity::Odd), ("even", Parity::Even)],
-            )?,
-        };
-        if every != 2 {
-            return Err(c.err("deadline.parity", "year parity needs every_years = 2"));
-        }
-        Ok(Some(p))
-    };
-    let first_after = || -> Result<u32, RuleError> {
-        let v = d.first_after_months.unwrap_or(0);
-        u32::try_from(v).ok().filter(|v| *v <= 120).ok_or_else(|| {
-            c.err(
-                "deadline.first_after_months",
-                format!("{v} is not between 0 and 120"),
-            )
-        })
-    };
     match d.kind.as_str() {
-        "fixed" => {
-            unused("months", d.months.is_some())?;
-            let month = d
-                .month
-                .and_then(|m| u8::try_from(m).ok())
-                .filter(|m| (1..=12).contains(m))
-                .ok_or_else(|| c.err("deadline.month", "required, 1 to 12"))?;
-            let max_day = time::Month::try_from(month)
-                .map(|m| days_in_month(2024, m))
-                .unwrap_or(31);
-            let day = d
-                .day
-                .and_then(|x| u8::try_from(x).ok())
-                .filter(|x| (1..=max_day).contains(x))
-                .ok_or_else(|| {
-                    c.err(
-                        "deadline.day",
-                        format!("required, 1 to {max_day} for month {month}"),
-                    )
-                })?;
-            let every = every_years()?;
-            Ok(DeadlineRule::Fixed {
-                month,
-                day,
-                every_years: every,
-                parity: parity(every)?,
-                first_after_months: first_after()?,
-            })
-        }
+        "fixed" => fixed_deadline(c, d),
         "birth_month_end" => {
-            unused("months", d.months.is_some())?;
-            unused("month", d.month.is_some())?;
-            unused("day", d.day.is_some())?;
-            let every = every_years()?;
+            unused(c, d, "months", d.months.is_some())?;
+            unused(c, d, "month", d.month.is_some())?;
+            unused(c, d, "day", d.day.is_some())?;
+            let every = every_years(c, d)?;
             Ok(DeadlineRule::BirthMonthEnd {
                 every_years: every,
-                parity: parity(every)?,
-                first_after_months: first_after()?,
+                parity: parity(c, d, every)?,
+                first_after_months: first_after(c, d)?,
             })
         }
         "birthday" => {
-            unused("months", d.months.is_some())?;
-            unused("month", d.month.is_some())?;
-            unused("day", d.day.is_some())?;
-            unused("parity", d.parity.is_some())?;
-            unused("anchor_year", d.anchor_year.is_some())?;
+            unused(c, d, "months", d.months.is_some())?;
+            unused(c, d, "month", d.month.is_some())?;
+            unused(c, d, "day", d.day.is_some())?;
+            unused(c, d, "parity", d.parity.is_some())?;
+            unused(c, d, "anchor_year", d.anchor_year.is_some())?;
             Ok(DeadlineRule::Birthday {
-                every_years: every_years()?,
-                first_after_months: first_after()?,
+                every_years: every_years(c, d)?,
+                first_after_months: first_after(c, d)?,
             })
         }
         "anniversary" => {
@@ -311,7 +221,7 @@ pub(super) fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, Rul
                 ("first_after_months", d.first_after_months.is_some()),
                 ("anchor_year", d.anchor_year.is_some()),
             ] {
-                unused(name, present)?;
+                unused(c, d, name, present)?;
             }
             let months = d
                 .months
@@ -325,6 +235,107 @@ pub(super) fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, Rul
             format!("`{other}` is not one of: fixed, birth_month_end, birthday, anniversary"),
         )),
     }
+}
+
+/// A deadline of kind "fixed": a month and day, every N years.
+fn fixed_deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, RuleError> {
+    unused(c, d, "months", d.months.is_some())?;
+    let month = d
+        .month
+        .and_then(|m| u8::try_from(m).ok())
+        .filter(|m| (1..=12).contains(m))
+        .ok_or_else(|| c.err("deadline.month", "required, 1 to 12"))?;
+    let max_day = time::Month::try_from(month)
+        .map(|m| days_in_month(2024, m))
+        .unwrap_or(31);
+    let day = d
+        .day
+        .and_then(|x| u8::try_from(x).ok())
+        .filter(|x| (1..=max_day).contains(x))
+        .ok_or_else(|| {
+            c.err(
+                "deadline.day",
+                format!("required, 1 to {max_day} for month {month}"),
+            )
+        })?;
+    let every = every_years(c, d)?;
+    Ok(DeadlineRule::Fixed {
+        month,
+        day,
+        every_years: every,
+        parity: parity(c, d, every)?,
+        first_after_months: first_after(c, d)?,
+    })
+}
+
+/// Rejects a deadline key that the deadline's kind does not use.
+fn unused(c: &Ctx<'_>, d: &RawDeadline, name: &str, present: bool) -> Result<(), RuleError> {
+    if present {
+        Err(c.err(
+            format!("deadline.{name}"),
+            format!("not used by kind = \"{}\"", d.kind),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The required `every_years`, 1 to 10.
+fn every_years(c: &Ctx<'_>, d: &RawDeadline) -> Result<u8, RuleError> {
+    let v = d
+        .every_years
+        .ok_or_else(|| c.err("deadline.every_years", "required for this kind"))?;
+    u8::try_from(v)
+        .ok()
+        .filter(|v| (1..=10).contains(v))
+        .ok_or_else(|| {
+            c.err(
+                "deadline.every_years",
+                format!("{v} is not between 1 and 10"),
+            )
+        })
+}
+
+/// Which years a deadline falls in: odd or even (every 2 years), or counted from an anchor year.
+fn parity(c: &Ctx<'_>, d: &RawDeadline, every: u8) -> Result<Option<Parity>, RuleError> {
+    if let Some(anchor) = d.anchor_year {
+        if d.parity.is_some() {
+            return Err(c.err("deadline.anchor_year", "give either parity or anchor_year"));
+        }
+        let anchor = i32::try_from(anchor)
+            .ok()
+            .filter(|y| (1950..=2100).contains(y))
+            .ok_or_else(|| {
+                c.err(
+                    "deadline.anchor_year",
+                    format!("{anchor} is not a year between 1950 and 2100"),
+                )
+            })?;
+        return Ok(Some(Parity::Every { anchor, every }));
+    }
+    let p = match d.parity.as_deref() {
+        None => return Ok(None),
+        Some(p) => c.one_of(
+            "deadline.parity",
+            p,
+            &[("odd", Parity::Odd), ("even", Parity::Even)],
+        )?,
+    };
+    if every != 2 {
+        return Err(c.err("deadline.parity", "year parity needs every_years = 2"));
+    }
+    Ok(Some(p))
+}
+
+/// The optional `first_after_months` (0 to 120, default 0).
+fn first_after(c: &Ctx<'_>, d: &RawDeadline) -> Result<u32, RuleError> {
+    let v = d.first_after_months.unwrap_or(0);
+    u32::try_from(v).ok().filter(|v| *v <= 120).ok_or_else(|| {
+        c.err(
+            "deadline.first_after_months",
+            format!("{v} is not between 0 and 120"),
+        )
+    })
 }
 
 /// A constraint for the structural (laminarity) check.

@@ -13,68 +13,8 @@ pub(super) struct Identity {
 }
 
 pub(super) fn identity(c: &Ctx<'_>, raw: &RawRule, file: &str) -> Result<Identity, RuleError> {
-    let stem = file
-        .rsplit('/')
-        .next()
-        .unwrap_or(file)
-        .trim_end_matches(".toml");
-    let (stem, version_label) = match stem.split_once('@') {
-        Some((id, label)) => (id, Some(label)),
-        None => (stem, None),
-    };
-    if version_label
-        .is_some_and(|l| l.is_empty() || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-    {
-        return Err(c.err(
-            "id",
-            format!("the version label in `{file}` must be letters, digits and `-`"),
-        ));
-    }
-    if raw.id != stem {
-        return Err(c.err(
-            "id",
-            format!("`{}` does not match the file name `{stem}`", raw.id),
-        ));
-    }
-    let id_ok = !raw.id.is_empty()
-        && raw
-            .id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !id_ok {
-        return Err(c.err(
-            "id",
-            format!("`{}` must be lowercase letters, digits and `-`", raw.id),
-        ));
-    }
-    let jurisdiction = raw
-        .jurisdiction
-        .as_deref()
-        .map(|j| {
-            Jurisdiction::parse(j)
-                .ok_or_else(|| c.err("jurisdiction", format!("`{j}` is not two capital letters")))
-        })
-        .transpose()?;
-    if let Some(rest) = raw.id.strip_prefix("us-") {
-        let parts: Vec<&str> = rest.split('-').collect();
-        let state_ok = parts.len() == 2 && parts[0].len() == 2 && !parts[1].is_empty();
-        if !state_ok {
-            return Err(c.err(
-                "id",
-                format!(
-                    "state rule ids look like `us-fl-lmt` or `us-mn-none`, not `{}`",
-                    raw.id
-                ),
-            ));
-        }
-        let expected = parts[0].to_ascii_uppercase();
-        if jurisdiction.map(|j| j.to_string()) != Some(expected.clone()) {
-            return Err(c.err(
-                "jurisdiction",
-                format!("must be \"{expected}\" for rule `{}`", raw.id),
-            ));
-        }
-    }
+    check_id(c, raw, file)?;
+    let jurisdiction = parse_jurisdiction(c, raw)?;
     for (field, v) in [("name", &raw.name), ("issuer", &raw.issuer)] {
         if v.trim().is_empty() {
             return Err(c.err(field, "must not be empty"));
@@ -111,19 +51,7 @@ pub(super) fn identity(c: &Ctx<'_>, raw: &RawRule, file: &str) -> Result<Identit
     if effective.from.is_none() {
         return Err(c.err("effective.from", "required"));
     }
-    for (i, a) in raw.aliases.iter().enumerate() {
-        if a == &raw.id
-            || a.is_empty()
-            || !a
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            return Err(c.err(
-                format!("aliases[{i}]"),
-                format!("`{a}` is not a former id of this rule"),
-            ));
-        }
-    }
+    check_aliases(c, raw)?;
 
     Ok(Identity {
         jurisdiction,
@@ -132,6 +60,93 @@ pub(super) fn identity(c: &Ctx<'_>, raw: &RawRule, file: &str) -> Result<Identit
         status,
         effective,
     })
+}
+
+/// Whether `s` has the shape of a rule id: lowercase letters, digits and `-`, not empty.
+fn is_rule_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Checks the id against the file name (`ID.toml` or `ID@LABEL.toml`) and its own shape.
+fn check_id(c: &Ctx<'_>, raw: &RawRule, file: &str) -> Result<(), RuleError> {
+    let stem = file
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".toml");
+    let (stem, version_label) = match stem.split_once('@') {
+        Some((id, label)) => (id, Some(label)),
+        None => (stem, None),
+    };
+    if version_label
+        .is_some_and(|l| l.is_empty() || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
+        return Err(c.err(
+            "id",
+            format!("the version label in `{file}` must be letters, digits and `-`"),
+        ));
+    }
+    if raw.id != stem {
+        return Err(c.err(
+            "id",
+            format!("`{}` does not match the file name `{stem}`", raw.id),
+        ));
+    }
+    if !is_rule_id(&raw.id) {
+        return Err(c.err(
+            "id",
+            format!("`{}` must be lowercase letters, digits and `-`", raw.id),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses the jurisdiction and checks that a state rule (`us-xx-…`) names its own state.
+fn parse_jurisdiction(c: &Ctx<'_>, raw: &RawRule) -> Result<Option<Jurisdiction>, RuleError> {
+    let jurisdiction = raw
+        .jurisdiction
+        .as_deref()
+        .map(|j| {
+            Jurisdiction::parse(j)
+                .ok_or_else(|| c.err("jurisdiction", format!("`{j}` is not two capital letters")))
+        })
+        .transpose()?;
+    if let Some(rest) = raw.id.strip_prefix("us-") {
+        let parts: Vec<&str> = rest.split('-').collect();
+        let state_ok = parts.len() == 2 && parts[0].len() == 2 && !parts[1].is_empty();
+        if !state_ok {
+            return Err(c.err(
+                "id",
+                format!(
+                    "state rule ids look like `us-fl-lmt` or `us-mn-none`, not `{}`",
+                    raw.id
+                ),
+            ));
+        }
+        let expected = parts[0].to_ascii_uppercase();
+        if jurisdiction.map(|j| j.to_string()) != Some(expected.clone()) {
+            return Err(c.err(
+                "jurisdiction",
+                format!("must be \"{expected}\" for rule `{}`", raw.id),
+            ));
+        }
+    }
+    Ok(jurisdiction)
+}
+
+/// Checks that every former id has the shape of a rule id and differs from the current one.
+fn check_aliases(c: &Ctx<'_>, raw: &RawRule) -> Result<(), RuleError> {
+    for (i, a) in raw.aliases.iter().enumerate() {
+        if a == &raw.id || !is_rule_id(a) {
+            return Err(c.err(
+                format!("aliases[{i}]"),
+                format!("`{a}` is not a former id of this rule"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn calendar(c: &Ctx<'_>, raw: &RawRule) -> Result<(DeadlineRule, Due), RuleError> {
@@ -265,26 +280,46 @@ pub(super) struct Requirements {
 }
 
 pub(super) fn requirements(c: &Ctx<'_>, raw: &RawRule) -> Result<Requirements, RuleError> {
-    let buckets = raw
-        .bucket
-        .iter()
+    let buckets = requirement_list(c, "bucket", &raw.bucket, false)?;
+    let mins = requirement_list(c, "min", &raw.min, true)?;
+    let caps = requirement_list(c, "cap", &raw.cap, false)?;
+    let window_caps = window_caps(c, &raw.window_cap)?;
+    let extra_mins = extra_mins(c, &raw.extra_min)?;
+    let once_ever = once_ever(c, &raw.once_ever)?;
+    let items = items(c, &raw.item)?;
+    let conditionals = noted(c, "conditional", &raw.conditional)?;
+    let excluded_from_total = noted(c, "excluded_from_total", &raw.excluded_from_total)?;
+
+    Ok(Requirements {
+        buckets,
+        mins,
+        caps,
+        window_caps,
+        extra_mins,
+        once_ever,
+        items,
+        conditionals,
+        excluded_from_total,
+    })
+}
+
+/// Validates one `[[bucket]]`, `[[min]]` or `[[cap]]` section (`within` only for minimums).
+fn requirement_list(
+    c: &Ctx<'_>,
+    name: &str,
+    list: &[RawReq],
+    allow_within: bool,
+) -> Result<Vec<Requirement>, RuleError> {
+    list.iter()
         .enumerate()
-        .map(|(i, r)| requirement(c, &format!("bucket[{i}]"), r, false))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mins = raw
-        .min
-        .iter()
-        .enumerate()
-        .map(|(i, r)| requirement(c, &format!("min[{i}]"), r, true))
-        .collect::<Result<Vec<_>, _>>()?;
-    let caps = raw
-        .cap
-        .iter()
-        .enumerate()
-        .map(|(i, r)| requirement(c, &format!("cap[{i}]"), r, false))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(i, r)| requirement(c, &format!("{name}[{i}]"), r, allow_within))
+        .collect()
+}
+
+/// Validates the `[[window_cap]]` section (24-hour windows only).
+fn window_caps(c: &Ctx<'_>, list: &[RawWindowCap]) -> Result<Vec<WindowCap>, RuleError> {
     let mut window_caps = Vec::new();
-    for (i, w) in raw.window_cap.iter().enumerate() {
+    for (i, w) in list.iter().enumerate() {
         let field = format!("window_cap[{i}]");
         if w.window_hours != 24 {
             return Err(c.err(
@@ -298,8 +333,13 @@ pub(super) fn requirements(c: &Ctx<'_>, raw: &RawRule) -> Result<Requirements, R
             applies: c.opt_range(&field, &w.cycles_ending)?,
         });
     }
+    Ok(window_caps)
+}
+
+/// Validates the `[[extra_min]]` section.
+fn extra_mins(c: &Ctx<'_>, list: &[RawExtraMin]) -> Result<Vec<ExtraMin>, RuleError> {
     let mut extra_mins = Vec::new();
-    for (i, e) in raw.extra_min.iter().enumerate() {
+    for (i, e) in list.iter().enumerate() {
         let field = format!("extra_min[{i}]");
         extra_mins.push(ExtraMin {
             id: c.id(&format!("{field}.id"), &e.id)?,
@@ -315,8 +355,13 @@ pub(super) fn requirements(c: &Ctx<'_>, raw: &RawRule) -> Result<Requirements, R
             applies: c.opt_range(&field, &e.cycles_ending)?,
         });
     }
+    Ok(extra_mins)
+}
+
+/// Validates the `[[once_ever]]` section (each needs a selector, an item kind or both).
+fn once_ever(c: &Ctx<'_>, list: &[RawOnceEver]) -> Result<Vec<OnceEver>, RuleError> {
     let mut once_ever = Vec::new();
-    for (i, o) in raw.once_ever.iter().enumerate() {
+    for (i, o) in list.iter().enumerate() {
         let field = format!("once_ever[{i}]");
         let select = o
             .select
@@ -326,17 +371,7 @@ pub(super) fn requirements(c: &Ctx<'_>, raw: &RawRule) -> Result<Requirements, R
         let item = o
             .item
             .as_deref()
-            .map(|k| {
-                ItemKind::from_code(k).ok_or_else(|| {
-                    c.err(
-                        format!("{field}.item"),
-                        format!(
-                            "unknown item kind `{k}` (known: {})",
-                            ItemKind::known_codes()
-                        ),
-                    )
-                })
-            })
+            .map(|k| item_kind(c, &format!("{field}.item"), k))
             .transpose()?;
         if select.is_none() && item.is_none() {
             return Err(c.err(&field, "needs `select`, `item` or both"));
@@ -349,22 +384,18 @@ pub(super) fn requirements(c: &Ctx<'_>, raw: &RawRule) -> Result<Requirements, R
             applies: c.opt_range(&field, &o.cycles_ending)?,
         });
     }
+    Ok(once_ever)
+}
+
+/// Validates the `[[item]]` section (non-hour requirements such as a CPR card).
+fn items(c: &Ctx<'_>, list: &[RawItem]) -> Result<Vec<ItemRequirement>, RuleError> {
     let mut items = Vec::new();
-    for (i, it) in raw.item.iter().enumerate() {
+    for (i, it) in list.iter().enumerate() {
         let field = format!("item[{i}]");
         items.push(ItemRequirement {
             id: c.id(&format!("{field}.id"), &it.id)?,
             label: it.label.clone(),
-            kind: ItemKind::from_code(&it.kind).ok_or_else(|| {
-                c.err(
-                    format!("{field}.kind"),
-                    format!(
-                        "unknown item kind `{}` (known: {})",
-                        it.kind,
-                        ItemKind::known_codes()
-                    ),
-                )
-            })?,
+            kind: item_kind(c, &format!("{field}.kind"), &it.kind)?,
             at: c.one_of(
                 &format!("{field}.at"),
                 &it.at,
@@ -373,36 +404,38 @@ pub(super) fn requirements(c: &Ctx<'_>, raw: &RawRule) -> Result<Requirements, R
             applies: c.opt_range(&field, &it.cycles_ending)?,
         });
     }
-    let noted = |name: &str, list: &[RawNoted]| -> Result<Vec<NotedSelector>, RuleError> {
-        list.iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let field = format!("{name}[{i}]");
-                if n.note.trim().is_empty() {
-                    return Err(c.err(format!("{field}.note"), "must not be empty"));
-                }
-                Ok(NotedSelector {
-                    id: c.id(&format!("{field}.id"), &n.id)?,
-                    select: c.select(&format!("{field}.select"), &n.select)?,
-                    note: n.note.clone(),
-                })
-            })
-            .collect()
-    };
-    let conditionals = noted("conditional", &raw.conditional)?;
-    let excluded_from_total = noted("excluded_from_total", &raw.excluded_from_total)?;
+    Ok(items)
+}
 
-    Ok(Requirements {
-        buckets,
-        mins,
-        caps,
-        window_caps,
-        extra_mins,
-        once_ever,
-        items,
-        conditionals,
-        excluded_from_total,
+/// Parses an item-kind code, naming the known codes when it is not one.
+fn item_kind(c: &Ctx<'_>, field: &str, code: &str) -> Result<ItemKind, RuleError> {
+    ItemKind::from_code(code).ok_or_else(|| {
+        c.err(
+            field,
+            format!(
+                "unknown item kind `{code}` (known: {})",
+                ItemKind::known_codes()
+            ),
+        )
     })
+}
+
+/// Validates a `[[conditional]]` or `[[excluded_from_total]]` section (each entry needs a note).
+fn noted(c: &Ctx<'_>, name: &str, list: &[RawNoted]) -> Result<Vec<NotedSelector>, RuleError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let field = format!("{name}[{i}]");
+            if n.note.trim().is_empty() {
+                return Err(c.err(format!("{field}.note"), "must not be empty"));
+            }
+            Ok(NotedSelector {
+                id: c.id(&format!("{field}.id"), &n.id)?,
+                select: c.select(&format!("{field}.select"), &n.select)?,
+                note: n.note.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Requirement ids are unique across sections (deficits and citations name them).
@@ -454,123 +487,138 @@ pub(super) fn structure(
     total: Hours,
     r: &Requirements,
 ) -> Result<(), RuleError> {
+    match mode {
+        RuleMode::None => check_no_hours(c, total, r),
+        RuleMode::Partition => check_partition(c, total, r),
+        RuleMode::Subset => check_subset(c, total, r),
+    }
+}
+
+/// Mode "none": no total, buckets, minimums, caps or extra minimums.
+fn check_no_hours(c: &Ctx<'_>, total: Hours, r: &Requirements) -> Result<(), RuleError> {
+    if !total.is_zero()
+        || !r.buckets.is_empty()
+        || !r.mins.is_empty()
+        || !r.caps.is_empty()
+        || !r.extra_mins.is_empty()
+    {
+        return Err(c.err(
+            "mode",
+            "mode = \"none\" takes no total, buckets, minimums, caps or extra minimums",
+        ));
+    }
+    Ok(())
+}
+
+/// Partition mode: buckets only, adding up to the total, with caps nested or disjoint.
+fn check_partition(c: &Ctx<'_>, total: Hours, r: &Requirements) -> Result<(), RuleError> {
     let Requirements {
         buckets,
         mins,
         caps,
         window_caps,
-        extra_mins,
         ..
     } = r;
-    match mode {
-        RuleMode::None => {
-            if !total.is_zero()
-                || !buckets.is_empty()
-                || !mins.is_empty()
-                || !caps.is_empty()
-                || !extra_mins.is_empty()
-            {
+    if !mins.is_empty() {
+        return Err(c.err("min", "partition mode uses [[bucket]], not [[min]]"));
+    }
+    if buckets.is_empty() {
+        return Err(c.err("bucket", "partition mode needs at least one [[bucket]]"));
+    }
+    let sum: Hours = buckets.iter().map(|b| b.hours).sum();
+    if sum != total {
+        return Err(c.err(
+            "total",
+            format!("{total} h, but the buckets add up to {sum} h"),
+        ));
+    }
+    let mut shapes = selector_shapes("cap", caps);
+    shapes.extend(day_shapes(window_caps));
+    for a in 0..shapes.len() {
+        for b in a + 1..shapes.len() {
+            if shape_relation(&shapes[a].1, &shapes[b].1) == Relation::Crossing {
                 return Err(c.err(
-                    "mode",
-                    "mode = \"none\" takes no total, buckets, minimums, caps or extra minimums",
+                    shapes[b].0.clone(),
+                    format!("overlaps `{}` without nesting; partition-mode caps must be nested or disjoint", shapes[a].0),
                 ));
             }
-        }
-        RuleMode::Partition => {
-            if !mins.is_empty() {
-                return Err(c.err("min", "partition mode uses [[bucket]], not [[min]]"));
-            }
-            if buckets.is_empty() {
-                return Err(c.err("bucket", "partition mode needs at least one [[bucket]]"));
-            }
-            let sum: Hours = buckets.iter().map(|b| b.hours).sum();
-            if sum != total {
-                return Err(c.err(
-                    "total",
-                    format!("{total} h, but the buckets add up to {sum} h"),
-                ));
-            }
-            let mut shapes: Vec<(String, Shape<'_>)> = caps
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (format!("cap[{i}] ({})", r.id), Shape::Sel(&r.select)))
-                .collect();
-            shapes.extend(
-                window_caps
-                    .iter()
-                    .enumerate()
-                    .map(|(i, w)| (format!("window_cap[{i}] ({})", w.id), Shape::Day)),
-            );
-            for a in 0..shapes.len() {
-                for b in a + 1..shapes.len() {
-                    if shape_relation(&shapes[a].1, &shapes[b].1) == Relation::Crossing {
-                        return Err(c.err(
-                            shapes[b].0.clone(),
-                            format!("overlaps `{}` without nesting; partition-mode caps must be nested or disjoint", shapes[a].0),
-                        ));
-                    }
-                }
-            }
-        }
-        RuleMode::Subset => {
-            if !buckets.is_empty() {
-                return Err(c.err("bucket", "subset mode uses [[min]], not [[bucket]]"));
-            }
-            for (i, m) in mins.iter().enumerate() {
-                if m.hours.is_zero() {
-                    return Err(c.err(format!("min[{i}].hours"), "a minimum must be more than 0 h"));
-                }
-                if !total.is_zero() && m.hours > total {
-                    return Err(c.err(
-                        format!("min[{i}].hours"),
-                        format!("{} h is more than the total {total} h", m.hours),
-                    ));
-                }
-                if let Some(w) = &m.within {
-                    let outer = mins.iter().find(|o| &o.id == w).ok_or_else(|| {
-                        c.err(
-                            format!("min[{i}].within"),
-                            format!("no [[min]] with id `{w}`"),
-                        )
-                    })?;
-                    if outer.id == m.id || !m.select.is_within(&outer.select) {
-                        return Err(c.err(
-                            format!("min[{i}].within"),
-                            format!(
-                                "the selector of `{}` is not contained in the selector of `{w}`",
-                                m.id
-                            ),
-                        ));
-                    }
-                    if m.hours > outer.hours {
-                        return Err(c.err(
-                            format!("min[{i}].hours"),
-                            format!("more than the enclosing `{w}`"),
-                        ));
-                    }
-                }
-            }
-            let mut shapes: Vec<(String, Shape<'_>)> = mins
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (format!("min[{i}] ({})", r.id), Shape::Sel(&r.select)))
-                .collect();
-            shapes.extend(
-                caps.iter()
-                    .enumerate()
-                    .map(|(i, r)| (format!("cap[{i}] ({})", r.id), Shape::Sel(&r.select))),
-            );
-            shapes.extend(
-                window_caps
-                    .iter()
-                    .enumerate()
-                    .map(|(i, w)| (format!("window_cap[{i}] ({})", w.id), Shape::Day)),
-            );
-            check_two_families(c, &shapes)?;
         }
     }
-
     Ok(())
+}
+
+/// Subset mode: minimums only, nested as declared, splitting with the caps into two families.
+fn check_subset(c: &Ctx<'_>, total: Hours, r: &Requirements) -> Result<(), RuleError> {
+    let Requirements {
+        buckets,
+        mins,
+        caps,
+        window_caps,
+        ..
+    } = r;
+    if !buckets.is_empty() {
+        return Err(c.err("bucket", "subset mode uses [[min]], not [[bucket]]"));
+    }
+    check_min_nesting(c, total, mins)?;
+    let mut shapes = selector_shapes("min", mins);
+    shapes.extend(selector_shapes("cap", caps));
+    shapes.extend(day_shapes(window_caps));
+    check_two_families(c, &shapes)
+}
+
+/// Each minimum is more than 0 h, at most the total, and inside the minimum its `within` names.
+fn check_min_nesting(c: &Ctx<'_>, total: Hours, mins: &[Requirement]) -> Result<(), RuleError> {
+    for (i, m) in mins.iter().enumerate() {
+        if m.hours.is_zero() {
+            return Err(c.err(format!("min[{i}].hours"), "a minimum must be more than 0 h"));
+        }
+        if !total.is_zero() && m.hours > total {
+            return Err(c.err(
+                format!("min[{i}].hours"),
+                format!("{} h is more than the total {total} h", m.hours),
+            ));
+        }
+        if let Some(w) = &m.within {
+            let outer = mins.iter().find(|o| &o.id == w).ok_or_else(|| {
+                c.err(
+                    format!("min[{i}].within"),
+                    format!("no [[min]] with id `{w}`"),
+                )
+            })?;
+            if outer.id == m.id || !m.select.is_within(&outer.select) {
+                return Err(c.err(
+                    format!("min[{i}].within"),
+                    format!(
+                        "the selector of `{}` is not contained in the selector of `{w}`",
+                        m.id
+                    ),
+                ));
+            }
+            if m.hours > outer.hours {
+                return Err(c.err(
+                    format!("min[{i}].hours"),
+                    format!("more than the enclosing `{w}`"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `[[min]]` or `[[cap]]` section as named selector shapes for the structural checks.
+fn selector_shapes<'a>(name: &str, list: &'a [Requirement]) -> Vec<(String, Shape<'a>)> {
+    list.iter()
+        .enumerate()
+        .map(|(i, r)| (format!("{name}[{i}] ({})", r.id), Shape::Sel(&r.select)))
+        .collect()
+}
+
+/// The `[[window_cap]]` section as named one-day shapes for the structural checks.
+fn day_shapes<'a>(list: &[WindowCap]) -> Vec<(String, Shape<'a>)> {
+    list.iter()
+        .enumerate()
+        .map(|(i, w)| (format!("window_cap[{i}] ({})", w.id), Shape::Day))
+        .collect()
 }
 
 pub(super) fn first_cycle(
@@ -580,139 +628,163 @@ pub(super) fn first_cycle(
     total: Hours,
     r: &Requirements,
 ) -> Result<FirstCycle, RuleError> {
-    let Requirements {
-        buckets,
-        mins,
-        extra_mins,
-        once_ever,
-        items,
-        ..
-    } = r;
-    Ok(match &raw.first_cycle {
-        None => FirstCycle::Standard,
-        Some(f) => match f.kind.as_str() {
-            "standard" => {
-                if f.keep.is_some()
-                    || f.hours_per_month.is_some()
-                    || f.includes.is_some()
-                    || f.licensed_within_months.is_some()
-                    || f.total.is_some()
-                {
-                    return Err(c.err("first_cycle", "kind = \"standard\" takes no other keys"));
-                }
-                FirstCycle::Standard
+    let Some(f) = &raw.first_cycle else {
+        return Ok(FirstCycle::Standard);
+    };
+    match f.kind.as_str() {
+        "standard" => {
+            if f.keep.is_some()
+                || f.hours_per_month.is_some()
+                || f.includes.is_some()
+                || f.licensed_within_months.is_some()
+                || f.total.is_some()
+            {
+                return Err(c.err("first_cycle", "kind = \"standard\" takes no other keys"));
             }
-            "exempt" | "reduced" => {
-                if f.hours_per_month.is_some() || f.includes.is_some() {
-                    return Err(c.err(
-                        "first_cycle",
-                        "kinds \"exempt\" and \"reduced\" take no hours_per_month or includes",
-                    ));
-                }
-                let keep = f.keep.clone().unwrap_or_default();
-                for (i, k) in keep.iter().enumerate() {
-                    let known = mins.iter().any(|r| &r.id == k)
-                        || extra_mins.iter().any(|r| &r.id == k)
-                        || once_ever.iter().any(|r| &r.id == k)
-                        || items.iter().any(|r| &r.id == k);
-                    if !known {
-                        return Err(c.err(
-                            format!("first_cycle.keep[{i}]"),
-                            format!("`{k}` is not the id of a [[min]], [[extra_min]], [[once_ever]] or [[item]]"),
-                        ));
-                    }
-                }
-                if f.kind == "exempt" {
-                    if f.total.is_some() {
-                        return Err(c.err("first_cycle.total", "only for kind = \"reduced\""));
-                    }
-                    let within = f
-                        .licensed_within_months
-                        .map(|m| {
-                            u32::try_from(m)
-                                .ok()
-                                .filter(|m| (1..=120).contains(m))
-                                .ok_or_else(|| {
-                                    c.err(
-                                        "first_cycle.licensed_within_months",
-                                        format!("{m} is not between 1 and 120"),
-                                    )
-                                })
-                        })
-                        .transpose()?;
-                    FirstCycle::Exempt {
-                        keep,
-                        licensed_within_months: within,
-                    }
-                } else {
-                    if f.licensed_within_months.is_some() {
-                        return Err(c.err(
-                            "first_cycle.licensed_within_months",
-                            "only for kind = \"exempt\"",
-                        ));
-                    }
-                    if mode != RuleMode::Subset {
-                        return Err(
-                            c.err("first_cycle.kind", "\"reduced\" needs mode = \"subset\"")
-                        );
-                    }
-                    let t = f.total.ok_or_else(|| {
-                        c.err("first_cycle.total", "required for kind = \"reduced\"")
-                    })?;
-                    let t = c.hours("first_cycle.total", t)?;
-                    if t > total {
-                        return Err(c.err("first_cycle.total", "more than the regular total"));
-                    }
-                    if let Some(m) = keep
-                        .iter()
-                        .filter_map(|k| mins.iter().find(|m| &m.id == k))
-                        .find(|m| m.hours > t)
-                    {
-                        return Err(c.err(
-                            "first_cycle.keep",
-                            format!("`{}` needs more hours than the first-renewal total", m.id),
-                        ));
-                    }
-                    FirstCycle::Reduced { total: t, keep }
-                }
-            }
-            "prorated" => {
-                if f.keep.is_some() || f.licensed_within_months.is_some() || f.total.is_some() {
-                    return Err(c.err("first_cycle.keep", "only for kind = \"exempt\""));
-                }
-                let rate = f.hours_per_month.ok_or_else(|| {
+            Ok(FirstCycle::Standard)
+        }
+        "exempt" | "reduced" => exempt_or_reduced(c, f, mode, total, r),
+        "prorated" => prorated(c, f, mode, r),
+        other => Err(c.err(
+            "first_cycle.kind",
+            format!("`{other}` is not one of: standard, exempt, reduced, prorated"),
+        )),
+    }
+}
+
+/// First cycle of kind "exempt" or "reduced": the requirements kept, then the kind's own keys.
+fn exempt_or_reduced(
+    c: &Ctx<'_>,
+    f: &RawFirstCycle,
+    mode: RuleMode,
+    total: Hours,
+    r: &Requirements,
+) -> Result<FirstCycle, RuleError> {
+    if f.hours_per_month.is_some() || f.includes.is_some() {
+        return Err(c.err(
+            "first_cycle",
+            "kinds \"exempt\" and \"reduced\" take no hours_per_month or includes",
+        ));
+    }
+    let keep = f.keep.clone().unwrap_or_default();
+    for (i, k) in keep.iter().enumerate() {
+        let known = r.mins.iter().any(|x| &x.id == k)
+            || r.extra_mins.iter().any(|x| &x.id == k)
+            || r.once_ever.iter().any(|x| &x.id == k)
+            || r.items.iter().any(|x| &x.id == k);
+        if !known {
+            return Err(c.err(
+                format!("first_cycle.keep[{i}]"),
+                format!(
+                    "`{k}` is not the id of a [[min]], [[extra_min]], [[once_ever]] or [[item]]"
+                ),
+            ));
+        }
+    }
+    if f.kind == "exempt" {
+        exempt(c, f, keep)
+    } else {
+        reduced(c, f, mode, total, &r.mins, keep)
+    }
+}
+
+/// First cycle of kind "exempt", optionally only for licences issued within N months.
+fn exempt(c: &Ctx<'_>, f: &RawFirstCycle, keep: Vec<String>) -> Result<FirstCycle, RuleError> {
+    if f.total.is_some() {
+        return Err(c.err("first_cycle.total", "only for kind = \"reduced\""));
+    }
+    let within = f
+        .licensed_within_months
+        .map(|m| {
+            u32::try_from(m)
+                .ok()
+                .filter(|m| (1..=120).contains(m))
+                .ok_or_else(|| {
                     c.err(
-                        "first_cycle.hours_per_month",
-                        "required for kind = \"prorated\"",
+                        "first_cycle.licensed_within_months",
+                        format!("{m} is not between 1 and 120"),
                     )
-                })?;
-                let hours_per_month = c.hours("first_cycle.hours_per_month", rate)?;
-                let mut includes = Vec::new();
-                for (k, v) in f.includes.clone().unwrap_or_default() {
-                    let field = format!("first_cycle.includes.{k}");
-                    let known = match mode {
-                        RuleMode::Partition => buckets.iter().any(|b| b.id == k),
-                        _ => mins.iter().any(|m| m.id == k),
-                    };
-                    if !known {
-                        return Err(c.err(
-                            &field,
-                            "not the id of a bucket (partition) or minimum (subset)",
-                        ));
-                    }
-                    includes.push((k, c.hours(&field, v)?));
-                }
-                FirstCycle::Prorated {
-                    hours_per_month,
-                    includes,
-                }
-            }
-            other => {
-                return Err(c.err(
-                    "first_cycle.kind",
-                    format!("`{other}` is not one of: standard, exempt, reduced, prorated"),
-                ));
-            }
-        },
+                })
+        })
+        .transpose()?;
+    Ok(FirstCycle::Exempt {
+        keep,
+        licensed_within_months: within,
+    })
+}
+
+/// First cycle of kind "reduced": a smaller total (subset mode) that the kept minimums fit in.
+fn reduced(
+    c: &Ctx<'_>,
+    f: &RawFirstCycle,
+    mode: RuleMode,
+    total: Hours,
+    mins: &[Requirement],
+    keep: Vec<String>,
+) -> Result<FirstCycle, RuleError> {
+    if f.licensed_within_months.is_some() {
+        return Err(c.err(
+            "first_cycle.licensed_within_months",
+            "only for kind = \"exempt\"",
+        ));
+    }
+    if mode != RuleMode::Subset {
+        return Err(c.err("first_cycle.kind", "\"reduced\" needs mode = \"subset\""));
+    }
+    let t = f
+        .total
+        .ok_or_else(|| c.err("first_cycle.total", "required for kind = \"reduced\""))?;
+    let t = c.hours("first_cycle.total", t)?;
+    if t > total {
+        return Err(c.err("first_cycle.total", "more than the regular total"));
+    }
+    if let Some(m) = keep
+        .iter()
+        .filter_map(|k| mins.iter().find(|m| &m.id == k))
+        .find(|m| m.hours > t)
+    {
+        return Err(c.err(
+            "first_cycle.keep",
+            format!("`{}` needs more hours than the first-renewal total", m.id),
+        ));
+    }
+    Ok(FirstCycle::Reduced { total: t, keep })
+}
+
+/// First cycle of kind "prorated": hours per month, with the buckets or minimums it includes.
+fn prorated(
+    c: &Ctx<'_>,
+    f: &RawFirstCycle,
+    mode: RuleMode,
+    r: &Requirements,
+) -> Result<FirstCycle, RuleError> {
+    if f.keep.is_some() || f.licensed_within_months.is_some() || f.total.is_some() {
+        return Err(c.err("first_cycle.keep", "only for kind = \"exempt\""));
+    }
+    let rate = f.hours_per_month.ok_or_else(|| {
+        c.err(
+            "first_cycle.hours_per_month",
+            "required for kind = \"prorated\"",
+        )
+    })?;
+    let hours_per_month = c.hours("first_cycle.hours_per_month", rate)?;
+    let mut includes = Vec::new();
+    for (k, v) in f.includes.clone().unwrap_or_default() {
+        let field = format!("first_cycle.includes.{k}");
+        let known = match mode {
+            RuleMode::Partition => r.buckets.iter().any(|b| b.id == k),
+            _ => r.mins.iter().any(|m| m.id == k),
+        };
+        if !known {
+            return Err(c.err(
+                &field,
+                "not the id of a bucket (partition) or minimum (subset)",
+            ));
+        }
+        includes.push((k, c.hours(&field, v)?));
+    }
+    Ok(FirstCycle::Prorated {
+        hours_per_month,
+        includes,
     })
 }

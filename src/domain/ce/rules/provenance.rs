@@ -214,14 +214,29 @@ pub(super) fn load(
     confidence: Confidence,
     mode: RuleMode,
 ) -> Result<Provenance, RuleError> {
+    let sources = load_sources(c, sources)?;
+    let cites = load_cites(c, cites, &sources, facts)?;
+    let to_verify = load_to_verify(c, to_verify, facts)?;
+    let out = Provenance {
+        sources,
+        cites,
+        to_verify,
+    };
+    check_facts(c, &out, facts, confidence)?;
+    let _ = mode;
+    Ok(out)
+}
+
+/// Validates the `[[source]]` list: at least one, unique ids, a citation and an http(s) URL each.
+fn load_sources(c: &super::Ctx<'_>, sources: &[RawSource]) -> Result<Vec<Source>, RuleError> {
     if sources.is_empty() {
         return Err(c.err("source", "at least one [[source]] is required"));
     }
-    let mut out = Provenance::default();
+    let mut out: Vec<Source> = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         let field = format!("source[{i}]");
         let id = s.id.trim();
-        if id.is_empty() || out.sources.iter().any(|x| x.id == id) {
+        if id.is_empty() || out.iter().any(|x| x.id == id) {
             return Err(c.err(
                 format!("{field}.id"),
                 format!("`{id}` is empty or used twice"),
@@ -236,7 +251,7 @@ pub(super) fn load(
                 format!("`{}` is not an http(s) URL", s.url),
             ));
         }
-        out.sources.push(Source {
+        out.push(Source {
             id: id.to_string(),
             citation: s.citation.trim().to_string(),
             title: s.title.clone().unwrap_or_default().trim().to_string(),
@@ -245,21 +260,40 @@ pub(super) fn load(
             primary: s.primary,
         });
     }
-    let known = |f: &str| facts.iter().any(|x| x == f) || OPTIONAL_FACTS.contains(&f);
+    Ok(out)
+}
+
+/// Rejects a fact name that is neither one of the rule's facts nor an optional one.
+fn check_known_fact(
+    c: &super::Ctx<'_>,
+    field: String,
+    fact: &str,
+    facts: &[String],
+) -> Result<(), RuleError> {
+    if facts.iter().any(|x| x == fact) || OPTIONAL_FACTS.contains(&fact) {
+        return Ok(());
+    }
+    Err(c.err(
+        field,
+        format!(
+            "`{fact}` is not a fact of this rule (facts: {})",
+            facts.join(", ")
+        ),
+    ))
+}
+
+/// Validates the `[[cite]]` list: a known fact, an existing source and a real quote each.
+fn load_cites(
+    c: &super::Ctx<'_>,
+    cites: &[RawCite],
+    sources: &[Source],
+    facts: &[String],
+) -> Result<Vec<Cite>, RuleError> {
+    let mut out = Vec::new();
     for (i, k) in cites.iter().enumerate() {
         let field = format!("cite[{i}]");
-        if !known(&k.fact) {
-            return Err(c.err(
-                format!("{field}.fact"),
-                format!(
-                    "`{}` is not a fact of this rule (facts: {})",
-                    k.fact,
-                    facts.join(", ")
-                ),
-            ));
-        }
-        let source = out
-            .sources
+        check_known_fact(c, format!("{field}.fact"), &k.fact, facts)?;
+        let source = sources
             .iter()
             .position(|s| s.id == k.source)
             .ok_or_else(|| {
@@ -274,25 +308,27 @@ pub(super) fn load(
                 "quote the sentence(s) that establish the fact",
             ));
         }
-        out.cites.push(Cite {
+        out.push(Cite {
             fact: k.fact.clone(),
             source,
             quote: k.quote.trim().to_string(),
         });
     }
+    Ok(out)
+}
+
+/// Validates the `to_verify` list: a known fact when one is named, and a note in plain words.
+fn load_to_verify(
+    c: &super::Ctx<'_>,
+    to_verify: &[RawUnverified],
+    facts: &[String],
+) -> Result<Vec<Unverified>, RuleError> {
+    let mut out = Vec::new();
     for (i, u) in to_verify.iter().enumerate() {
         let (fact, note) = match u {
             RawUnverified::Text(t) => (None, t.clone()),
             RawUnverified::Fact { fact, note } => {
-                if !known(fact) {
-                    return Err(c.err(
-                        format!("to_verify[{i}].fact"),
-                        format!(
-                            "`{fact}` is not a fact of this rule (facts: {})",
-                            facts.join(", ")
-                        ),
-                    ));
-                }
+                check_known_fact(c, format!("to_verify[{i}].fact"), fact, facts)?;
                 (Some(fact.clone()), note.clone())
             }
         };
@@ -305,13 +341,23 @@ pub(super) fn load(
                 format!("`{code}` is an internal code; people read this text, say it in words"),
             ));
         }
-        out.to_verify.push(Unverified {
+        out.push(Unverified {
             fact,
             note: note.trim().to_string(),
         });
     }
+    Ok(out)
+}
+
+/// Every fact is cited or listed as unverified, and confidence H has a primary source for each.
+fn check_facts(
+    c: &super::Ctx<'_>,
+    p: &Provenance,
+    facts: &[String],
+    confidence: Confidence,
+) -> Result<(), RuleError> {
     for f in facts {
-        let s = out.fact(f);
+        let s = p.fact(f);
         if s.cites.is_empty() && s.unverified.is_empty() {
             return Err(c.err(
                 "cite",
@@ -325,6 +371,5 @@ pub(super) fn load(
             ));
         }
     }
-    let _ = mode;
-    Ok(out)
+    Ok(())
 }
