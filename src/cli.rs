@@ -259,7 +259,48 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Users(cmd) => users(cmd, settings).await,
         Command::Bank(cmd) => bank_command(cmd, settings).await,
-        Command::Ce(CeCommand::Evaluate { input }) => {
+        Command::Ce(cmd) => ce_command(cmd),
+        Command::Backup { to } => {
+            let report = tokio::task::spawn_blocking(move || {
+                crate::services::backup::backup(&settings, &to)
+            })
+            .await??;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let report = tokio::task::spawn_blocking(move || {
+                crate::services::backup::restore(&settings, &file)
+            })
+            .await??;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calibrate { stored: true, .. } => calibrate::stored_command(settings).await,
+        Command::Calibrate {
+            responses,
+            model,
+            anchor,
+            json,
+            ..
+        } => calibrate_command(
+            &responses.unwrap_or_default(),
+            &model,
+            anchor.as_deref(),
+            json,
+        ),
+        Command::Simulate(args) => {
+            let out = simulate(&args)?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `palpate ce …`: evaluate a scenario file, list the rules.
+fn ce_command(cmd: CeCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        CeCommand::Evaluate { input } => {
             let text = std::fs::read_to_string(&input)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
             match crate::domain::ce::evaluate_scenario_json(&text) {
@@ -273,7 +314,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Ce(CeCommand::Rules { json, dir }) => {
+        CeCommand::Rules { json, dir } => {
             let loaded;
             let set = match dir {
                 Some(dir) => {
@@ -324,51 +365,6 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Backup { to } => {
-            let report = tokio::task::spawn_blocking(move || {
-                crate::services::backup::backup(&settings, &to)
-            })
-            .await??;
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Restore { file } => {
-            let report = tokio::task::spawn_blocking(move || {
-                crate::services::backup::restore(&settings, &file)
-            })
-            .await??;
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Calibrate { stored: true, .. } => {
-            let state = startup::prepare(settings, Clock::system()).await?;
-            let summary = crate::services::calibration::run(
-                &state,
-                crate::services::calibration::Source::Command,
-                None,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{}", serde_json::to_string_pretty(&summary)?);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Calibrate {
-            responses,
-            model,
-            anchor,
-            json,
-            ..
-        } => calibrate_command(
-            &responses.unwrap_or_default(),
-            &model,
-            anchor.as_deref(),
-            json,
-        ),
-        Command::Simulate(args) => {
-            let out = simulate(&args)?;
-            println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -128,3 +128,15 @@ pub(super) fn calibrate_command(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `palpate calibrate --stored`: calibrates the answers in the database, stores the run and prints
+/// it as JSON.
+pub(super) async fn stored_command(settings: crate::config::Settings) -> anyhow::Result<ExitCode> {
+    use crate::services::calibration::{self, Source};
+    let state = crate::startup::prepare(settings, crate::clock::Clock::system()).await?;
+    let summary = calibration::run(&state, Source::Command, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok(ExitCode::SUCCESS)
+}

@@ -249,23 +249,23 @@ fn maximize(x0: [f64; 3], k: usize, f: &dyn Fn([f64; 3]) -> f64) -> [f64; 3] {
     x
 }
 
-/// Calibrates every item in `responses` not in `anchors`.
-pub fn calibrate(
-    responses: &[Response],
-    anchors: &[Anchor],
-    model: Model,
-    max_iterations: usize,
-    mut progress: impl FnMut(usize, f64),
-) -> Result<Calibration, CalibrationError> {
-    if responses.is_empty() {
-        return Err(CalibrationError::NoResponses);
-    }
-    let mut item_index: HashMap<&str, usize> = HashMap::new();
+/// Responses indexed: item ids in order of first appearance, each person's answers as
+/// (item index, correct), and per item the number of answers and of right ones.
+struct Indexed {
+    item_ids: Vec<String>,
+    item_index: HashMap<String, usize>,
+    by_person: Vec<Vec<(usize, bool)>>,
+    n_item: Vec<usize>,
+    right: Vec<usize>,
+}
+
+fn index(responses: &[Response]) -> Indexed {
+    let mut item_index: HashMap<String, usize> = HashMap::new();
     let mut person_index: HashMap<&str, usize> = HashMap::new();
     let mut item_ids: Vec<String> = vec![];
     let mut by_person: Vec<Vec<(usize, bool)>> = vec![];
     for r in responses {
-        let i = *item_index.entry(&r.item).or_insert_with(|| {
+        let i = *item_index.entry(r.item.clone()).or_insert_with(|| {
             item_ids.push(r.item.clone());
             item_ids.len() - 1
         });
@@ -284,11 +284,26 @@ pub fn calibrate(
             right[i] += usize::from(u);
         }
     }
-    // Parameters: anchors fixed, the rest from a start value.
+    Indexed {
+        item_ids,
+        item_index,
+        by_person,
+        n_item,
+        right,
+    }
+}
+
+/// Start values: anchors at their parameters (fixed), the rest from their proportion correct.
+fn start_values(
+    ix: &Indexed,
+    anchors: &[Anchor],
+    model: Model,
+) -> Result<(Vec<(f64, f64, f64)>, Vec<bool>), CalibrationError> {
+    let m = ix.item_ids.len();
     let mut params: Vec<(f64, f64, f64)> = vec![(1.0, 0.0, 0.0); m];
     let mut fixed = vec![false; m];
     for a in anchors {
-        let Some(&i) = item_index.get(a.id.as_str()) else {
+        let Some(&i) = ix.item_index.get(&a.id) else {
             return Err(CalibrationError::UnknownAnchor(a.id.clone()));
         };
         if !(a.a > 0.0 && a.a.is_finite() && a.b.is_finite() && (0.0..1.0).contains(&a.c)) {
@@ -301,25 +316,158 @@ pub fn calibrate(
         if fixed[i] {
             continue;
         }
-        if right[i] == 0 || right[i] == n_item[i] {
+        let (n, right) = (ix.n_item[i], ix.right[i]);
+        if right == 0 || right == n {
             return Err(CalibrationError::NoVariance {
-                item: item_ids[i].clone(),
-                all_correct: right[i] == n_item[i],
+                item: ix.item_ids[i].clone(),
+                all_correct: right == n,
             });
         }
-        let pc = right[i] as f64 / n_item[i] as f64;
+        let pc = right as f64 / n as f64;
         let c0 = if model == Model::ThreePl { 0.2 } else { 0.0 };
         let adj = ((pc - c0) / (1.0 - c0)).clamp(0.02, 0.98);
         params[i] = (1.0, -(adj / (1.0 - adj)).ln(), c0);
     }
+    Ok((params, fixed))
+}
+
+/// The quadrature grid and its N(0, 1) weights.
+fn quadrature() -> (Vec<f64>, Vec<f64>) {
     let grid: Vec<f64> = (0..NODES)
         .map(|q| -4.0 + 8.0 * q as f64 / (NODES - 1) as f64)
         .collect();
-    let prior: Vec<f64> = {
-        let w: Vec<f64> = grid.iter().map(|t| (-t * t / 2.0).exp()).collect();
-        let s: f64 = w.iter().sum();
-        w.into_iter().map(|v| v / s).collect()
+    let w: Vec<f64> = grid.iter().map(|t| (-t * t / 2.0).exp()).collect();
+    let s: f64 = w.iter().sum();
+    (grid, w.into_iter().map(|v| v / s).collect())
+}
+
+/// E-step: each person's posterior over the grid, summed per item into expected answers `n` and
+/// expected right answers `r` at each node. Returns the marginal log-likelihood.
+fn e_step(
+    params: &[(f64, f64, f64)],
+    by_person: &[Vec<(usize, bool)>],
+    grid: &[f64],
+    prior: &[f64],
+    n: &mut [Vec<f64>],
+    r: &mut [Vec<f64>],
+) -> f64 {
+    let table: Vec<Vec<(f64, f64)>> = params
+        .iter()
+        .map(|&(a, b, c)| {
+            grid.iter()
+                .map(|&t| {
+                    let p = p3(a, b, c, t).clamp(1e-12, 1.0 - 1e-12);
+                    (p.ln(), (1.0 - p).ln())
+                })
+                .collect()
+        })
+        .collect();
+    for row in n.iter_mut().chain(r.iter_mut()) {
+        row.iter_mut().for_each(|v| *v = 0.0);
+    }
+    let mut ll = 0.0;
+    let mut post = vec![0.0; NODES];
+    for answers in by_person {
+        let mut max = f64::NEG_INFINITY;
+        for q in 0..NODES {
+            let mut l = prior[q].ln();
+            for &(i, u) in answers {
+                l += if u { table[i][q].0 } else { table[i][q].1 };
+            }
+            post[q] = l;
+            max = max.max(l);
+        }
+        let mut sum = 0.0;
+        for v in post.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v;
+        }
+        ll += max + sum.ln();
+        for v in post.iter_mut() {
+            *v /= sum;
+        }
+        for &(i, u) in answers {
+            for q in 0..NODES {
+                n[i][q] += post[q];
+                if u {
+                    r[i][q] += post[q];
+                }
+            }
+        }
+    }
+    ll
+}
+
+/// One item's final estimate: standard errors from the observed information, RMSD fit.
+fn estimate_of(
+    ix: &Indexed,
+    i: usize,
+    x: [f64; 3],
+    params: (f64, f64, f64),
+    fixed: bool,
+    model: Model,
+    grid: &[f64],
+    n: &[f64],
+    r: &[f64],
+) -> ItemEstimate {
+    let (a, b, c) = params;
+    let k = dims(model);
+    let (mut se_a, mut se_b, mut se_c) = (None, None, None);
+    if !fixed {
+        let f = |xx: [f64; 3]| objective(xx, model, grid, n, r);
+        let (_, h) = derivatives(x, k, &f);
+        let neg = h.map(|row| row.map(|v| -v));
+        if let Some(var) = inverse_diagonal(neg, k) {
+            let sd = |v: f64| (v > 0.0).then(|| v.sqrt());
+            se_a = sd(var[0]).map(|s| s * a);
+            se_b = sd(var[1]);
+            if model == Model::ThreePl {
+                se_c = sd(var[2]).map(|s| s * c * (1.0 - c));
+            }
+        }
+    }
+    let total: f64 = n.iter().sum();
+    let fit = if total > 0.0 {
+        let s: f64 = (0..NODES)
+            .filter(|&q| n[q] > 1e-9)
+            .map(|q| {
+                let d = r[q] / n[q] - p3(a, b, c, grid[q]);
+                n[q] * d * d
+            })
+            .sum();
+        (s / total).sqrt()
+    } else {
+        0.0
     };
+    ItemEstimate {
+        id: ix.item_ids[i].clone(),
+        a,
+        b,
+        c,
+        se_a,
+        se_b,
+        se_c,
+        n: ix.n_item[i],
+        fit,
+        anchored: fixed,
+    }
+}
+
+/// Calibrates every item in `responses` not in `anchors`.
+pub fn calibrate(
+    responses: &[Response],
+    anchors: &[Anchor],
+    model: Model,
+    max_iterations: usize,
+    mut progress: impl FnMut(usize, f64),
+) -> Result<Calibration, CalibrationError> {
+    if responses.is_empty() {
+        return Err(CalibrationError::NoResponses);
+    }
+    let ix = index(responses);
+    let (mut params, fixed) = start_values(&ix, anchors, model)?;
+    let m = ix.item_ids.len();
+    let (grid, prior) = quadrature();
     let k = dims(model);
     let mut x: Vec<[f64; 3]> = params
         .iter()
@@ -339,57 +487,10 @@ pub fn calibrate(
     let mut r = vec![vec![0.0; NODES]; m];
     for it in 1..=max_iterations {
         iterations = it;
-        // E-step.
-        let table: Vec<Vec<(f64, f64)>> = params
-            .iter()
-            .map(|&(a, b, c)| {
-                grid.iter()
-                    .map(|&t| {
-                        let p = p3(a, b, c, t).clamp(1e-12, 1.0 - 1e-12);
-                        (p.ln(), (1.0 - p).ln())
-                    })
-                    .collect()
-            })
-            .collect();
-        for row in n.iter_mut().chain(r.iter_mut()) {
-            row.iter_mut().for_each(|v| *v = 0.0);
-        }
-        let mut ll = 0.0;
-        let mut post = vec![0.0; NODES];
-        for answers in &by_person {
-            let mut max = f64::NEG_INFINITY;
-            for q in 0..NODES {
-                let mut l = prior[q].ln();
-                for &(i, u) in answers {
-                    l += if u { table[i][q].0 } else { table[i][q].1 };
-                }
-                post[q] = l;
-                max = max.max(l);
-            }
-            let mut sum = 0.0;
-            for v in post.iter_mut() {
-                *v = (*v - max).exp();
-                sum += *v;
-            }
-            ll += max + sum.ln();
-            for v in post.iter_mut() {
-                *v /= sum;
-            }
-            for &(i, u) in answers {
-                for q in 0..NODES {
-                    n[i][q] += post[q];
-                    if u {
-                        r[i][q] += post[q];
-                    }
-                }
-            }
-        }
+        let ll = e_step(&params, &ix.by_person, &grid, &prior, &mut n, &mut r);
         // M-step.
         let mut change: f64 = 0.0;
-        for i in 0..m {
-            if fixed[i] {
-                continue;
-            }
+        for i in (0..m).filter(|&i| !fixed[i]) {
             let f = |xx: [f64; 3]| objective(xx, model, &grid, &n[i], &r[i]);
             let xn = maximize(x[i], k, &f);
             for d in 0..k {
@@ -408,46 +509,9 @@ pub fn calibrate(
     }
     let items = (0..m)
         .map(|i| {
-            let (a, b, c) = params[i];
-            let (mut se_a, mut se_b, mut se_c) = (None, None, None);
-            if !fixed[i] {
-                let f = |xx: [f64; 3]| objective(xx, model, &grid, &n[i], &r[i]);
-                let (_, h) = derivatives(x[i], k, &f);
-                let neg = h.map(|row| row.map(|v| -v));
-                if let Some(var) = inverse_diagonal(neg, k) {
-                    let sd = |v: f64| (v > 0.0).then(|| v.sqrt());
-                    se_a = sd(var[0]).map(|s| s * a);
-                    se_b = sd(var[1]);
-                    if model == Model::ThreePl {
-                        se_c = sd(var[2]).map(|s| s * c * (1.0 - c));
-                    }
-                }
-            }
-            let total: f64 = n[i].iter().sum();
-            let fit = if total > 0.0 {
-                let s: f64 = (0..NODES)
-                    .filter(|&q| n[i][q] > 1e-9)
-                    .map(|q| {
-                        let d = r[i][q] / n[i][q] - p3(a, b, c, grid[q]);
-                        n[i][q] * d * d
-                    })
-                    .sum();
-                (s / total).sqrt()
-            } else {
-                0.0
-            };
-            ItemEstimate {
-                id: item_ids[i].clone(),
-                a,
-                b,
-                c,
-                se_a,
-                se_b,
-                se_c,
-                n: n_item[i],
-                fit,
-                anchored: fixed[i],
-            }
+            estimate_of(
+                &ix, i, x[i], params[i], fixed[i], model, &grid, &n[i], &r[i],
+            )
         })
         .collect();
     Ok(Calibration {
