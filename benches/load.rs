@@ -1,12 +1,17 @@
 //! Load driver: N concurrent students play readiness checks against the real server over HTTP,
 //! answering without pause, then the database is checked for lost or duplicated answers.
 //!
-//!     cargo bench --bench load -- [students=100] [seconds=20] [sqlite|postgres://…] [api|browser]
+//!     cargo bench --bench load -- [students=100] [seconds=20] [sqlite|postgres://…] [api|browser] [ceiling]
 //!
 //! `api` (the default) answers through the JSON API with bearer tokens; `browser` plays what a
 //! browser does: a cookie session from the log-in form, each answer a form POST with its CSRF
 //! token, the redirect, and the GET of the next question (latency covers POST and GET).
 //! Prints one JSON object: answers, answers_per_s, latency p50/p99 (ms), errors, and the check.
+//!
+//! `ceiling` then measures, in the same run and on the same database and settings, the ceiling a
+//! web service on this stack could reach: a bare actix handler whose only work is one durable
+//! insert (through the same connection pool and SQLite writer turn), driven by the same number of
+//! clients for the same time. It adds `ceiling_per_s`, `ceiling_p99_ms` and `share_of_ceiling`.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -53,6 +58,94 @@ fn synthetic_bank() -> Bank {
         blueprints: bank::blueprints().to_vec(),
         items,
     }
+}
+
+/// The ceiling: a bare actix handler doing one insert, `students` clients posting to it without
+/// pause for `seconds`. Returns (requests, wall seconds, sorted latencies in ms).
+async fn ceiling(
+    state: palpate::services::AppState,
+    students: usize,
+    seconds: u64,
+) -> anyhow::Result<(u64, f64, Vec<f64>)> {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    state
+        .db(|c| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(
+                "CREATE TABLE load_ceiling (student BIGINT NOT NULL, n BIGINT NOT NULL)",
+            )
+            .execute(c)?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    async fn insert(
+        state: web::Data<palpate::services::AppState>,
+        path: web::Path<(i64, i64)>,
+    ) -> HttpResponse {
+        let (student, n) = path.into_inner();
+        let r = state
+            .tx(move |c| {
+                use diesel::RunQueryDsl;
+                diesel::sql_query(format!(
+                    "INSERT INTO load_ceiling (student, n) VALUES ({student}, {n})"
+                ))
+                .execute(c)?;
+                Ok(())
+            })
+            .await;
+        match r {
+            Ok(()) => HttpResponse::Ok().finish(),
+            Err(_) => HttpResponse::InternalServerError().finish(),
+        }
+    }
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/ceiling/{student}/{n}", web::post().to(insert))
+    })
+    .workers(2)
+    .bind("127.0.0.1:0")?;
+    let port = server.addrs()[0].port();
+    let handle = server.run();
+    let stop = handle.handle();
+    tokio::spawn(handle);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(students)
+        .build()?;
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = vec![];
+    for student in 0..students {
+        let (http, done) = (http.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = vec![];
+            let mut n = 0;
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                let r = http
+                    .post(format!("http://127.0.0.1:{port}/ceiling/{student}/{n}"))
+                    .send()
+                    .await;
+                if matches!(r, Ok(ref r) if r.status() == 200) {
+                    lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                n += 1;
+            }
+            lat
+        }));
+    }
+    let mut all = vec![];
+    for t in tasks {
+        all.extend(t.await?);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    stop.stop(true).await;
+    all.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    Ok((done.load(Ordering::Relaxed), wall, all))
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -321,9 +414,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let ok = answers.load(Ordering::Relaxed);
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&serde_json::json!({
+    let mut report = serde_json::json!({
             "students": students,
             "seconds": wall,
             "backend": if state.settings.database_url.starts_with("postgres") { "postgres" } else { "sqlite" },
@@ -340,7 +431,14 @@ async fn main() -> anyhow::Result<()> {
             "exams_started": exams_done.load(Ordering::Relaxed),
             "answers_recorded_in_db": recorded,
             "lost_or_duplicated": recorded - ok as i64,
-        }))?
-    );
+    });
+    if args.iter().any(|a| a == "ceiling") {
+        let (n, secs, lat) = ceiling(state.clone(), students, seconds).await?;
+        let per_s = n as f64 / secs;
+        report["ceiling_per_s"] = serde_json::json!(per_s);
+        report["ceiling_p99_ms"] = serde_json::json!(percentile(&lat, 0.99));
+        report["share_of_ceiling"] = serde_json::json!(ok as f64 / wall / per_s);
+    }
+    println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }
