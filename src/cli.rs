@@ -515,10 +515,21 @@ async fn bank_command(cmd: BankCommand, settings: Settings) -> anyhow::Result<Ex
 /// `palpate bank validate`: parses a bank folder and prints its problems or its counts.
 fn bank_validate(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     let files = bank::read_dir(dir)?;
-    match bank::parse(&files) {
-        Ok(b) => {
+    let cards = bank::parse(&files).and_then(|b| {
+        crate::domain::bank::flashcards::parse(&files, &b.taxonomy).map(|deck| (b, deck))
+    });
+    match cards {
+        Ok((b, deck)) => {
             let s = bank::stats_of(b.items.iter().map(|i| (i.status.as_str(), &i.content)));
-            println!("{}: {} items, no problems.", dir.display(), s.total);
+            println!(
+                "{}: {} items and {} flashcards ({} muscles, {} landmarks, {} terms), no problems.",
+                dir.display(),
+                s.total,
+                deck.len(),
+                deck.muscles.len(),
+                deck.landmarks.len(),
+                deck.terms.len()
+            );
             print_counts("key positions", &s.by_key, s.total);
             print_counts("areas", &s.by_area, s.total);
             Ok(ExitCode::SUCCESS)

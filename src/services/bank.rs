@@ -55,7 +55,8 @@ pub fn blueprints() -> &'static [Blueprint] {
     })
 }
 
-/// Reads `taxonomy.toml`, `blueprints.toml` and every `items/**/*.toml` under `dir`.
+/// Reads `taxonomy.toml`, `blueprints.toml`, every `items/**/*.toml` and every
+/// `flashcards/**/*.toml` under `dir`.
 pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
     if !dir.is_dir() {
         anyhow::bail!("{} is not a folder", dir.display());
@@ -71,8 +72,7 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
             });
         }
     }
-    let items = dir.join("items");
-    let mut stack = vec![items.clone()];
+    let mut stack = vec![dir.join("items"), dir.join("flashcards")];
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;

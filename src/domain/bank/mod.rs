@@ -1,6 +1,7 @@
 //! The question bank: items, the content taxonomy, exam blueprints, the bank file format and its
 //! validation. Pure: reading the files is the caller's job.
 
+pub mod flashcards;
 pub mod format;
 pub mod lint;
 pub mod stats;
