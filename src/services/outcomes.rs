@@ -5,10 +5,11 @@
 use crate::domain::irt::validity::{self, Bin, CutEstimate, MIN_OUTCOMES_FOR_CUT, Prediction};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::AppState;
+use crate::services::ce::plausible_date;
 use crate::store::DbConn;
 use crate::store::outcomes::{self as db, NewOutcome};
 use serde::Serialize;
-use time::{Date, Duration};
+use time::Duration;
 
 /// The adopted cut's name in the model settings.
 const CUT: &str = "cut_theta";
@@ -27,23 +28,6 @@ fn parse_target(t: &str, errors: &mut FieldErrors) -> &'static str {
         _ => {
             errors.add("target", "Choose the MBLEx or the NCBTMB exam.");
             "mblex"
-        }
-    }
-}
-
-fn parse_date(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<Date> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
-    match Date::parse(
-        raw,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    ) {
-        Ok(d) if (2000..=2100).contains(&d.year()) => Some(d),
-        _ => {
-            errors.add(field, "Enter a date as YYYY-MM-DD, e.g. 2027-03-15.");
-            None
         }
     }
 }
@@ -90,8 +74,8 @@ pub async fn save_profile(
 ) -> AppResult<()> {
     let mut errors = FieldErrors::default();
     let target = parse_target(&target, &mut errors);
-    let date = parse_date("exam_date", &exam_date, &mut errors);
     let now = state.clock.now();
+    let date = plausible_date("exam_date", &exam_date, now.date(), &mut errors);
     if date.is_some_and(|d| d < now.date() - Duration::days(365)) {
         errors.add("exam_date", "That date is more than a year ago. Enter your next exam date, or report a past result below.");
     }
@@ -136,7 +120,7 @@ pub async fn report(state: &AppState, user_id: i64, input: OutcomeInput) -> AppR
     let taken_on = if declined {
         None
     } else {
-        let d = parse_date("taken_on", &input.taken_on, &mut errors);
+        let d = plausible_date("taken_on", &input.taken_on, now.date(), &mut errors);
         if d.is_none() && input.taken_on.trim().is_empty() {
             errors.add("taken_on", "Enter the date you took the exam.");
         }
