@@ -584,6 +584,15 @@ async fn a_readiness_check_to_its_result() {
             assert!(n >= 25, "[{}] only {n} questions", mode.tag());
             s.assert_text("results").await;
             s.click("Review every question").await;
+            // The real exam: the plan, then the result, with the prediction just made.
+            s.goto("/exams/outcome").await;
+            let today = app.clock.now().date().to_string();
+            s.fill_date("exam_date", &today).await;
+            s.click("Save my plan").await;
+            s.assert_text("Your exam plan is saved").await;
+            s.check("result", "pass").await;
+            s.click("Send my result").await;
+            s.assert_text("Thank you").await;
             s
         }
     })
@@ -782,6 +791,16 @@ async fn an_instructor_writes_and_another_approves_an_item() {
             s.goto(&item).await;
             s.click("Approve (make live)").await;
             s.assert_text("Approved (live)").await;
+            s.assert_text("No calibration has estimated this question yet").await;
+            s.goto("/bank/calibration").await;
+            s.click("Run a calibration now").await;
+            s.assert_text("Runs").await;
+            s.logout().await;
+            let admin = format!("admin-{}@example.com", mode.tag());
+            app.user(&admin, &[Role::Admin]).await;
+            s.login(&admin).await;
+            s.goto("/admin/validity").await;
+            s.assert_text("Prediction checks").await;
             s
         }
     })
