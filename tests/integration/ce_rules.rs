@@ -525,3 +525,28 @@ db_tests!(
     a_problem_with_a_rule_is_reported_and_answered,
     the_dashboard_shows_sources_labels_and_refuses_bad_dates,
 );
+
+/// Indiana changed from certification (no CE in 2021) to licensure (18 h at the first renewal in
+/// 2025, 24 h from 2029): each cycle is evaluated under the version in force when it ends.
+#[test]
+fn indiana_cycles_use_the_version_in_force() {
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(golden_dir().join("us-in-lmt.json")).unwrap(),
+    )
+    .unwrap();
+    for (as_of, ends, required) in [
+        ("2020-09-01", "2021-05-15", 0.0),
+        ("2024-09-01", "2025-05-15", 18.0),
+        ("2028-09-01", "2029-05-15", 24.0),
+    ] {
+        let mut scenario = golden["scenario"].clone();
+        scenario["as_of"] = Value::from(as_of);
+        let out: Value = serde_json::from_str(
+            &palpate::domain::ce::evaluate_scenario_json(&scenario.to_string()).unwrap(),
+        )
+        .unwrap();
+        let c = &out["credentials"][0];
+        assert_eq!(c["cycle"]["end"], ends, "{as_of}: {c}");
+        assert_eq!(c["required_hours"].as_f64(), Some(required), "{as_of}: {c}");
+    }
+}
