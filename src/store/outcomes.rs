@@ -123,36 +123,28 @@ pub fn due_to_ask(
     conn: &mut DbConn,
     today: Date,
 ) -> QueryResult<Vec<(i64, String, String, String, Date)>> {
-    let rows: Vec<(i64, String, String, String, Option<Date>, PrimitiveDateTime)> =
-        study_profiles::table
-            .inner_join(users::table)
-            .filter(study_profiles::exam_date.lt(today))
-            .filter(study_profiles::outcome_asked_at.is_null())
-            .filter(users::is_active.eq(true))
-            .select((
-                study_profiles::user_id,
-                users::email,
-                users::name,
-                study_profiles::target,
-                study_profiles::exam_date,
-                study_profiles::updated_at,
-            ))
-            .load(conn)?;
-    let mut out = vec![];
-    for (user, email, name, target, date, set_at) in rows {
-        let Some(date) = date else { continue };
-        let answered = exam_outcomes::table
-            .filter(exam_outcomes::user_id.eq(user))
-            .filter(exam_outcomes::reported_at.ge(set_at))
-            .select(exam_outcomes::id)
-            .first::<i64>(conn)
-            .optional()?
-            .is_some();
-        if !answered {
-            out.push((user, email, name, target, date));
-        }
-    }
-    Ok(out)
+    use diesel::dsl::{exists, not};
+    let reported_since_set = exam_outcomes::table
+        .filter(exam_outcomes::user_id.eq(study_profiles::user_id))
+        .filter(exam_outcomes::reported_at.ge(study_profiles::updated_at));
+    let rows: Vec<(i64, String, String, String, Option<Date>)> = study_profiles::table
+        .inner_join(users::table)
+        .filter(study_profiles::exam_date.lt(today))
+        .filter(study_profiles::outcome_asked_at.is_null())
+        .filter(users::is_active.eq(true))
+        .filter(not(exists(reported_since_set)))
+        .select((
+            study_profiles::user_id,
+            users::email,
+            users::name,
+            study_profiles::target,
+            study_profiles::exam_date,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(user, email, name, target, date)| Some((user, email, name, target, date?)))
+        .collect())
 }
 
 /// Marks a student as asked; false when another sweep got there first.

@@ -225,6 +225,38 @@ async fn results_are_asked_for_once_reported_and_checked(app: TestApp) {
         .assert_contains("we will not ask again");
 }
 
+async fn a_student_who_already_reported_is_not_asked(app: TestApp) {
+    let s = app.logged_in("early@example.com", &[Role::Student]).await;
+    let yesterday = (app.clock.now().date() - time::Duration::days(1)).to_string();
+    let r = s
+        .submit(
+            "/exams/outcome",
+            "/exams/outcome/plan",
+            &[("target", "ncbtmb"), ("exam_date", &yesterday)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = s
+        .submit(
+            "/exams/outcome",
+            "/exams/outcome",
+            &[
+                ("target", "ncbtmb"),
+                ("result", "fail"),
+                ("taken_on", &yesterday),
+                ("scaled_score", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        palpate::services::outcomes::ask_due(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 async fn only_students_and_admins_reach_their_pages(app: TestApp) {
     let instructor = app
         .logged_in("teacher@example.com", &[Role::Instructor])
@@ -239,5 +271,6 @@ async fn only_students_and_admins_reach_their_pages(app: TestApp) {
 
 db_tests!(
     results_are_asked_for_once_reported_and_checked,
-    only_students_and_admins_reach_their_pages
+    only_students_and_admins_reach_their_pages,
+    a_student_who_already_reported_is_not_asked
 );
