@@ -106,6 +106,17 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
     let views = Views::load()?;
     let mailer = Mailer::from_setting(&settings.mail, &settings.data_dir)?;
     tracing::info!(backend = ?store::Backend::of(&settings.database_url), mail = mailer.describe(), "ready");
+    let sqlite_writer = Arc::new(std::sync::Mutex::new(()));
+    // SQLite has one writer, so one lane; PostgreSQL commits in parallel, so a few lanes, each
+    // still batching, leaving most of the pool to everything else.
+    let group_commit = match store::Backend::of(&settings.database_url) {
+        store::Backend::Sqlite => {
+            store::group::GroupCommit::start(pool.clone(), 1, Some(sqlite_writer.clone()))?
+        }
+        store::Backend::Postgres => {
+            store::group::GroupCommit::start(pool.clone(), (db_permits / 4).max(1), None)?
+        }
+    };
     Ok(AppState {
         pool,
         settings: Arc::new(settings),
@@ -116,9 +127,10 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         pools: Arc::new(crate::services::exams::PoolCache::default()),
         tokens: Arc::new(crate::services::accounts::TokenCache::default()),
         running_exams: Arc::new(crate::services::exams::RunningExams::default()),
-        sqlite_writer: Arc::new(std::sync::Mutex::new(())),
+        sqlite_writer,
         db_gate: Arc::new(tokio::sync::Semaphore::new(db_permits)),
         course_exam_finished: crate::services::courses::on_finished,
+        group_commit: Arc::new(group_commit),
     })
 }
 

@@ -71,6 +71,8 @@ pub struct AppState {
     /// Called in the transaction that finishes a CE course's exam (the exam service knows nothing
     /// of courses; start-up gives it the courses service's handler).
     pub course_exam_finished: exams::CourseExamFinished,
+    /// Short write transactions committed together (see [`crate::store::group`]).
+    pub group_commit: Arc<crate::store::group::GroupCommit>,
 }
 
 impl AppState {
@@ -117,6 +119,44 @@ impl AppState {
         } else {
             self.db(move |conn| crate::store::write_tx(conn, f)).await
         }
+    }
+
+    /// Like [`AppState::tx`], but committed together with the other short transactions waiting
+    /// at the same moment (group commit): one disk wait for all of them. `f` runs in its own
+    /// savepoint, so its failure rolls back only its own work; its result is handed back only
+    /// after the commit. Work with the same `key` runs in order, in one lane.
+    pub async fn tx_grouped<T, F>(&self, key: u64, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        use crate::store::group::{Unit, UnitOutcome};
+        let (tx, rx) = tokio::sync::oneshot::channel::<AppResult<T>>();
+        let unit: Unit = Box::new(move |c: &mut DbConn| {
+            let r = f(c);
+            UnitOutcome {
+                ok: r.is_ok(),
+                settle: Box::new(move |commit| {
+                    let _ = tx.send(
+                        commit
+                            .map_err(|e| {
+                                AppError::internal(anyhow::anyhow!(
+                                    "the transaction did not commit: {e}"
+                                ))
+                            })
+                            .and(r),
+                    );
+                }),
+            }
+        });
+        if self.group_commit.submit(key, unit).is_err() {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "group commit has stopped"
+            )));
+        }
+        rx.await.map_err(|_| {
+            AppError::internal(anyhow::anyhow!("group commit dropped the transaction"))
+        })?
     }
 
     /// A link into the site for e-mails.

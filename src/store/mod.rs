@@ -10,6 +10,7 @@ pub mod calibration;
 pub mod ce;
 pub mod courses;
 pub mod exams;
+pub mod group;
 pub mod outbox;
 pub mod outcomes;
 pub mod programs;

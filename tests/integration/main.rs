@@ -15,6 +15,7 @@ mod ce;
 mod ce_rules;
 mod crash;
 mod exams;
+mod group_commit;
 mod outbox;
 mod outcomes;
 mod site;
