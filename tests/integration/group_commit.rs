@@ -134,6 +134,8 @@ db_tests!(
 /// SQLite: while the writer is busy, waiting writes queue and then commit together, and none of
 /// their callers hears back before that commit.
 #[tokio::test]
+// The test holds SQLite's writer turn across awaits on purpose: it plays a long write.
+#[allow(clippy::await_holding_lock)]
 async fn waiting_writes_share_one_commit_and_wait_for_it() {
     let app = TestApp::spawn(Db::Sqlite).await.unwrap();
     probe_table(&app).await;
