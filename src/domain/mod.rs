@@ -4,3 +4,4 @@ pub mod accounts;
 pub mod bank;
 pub mod ce;
 pub mod irt;
+pub mod study;

@@ -35,6 +35,7 @@ pub mod maintenance;
 pub mod outcomes;
 pub mod passwords;
 pub mod pdf;
+pub mod study;
 
 use crate::clock::Clock;
 use crate::config::Settings;

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod outcomes;
 pub mod programs;
 pub mod schema;
+pub mod study;
 
 use diesel::prelude::*;
 use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, ManageConnection};

@@ -418,7 +418,25 @@ diesel::table! {
 diesel::joinable!(study_profiles -> users (user_id));
 diesel::joinable!(exam_outcomes -> users (user_id));
 
+diesel::table! {
+    study_cards (user_id, item_id) {
+        user_id -> BigInt,
+        item_id -> Text,
+        due -> Timestamp,
+        card -> Text,
+        previous -> Nullable<Text>,
+        reviews -> Integer,
+        last_review -> Timestamp,
+        last_correct -> Bool,
+        guessed -> Bool,
+        flagged -> Bool,
+    }
+}
+
+diesel::joinable!(study_cards -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    study_cards,
     study_profiles,
     exam_outcomes,
     model_settings,

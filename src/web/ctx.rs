@@ -89,6 +89,7 @@ pub fn layout_model(
             push("/dashboard", "Dashboard");
             if u.has(Role::Student) {
                 push("/exams", "Practice");
+                push("/study", "Study");
             }
             if u.has(Role::Practitioner) {
                 push("/ce", "CE credits");

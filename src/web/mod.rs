@@ -17,7 +17,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use pages::{
         account, admin, auth, bank, calibration, ce, ce_rules, courses, exams, home, outcomes,
-        programs,
+        programs, study,
     };
     cfg.app_data(
         web::FormConfig::default()
@@ -116,6 +116,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(programs::index)
     .service(programs::create)
     .service(programs::archive)
+    .service(study::index)
+    .service(study::start)
+    .service(study::flag)
+    .service(study::guessed)
     .service(ce_rules::index)
     .service(ce_rules::show)
     .service(ce_rules::report_page)

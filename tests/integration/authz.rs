@@ -297,6 +297,10 @@ fn owner_kind(path: &str) -> Result<&'static str, &'static str> {
         ("/ce/courses/", "every practitioner may take a course"),
         ("/certificates/", "public verification page"),
         ("/questions/", "any exam taker may report a question"),
+        (
+            "/study/items/",
+            "a bank question: each taker flags and rates only their own card (study tests)",
+        ),
         ("/static/", "public"),
         (
             "/ce/calendar/",

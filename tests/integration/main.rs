@@ -20,4 +20,5 @@ mod outbox;
 mod outcomes;
 mod site;
 mod snapshots;
+mod study;
 mod trust;

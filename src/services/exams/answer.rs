@@ -218,6 +218,11 @@ pub(super) fn write(
     if !db::answer(c, state.exam.id, position, chosen, correct, now)? {
         return Ok(None);
     }
+    if state.cfg.kind == ExamKind::Drill
+        && let Some(row) = state.rows.iter().find(|r| r.position == position)
+    {
+        super::memory::remember(c, state.exam.user_id, row, correct, now)?;
+    }
     let fb = feedback(state, position);
     let Some(choice) = next else {
         finish(

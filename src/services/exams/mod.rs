@@ -49,6 +49,7 @@ pub use running::{RunningExam, RunningExams};
 
 mod answer;
 mod finish;
+mod memory;
 mod pool;
 mod programs;
 mod results;

@@ -131,6 +131,18 @@ pub(super) fn build_pool(
     generation: u64,
     params: &Parameters,
 ) -> AppResult<ExamPool> {
+    build_pool_of(conn, now, subareas, &[], generation, params)
+}
+
+/// [`build_pool`], also restricted to the questions `only` (unless it is empty).
+pub(super) fn build_pool_of(
+    conn: &mut DbConn,
+    now: PrimitiveDateTime,
+    subareas: Option<&[String]>,
+    only: &[String],
+    generation: u64,
+    params: &Parameters,
+) -> AppResult<ExamPool> {
     let rows = bankdb::live_versions(conn)?;
     let (total, counts) = db::exposure_counts(conn, now - Duration::days(30))?;
     let counts: HashMap<String, i64> = counts.into_iter().collect();
@@ -141,6 +153,9 @@ pub(super) fn build_pool(
             if !subs.contains(&item.subarea) {
                 continue;
             }
+        }
+        if !only.is_empty() && !only.contains(&item.id) {
+            continue;
         }
         let content = content_of(&v)?;
         let params = params_of(params, &v)?;
@@ -208,14 +223,16 @@ pub(super) fn exam_pool(
     presented: &[db::ExamItemRow],
     now: PrimitiveDateTime,
 ) -> AppResult<Arc<ExamPool>> {
-    let base = if cfg.subareas.is_empty() {
+    let base = if cfg.subareas.is_empty() && cfg.items.is_empty() {
         state.pools.get_for_run(conn, now, cfg.parameters)?
     } else {
         let params = calibration::parameters_as_of(conn, cfg.parameters)?;
-        Arc::new(build_pool(
+        let subareas = (!cfg.subareas.is_empty()).then_some(&cfg.subareas[..]);
+        Arc::new(build_pool_of(
             conn,
             now,
-            Some(&cfg.subareas),
+            subareas,
+            &cfg.items,
             state.pools.generation(),
             &params,
         )?)

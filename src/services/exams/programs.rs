@@ -89,6 +89,9 @@ pub struct ExamConfig {
     /// priors). An exam keeps them to the end, whatever runs come after.
     #[serde(default)]
     pub parameters: Option<i64>,
+    /// Restrict the pool to these questions (study sessions; empty = no restriction).
+    #[serde(default)]
+    pub items: Vec<String>,
 }
 
 /// What a student may start.
@@ -140,6 +143,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 fixed_length: true,
                 course: None,
                 parameters: None,
+                items: vec![],
             })
         }
         "ncbtmb" => {
@@ -162,6 +166,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 fixed_length: true,
                 course: None,
                 parameters: None,
+                items: vec![],
             })
         }
         "readiness" => {
@@ -179,6 +184,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 fixed_length: false,
                 course: None,
                 parameters: None,
+                items: vec![],
             })
         }
         "drill" => {
@@ -203,6 +209,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 fixed_length: true,
                 course: None,
                 parameters: None,
+                items: vec![],
             })
         }
         other => Err(AppError::invalid(
@@ -252,10 +259,25 @@ pub(super) fn fixed_program(
         .collect();
     areas.dedup();
     let w = 1.0 / areas.len() as f64;
+    weighted_program(
+        id,
+        areas.iter().map(|a| (a.clone(), w)).collect(),
+        length,
+        secs,
+    )
+}
+
+/// A fixed-length program with these area weights, no pretest, no early stop.
+fn weighted_program(
+    id: &str,
+    weights: Vec<(String, f64)>,
+    length: u32,
+    secs: u32,
+) -> AppResult<Program> {
     let mut p = Program::readiness();
     p.id = id.into();
-    p.blueprint = Blueprint::from_weights(areas.iter().map(|a| (a.clone(), w)))
-        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    p.blueprint =
+        Blueprint::from_weights(weights).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
     p.stopping.min_items = length;
     p.stopping.max_items = length;
     p.stopping.min_per_area = 0;
@@ -264,6 +286,41 @@ pub(super) fn fixed_program(
     p.time_limit_secs = secs;
     p.timeout = TimeoutRule::ByEstimate;
     Ok(p)
+}
+
+/// A study session: a drill (untimed, the key and rationales after every answer, resumable) over
+/// exactly these questions, given with their content areas; areas weighted by their share.
+pub fn study_config(title: &str, items: &[(String, String)]) -> AppResult<ExamConfig> {
+    if items.is_empty() {
+        return Err(AppError::Conflict(
+            "There is nothing to study here yet.".into(),
+        ));
+    }
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (_, area) in items {
+        *counts.entry(area.as_str()).or_default() += 1;
+    }
+    let n = items.len() as f64;
+    let weights = counts
+        .iter()
+        .map(|(a, k)| (a.to_string(), *k as f64 / n))
+        .collect();
+    let length = items.len() as u32;
+    let p = weighted_program("study", weights, length, 7 * 24 * 3600)?;
+    Ok(ExamConfig {
+        kind: ExamKind::Drill,
+        title: title.into(),
+        max_items: length,
+        engine: p,
+        timed: false,
+        feedback: true,
+        allow_back: true,
+        subareas: vec![],
+        fixed_length: true,
+        course: None,
+        parameters: None,
+        items: items.iter().map(|(id, _)| id.clone()).collect(),
+    })
 }
 
 /// An instructor's program: timed, fixed length, in order, reviewed after finishing.
@@ -288,6 +345,7 @@ pub fn custom_config(row: &crate::store::programs::ProgramRow) -> AppResult<Exam
         fixed_length: true,
         course: None,
         parameters: None,
+        items: vec![],
     })
 }
 
@@ -313,6 +371,7 @@ pub fn course_config(c: &crate::store::courses::Course) -> AppResult<ExamConfig>
         fixed_length: true,
         course: Some(c.id),
         parameters: None,
+        items: vec![],
     })
 }
 

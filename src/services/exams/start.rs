@@ -27,6 +27,28 @@ pub fn may_start(user: &Account, program: &str) -> AppResult<()> {
 /// Starts an exam and presents its first item; returns the exam's state (its first question).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<CurrentView> {
+    start_with(state, user, req, None).await
+}
+
+/// Starts a study session: a drill over the questions of `cfg` (see [`study_config`]).
+pub async fn start_study(
+    state: &AppState,
+    user: &Account,
+    cfg: ExamConfig,
+) -> AppResult<CurrentView> {
+    let req = StartRequest {
+        program: "drill".into(),
+        ..StartRequest::default()
+    };
+    start_with(state, user, req, Some(cfg)).await
+}
+
+async fn start_with(
+    state: &AppState,
+    user: &Account,
+    req: StartRequest,
+    preset: Option<ExamConfig>,
+) -> AppResult<CurrentView> {
     may_start(user, &req.program)?;
     let course_id = req
         .program
@@ -41,9 +63,10 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
     } else {
         custom_id
     };
-    let cfg = match custom_id {
-        None => Some(config_for(&req)?),
-        Some(id) => {
+    let cfg = match (preset, custom_id) {
+        (Some(cfg), _) => Some(cfg),
+        (None, None) => Some(config_for(&req)?),
+        (None, Some(id)) => {
             id?;
             None
         }
@@ -75,7 +98,12 @@ pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppRe
                 _ => db::last_theta(c, uid)?.map(|t| (0.5 * t).clamp(-1.0, 1.0)).unwrap_or(0.0),
             };
             let seed: i64 = rand::rng().random_range(1..i64::MAX);
-            let seen = db::recently_seen(c, uid, now - Duration::days(30), 0)?;
+            // A study session is made of questions seen before, on purpose.
+            let seen = if cfg.items.is_empty() {
+                db::recently_seen(c, uid, now - Duration::days(30), 0)?
+            } else {
+                vec![]
+            };
             // A passing standard an administrator adopted from reported exam results.
             if matches!(cfg.kind, ExamKind::Mblex | ExamKind::Ncbtmb | ExamKind::Readiness)
                 && let Some(cut) = crate::services::outcomes::adopted_cut(c)?

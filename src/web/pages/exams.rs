@@ -289,10 +289,13 @@ pub async fn answered_item(ctx: Ctx, path: web::Path<(String, i32)>) -> AppResul
     };
     // The latest answered question leads on ("Next question"); an earlier one leads back.
     let revisit = !v.finished && position != v.answered as i32;
+    let marks = crate::services::study::marks(&ctx.state, uid, fb.item_id.clone()).await?;
+    let here = format!("/exams/{id}/items/{position}");
     ctx.render(
         "exam_feedback",
         &v.title,
-        json!({ "exam": v, "fb": fb, "next_url": next_url, "revisit": revisit }),
+        json!({ "exam": v, "fb": fb, "next_url": next_url, "revisit": revisit,
+                "marks": marks, "here": here }),
     )
 }
 
@@ -339,9 +342,20 @@ pub async fn review(
     let id = path.into_inner();
     let missed = q.missed.as_deref() == Some("1");
     let items = exams::review(&ctx.state, uid, id.clone(), missed).await?;
+    let flagged = crate::services::study::flagged(&ctx.state, uid).await?;
+    let items: Vec<serde_json::Value> = items
+        .into_iter()
+        .map(|i| {
+            let f = flagged.contains(&i.item_id);
+            let mut v = json!(i);
+            v["flagged"] = json!(f);
+            v
+        })
+        .collect();
     ctx.render(
         "exam_review",
         "Review your answers",
-        json!({ "exam_id": id, "items": items, "missed": missed }),
+        json!({ "exam_id": id, "items": items, "missed": missed,
+                "back": format!("/exams/{id}/review{}", if missed { "?missed=1" } else { "" }) }),
     )
 }

@@ -10,3 +10,4 @@ pub mod exams;
 pub mod home;
 pub mod outcomes;
 pub mod programs;
+pub mod study;

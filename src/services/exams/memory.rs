@@ -1,0 +1,62 @@
+//! What answers teach the study scheduler: every answer in a drill (study sessions are drills)
+//! updates the student's memory of that question at once; the answers of other exams do when the
+//! exam is finished (their keys are shown only then). See [`crate::domain::study`].
+
+use super::*;
+use crate::domain::study;
+use crate::store::study as cards;
+
+/// Records one answer of `user_id` to `item_id` for spaced repetition.
+pub(super) fn remember(
+    c: &mut DbConn,
+    user_id: i64,
+    row: &db::ExamItemRow,
+    correct: bool,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let secs = Some((now - row.presented_at).whole_seconds().max(0));
+    let old = cards::find(c, user_id, &row.item_id)?;
+    let before = match &old {
+        Some(o) => Some(
+            serde_json::from_str::<rs_fsrs::Card>(&o.card)
+                .map_err(|e| AppError::internal(anyhow::anyhow!("stored study card: {e}")))?,
+        ),
+        None => None,
+    };
+    let next = study::review(before, study::rating(correct, secs, false), now);
+    let json = |card: &rs_fsrs::Card| serde_json::to_string(card).map_err(AppError::internal);
+    cards::save(
+        c,
+        &cards::CardRow {
+            user_id,
+            item_id: row.item_id.clone(),
+            due: next.due,
+            card: json(&next.card)?,
+            previous: old.as_ref().map(|o| o.card.clone()),
+            reviews: old.as_ref().map_or(0, |o| o.reviews) + 1,
+            last_review: now,
+            last_correct: correct,
+            guessed: false,
+            flagged: old.as_ref().is_some_and(|o| o.flagged),
+        },
+    )?;
+    Ok(())
+}
+
+/// Records every answered question of a finished exam (not CE course exams).
+pub(super) fn remember_exam(
+    c: &mut DbConn,
+    exam: &db::ExamRow,
+    cfg: &ExamConfig,
+    rows: &[db::ExamItemRow],
+) -> AppResult<()> {
+    if matches!(cfg.kind, ExamKind::Drill | ExamKind::Course) {
+        return Ok(());
+    }
+    for r in rows {
+        if let (Some(correct), Some(at)) = (r.correct, r.answered_at) {
+            remember(c, exam.user_id, r, correct, at)?;
+        }
+    }
+    Ok(())
+}

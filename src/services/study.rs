@@ -1,0 +1,440 @@
+//! Study between exams (issue 14): today's plan toward the exam date, study sessions over the
+//! questions a student should see again, bookmarks ("flagged") and "I guessed".
+//!
+//! Memory states are written by the exam service as students answer (`exams::memory`); this
+//! service reads them, picks the questions of a session and starts it as a drill over exactly
+//! those questions.
+
+use super::AppState;
+use super::accounts::Account;
+use super::bank::taxonomy;
+use super::exams;
+use crate::domain::study::{self, DailyPlan, PlanInput};
+use crate::error::{AppError, AppResult};
+use crate::store::{DbConn, outcomes as profiles, study as cards};
+use rand::seq::SliceRandom;
+use serde::Serialize;
+use std::collections::HashMap;
+use time::PrimitiveDateTime;
+
+/// The most questions in one study session.
+pub const SESSION_MAX: usize = 30;
+/// Questions in a "Quick 10".
+pub const QUICK: usize = 10;
+
+/// The kinds of study session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Today's plan: the reviews due, then new questions from weak areas.
+    Today,
+    /// Everything answered wrong and not answered right since.
+    Missed,
+    /// Questions the student bookmarked.
+    Flagged,
+    /// Ten questions from the weakest areas.
+    Quick,
+}
+
+impl SessionKind {
+    pub fn parse(s: &str) -> Option<SessionKind> {
+        match s {
+            "today" => Some(SessionKind::Today),
+            "missed" => Some(SessionKind::Missed),
+            "flagged" => Some(SessionKind::Flagged),
+            "quick" => Some(SessionKind::Quick),
+            _ => None,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            SessionKind::Today => "Study: today's review",
+            SessionKind::Missed => "Study: missed questions",
+            SessionKind::Flagged => "Study: flagged questions",
+            SessionKind::Quick => "Study: Quick 10",
+        }
+    }
+}
+
+/// One content area's study progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaProgress {
+    pub name: String,
+    pub seen: u32,
+    pub total: u32,
+    pub seen_pct: u32,
+    /// Share of the area's seen questions whose last answer was right.
+    pub right_pct: Option<u32>,
+}
+
+/// What the study page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudySummary {
+    /// "MBLEx" or "NCBTMB Board Certification", when the student set a target.
+    pub target: Option<String>,
+    /// The exam date, as the student entered it (YYYY-MM-DD).
+    pub exam_date: Option<String>,
+    /// "33 days to go.", "Your exam is tomorrow.", …
+    pub countdown: Option<String>,
+    pub plan: DailyPlan,
+    pub due_now: u32,
+    pub missed: u32,
+    pub flagged: u32,
+    pub seen: u32,
+    pub bank: u32,
+    /// Mean predicted recall (0–100) of the questions seen, now.
+    pub retention_pct: Option<u32>,
+    pub areas: Vec<AreaProgress>,
+}
+
+/// A student's cards with the live question each stands for (cards of retired questions are
+/// left out), and the live bank's areas by question.
+struct Deck {
+    cards: Vec<cards::CardRow>,
+    area_of: HashMap<String, String>,
+}
+
+fn deck(st: &AppState, c: &mut DbConn, user_id: i64, now: PrimitiveDateTime) -> AppResult<Deck> {
+    let pool = st.pools.get_or_build(c, now)?;
+    let area_of: HashMap<String, String> = pool
+        .items
+        .iter()
+        .map(|(id, e)| (id.clone(), e.area.clone()))
+        .collect();
+    let cards = cards::all(c, user_id)?
+        .into_iter()
+        .filter(|r| area_of.contains_key(&r.item_id))
+        .collect();
+    Ok(Deck { cards, area_of })
+}
+
+fn parse_card(row: &cards::CardRow) -> AppResult<rs_fsrs::Card> {
+    serde_json::from_str(&row.card)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("stored study card: {e}")))
+}
+
+/// Areas ordered weakest first: by the share of right last answers (areas never studied count as
+/// half right, so they come before areas the student does well in).
+fn weak_areas(d: &Deck) -> Vec<String> {
+    let mut score: HashMap<&str, (u32, u32)> = HashMap::new();
+    for r in &d.cards {
+        if let Some(a) = d.area_of.get(&r.item_id) {
+            let e = score.entry(a).or_default();
+            e.0 += u32::from(r.last_correct);
+            e.1 += 1;
+        }
+    }
+    let mut areas: Vec<String> = taxonomy().areas.iter().map(|a| a.code.clone()).collect();
+    let share = |a: &str| match score.get(a) {
+        Some((right, n)) if *n > 0 => *right as f64 / *n as f64,
+        _ => 0.5,
+    };
+    areas.sort_by(|a, b| share(a).total_cmp(&share(b)));
+    areas
+}
+
+fn plan_of(
+    c: &mut DbConn,
+    user_id: i64,
+    d: &Deck,
+    now: PrimitiveDateTime,
+) -> AppResult<(DailyPlan, Option<profiles::ProfileRow>)> {
+    let profile = profiles::profile(c, user_id)?;
+    let exam_date = profile.as_ref().and_then(|p| p.exam_date);
+    let due_now = d.cards.iter().filter(|r| r.due <= now).count() as u32;
+    let due_by_exam = match exam_date {
+        Some(day) => d.cards.iter().filter(|r| r.due.date() <= day).count() as u32,
+        None => due_now,
+    };
+    let bank = d.area_of.len() as u32;
+    let plan = study::daily_plan(PlanInput {
+        today: now.date(),
+        exam_date,
+        due_now,
+        due_by_exam,
+        unseen: bank.saturating_sub(d.cards.len() as u32),
+        bank,
+    });
+    Ok((plan, profile))
+}
+
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
+pub async fn summary(state: &AppState, user_id: i64) -> AppResult<StudySummary> {
+    let st = state.clone();
+    state
+        .db(move |c| {
+            let now = st.clock.now();
+            let d = deck(&st, c, user_id, now)?;
+            let (plan, profile) = plan_of(c, user_id, &d, now)?;
+            let mut recall = vec![];
+            let mut seen_by_area: HashMap<&str, (u32, u32)> = HashMap::new();
+            for r in &d.cards {
+                recall.push(study::retrievability(&parse_card(r)?, now));
+                if let Some(a) = d.area_of.get(&r.item_id) {
+                    let e = seen_by_area.entry(a).or_default();
+                    e.0 += 1;
+                    e.1 += u32::from(r.last_correct);
+                }
+            }
+            let mut total_by_area: HashMap<&str, u32> = HashMap::new();
+            for a in d.area_of.values() {
+                *total_by_area.entry(a).or_default() += 1;
+            }
+            let areas = taxonomy()
+                .areas
+                .iter()
+                .map(|a| {
+                    let (seen, right) =
+                        seen_by_area.get(a.code.as_str()).copied().unwrap_or((0, 0));
+                    let total = total_by_area.get(a.code.as_str()).copied().unwrap_or(0);
+                    AreaProgress {
+                        name: a.name.clone(),
+                        seen,
+                        total,
+                        seen_pct: if total > 0 { 100 * seen / total } else { 0 },
+                        right_pct: (seen > 0).then(|| 100 * right / seen),
+                    }
+                })
+                .collect();
+            Ok(StudySummary {
+                target: profile
+                    .as_ref()
+                    .map(|p| target_label(&p.target).to_string()),
+                exam_date: profile
+                    .as_ref()
+                    .and_then(|p| p.exam_date)
+                    .map(|d| d.to_string()),
+                countdown: profile
+                    .as_ref()
+                    .and_then(|p| p.exam_date)
+                    .map(|d| countdown((d - now.date()).whole_days())),
+                plan,
+                due_now: d.cards.iter().filter(|r| r.due <= now).count() as u32,
+                missed: d.cards.iter().filter(|r| !r.last_correct).count() as u32,
+                flagged: d.cards.iter().filter(|r| r.flagged).count() as u32,
+                seen: d.cards.len() as u32,
+                bank: d.area_of.len() as u32,
+                retention_pct: (!recall.is_empty()).then(|| {
+                    (100.0 * recall.iter().sum::<f64>() / recall.len() as f64).round() as u32
+                }),
+                areas,
+            })
+        })
+        .await
+}
+
+fn countdown(days: i64) -> String {
+    match days {
+        d if d < 0 => "Your exam date has passed: tell us how it went on your exam plan.".into(),
+        0 => "Your exam is today. Good luck!".into(),
+        1 => "Your exam is tomorrow.".into(),
+        d => format!("{d} days to go."),
+    }
+}
+
+fn target_label(code: &str) -> &'static str {
+    match code {
+        "ncbtmb" => "NCBTMB Board Certification",
+        _ => "MBLEx",
+    }
+}
+
+/// The questions of a new session of `kind`, with their areas, in the order they should come.
+fn pick(
+    c: &mut DbConn,
+    user_id: i64,
+    d: &Deck,
+    kind: SessionKind,
+    now: PrimitiveDateTime,
+) -> AppResult<Vec<(String, String)>> {
+    let with_area = |id: &String| (id.clone(), d.area_of[id].clone());
+    let mut rng = rand::rng();
+    let ids: Vec<String> = match kind {
+        SessionKind::Missed => {
+            let mut v: Vec<&cards::CardRow> = d.cards.iter().filter(|r| !r.last_correct).collect();
+            v.sort_by_key(|r| std::cmp::Reverse(r.last_review));
+            v.into_iter()
+                .take(SESSION_MAX)
+                .map(|r| r.item_id.clone())
+                .collect()
+        }
+        SessionKind::Flagged => d
+            .cards
+            .iter()
+            .filter(|r| r.flagged)
+            .take(SESSION_MAX)
+            .map(|r| r.item_id.clone())
+            .collect(),
+        SessionKind::Today => {
+            let (plan, _) = plan_of(c, user_id, d, now)?;
+            // Cards come ordered by due date: the most overdue first.
+            let mut v: Vec<String> = d
+                .cards
+                .iter()
+                .filter(|r| r.due <= now)
+                .take((plan.reviews as usize).min(SESSION_MAX))
+                .map(|r| r.item_id.clone())
+                .collect();
+            let room = SESSION_MAX.saturating_sub(v.len()).min(plan.new as usize);
+            v.extend(unseen_from_weak_areas(d, room, &mut rng));
+            v
+        }
+        SessionKind::Quick => {
+            let weak = weak_areas(d);
+            let top: Vec<&String> = weak.iter().take(2).collect();
+            let mut v: Vec<String> = d
+                .area_of
+                .iter()
+                .filter(|(_, a)| top.contains(a))
+                .map(|(id, _)| id.clone())
+                .collect();
+            v.sort();
+            v.shuffle(&mut rng);
+            v.truncate(QUICK);
+            v
+        }
+    };
+    Ok(ids.iter().map(with_area).collect())
+}
+
+/// Up to `n` questions never answered, weakest areas first: half the room from the weakest area,
+/// half of what is left from the next, and so on; random within an area.
+fn unseen_from_weak_areas(d: &Deck, n: usize, rng: &mut impl rand::Rng) -> Vec<String> {
+    let seen: std::collections::HashSet<&str> =
+        d.cards.iter().map(|r| r.item_id.as_str()).collect();
+    let mut out = vec![];
+    for area in weak_areas(d) {
+        let mut v: Vec<String> = d
+            .area_of
+            .iter()
+            .filter(|(id, a)| **a == area && !seen.contains(id.as_str()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        v.sort();
+        v.shuffle(rng);
+        out.extend(
+            v.into_iter()
+                .take(n.saturating_sub(out.len()).div_ceil(2).max(1)),
+        );
+        if out.len() >= n {
+            break;
+        }
+    }
+    out.truncate(n);
+    out
+}
+
+/// Starts a study session; returns the exam's public id.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
+pub async fn start(state: &AppState, user: &Account, kind: &str) -> AppResult<String> {
+    exams::may_take_exams(user)?;
+    let kind = SessionKind::parse(kind)
+        .ok_or_else(|| AppError::invalid("kind", "Choose one of the study sessions."))?;
+    let st = state.clone();
+    let uid = user.id;
+    let items = state
+        .db(move |c| {
+            let now = st.clock.now();
+            let d = deck(&st, c, uid, now)?;
+            pick(c, uid, &d, kind, now)
+        })
+        .await?;
+    if items.is_empty() {
+        return Err(AppError::Conflict(
+            match kind {
+                SessionKind::Missed => "No missed questions: every question you got wrong has been answered right since.",
+                SessionKind::Flagged => "No flagged questions yet: flag a question from its answer page to study it again.",
+                SessionKind::Today => "Nothing to study today: no review is due and you have seen the whole bank.",
+                SessionKind::Quick => "There are no questions to study yet.",
+            }
+            .into(),
+        ));
+    }
+    let cfg = exams::study_config(kind.title(), &items)?;
+    Ok(exams::start_study(state, user, cfg).await?.exam_id)
+}
+
+/// Whether the student flagged the question, and whether they may still say their last (right)
+/// answer was a guess.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CardMarks {
+    pub known: bool,
+    pub flagged: bool,
+    pub may_say_guessed: bool,
+    pub guessed: bool,
+}
+
+pub async fn marks(state: &AppState, user_id: i64, item_id: String) -> AppResult<CardMarks> {
+    state
+        .db(move |c| {
+            Ok(match cards::find(c, user_id, &item_id)? {
+                Some(r) => CardMarks {
+                    known: true,
+                    flagged: r.flagged,
+                    may_say_guessed: r.last_correct && !r.guessed,
+                    guessed: r.guessed,
+                },
+                None => CardMarks::default(),
+            })
+        })
+        .await
+}
+
+/// The questions the student flagged.
+pub async fn flagged(
+    state: &AppState,
+    user_id: i64,
+) -> AppResult<std::collections::HashSet<String>> {
+    state
+        .db(move |c| {
+            Ok(cards::all(c, user_id)?
+                .into_iter()
+                .filter(|r| r.flagged)
+                .map(|r| r.item_id)
+                .collect())
+        })
+        .await
+}
+
+/// Flags or unflags a question the student has answered.
+pub async fn set_flag(state: &AppState, user_id: i64, item_id: String, on: bool) -> AppResult<()> {
+    state
+        .tx(move |c| {
+            let mut row = cards::find(c, user_id, &item_id)?.ok_or_else(|| {
+                AppError::NotFound("You can flag a question once you have answered it.".into())
+            })?;
+            row.flagged = on;
+            cards::save(c, &row)?;
+            Ok(())
+        })
+        .await
+}
+
+/// The student's last (right) answer to the question was a guess: it is rated "hard" instead,
+/// from the card as it was before that answer, so it comes back sooner.
+pub async fn guessed(state: &AppState, user_id: i64, item_id: String) -> AppResult<()> {
+    state
+        .tx(move |c| {
+            let mut row = cards::find(c, user_id, &item_id)?
+                .ok_or_else(|| AppError::NotFound("Answer this question first.".into()))?;
+            if !row.last_correct || row.guessed {
+                return Err(AppError::Conflict(
+                    "Only a right answer can be marked as a guess, once.".into(),
+                ));
+            }
+            let before =
+                match &row.previous {
+                    Some(p) => Some(serde_json::from_str::<rs_fsrs::Card>(p).map_err(|e| {
+                        AppError::internal(anyhow::anyhow!("stored study card: {e}"))
+                    })?),
+                    None => None,
+                };
+            let next = study::review(before, study::rating(true, None, true), row.last_review);
+            row.card = serde_json::to_string(&next.card).map_err(AppError::internal)?;
+            row.due = next.due;
+            row.guessed = true;
+            cards::save(c, &row)?;
+            Ok(())
+        })
+        .await
+}

@@ -1,0 +1,98 @@
+//! Study between exams: today's plan, study sessions, flags and "I guessed".
+
+use crate::error::{AppError, AppResult};
+use crate::services::{exams, study};
+use crate::web::ctx::Ctx;
+use crate::web::forms::see_other;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use serde_json::json;
+
+/// The signed-in person, if they take exams (students and certified therapists).
+fn taker(ctx: &Ctx) -> AppResult<crate::services::accounts::Account> {
+    let u = ctx.user()?;
+    exams::may_take_exams(u)?;
+    Ok(u.clone())
+}
+
+/// Where a study action goes back to: a page of this site's exams or study, else the study page.
+fn back_to(back: &str) -> &str {
+    let local = (back.starts_with("/exams/") || back.starts_with("/study"))
+        && !back.contains("//")
+        && !back.contains('\\')
+        && back.chars().all(|c| c.is_ascii_graphic());
+    if local { back } else { "/study" }
+}
+
+#[get("/study")]
+pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+    let u = taker(&ctx)?;
+    let s = study::summary(&ctx.state, u.id).await?;
+    ctx.render("study", "Study", json!({ "s": s }))
+}
+
+#[derive(Deserialize)]
+pub struct SessionForm {
+    #[serde(default)]
+    kind: String,
+}
+
+#[post("/study/sessions")]
+pub async fn start(ctx: Ctx, form: web::Form<SessionForm>) -> AppResult<HttpResponse> {
+    let u = taker(&ctx)?;
+    match study::start(&ctx.state, &u, &form.kind).await {
+        Ok(id) => Ok(see_other(&format!("/exams/{id}"))),
+        Err(AppError::Conflict(m)) => {
+            ctx.flash("info", &m);
+            Ok(see_other("/study"))
+        }
+        Err(AppError::Invalid { message, .. }) => {
+            ctx.flash("error", &message);
+            Ok(see_other("/study"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MarkForm {
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    back: String,
+}
+
+#[post("/study/items/{item}/flag")]
+pub async fn flag(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<MarkForm>,
+) -> AppResult<HttpResponse> {
+    let u = taker(&ctx)?;
+    let on = form.on == "1";
+    study::set_flag(&ctx.state, u.id, path.into_inner(), on).await?;
+    ctx.flash(
+        "success",
+        if on {
+            "Flagged: this question is in your flagged questions."
+        } else {
+            "This question is no longer flagged."
+        },
+    );
+    Ok(see_other(back_to(&form.back)))
+}
+
+#[post("/study/items/{item}/guessed")]
+pub async fn guessed(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<MarkForm>,
+) -> AppResult<HttpResponse> {
+    let u = taker(&ctx)?;
+    study::guessed(&ctx.state, u.id, path.into_inner()).await?;
+    ctx.flash(
+        "success",
+        "Noted: this question will come back sooner, as if you had found it hard.",
+    );
+    Ok(see_other(back_to(&form.back)))
+}
