@@ -185,7 +185,7 @@ mod tests {
             k = k
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let r = if (k >> 33) % 3 == 0 {
+            let r = if (k >> 33).is_multiple_of(3) {
                 Rating::Again
             } else {
                 Rating::Easy

@@ -191,7 +191,7 @@ pub async fn summary(state: &AppState, user_id: i64) -> AppResult<StudySummary> 
                         name: a.name.clone(),
                         seen,
                         total,
-                        seen_pct: if total > 0 { 100 * seen / total } else { 0 },
+                        seen_pct: (100 * seen).checked_div(total).unwrap_or(0),
                         right_pct: (seen > 0).then(|| 100 * right / seen),
                     }
                 })
