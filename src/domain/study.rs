@@ -170,6 +170,27 @@ pub fn daily_plan(p: PlanInput) -> DailyPlan {
     }
 }
 
+/// Days in a row with study, ending today (or yesterday, when today has none yet).
+pub fn streak(study_days: &std::collections::BTreeSet<Date>, today: Date) -> u32 {
+    let mut day = if study_days.contains(&today) {
+        today
+    } else {
+        match today.previous_day() {
+            Some(d) => d,
+            None => return 0,
+        }
+    };
+    let mut n = 0;
+    while study_days.contains(&day) {
+        n += 1;
+        match day.previous_day() {
+            Some(d) => day = d,
+            None => break,
+        }
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +222,26 @@ mod tests {
             card = Some(next.card);
             now += time::Duration::milliseconds(50);
         }
+    }
+
+    #[test]
+    fn a_streak_counts_days_in_a_row_up_to_today_or_yesterday() {
+        let days: std::collections::BTreeSet<Date> = [
+            date!(2026 - 12 - 01),
+            date!(2026 - 12 - 03),
+            date!(2026 - 12 - 04),
+            date!(2026 - 12 - 05),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(streak(&days, date!(2026 - 12 - 05)), 3);
+        assert_eq!(
+            streak(&days, date!(2026 - 12 - 06)),
+            3,
+            "today not studied yet"
+        );
+        assert_eq!(streak(&days, date!(2026 - 12 - 07)), 0);
+        assert_eq!(streak(&Default::default(), date!(2026 - 12 - 07)), 0);
     }
 
     #[test]

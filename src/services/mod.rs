@@ -31,6 +31,7 @@ pub mod ce_rules;
 pub mod certificates;
 pub mod courses;
 pub mod exams;
+pub mod flashcards;
 pub mod maintenance;
 pub mod outcomes;
 pub mod passwords;

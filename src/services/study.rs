@@ -223,6 +223,66 @@ pub async fn summary(state: &AppState, user_id: i64) -> AppResult<StudySummary> 
         .await
 }
 
+/// A question open longer than this counts as this long: a page left open is not study.
+const MAX_SECS_PER_ANSWER: i64 = 300;
+/// Days shown on the study chart.
+pub const ACTIVITY_DAYS: i64 = 14;
+
+/// One day of study.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayActivity {
+    pub date: String,
+    pub minutes: u32,
+    pub answers: u32,
+}
+
+/// Study per day (the last [`ACTIVITY_DAYS`]) and the streak.
+#[derive(Debug, Clone, Serialize)]
+pub struct Activity {
+    pub days: Vec<DayActivity>,
+    pub streak: u32,
+}
+
+/// Minutes studied per day (answers in any exam, drill or study session) and the streak.
+pub async fn activity(state: &AppState, user_id: i64) -> AppResult<Activity> {
+    let st = state.clone();
+    state
+        .db(move |c| {
+            let now = st.clock.now();
+            let today = now.date();
+            let since =
+                PrimitiveDateTime::new(today - time::Duration::days(365), time::Time::MIDNIGHT);
+            let times = crate::store::exams::answer_times(c, user_id, since)?;
+            let mut per_day: std::collections::BTreeMap<time::Date, (i64, u32)> =
+                Default::default();
+            for (shown, answered) in times {
+                let e = per_day.entry(answered.date()).or_default();
+                e.0 += (answered - shown)
+                    .whole_seconds()
+                    .clamp(0, MAX_SECS_PER_ANSWER);
+                e.1 += 1;
+            }
+            let studied = per_day.keys().copied().collect();
+            let days = (0..ACTIVITY_DAYS)
+                .rev()
+                .map(|back| {
+                    let d = today - time::Duration::days(back);
+                    let (secs, answers) = per_day.get(&d).copied().unwrap_or((0, 0));
+                    DayActivity {
+                        date: d.to_string(),
+                        minutes: ((secs + 30) / 60) as u32,
+                        answers,
+                    }
+                })
+                .collect();
+            Ok(Activity {
+                days,
+                streak: study::streak(&studied, today),
+            })
+        })
+        .await
+}
+
 fn countdown(days: i64) -> String {
     match days {
         d if d < 0 => "Your exam date has passed: tell us how it went on your exam plan.".into(),

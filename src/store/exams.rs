@@ -356,3 +356,21 @@ pub fn responses_to(
         ))
         .load(conn)
 }
+
+/// When each of the person's questions answered since `since` was shown and answered (any exam).
+pub fn answer_times(
+    conn: &mut DbConn,
+    user_id: i64,
+    since: PrimitiveDateTime,
+) -> QueryResult<Vec<(PrimitiveDateTime, PrimitiveDateTime)>> {
+    let rows: Vec<(PrimitiveDateTime, Option<PrimitiveDateTime>)> = exam_items::table
+        .inner_join(exams::table)
+        .filter(exams::user_id.eq(user_id))
+        .filter(exam_items::answered_at.ge(since))
+        .select((exam_items::presented_at, exam_items::answered_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, a)| a.map(|a| (p, a)))
+        .collect())
+}

@@ -186,6 +186,63 @@ fn short_label(s: &str) -> String {
     }
 }
 
+/// One day on the study chart: its date (YYYY-MM-DD) and the minutes studied.
+pub struct DayBar {
+    pub date: String,
+    pub minutes: u32,
+}
+
+/// Vertical bars of minutes studied per day, oldest first; every other day is labelled.
+pub fn daily_minutes(days: &[DayBar]) -> String {
+    let (w, h, pad, bottom) = (640.0, 200.0, 36.0, 46.0);
+    let max = days.iter().map(|d| d.minutes).max().unwrap_or(0).max(10) as f64;
+    let n = days.len().max(1) as f64;
+    let slot = (w - 2.0 * pad) / n;
+    let plot_h = h - pad - bottom;
+    let total: u32 = days.iter().map(|d| d.minutes).sum();
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="days-title days-desc" xmlns="http://www.w3.org/2000/svg">
+<title id="days-title">Minutes studied per day</title>
+<desc id="days-desc">The last {} days, {} minutes in all; the tallest bar is {} minutes.</desc>
+<line x1="{pad}" x2="{}" y1="{}" y2="{}" stroke="#9aa"/>
+<text x="2" y="{}" font-size="11" fill="#5b6b76">{} min</text>
+"##,
+        days.len(),
+        total,
+        max as u32,
+        w - pad,
+        pad + plot_h,
+        pad + plot_h,
+        pad + 4.0,
+        max as u32,
+    );
+    for (i, d) in days.iter().enumerate() {
+        let bh = plot_h * d.minutes as f64 / max;
+        let x = pad + slot * i as f64 + slot * 0.15;
+        let _ = writeln!(
+            s,
+            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{bh:.1}" fill="#1f7a74"><title>{}: {} min</title></rect>"##,
+            pad + plot_h - bh,
+            slot * 0.7,
+            escape(&d.date),
+            d.minutes
+        );
+        if i % 2 == days.len().saturating_sub(1) % 2 {
+            let _ = writeln!(
+                s,
+                r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#5b6b76" text-anchor="middle">{}</text>"##,
+                x + slot * 0.35,
+                pad + plot_h + 14.0,
+                escape(d.date.get(5..).unwrap_or(&d.date))
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -224,6 +281,25 @@ mod tests {
         let svg = areas(&[bar("1. Anatomy", 0.9, true)], &AreaMeasure::ShareCorrect);
         assert!(!svg.contains("weak"), "{svg}");
         assert!(svg.contains("Share answered correctly"));
+    }
+
+    #[test]
+    fn daily_bars_scale_to_the_busiest_day_and_label_the_last() {
+        let days: Vec<DayBar> = (1..=14)
+            .map(|d| DayBar {
+                date: format!("2026-11-{d:02}"),
+                minutes: if d == 14 { 40 } else { d },
+            })
+            .collect();
+        let svg = daily_minutes(&days);
+        assert_eq!(svg.matches("<rect").count(), 14);
+        assert!(svg.contains("2026-11-14: 40 min"));
+        assert!(svg.contains(">11-14</text>") && !svg.contains(">11-13</text>"));
+        assert!(svg.contains("131 minutes in all"), "{svg}");
+        assert!(
+            svg.contains("height=\"118.0\""),
+            "the busiest day fills the plot"
+        );
     }
 
     #[test]

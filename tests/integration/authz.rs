@@ -298,6 +298,10 @@ fn owner_kind(path: &str) -> Result<&'static str, &'static str> {
         ("/certificates/", "public verification page"),
         ("/questions/", "any exam taker may report a question"),
         (
+            "/study/flashcards/",
+            "shared decks: each taker rates only their own cards (study tests)",
+        ),
+        (
             "/study/items/",
             "a bank question: each taker flags and rates only their own card (study tests)",
         ),

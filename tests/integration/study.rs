@@ -48,6 +48,10 @@ async fn missed_and_flagged_questions_come_back(app: TestApp) {
         .await;
     assert_eq!(r.status(), 303);
     c.get("/study").await.assert_contains("30 days to go.");
+    c.get("/dashboard").await.assert_contains("30 days to go.");
+    c.get("/study")
+        .await
+        .assert_contains("No study in the last two weeks");
 
     // A drill of three: the first answered wrong, two right.
     let url = start_drill(&c, "1", "3").await;
@@ -71,6 +75,8 @@ async fn missed_and_flagged_questions_come_back(app: TestApp) {
     assert!(wrong.due - app.clock.now() <= time::Duration::days(1));
     let study = c.get("/study").await;
     study.assert_contains("Missed questions (1)");
+    study.assert_contains("<strong>1</strong> day in a row");
+    study.assert_contains("Minutes studied per day");
     study.assert_contains("You have answered <strong>3</strong> of the <strong>28</strong>");
 
     // The missed session brings back exactly the question answered wrong.
@@ -165,4 +171,71 @@ async fn missed_and_flagged_questions_come_back(app: TestApp) {
     assert_eq!(r.location.as_deref(), Some("/study"));
 }
 
-db_tests!(missed_and_flagged_questions_come_back);
+/// The face id on a flashcard page (from its "Show the answer" link or rating form).
+fn face_of(page: &Page, deck: &str) -> String {
+    let marker = format!("/study/flashcards/{deck}/");
+    page.body
+        .split(&marker)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no card on:\n{}", page.body))
+        .to_string()
+}
+
+async fn flashcards_are_shown_both_ways_and_scheduled(app: TestApp) {
+    let c = app.logged_in("cards@example.com", &[Role::Student]).await;
+    let decks = c.get("/study/flashcards").await;
+    decks.assert_contains("Bony landmarks");
+    decks.assert_contains("<td>0 of 230</td>"); // 115 muscles, both ways
+
+    // A new muscle: the name first, then its facts; rated, it is scheduled.
+    let page = c.get("/study/flashcards/muscles").await;
+    page.assert_contains("Show the answer");
+    let face = face_of(&page, "muscles");
+    assert!(face.ends_with("~f"), "{face}");
+    let answer = c.get(&format!("/study/flashcards/muscles/{face}")).await;
+    answer.assert_contains("Innervation");
+    answer.assert_contains("How well did you remember it?");
+    // The other way round names the muscle in the answer.
+    let reverse = face.replace("~f", "~r");
+    let back = c.get(&format!("/study/flashcards/muscles/{reverse}")).await;
+    back.assert_contains("Which muscle is this?");
+
+    let bad = c
+        .submit(
+            &format!("/study/flashcards/muscles/{face}"),
+            &format!("/study/flashcards/muscles/{face}"),
+            &[("rating", "perfect")],
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(c.get("/study/flashcards/bones").await.status(), 404);
+    assert_eq!(
+        c.get("/study/flashcards/muscles/nope~f").await.status(),
+        404
+    );
+
+    // Twenty new faces a day, each rated once, then the deck is caught up.
+    let mut face = face;
+    for n in 0..20 {
+        let url = format!("/study/flashcards/muscles/{face}");
+        let r = c.submit(&url, &url, &[("rating", "good")]).await;
+        assert_eq!(r.status(), 303, "{}", r.body);
+        assert_eq!(r.location.as_deref(), Some("/study/flashcards/muscles"));
+        let next = c.get("/study/flashcards/muscles").await;
+        if n < 19 {
+            face = face_of(&next, "muscles");
+        } else {
+            next.assert_contains("All caught up in this deck");
+        }
+    }
+    let decks = c.get("/study/flashcards").await;
+    decks.assert_contains("<td>20 of 230</td>");
+    // Flashcards do not count as questions of the bank.
+    c.get("/study").await.assert_contains("Nothing studied yet");
+}
+
+db_tests!(
+    missed_and_flagged_questions_come_back,
+    flashcards_are_shown_both_ways_and_scheduled
+);

@@ -89,6 +89,123 @@ impl Deck {
     }
 }
 
+/// The decks a student studies: muscles, bony landmarks, key terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeckKind {
+    Muscles,
+    Landmarks,
+    Terms,
+}
+
+impl DeckKind {
+    pub const ALL: [DeckKind; 3] = [DeckKind::Muscles, DeckKind::Landmarks, DeckKind::Terms];
+    pub fn code(self) -> &'static str {
+        match self {
+            DeckKind::Muscles => "muscles",
+            DeckKind::Landmarks => "landmarks",
+            DeckKind::Terms => "terms",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            DeckKind::Muscles => "Muscles",
+            DeckKind::Landmarks => "Bony landmarks",
+            DeckKind::Terms => "Key terms",
+        }
+    }
+    pub fn parse(code: &str) -> Option<DeckKind> {
+        DeckKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// One side of a card as studied: a card is shown both ways (name → facts, facts → name), and
+/// each way is remembered on its own.
+#[derive(Debug, Clone, Serialize)]
+pub struct Face {
+    /// `<card id>~f` (name first) or `<card id>~r` (facts first).
+    pub id: String,
+    pub question: String,
+    /// What the prompt shows.
+    pub prompt: Vec<(String, String)>,
+    /// What the answer shows.
+    pub answer: Vec<(String, String)>,
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+impl Deck {
+    /// Every face of one deck, in file order, both ways for each card.
+    pub fn faces(&self, kind: DeckKind) -> Vec<Face> {
+        let mut out = vec![];
+        let mut both =
+            |id: &str, name: (String, String), facts: Vec<(String, String)>, q: [&str; 2]| {
+                out.push(Face {
+                    id: format!("{id}~f"),
+                    question: q[0].into(),
+                    prompt: vec![name.clone()],
+                    answer: facts.clone(),
+                });
+                out.push(Face {
+                    id: format!("{id}~r"),
+                    question: q[1].into(),
+                    prompt: facts,
+                    answer: vec![name],
+                });
+            };
+        match kind {
+            DeckKind::Muscles => {
+                for m in &self.muscles {
+                    both(
+                        &m.id,
+                        pair("Muscle", &m.name),
+                        vec![
+                            pair("Action", &m.action),
+                            pair("Origin", &m.origin),
+                            pair("Insertion", &m.insertion),
+                            pair("Innervation", &m.innervation),
+                        ],
+                        [
+                            "What does this muscle do, where does it attach, and what innervates it?",
+                            "Which muscle is this?",
+                        ],
+                    );
+                }
+            }
+            DeckKind::Landmarks => {
+                for l in &self.landmarks {
+                    both(
+                        &l.id,
+                        pair("Landmark", &l.name),
+                        vec![
+                            pair("Bone", &l.bone),
+                            pair("Description", &l.description),
+                            pair("How to palpate it", &l.palpation),
+                        ],
+                        [
+                            "Where is this landmark, and how do you find it?",
+                            "Which landmark is this?",
+                        ],
+                    );
+                }
+            }
+            DeckKind::Terms => {
+                for t in &self.terms {
+                    both(
+                        &t.id,
+                        pair("Term", &t.term),
+                        vec![pair("Definition", &t.definition)],
+                        ["What does this term mean?", "Which term is this?"],
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The line where `id = "<id>"` stands (1 if not found).
 fn line_of(text: &str, id: &str) -> usize {
     let needle = format!("\"{id}\"");

@@ -6,7 +6,7 @@ use super::*;
 use crate::domain::study;
 use crate::store::study as cards;
 
-/// Records one answer of `user_id` to `item_id` for spaced repetition.
+/// Records one answer of `user_id` to the question of `row` for spaced repetition.
 pub(super) fn remember(
     c: &mut DbConn,
     user_id: i64,
@@ -15,7 +15,25 @@ pub(super) fn remember(
     now: PrimitiveDateTime,
 ) -> AppResult<()> {
     let secs = Some((now - row.presented_at).whole_seconds().max(0));
-    let old = cards::find(c, user_id, &row.item_id)?;
+    record_review(
+        c,
+        user_id,
+        &row.item_id,
+        study::rating(correct, secs, false),
+        now,
+    )
+}
+
+/// Schedules the card `key` (a question id, or `flash:<face>` for a flashcard) of `user_id`
+/// after a review rated `rating` at `now`, keeping the card before it (for "I guessed").
+pub fn record_review(
+    c: &mut DbConn,
+    user_id: i64,
+    key: &str,
+    rating: rs_fsrs::Rating,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let old = cards::find(c, user_id, key)?;
     let before = match &old {
         Some(o) => Some(
             serde_json::from_str::<rs_fsrs::Card>(&o.card)
@@ -23,19 +41,18 @@ pub(super) fn remember(
         ),
         None => None,
     };
-    let next = study::review(before, study::rating(correct, secs, false), now);
-    let json = |card: &rs_fsrs::Card| serde_json::to_string(card).map_err(AppError::internal);
+    let next = study::review(before, rating, now);
     cards::save(
         c,
         &cards::CardRow {
             user_id,
-            item_id: row.item_id.clone(),
+            item_id: key.to_string(),
             due: next.due,
-            card: json(&next.card)?,
+            card: serde_json::to_string(&next.card).map_err(AppError::internal)?,
             previous: old.as_ref().map(|o| o.card.clone()),
             reviews: old.as_ref().map_or(0, |o| o.reviews) + 1,
             last_review: now,
-            last_correct: correct,
+            last_correct: rating != rs_fsrs::Rating::Again,
             guessed: false,
             flagged: old.as_ref().is_some_and(|o| o.flagged),
         },

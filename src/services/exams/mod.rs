@@ -50,6 +50,7 @@ pub use running::{RunningExam, RunningExams};
 mod answer;
 mod finish;
 mod memory;
+pub use memory::record_review;
 mod pool;
 mod programs;
 mod results;

@@ -69,10 +69,8 @@ fn area_chart(areas: &[exams::AreaResult], weak_threshold: f64) -> Option<String
     Some(charts::areas(&bars, &measure))
 }
 
-#[get("/exams")]
-pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
-    let uid = taker(&ctx)?.id;
-    let history = exams::history(&ctx.state, uid).await?;
+/// θ̂ and P(pass) over the last 30 adaptive attempts, when there are at least two.
+pub(crate) fn trend_chart(history: &[exams::HistoryEntry]) -> Option<String> {
     let mut adaptive: Vec<charts::TrendPoint> = history
         .iter()
         .rev()
@@ -87,7 +85,14 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     if adaptive.len() > 30 {
         adaptive = adaptive.split_off(adaptive.len() - 30);
     }
-    let trend = (adaptive.len() >= 2).then(|| charts::trend(&adaptive));
+    (adaptive.len() >= 2).then(|| charts::trend(&adaptive))
+}
+
+#[get("/exams")]
+pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+    let uid = taker(&ctx)?.id;
+    let history = exams::history(&ctx.state, uid).await?;
+    let trend = trend_chart(&history);
     // Strength by area: the latest finished attempt that has a per-area report, drawn by the same
     // rule as its result page (adding up shares correct across adaptive attempts would mix
     // questions of different difficulty).

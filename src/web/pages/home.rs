@@ -27,10 +27,16 @@ pub async fn dashboard(ctx: Ctx) -> AppResult<HttpResponse> {
         .iter()
         .map(|r| json!({"code": r.as_str(), "label": r.label()}))
         .collect();
+    let study = if u.has(Role::Student) {
+        Some(crate::services::study::summary(&ctx.state, u.id).await?)
+    } else {
+        None
+    };
     ctx.render(
         "dashboard",
         "Dashboard",
         json!({
+            "study": study,
             "name": u.name,
             "roles": roles,
             "no_roles": u.roles.is_empty(),
