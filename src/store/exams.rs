@@ -374,3 +374,26 @@ pub fn answer_times(
         .filter_map(|(p, a)| a.map(|a| (p, a)))
         .collect())
 }
+
+/// Finished exams whose answers the study scheduler has not yet had, oldest first.
+pub fn unstudied(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<String>> {
+    exams::table
+        .filter(exams::status.eq(FINISHED))
+        .filter(exams::studied_at.is_null())
+        .order(exams::id.asc())
+        .limit(limit)
+        .select(exams::public_id)
+        .load(conn)
+}
+
+/// Claims a finished exam for the study scheduler; false when another run claimed it first.
+pub fn claim_studied(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        exams::table
+            .filter(exams::id.eq(id))
+            .filter(exams::studied_at.is_null()),
+    )
+    .set(exams::studied_at.eq(now))
+    .execute(conn)
+    .map(|n| n == 1)
+}

@@ -176,6 +176,7 @@ diesel::table! {
         n_scored -> Integer,
         n_correct -> Integer,
         result -> Nullable<Text>,
+        studied_at -> Nullable<Timestamp>,
     }
 }
 

@@ -235,7 +235,57 @@ async fn flashcards_are_shown_both_ways_and_scheduled(app: TestApp) {
     c.get("/study").await.assert_contains("Nothing studied yet");
 }
 
+/// A finished readiness check's answers reach the scheduler (in the background sweep, not in
+/// the answer that finished it): its questions count as seen and its wrong ones as missed.
+async fn a_finished_exam_feeds_the_study_plan(app: TestApp) {
+    app.seed_bank([4, 4, 4, 4, 4, 4, 4]).await;
+    let c = app.logged_in("ready@example.com", &[Role::Student]).await;
+    let token = app.api_token("ready@example.com").await;
+    let http = reqwest::Client::new();
+    let mut s: serde_json::Value = http
+        .post(format!("{}/api/v1/exams", app.addr))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"program": "readiness"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = s["id"].as_str().unwrap().to_string();
+    let (mut answered, mut wrong) = (0, 0);
+    while s["finished"] == false {
+        let right = answered % 3 != 0;
+        wrong += usize::from(!right);
+        answered += 1;
+        let option = api_option(&s, if right { "Right" } else { "Wrong" });
+        s = http
+            .post(format!("{}/api/v1/exams/{id}/answers", app.addr))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"position": s["position"], "option_id": option}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    }
+    assert!(answered > 3);
+    let want = format!("You have answered <strong>{answered}</strong> of the <strong>28</strong>");
+    let mut page = c.get("/study").await;
+    for _ in 0..50 {
+        if page.body.contains(&want) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        page = c.get("/study").await;
+    }
+    page.assert_contains(&want);
+    page.assert_contains(&format!("Missed questions ({wrong})"));
+}
+
 db_tests!(
     missed_and_flagged_questions_come_back,
-    flashcards_are_shown_both_ways_and_scheduled
+    flashcards_are_shown_both_ways_and_scheduled,
+    a_finished_exam_feeds_the_study_plan
 );

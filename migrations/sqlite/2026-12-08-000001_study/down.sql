@@ -1,1 +1,2 @@
+ALTER TABLE exams DROP COLUMN studied_at;
 DROP TABLE study_cards;

@@ -16,3 +16,7 @@ CREATE TABLE study_cards (
     PRIMARY KEY (user_id, item_id)
 );
 CREATE INDEX study_cards_due ON study_cards (user_id, due);
+
+-- When a finished exam's answers were given to the scheduler (a background sweep, outside the
+-- answer's transaction); NULL: not yet.
+ALTER TABLE exams ADD COLUMN studied_at TIMESTAMP;

@@ -1,6 +1,8 @@
 //! What answers teach the study scheduler: every answer in a drill (study sessions are drills)
-//! updates the student's memory of that question at once; the answers of other exams do when the
-//! exam is finished (their keys are shown only then). See [`crate::domain::study`].
+//! updates the student's memory of that question at once; the answers of other exams do once the
+//! exam is finished (their keys are shown only then), in a background sweep
+//! ([`study_finished`]) rather than in the answer that finishes the exam, which stays one short
+//! write. See [`crate::domain::study`].
 
 use super::*;
 use crate::domain::study;
@@ -60,8 +62,36 @@ pub fn record_review(
     Ok(())
 }
 
-/// Records every answered question of a finished exam (not CE course exams).
-pub(super) fn remember_exam(
+/// Gives the answers of up to `limit` finished exams to the study scheduler; returns how many
+/// exams it took. Each exam is claimed in its transaction, so instances sharing a database never
+/// record one twice.
+pub async fn study_finished(state: &AppState, limit: i64) -> AppResult<usize> {
+    let ids = state.db(move |c| Ok(db::unstudied(c, limit)?)).await?;
+    let mut done = 0;
+    for public_id in ids {
+        let st = state.clone();
+        let took = state
+            .tx(move |c| {
+                let Some(exam) = db::find_by_public_id(c, &public_id)? else {
+                    return Ok(false);
+                };
+                if !db::claim_studied(c, exam.id, st.clock.now())? {
+                    return Ok(false);
+                }
+                let cfg = load_config(&exam)?;
+                let rows = db::items_of(c, exam.id)?;
+                remember_exam(c, &exam, &cfg, &rows)?;
+                Ok(true)
+            })
+            .await?;
+        done += usize::from(took);
+    }
+    Ok(done)
+}
+
+/// Records every answered question of a finished exam (not drills, already recorded, nor CE
+/// course exams).
+fn remember_exam(
     c: &mut DbConn,
     exam: &db::ExamRow,
     cfg: &ExamConfig,
