@@ -12,14 +12,15 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
 
-/// A probability as a percentage a person reads right: "< 1" and "> 99" rather than 0 and 100.
-/// Exams are for students; certified therapists take CE course exams through the same pages.
-fn taker(ctx: &Ctx) -> AppResult<crate::services::accounts::Account> {
+/// The signed-in person, if they take exams: students, and certified therapists (CE course exams
+/// go through the same pages).
+pub(super) fn taker(ctx: &Ctx) -> AppResult<crate::services::accounts::Account> {
     let u = ctx.user()?;
     exams::may_take_exams(u)?;
     Ok(u.clone())
 }
 
+/// A probability as a percentage a person reads right: "< 1" and "> 99" rather than 0 and 100.
 fn pct(p: f64) -> String {
     if p < 0.005 {
         "< 1".into()

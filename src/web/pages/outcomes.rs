@@ -2,9 +2,9 @@
 //! Administrators: how well predictions matched reported results, adopting a re-estimated cut,
 //! and running a calibration.
 
+use super::exams::taker;
 use crate::domain::accounts::Role;
 use crate::error::{AppError, AppResult};
-use crate::services::exams;
 use crate::services::outcomes::{self, OutcomeInput};
 use crate::web::ctx::Ctx;
 use crate::web::forms::{field_errors, see_other};
@@ -12,13 +12,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// The signed-in person, if they take exams (students and certified therapists).
-fn taker(ctx: &Ctx) -> AppResult<crate::services::accounts::Account> {
-    let u = ctx.user()?;
-    exams::may_take_exams(u)?;
-    Ok(u.clone())
-}
 
 async fn page(ctx: &Ctx, status: StatusCode, extra: Value) -> AppResult<HttpResponse> {
     let u = taker(ctx)?;

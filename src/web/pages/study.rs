@@ -1,5 +1,6 @@
 //! Study between exams: today's plan, study sessions, flags and "I guessed".
 
+use super::exams::taker;
 use crate::error::{AppError, AppResult};
 use crate::services::{exams, flashcards, study};
 use crate::web::charts;
@@ -8,13 +9,6 @@ use crate::web::forms::see_other;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
-
-/// The signed-in person, if they take exams (students and certified therapists).
-fn taker(ctx: &Ctx) -> AppResult<crate::services::accounts::Account> {
-    let u = ctx.user()?;
-    exams::may_take_exams(u)?;
-    Ok(u.clone())
-}
 
 /// Where a study action goes back to: a page of this site's exams or study, else the study page.
 fn back_to(back: &str) -> &str {
