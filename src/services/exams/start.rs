@@ -43,6 +43,57 @@ pub async fn start_study(
     start_with(state, user, req, Some(cfg)).await
 }
 
+/// A program kept in the database: a CE course's exam or an instructor's program.
+enum StoredProgram {
+    Course(i64),
+    Custom(i64),
+}
+
+/// The program a request names, as far as it is known without the database: a configuration
+/// (built in, or given by the caller), or the stored program to read.
+fn requested(
+    req: &StartRequest,
+    preset: Option<ExamConfig>,
+) -> AppResult<Result<ExamConfig, StoredProgram>> {
+    if let Some(cfg) = preset {
+        return Ok(Ok(cfg));
+    }
+    if let Some(id) = req
+        .program
+        .strip_prefix("course:")
+        .and_then(|id| id.parse().ok())
+    {
+        return Ok(Err(StoredProgram::Course(id)));
+    }
+    if let Some(id) = req.program.strip_prefix("custom:") {
+        let id = id
+            .parse()
+            .map_err(|_| AppError::invalid("program", "Unknown program."))?;
+        return Ok(Err(StoredProgram::Custom(id)));
+    }
+    config_for(req).map(Ok)
+}
+
+/// The configuration of a stored program that may still be started.
+fn stored_config(c: &mut DbConn, program: StoredProgram) -> AppResult<ExamConfig> {
+    match program {
+        StoredProgram::Course(id) => match crate::store::courses::find(c, id)? {
+            Some(row) if row.published => course_config(&row),
+            _ => Err(AppError::invalid(
+                "program",
+                "That course is not available.",
+            )),
+        },
+        StoredProgram::Custom(id) => match crate::store::programs::find(c, id)? {
+            Some(row) if row.active => custom_config(&row),
+            _ => Err(AppError::invalid(
+                "program",
+                "That program is no longer offered.",
+            )),
+        },
+    }
+}
+
 async fn start_with(
     state: &AppState,
     user: &Account,
@@ -50,48 +101,16 @@ async fn start_with(
     preset: Option<ExamConfig>,
 ) -> AppResult<CurrentView> {
     may_start(user, &req.program)?;
-    let course_id = req
-        .program
-        .strip_prefix("course:")
-        .and_then(|id| id.parse::<i64>().ok());
-    let custom_id = req.program.strip_prefix("custom:").map(|id| {
-        id.parse::<i64>()
-            .map_err(|_| AppError::invalid("program", "Unknown program."))
-    });
-    let custom_id = if course_id.is_some() {
-        Some(Ok(0))
-    } else {
-        custom_id
-    };
-    let cfg = match (preset, custom_id) {
-        (Some(cfg), _) => Some(cfg),
-        (None, None) => Some(config_for(&req)?),
-        (None, Some(id)) => {
-            id?;
-            None
-        }
-    };
-    let custom_id = req
-        .program
-        .strip_prefix("custom:")
-        .and_then(|id| id.parse::<i64>().ok());
+    let requested = requested(&req, preset)?;
     let st = state.clone();
     let uid = user.id;
     // Everything the engine needs is read first; the write is then one short transaction.
     let plan = state
         .db(move |c| {
             let now = st.clock.now();
-            let mut cfg = match (cfg, custom_id) {
-                (Some(cfg), _) => cfg,
-                (None, _) if course_id.is_some() => match crate::store::courses::find(c, course_id.unwrap_or_default())? {
-                    Some(row) if row.published => course_config(&row)?,
-                    _ => return Err(AppError::invalid("program", "That course is not available.")),
-                },
-                (None, Some(id)) => match crate::store::programs::find(c, id)? {
-                    Some(row) if row.active => custom_config(&row)?,
-                    _ => return Err(AppError::invalid("program", "That program is no longer offered.")),
-                },
-                (None, None) => return Err(AppError::invalid("program", "Unknown program.")),
+            let mut cfg = match requested {
+                Ok(cfg) => cfg,
+                Err(stored) => stored_config(c, stored)?,
             };
             let prior = match cfg.kind {
                 ExamKind::Drill => 0.0,
