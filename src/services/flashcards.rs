@@ -61,18 +61,24 @@ struct Standing {
     next: Option<Face>,
 }
 
-fn standing(
+/// The student's flashcard cards, by key.
+fn flash_cards(
     c: &mut crate::store::DbConn,
     user_id: i64,
-    kind: DeckKind,
-    now: time::PrimitiveDateTime,
-) -> AppResult<Standing> {
-    let faces = deck().faces(kind);
-    let mine: HashMap<String, cards::CardRow> = cards::all(c, user_id)?
+) -> AppResult<HashMap<String, cards::CardRow>> {
+    Ok(cards::all(c, user_id)?
         .into_iter()
         .filter(|r| r.item_id.starts_with("flash:"))
         .map(|r| (r.item_id.clone(), r))
-        .collect();
+        .collect())
+}
+
+fn standing(
+    mine: &HashMap<String, cards::CardRow>,
+    kind: DeckKind,
+    now: time::PrimitiveDateTime,
+) -> Standing {
+    let faces = deck().faces(kind);
     let today = now.date();
     let mut due: Vec<(&Face, time::PrimitiveDateTime)> = vec![];
     let mut new: Vec<&Face> = vec![];
@@ -96,7 +102,7 @@ fn standing(
         .first()
         .map(|(f, _)| (*f).clone())
         .or_else(|| (new_today > 0).then(|| new[0].clone()));
-    Ok(Standing {
+    Standing {
         status: DeckStatus {
             code: kind.code(),
             label: kind.label(),
@@ -106,7 +112,7 @@ fn standing(
             new_today,
         },
         next,
-    })
+    }
 }
 
 fn deck_kind(code: &str) -> AppResult<DeckKind> {
@@ -119,10 +125,11 @@ pub async fn decks(state: &AppState, user_id: i64) -> AppResult<Vec<DeckStatus>>
     state
         .db(move |c| {
             let now = st.clock.now();
-            DeckKind::ALL
+            let mine = flash_cards(c, user_id)?;
+            Ok(DeckKind::ALL
                 .into_iter()
-                .map(|k| standing(c, user_id, k, now).map(|s| s.status))
-                .collect()
+                .map(|k| standing(&mine, k, now).status)
+                .collect())
         })
         .await
 }
@@ -133,7 +140,7 @@ pub async fn next(state: &AppState, user_id: i64, code: String) -> AppResult<Nex
     let st = state.clone();
     state
         .db(move |c| {
-            let s = standing(c, user_id, kind, st.clock.now())?;
+            let s = standing(&flash_cards(c, user_id)?, kind, st.clock.now());
             Ok(Next {
                 deck: s.status,
                 face: s.next,
