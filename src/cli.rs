@@ -142,10 +142,36 @@ struct SimulateArgs {
 enum BankCommand {
     /// Check a bank folder; prints every problem as file:line: item: field: message.
     Validate { dir: PathBuf },
-    /// Import a bank folder in one transaction (nothing is imported if anything is invalid).
-    Import { dir: PathBuf },
-    /// Write the bank in the database to DIR in the bank file format.
-    Export { dir: PathBuf },
+    /// Import a bank folder in one transaction (nothing is imported if anything is invalid), or
+    /// with --format a GIFT, Aiken, Moodle XML, QTI 3.0 (ZIP) or CSV file: prints JSON of what was
+    /// read and not imported, and with --author creates the questions as that instructor's drafts.
+    Import {
+        /// The bank folder, or the file with --format.
+        path: PathBuf,
+        /// palpate (a bank folder, the default), gift, aiken, moodle_xml, qti3 or csv.
+        #[arg(long, default_value = "palpate")]
+        format: String,
+        /// The instructor (e-mail) the drafts belong to; without it nothing is created.
+        #[arg(long)]
+        author: Option<String>,
+        /// Sub-area code for questions whose category names none.
+        #[arg(long)]
+        subarea: Option<String>,
+    },
+    /// Write the bank in the database to DIR in the bank file format, or with --format one file
+    /// in that format (optionally only an area, status or author).
+    Export {
+        dir: PathBuf,
+        /// palpate (the default), gift, aiken, moodle_xml, qti3 or csv.
+        #[arg(long, default_value = "palpate")]
+        format: String,
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        author: Option<String>,
+    },
     /// Check a bank folder for item-writing (cueing) flaws; prints file:line: item: severity: rule:
     /// message and the bank-level rates. Fails when there is an error.
     Lint {
@@ -506,10 +532,49 @@ async fn bank_command(cmd: BankCommand, settings: Settings) -> anyhow::Result<Ex
     match cmd {
         BankCommand::Validate { dir } => bank_validate(&dir),
         BankCommand::Lint { dir, json } => bank_lint(dir, json),
-        BankCommand::Import { dir } => bank_import(&dir, settings).await,
-        BankCommand::Export { dir } => bank_export(&dir, settings).await,
+        BankCommand::Import {
+            path,
+            format,
+            author,
+            subarea,
+        } => match format_arg(&format)? {
+            None => bank_import(&path, settings).await,
+            Some(f) => interchange::import(&path, f, author, subarea, settings).await,
+        },
+        BankCommand::Export {
+            dir,
+            format,
+            area,
+            status,
+            author,
+        } => match format_arg(&format)? {
+            None => bank_export(&dir, settings).await,
+            Some(f) => {
+                let filter = crate::domain::bank::ItemFilter {
+                    area,
+                    status,
+                    author,
+                    ..Default::default()
+                };
+                interchange::export(&dir, f, filter, settings).await
+            }
+        },
         BankCommand::Stats { json } => bank_stats(json, settings).await,
     }
+}
+
+/// `--format`: `None` for Palpate's own bank folder.
+fn format_arg(s: &str) -> anyhow::Result<Option<crate::domain::bank::interchange::Format>> {
+    if s.eq_ignore_ascii_case("palpate") {
+        return Ok(None);
+    }
+    crate::domain::bank::interchange::Format::parse(s)
+        .map(Some)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown format {s:?}: use palpate, gift, aiken, moodle_xml, qti3 or csv"
+            )
+        })
 }
 
 /// `palpate bank validate`: parses a bank folder and prints its problems or its counts.
@@ -749,4 +814,5 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
 }
 
 mod calibrate;
+mod interchange;
 use calibrate::calibrate_command;

@@ -54,13 +54,26 @@ fn check_enemies(c: &mut DbConn, content: &ItemContent, own_id: Option<&str>) ->
 
 /// The next free id in a sub-area: "2.D" → "2D-0NN".
 fn next_id(c: &mut DbConn, subarea: &str) -> AppResult<String> {
-    let prefix = format!("{}-", subarea.replace('.', ""));
-    let max = db::ids_with_prefix(c, &prefix)?
-        .iter()
-        .filter_map(|id| id[prefix.len()..].parse::<u32>().ok())
-        .max()
-        .unwrap_or(0);
-    Ok(format!("{prefix}{:03}", max + 1))
+    Ok(bankops::item_id(
+        subarea,
+        bankops::highest_number(c, subarea)? + 1,
+    ))
+}
+
+/// An imported draft may still lack rationales, a reference or topics; it goes to review only once
+/// it passes the same checks as a draft written in the editor.
+fn ready_for_review(content: &ItemContent) -> AppResult<()> {
+    match check_draft(
+        &DraftInput::from_content(content),
+        taxonomy(),
+        &content.author,
+    ) {
+        Ok(_) => Ok(()),
+        Err(m) => Err(AppError::Conflict(format!(
+            "This draft is not ready for review. {}",
+            m.into_values().collect::<Vec<_>>().join(" ")
+        ))),
+    }
 }
 
 /// Validates an editor draft without saving it (for the preview).
@@ -230,6 +243,9 @@ pub async fn transition(
             let latest =
                 db::find_version(c, &id, item.latest_version)?.ok_or_else(AppError::not_found)?;
             let from = Status::parse(&item.status).unwrap_or(Status::Draft);
+            if action == Action::Submit {
+                ready_for_review(&content_of(&latest)?)?;
+            }
             // Anyone who wrote any of this version's content counts as its author: the approver
             // must be someone else (an edit in place by a second instructor does not make them a
             // reviewer of their own text).

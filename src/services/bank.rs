@@ -180,6 +180,31 @@ fn write_version(
     Ok(())
 }
 
+/// An item id: sub-area "2.D" and number 7 → "2D-007".
+pub fn item_id(subarea: &str, n: u32) -> String {
+    format!("{}-{n:03}", subarea.replace('.', ""))
+}
+
+/// The highest number among a sub-area's item ids (0 when it has none).
+pub fn highest_number(c: &mut DbConn, subarea: &str) -> AppResult<u32> {
+    let prefix = format!("{}-", subarea.replace('.', ""));
+    Ok(db::ids_with_prefix(c, &prefix)?
+        .iter()
+        .filter_map(|id| id[prefix.len()..].parse::<u32>().ok())
+        .max()
+        .unwrap_or(0))
+}
+
+/// The latest version's content of an item, if the item exists.
+pub fn latest_content(c: &mut DbConn, item_id: &str) -> AppResult<Option<ItemContent>> {
+    let Some(item) = db::find_item(c, item_id)? else {
+        return Ok(None);
+    };
+    db::find_version(c, item_id, item.latest_version)?
+        .map(|v| content_of(&v))
+        .transpose()
+}
+
 pub fn content_of(v: &db::VersionRow) -> AppResult<ItemContent> {
     serde_json::from_str(&v.content)
         .map_err(|e| AppError::internal(anyhow::anyhow!("item {} v{}: {e}", v.item_id, v.version)))

@@ -47,6 +47,8 @@ pub struct NewExam<'a> {
     pub status: &'a str,
     pub started_at: PrimitiveDateTime,
     pub deadline_at: Option<PrimitiveDateTime>,
+    /// The class assignment the exam was started for.
+    pub assignment_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

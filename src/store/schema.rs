@@ -177,6 +177,7 @@ diesel::table! {
         n_correct -> Integer,
         result -> Nullable<Text>,
         studied_at -> Nullable<Timestamp>,
+        assignment_id -> Nullable<BigInt>,
     }
 }
 
@@ -417,6 +418,70 @@ diesel::table! {
 }
 
 diesel::joinable!(study_profiles -> users (user_id));
+
+diesel::table! {
+    bank_imports (id) {
+        id -> Text,
+        user_id -> BigInt,
+        format -> Text,
+        file_name -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(bank_imports -> users (user_id));
+
+diesel::table! {
+    classes (id) {
+        id -> BigInt,
+        name -> Text,
+        term -> Text,
+        exam_target -> Text,
+        invite_code -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    class_teachers (class_id, user_id) {
+        class_id -> BigInt,
+        user_id -> BigInt,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    class_members (class_id, user_id) {
+        class_id -> BigInt,
+        user_id -> BigInt,
+        joined_at -> Timestamp,
+        left_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> BigInt,
+        class_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        areas -> Text,
+        length -> Nullable<Integer>,
+        program_id -> Nullable<BigInt>,
+        opens_at -> Timestamp,
+        due_at -> Timestamp,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(class_teachers -> classes (class_id));
+diesel::joinable!(class_members -> classes (class_id));
+diesel::joinable!(class_members -> users (user_id));
+diesel::joinable!(class_teachers -> users (user_id));
+diesel::joinable!(assignments -> classes (class_id));
 diesel::joinable!(exam_outcomes -> users (user_id));
 
 diesel::table! {
@@ -437,6 +502,11 @@ diesel::table! {
 diesel::joinable!(study_cards -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    bank_imports,
+    classes,
+    class_teachers,
+    class_members,
+    assignments,
     study_cards,
     study_profiles,
     exam_outcomes,

@@ -91,6 +91,9 @@ pub fn layout_model(
                 push("/exams", "Practice");
                 push("/study", "Study");
             }
+            if u.has(Role::Student) || u.has(Role::Instructor) {
+                push("/classes", "Classes");
+            }
             if u.has(Role::Practitioner) {
                 push("/ce", "CE credits");
             }

@@ -16,8 +16,8 @@ use actix_web::web;
 /// Every route of the site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use pages::{
-        account, admin, auth, bank, calibration, ce, ce_rules, courses, exams, home, outcomes,
-        programs, study,
+        account, admin, auth, bank, bank_io, calibration, ce, ce_rules, classes, courses, exams,
+        home, outcomes, programs, study,
     };
     cfg.app_data(
         web::FormConfig::default()
@@ -82,7 +82,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(admin::confirm_deactivate)
     .service(admin::deactivate)
     .service(admin::reactivate)
+    .service(classes::list)
+    .service(classes::create)
+    .service(classes::join_page)
+    .service(classes::join)
+    .service(classes::gradebook_csv)
+    .service(classes::gradebook)
+    .service(classes::mine)
+    .service(classes::confirm_leave)
+    .service(classes::leave)
+    .service(classes::analysis)
+    .service(classes::start)
+    .service(classes::add_assignment)
+    .service(classes::add_teacher)
+    .service(classes::show)
     .service(bank::browse)
+    .service(bank_io::import_page)
+    .service(bank_io::upload_file)
+    .service(bank_io::preview)
+    .service(bank_io::confirm)
+    .service(bank_io::discard)
+    .service(bank_io::export)
     .service(bank::new_page)
     .service(bank::create)
     .service(bank::item)

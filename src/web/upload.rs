@@ -21,9 +21,27 @@ fn unreadable(e: impl std::fmt::Display) -> AppError {
     AppError::BadRequest("The form could not be read. Please try again.".into())
 }
 
+/// Reads a form with a CE certificate (see [`read_with`]).
+pub async fn read(payload: Multipart, file_field: &str, max_file: usize) -> AppResult<Upload> {
+    read_with(
+        payload,
+        file_field,
+        max_file,
+        "The file is larger than 10 MB. Upload a smaller scan or a PDF.",
+        "The file you chose is empty. Choose the certificate file again.",
+    )
+    .await
+}
+
 /// Reads every part. A file over `max_file` bytes is not kept (its bytes are skipped) and is
-/// reported in `file_error`, like an empty one.
-pub async fn read(mut payload: Multipart, file_field: &str, max_file: usize) -> AppResult<Upload> {
+/// reported in `file_error` as `too_large`; a chosen but empty file as `empty`.
+pub async fn read_with(
+    mut payload: Multipart,
+    file_field: &str,
+    max_file: usize,
+    too_large: &str,
+    empty: &str,
+) -> AppResult<Upload> {
     let mut fields = vec![];
     let mut file = None;
     let mut file_error = None;
@@ -37,19 +55,17 @@ pub async fn read(mut payload: Multipart, file_field: &str, max_file: usize) -> 
             .map(str::to_string);
         let is_file = name == file_field && filename.is_some();
         let mut buf: Vec<u8> = vec![];
-        let mut too_large = false;
+        let mut over = false;
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(unreadable)?;
-            if too_large {
+            if over {
                 continue;
             }
             buf.extend_from_slice(&chunk);
             if is_file && buf.len() > max_file {
-                too_large = true;
+                over = true;
                 buf = vec![];
-                file_error = Some(
-                    "The file is larger than 10 MB. Upload a smaller scan or a PDF.".to_string(),
-                );
+                file_error = Some(too_large.to_string());
                 continue;
             }
             if !is_file {
@@ -61,12 +77,10 @@ pub async fn read(mut payload: Multipart, file_field: &str, max_file: usize) -> 
         }
         if is_file {
             let chosen = filename.as_deref().is_some_and(|n| !n.trim().is_empty());
-            if buf.is_empty() && chosen && !too_large {
+            if buf.is_empty() && chosen && !over {
                 // A file was chosen but holds nothing (browsers send an empty, unnamed part
                 // when no file was chosen at all).
-                file_error = Some(
-                    "The file you chose is empty. Choose the certificate file again.".to_string(),
-                );
+                file_error = Some(empty.to_string());
             }
             if !buf.is_empty() && file.is_none() {
                 file = Some((filename.unwrap_or_default(), buf));

@@ -264,15 +264,7 @@ async fn every_route_checks_who_may_use_it() {
 
 /// The first id `x` in a page that appears as `{before}x{after}` (x without slashes or quotes).
 fn id_in(body: &str, before: &str, after: &str) -> String {
-    body.match_indices(before)
-        .filter_map(|(i, _)| {
-            let rest = &body[i + before.len()..];
-            let end = rest.find(after)?;
-            let id = &rest[..end];
-            (!id.is_empty() && !id.contains(['/', '"', '<', ' '])).then(|| id.to_string())
-        })
-        .next()
-        .unwrap_or_else(|| panic!("no {before}…{after} in page"))
+    crate::helpers::id_between(body, before, after)
 }
 
 /// Where a route's path names something: whose it is. `Some(kind)` for one person's own things
@@ -288,9 +280,16 @@ fn owner_kind(path: &str) -> Result<&'static str, &'static str> {
         ("/ce/activities/{id}", "activity"),
         ("/ce/items/{id}", "ce item"),
         ("/programs/{id}", "program"),
+        ("/classes/assignments/{id}", "assignment"),
+        ("/classes/{id}/me", "class membership"),
+        ("/classes/{id}/leave", "class membership"),
+        ("/classes/{id}", "class"),
+        ("/bank/imports/{id}", "import"),
+        ("/api/v1/bank/imports/{id}", "import"),
     ];
     let shared = [
         ("/admin/", "administrators share the administration"),
+        ("/classes/join/", "anyone with the invite code may join"),
         ("/bank/", "instructors review each other's items"),
         ("/api/v1/bank/", "instructors review each other's items"),
         ("/ce/rules/", "public"),
@@ -347,6 +346,18 @@ async fn another_user_of_the_same_role_is_refused() {
         app.api_token("s1@example.com").await,
         app.api_token("s2@example.com").await,
     );
+    let instructor_api = (
+        app.api_token("i1@example.com").await,
+        app.api_token("i2@example.com").await,
+    );
+    // The API tokens of a kind's owner and of the other user.
+    let tokens_for = |kind: &str| {
+        if kind == "import" {
+            (&instructor_api.0, &instructor_api.1)
+        } else {
+            (&api.0, &api.1)
+        }
+    };
 
     // The owners' things, made through the site.
     let r = students
@@ -427,6 +438,76 @@ async fn another_user_of_the_same_role_is_refused() {
         "/archive",
     );
 
+    // A class of instructor 0 with an assignment, joined by student 0; an import of instructor 0.
+    let teacher = &instructors.0;
+    let r = teacher
+        .submit(
+            "/classes",
+            "/classes",
+            &[
+                ("name", "Cohort A"),
+                ("term", "Spring"),
+                ("exam_target", "mblex"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "class");
+    let class = r
+        .location
+        .unwrap()
+        .trim_start_matches("/classes/")
+        .to_string();
+    let page = teacher.get(&format!("/classes/{class}")).await;
+    let code = page
+        .body
+        .split("<strong class=\"code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = students
+        .0
+        .submit("/classes", "/classes/join", &[("code", &code)])
+        .await;
+    assert_eq!(r.status(), 303, "join");
+    let r = teacher
+        .submit(
+            &format!("/classes/{class}"),
+            &format!("/classes/{class}/assignments"),
+            &[
+                ("kind", "readiness"),
+                ("opens_on", "2026-01-01"),
+                ("due_on", "2026-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "assignment");
+    let assignment = id_in(
+        &teacher.get(&format!("/classes/{class}")).await.body,
+        "/classes/assignments/",
+        "\"",
+    );
+    let r = crate::helpers::upload_to(
+        teacher,
+        "/bank/import",
+        "/bank/import",
+        &[("format", "aiken")],
+        Some((
+            "file",
+            "q.txt",
+            b"Which?\nA. a\nB. b\nC. c\nD. d\nANSWER: B\n".to_vec(),
+        )),
+    )
+    .await;
+    assert_eq!(r.status(), 303, "import: {}", r.body);
+    let import = r
+        .location
+        .unwrap()
+        .trim_start_matches("/bank/imports/")
+        .to_string();
+
     let mut cells = 0;
     let mut failures = vec![];
     let mut owner_gets = vec![];
@@ -475,11 +556,16 @@ async fn another_user_of_the_same_role_is_refused() {
             "credential" => (&credential, (&practitioners.0, &practitioners.1)),
             "activity" => (&activity, (&practitioners.0, &practitioners.1)),
             "ce item" => (&ce_item, (&practitioners.0, &practitioners.1)),
+            "class" => (&class, (&instructors.0, &instructors.1)),
+            "assignment" => (&assignment, (&instructors.0, &instructors.1)),
+            "class membership" => (&class, (&students.0, &students.1)),
+            "import" => (&import, (&instructors.0, &instructors.1)),
             _ => (&program, (&instructors.0, &instructors.1)),
         };
         let url = route.path.replace("{id}", id).replace("{position}", "1");
+        let (owner_token, other_token) = tokens_for(kind);
         let status = if route.api {
-            let token = &api.1;
+            let token = other_token;
             let req = reqwest::Client::new()
                 .request(route.method.parse().unwrap(), format!("{}{url}", app.addr))
                 .bearer_auth(token)
@@ -512,15 +598,15 @@ async fn another_user_of_the_same_role_is_refused() {
             ));
         }
         if route.method == "GET" {
-            owner_gets.push((route.api, url, owner));
+            owner_gets.push((route.api, url, owner, owner_token));
         }
     }
     // The owners still reach every thing: the ids were real and nothing was removed or changed.
-    for (is_api, url, owner) in owner_gets {
+    for (is_api, url, owner, owner_token) in owner_gets {
         let status = if is_api {
             reqwest::Client::new()
                 .get(format!("{}{url}", app.addr))
-                .bearer_auth(&api.0)
+                .bearer_auth(owner_token)
                 .send()
                 .await
                 .unwrap()

@@ -478,20 +478,33 @@ pub fn api_option(state: &serde_json::Value, prefix: &str) -> String {
 
 /// Logs a CE activity through the multipart form (with an optional certificate file).
 pub async fn upload(c: &Client, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> Page {
-    let token = c.get("/ce/activities/new").await.csrf();
+    let file = file.map(|(name, bytes)| ("certificate", name, bytes));
+    upload_to(c, "/ce/activities/new", "/ce/activities", fields, file).await
+}
+
+/// Posts a multipart form to `path` (the CSRF token from `form_page` in the query string), with an
+/// optional file `(field, file name, bytes)`.
+pub async fn upload_to(
+    c: &Client,
+    form_page: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, Vec<u8>)>,
+) -> Page {
+    let token = c.get(form_page).await.csrf();
     let mut form = reqwest::multipart::Form::new();
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
     }
-    if let Some((name, bytes)) = file {
+    if let Some((field, name, bytes)) = file {
         form = form.part(
-            "certificate",
+            field.to_string(),
             reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
         );
     }
     let resp = c
         .http
-        .post(format!("{}/ce/activities?_csrf={token}", c.base))
+        .post(format!("{}{path}?_csrf={token}", c.base))
         .multipart(form)
         .send()
         .await
@@ -506,4 +519,16 @@ pub async fn upload(c: &Client, fields: &[(&str, &str)], file: Option<(&str, Vec
         location,
         body: resp.text().await.unwrap(),
     }
+}
+
+/// The first id between `before` and `after` in a page (a path segment: no '/', quote or space).
+pub fn id_between(body: &str, before: &str, after: &str) -> String {
+    body.match_indices(before)
+        .filter_map(|(i, _)| {
+            let rest = &body[i + before.len()..];
+            let id = &rest[..rest.find(after)?];
+            (!id.is_empty() && !id.contains(['/', '"', '<', ' '])).then(|| id.to_string())
+        })
+        .next()
+        .unwrap_or_else(|| panic!("no {before}…{after} in:\n{body}"))
 }

@@ -3,6 +3,7 @@
 
 pub mod flashcards;
 pub mod format;
+pub mod interchange;
 pub mod lint;
 pub mod stats;
 pub mod taxonomy;

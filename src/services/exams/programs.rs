@@ -92,6 +92,9 @@ pub struct ExamConfig {
     /// Restrict the pool to these questions (study sessions; empty = no restriction).
     #[serde(default)]
     pub items: Vec<String>,
+    /// The class assignment this exam was started for.
+    #[serde(default)]
+    pub assignment: Option<i64>,
 }
 
 /// What a student may start.
@@ -144,6 +147,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 course: None,
                 parameters: None,
                 items: vec![],
+                assignment: None,
             })
         }
         "ncbtmb" => {
@@ -167,6 +171,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 course: None,
                 parameters: None,
                 items: vec![],
+                assignment: None,
             })
         }
         "readiness" => {
@@ -185,6 +190,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 course: None,
                 parameters: None,
                 items: vec![],
+                assignment: None,
             })
         }
         "drill" => {
@@ -210,6 +216,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
                 course: None,
                 parameters: None,
                 items: vec![],
+                assignment: None,
             })
         }
         other => Err(AppError::invalid(
@@ -320,6 +327,7 @@ pub fn study_config(title: &str, items: &[(String, String)]) -> AppResult<ExamCo
         course: None,
         parameters: None,
         items: items.iter().map(|(id, _)| id.clone()).collect(),
+        assignment: None,
     })
 }
 
@@ -346,6 +354,7 @@ pub fn custom_config(row: &crate::store::programs::ProgramRow) -> AppResult<Exam
         course: None,
         parameters: None,
         items: vec![],
+        assignment: None,
     })
 }
 
@@ -372,6 +381,7 @@ pub fn course_config(c: &crate::store::courses::Course) -> AppResult<ExamConfig>
         course: Some(c.id),
         parameters: None,
         items: vec![],
+        assignment: None,
     })
 }
 

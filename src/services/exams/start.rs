@@ -27,7 +27,18 @@ pub fn may_start(user: &Account, program: &str) -> AppResult<()> {
 /// Starts an exam and presents its first item; returns the exam's state (its first question).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn start(state: &AppState, user: &Account, req: StartRequest) -> AppResult<CurrentView> {
-    start_with(state, user, req, None).await
+    start_with(state, user, req, None, None).await
+}
+
+/// Starts an exam for a class assignment (the caller has checked the student may); the exam
+/// records the assignment so the class gradebook finds it.
+pub async fn start_for_assignment(
+    state: &AppState,
+    user: &Account,
+    req: StartRequest,
+    assignment: i64,
+) -> AppResult<CurrentView> {
+    start_with(state, user, req, None, Some(assignment)).await
 }
 
 /// Starts a study session: a drill over the questions of `cfg` (see [`study_config`]).
@@ -40,7 +51,7 @@ pub async fn start_study(
         program: "drill".into(),
         ..StartRequest::default()
     };
-    start_with(state, user, req, Some(cfg)).await
+    start_with(state, user, req, Some(cfg), None).await
 }
 
 /// A program kept in the database: a CE course's exam or an instructor's program.
@@ -99,6 +110,7 @@ async fn start_with(
     user: &Account,
     req: StartRequest,
     preset: Option<ExamConfig>,
+    assignment: Option<i64>,
 ) -> AppResult<CurrentView> {
     may_start(user, &req.program)?;
     let requested = requested(&req, preset)?;
@@ -129,6 +141,7 @@ async fn start_with(
             {
                 cfg.engine.cut = cut;
             }
+            cfg.assignment = assignment;
             // The exam keeps the parameters of the latest calibration to its end.
             cfg.parameters = st.pools.get_or_build(c, now)?.parameters;
             let live = exam_pool(&st, c, &cfg, &[], now)?;
@@ -165,6 +178,7 @@ async fn start_with(
                 status: db::IN_PROGRESS,
                 started_at: now,
                 deadline_at: deadline,
+                assignment_id: cfg.assignment,
             };
             db::insert_exam(c, &new)?;
             let exam = db::find_by_public_id(c, &public_id)?.ok_or_else(AppError::not_found)?;

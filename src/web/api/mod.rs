@@ -2,6 +2,7 @@
 //! so it needs no CSRF token. Errors: `{"error": {"code", "message", "field"?}}`.
 
 pub mod bank;
+pub mod bank_io;
 pub mod ce;
 pub mod exams;
 pub mod openapi;
@@ -59,6 +60,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(bank::get_item)
         .service(bank::update)
         .service(bank::transition)
+        .service(bank_io::start)
+        .service(bank_io::get_import)
+        .service(bank_io::confirm)
+        .service(bank_io::discard)
+        .service(bank_io::export)
         .service(ce::credentials)
         .service(ce::add_credential)
         .service(ce::activities)

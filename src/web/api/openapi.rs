@@ -2,7 +2,7 @@
 //! route's method and path come from its actix attribute, its request and response bodies from the
 //! Rust types it takes and returns. A test checks that the document and the registered routes agree.
 
-use super::{bank, ce, exams, tokens};
+use super::{bank, bank_io, ce, exams, tokens};
 use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -28,6 +28,11 @@ use utoipa::{Modify, OpenApi};
         bank::get_item,
         bank::update,
         bank::transition,
+        bank_io::start,
+        bank_io::get_import,
+        bank_io::confirm,
+        bank_io::discard,
+        bank_io::export,
         ce::credentials,
         ce::add_credential,
         ce::activities,

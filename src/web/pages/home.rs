@@ -32,10 +32,16 @@ pub async fn dashboard(ctx: Ctx) -> AppResult<HttpResponse> {
     } else {
         None
     };
+    let assignments = if u.has(Role::Student) {
+        crate::services::classes::my_assignments(&ctx.state, u).await?
+    } else {
+        vec![]
+    };
     ctx.render(
         "dashboard",
         "Dashboard",
         json!({
+            "assignments": assignments,
             "study": study,
             "name": u.name,
             "roles": roles,
