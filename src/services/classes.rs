@@ -199,7 +199,7 @@ pub async fn add_teacher(
 }
 
 /// A class as a list entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClassSummary {
     pub id: i64,
     pub name: String,
@@ -218,7 +218,7 @@ fn summary(c: &db::ClassRow) -> ClassSummary {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MyClasses {
     pub teaching: Vec<ClassSummary>,
     pub member_of: Vec<ClassSummary>,

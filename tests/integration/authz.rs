@@ -284,6 +284,8 @@ fn owner_kind(path: &str) -> Result<&'static str, &'static str> {
         ("/classes/{id}/me", "class membership"),
         ("/classes/{id}/leave", "class membership"),
         ("/classes/{id}", "class"),
+        ("/api/v1/classes/{id}/me", "class membership"),
+        ("/api/v1/classes/{id}", "class"),
         ("/bank/imports/{id}", "import"),
         ("/api/v1/bank/imports/{id}", "import"),
     ];
@@ -352,7 +354,7 @@ async fn another_user_of_the_same_role_is_refused() {
     );
     // The API tokens of a kind's owner and of the other user.
     let tokens_for = |kind: &str| {
-        if kind == "import" {
+        if matches!(kind, "import" | "class" | "assignment") {
             (&instructor_api.0, &instructor_api.1)
         } else {
             (&api.0, &api.1)

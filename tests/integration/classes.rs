@@ -200,6 +200,50 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
         analysis.body
     );
 
+    // The same through the API: the gradebook for teachers, one's own row for students.
+    let http = reqwest::Client::new();
+    let teacher_token = app.api_token("teacher@example.com").await;
+    let b_token = app.api_token("b@example.com").await;
+    let class_id = class_url.trim_start_matches("/classes/");
+    let g: serde_json::Value = http
+        .get(format!(
+            "{}/api/v1/classes/{class_id}/gradebook?sort=activity",
+            app.addr
+        ))
+        .bearer_auth(&teacher_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = &g["rows"][0];
+    assert_eq!(
+        first["email"], "a@example.com",
+        "most recent activity first: {g}"
+    );
+    assert_eq!(first["cells"][0]["standing"], "done");
+    assert_eq!(first["cells"][0]["percent"], 60);
+    let r = http
+        .get(format!("{}/api/v1/classes/{class_id}/gradebook", app.addr))
+        .bearer_auth(&b_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let mine: serde_json::Value = http
+        .get(format!("{}/api/v1/classes/{class_id}/me", app.addr))
+        .bearer_auth(&b_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["rows"][0]["email"], "b@example.com");
+    assert_eq!(mine["rows"][0]["cells"][0]["standing"], "to_do");
+
     // Students see only their own row; other instructors see nothing until added.
     let own_row = a.get(&format!("{class_url}/me")).await;
     own_row.assert_contains("a@example.com");

@@ -6,7 +6,7 @@ use crate::domain::bank::KEYS;
 use std::collections::{BTreeMap, HashMap};
 
 /// Where a student stands on an assignment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
     NotOpen,
@@ -31,7 +31,7 @@ impl Standing {
 }
 
 /// One student's work on one assignment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Cell {
     pub standing: Standing,
     pub label: &'static str,
@@ -80,7 +80,7 @@ fn cell(a: &db::AssignmentRow, exams: &[&db::ExamFacts], now: PrimitiveDateTime)
 }
 
 /// An assignment as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AssignmentView {
     pub id: i64,
     pub class_id: i64,
@@ -112,7 +112,7 @@ fn assignment_view(
 }
 
 /// Percent correct and the latest area estimate in one content area.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AreaCell {
     pub area: String,
     pub answered: u32,
@@ -122,7 +122,7 @@ pub struct AreaCell {
 }
 
 /// One student's row.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GradeRow {
     pub user_id: i64,
     pub name: String,
@@ -138,21 +138,31 @@ pub struct GradeRow {
     last_activity_at: Option<PrimitiveDateTime>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Gradebook {
     pub class: ClassSummary,
     pub assignments: Vec<AssignmentView>,
-    pub areas: Vec<(String, String)>,
+    pub areas: Vec<AreaColumn>,
     pub rows: Vec<GradeRow>,
     pub sort: String,
 }
 
-/// The areas of the class's exam target, in taxonomy order.
-fn area_columns() -> Vec<(String, String)> {
+/// A content area as a gradebook column.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AreaColumn {
+    pub code: String,
+    pub name: String,
+}
+
+/// The content areas, in taxonomy order.
+fn area_columns() -> Vec<AreaColumn> {
     taxonomy()
         .areas
         .iter()
-        .map(|a| (a.code.clone(), a.name.clone()))
+        .map(|a| AreaColumn {
+            code: a.code.clone(),
+            name: a.name.clone(),
+        })
         .collect()
 }
 
@@ -217,7 +227,7 @@ fn row_for(
         cells: assignments.iter().map(|a| cell(a, exams, now)).collect(),
         areas: area_columns()
             .into_iter()
-            .map(|(code, _)| {
+            .map(|AreaColumn { code, .. }| {
                 let (n, right) = by_area.get(code.as_str()).copied().unwrap_or((0, 0));
                 AreaCell {
                     answered: n,
@@ -361,7 +371,7 @@ pub fn gradebook_csv(g: &Gradebook) -> AppResult<String> {
     header.extend(
         g.areas
             .iter()
-            .map(|(code, name)| format!("{code}. {name} (% correct)")),
+            .map(|a| format!("{}. {} (% correct)", a.code, a.name)),
     );
     header.extend([
         "Latest readiness P(pass) %".into(),

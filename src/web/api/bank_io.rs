@@ -106,11 +106,12 @@ pub async fn get_import(
 pub struct ConfirmBody {
     /// Question index (as in the preview) → sub-area code ("2.D"). Questions left out are not
     /// imported.
+    #[serde(default)]
     choices: BTreeMap<usize, String>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Created {
+pub struct ImportCreated {
     /// The new draft items' ids.
     created: Vec<String>,
 }
@@ -121,7 +122,7 @@ pub struct Created {
     params(("id" = String, Path, description = "The import's id")),
     request_body = ConfirmBody,
     responses(
-        (status = 201, description = "The drafts created", body = Created),
+        (status = 201, description = "The drafts created", body = ImportCreated),
         (status = 422, description = "A sub-area is unknown or a question cannot be imported (by field subarea_N)", body = ErrorBody),
         (status = 404, description = "No such pending import of yours", body = ErrorBody),
     )
@@ -141,7 +142,7 @@ pub async fn confirm(
         body.into_inner().choices,
     )
     .await?;
-    Ok(HttpResponse::Created().json(Created { created }))
+    Ok(HttpResponse::Created().json(ImportCreated { created }))
 }
 
 /// Discard a pending import

@@ -4,6 +4,7 @@
 pub mod bank;
 pub mod bank_io;
 pub mod ce;
+pub mod classes;
 pub mod exams;
 pub mod openapi;
 pub mod tokens;
@@ -65,6 +66,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(bank_io::confirm)
         .service(bank_io::discard)
         .service(bank_io::export)
+        .service(classes::list)
+        .service(classes::join)
+        .service(classes::gradebook)
+        .service(classes::mine)
         .service(ce::credentials)
         .service(ce::add_credential)
         .service(ce::activities)

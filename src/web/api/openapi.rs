@@ -2,7 +2,7 @@
 //! route's method and path come from its actix attribute, its request and response bodies from the
 //! Rust types it takes and returns. A test checks that the document and the registered routes agree.
 
-use super::{bank, bank_io, ce, exams, tokens};
+use super::{bank, bank_io, ce, classes, exams, tokens};
 use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -33,6 +33,10 @@ use utoipa::{Modify, OpenApi};
         bank_io::confirm,
         bank_io::discard,
         bank_io::export,
+        classes::list,
+        classes::join,
+        classes::gradebook,
+        classes::mine,
         ce::credentials,
         ce::add_credential,
         ce::activities,
@@ -53,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tokens", description = "API tokens and the account behind them"),
         (name = "bank", description = "The question bank: search, authoring and review (instructors)"),
         (name = "ce", description = "Continuing education: credentials, the log and its evaluation (certified therapists)"),
+        (name = "classes", description = "Classes: joining, gradebooks (teachers) and one's own row (students)"),
         (name = "exams", description = "Practice exams: start, answer, results and review (students)"),
         (name = "meta", description = "This document"),
     )

@@ -157,6 +157,7 @@ async fn class_page(
 
 #[get("/classes/{id}")]
 pub async fn show(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    ctx.require(Role::Instructor)?;
     let today = ctx.state.clock.now().date();
     let input = AssignmentInput {
         kind: "drill".into(),
@@ -249,10 +250,10 @@ pub async fn gradebook(
         ("readiness".into(), "Readiness (lowest first)".into()),
         ("time".into(), "Time spent (most first)".into()),
     ];
-    sorts.extend(g.areas.iter().map(|(code, name)| {
+    sorts.extend(g.areas.iter().map(|a| {
         (
-            format!("area-{code}"),
-            format!("{code}. {name} (weakest first)"),
+            format!("area-{}", a.code),
+            format!("{}. {} (weakest first)", a.code, a.name),
         )
     }));
     let sorts: Vec<Value> = sorts

@@ -98,15 +98,17 @@ type Refused = (Option<String>, String, String);
 /// A `<question>` as a multiple-choice [`Question`] (line and category set by the caller), or
 /// why it is skipped.
 fn read_question(q: &Element, kind: &str) -> Result<Question, Refused> {
-    let name = q
-        .child("name")
-        .map(|n| {
-            n.child("text")
-                .map_or_else(|| n.own_text(), |t| t.own_text())
-        })
-        .or_else(|| q.child("idnumber").map(|i| i.own_text()))
-        .map(|n| text::tidy(&n))
-        .filter(|n| !n.is_empty());
+    let plain = |e: &Element| {
+        text::tidy(
+            &e.child("text")
+                .map_or_else(|| e.own_text(), |t| t.own_text()),
+        )
+    };
+    let name = [q.child("name"), q.child("idnumber")]
+        .into_iter()
+        .flatten()
+        .map(plain)
+        .find(|n| !n.is_empty());
     let format = q
         .child("questiontext")
         .and_then(|t| t.attr(&["format"]))

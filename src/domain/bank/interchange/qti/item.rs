@@ -129,7 +129,7 @@ fn read_root(root: &Element) -> Result<Question, Refused> {
             Some(
                 e.elements()
                     .find(|p| is(p, "prompt"))
-                    .map(|p| xhtml(p))
+                    .map(xhtml)
                     .unwrap_or_default(),
             )
         } else if is_feedback(e) || is(e, "rubric-block") || is(e, "template-block") {
