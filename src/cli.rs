@@ -28,6 +28,9 @@ enum Command {
     /// Validate, import, export and count the question bank.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Classes: list them, print a class's gradebook (for the operator).
+    #[command(subcommand)]
+    Classes(interchange::ClassesCommand),
     /// Run the adaptive engine on simulated examinees (no database) and print JSON figures.
     Simulate(SimulateArgs),
     /// Estimate item parameters from answers by marginal maximum likelihood (Bock–Aitkin EM);
@@ -285,6 +288,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Users(cmd) => users(cmd, settings).await,
         Command::Bank(cmd) => bank_command(cmd, settings).await,
+        Command::Classes(cmd) => interchange::classes_command(cmd, settings).await,
         Command::Ce(cmd) => ce_command(cmd),
         Command::Backup { to } => {
             let report = tokio::task::spawn_blocking(move || {

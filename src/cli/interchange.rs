@@ -1,5 +1,6 @@
 //! `palpate bank import --format F FILE` and `palpate bank export --format F DIR`: questions in
-//! other platforms' formats from the command line. Prints JSON on stdout; logs go to stderr.
+//! other platforms' formats from the command line; `palpate classes …`: the classes they teach
+//! with. Prints JSON (or CSV) on stdout; logs go to stderr.
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -144,5 +145,49 @@ pub async fn export(
             &json!({"format": format.as_str(), "file": file.display().to_string(), "bytes": bytes.len()})
         )?
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Subcommand)]
+pub enum ClassesCommand {
+    /// Every class: id, name, term, exam (JSON).
+    List,
+    /// A class's gradebook: JSON, or CSV with --csv (current members, their work since joining).
+    Gradebook {
+        /// The class's number (from `palpate classes list`).
+        id: i64,
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+pub async fn classes_command(cmd: ClassesCommand, settings: Settings) -> anyhow::Result<ExitCode> {
+    let state = startup::prepare(settings, Clock::system()).await?;
+    let fail = |e: AppError| anyhow::anyhow!(message(&e));
+    match cmd {
+        ClassesCommand::List => {
+            let list = crate::services::classes::all_classes(&state)
+                .await
+                .map_err(fail)?;
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        ClassesCommand::Gradebook { id, csv } => {
+            let g = match crate::services::classes::gradebook_for_operator(&state, id).await {
+                Ok(g) => g,
+                Err(e) => {
+                    eprintln!("{}", message(&e));
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            if csv {
+                print!(
+                    "{}",
+                    crate::services::classes::gradebook_csv(&g).map_err(fail)?
+                );
+            } else {
+                println!("{}", serde_json::to_string_pretty(&g)?);
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -86,6 +86,13 @@ pub fn find_class(c: &mut DbConn, id: i64) -> QueryResult<Option<ClassRow>> {
         .optional()
 }
 
+pub fn all_classes(c: &mut DbConn) -> QueryResult<Vec<ClassRow>> {
+    classes::table
+        .order(classes::id)
+        .select(ClassRow::as_select())
+        .load(c)
+}
+
 pub fn find_by_code(c: &mut DbConn, code: &str) -> QueryResult<Option<ClassRow>> {
     classes::table
         .filter(classes::invite_code.eq(code))

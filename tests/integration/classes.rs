@@ -244,6 +244,30 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
     assert_eq!(mine["rows"][0]["email"], "b@example.com");
     assert_eq!(mine["rows"][0]["cells"][0]["standing"], "to_do");
 
+    // The operator's command line: the list of classes and a gradebook as CSV (stdout only).
+    let cli_dir = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_palpate"))
+            .args(args)
+            .env("PALPATE_DATA_DIR", cli_dir.path())
+            .env("PALPATE_DATABASE_URL", &app.settings.database_url)
+            .env("PALPATE_LOG", "info")
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["classes", "list"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["name"], "Cohort B");
+    let out = cli(&["classes", "gradebook", class_id, "--csv"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        csv.starts_with("Student,E-mail,Joined,") && csv.contains("a@example.com"),
+        "{csv}"
+    );
+    let out = cli(&["classes", "gradebook", "999999"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No class has the number 999999."));
+
     // Students see only their own row; other instructors see nothing until added.
     let own_row = a.get(&format!("{class_url}/me")).await;
     own_row.assert_contains("a@example.com");
