@@ -9,6 +9,7 @@ mod authoring;
 mod authz;
 mod bank;
 mod browser;
+mod browser_classes;
 mod calibrate;
 mod calibration_runs;
 mod ce;
