@@ -71,6 +71,19 @@ pub struct Person {
     pub joined_at: PrimitiveDateTime,
 }
 
+type PersonRow = (i64, String, String, PrimitiveDateTime);
+
+impl From<PersonRow> for Person {
+    fn from((user_id, name, email, joined_at): PersonRow) -> Person {
+        Person {
+            user_id,
+            name,
+            email,
+            joined_at,
+        }
+    }
+}
+
 pub fn insert_class(c: &mut DbConn, row: &NewClass) -> QueryResult<i64> {
     diesel::insert_into(classes::table)
         .values(row)
@@ -138,14 +151,9 @@ pub fn teachers(c: &mut DbConn, class_id: i64) -> QueryResult<Vec<Person>> {
             users::email,
             class_teachers::added_at,
         ))
-        .load::<(i64, String, String, PrimitiveDateTime)>(c)?
+        .load::<PersonRow>(c)?
         .into_iter()
-        .map(|(user_id, name, email, joined_at)| Person {
-            user_id,
-            name,
-            email,
-            joined_at,
-        })
+        .map(Person::from)
         .collect())
 }
 
@@ -228,14 +236,9 @@ pub fn members(c: &mut DbConn, class_id: i64) -> QueryResult<Vec<Person>> {
             users::email,
             class_members::joined_at,
         ))
-        .load::<(i64, String, String, PrimitiveDateTime)>(c)?
+        .load::<PersonRow>(c)?
         .into_iter()
-        .map(|(user_id, name, email, joined_at)| Person {
-            user_id,
-            name,
-            email,
-            joined_at,
-        })
+        .map(Person::from)
         .collect())
 }
 

@@ -559,10 +559,7 @@ ANSWER: A
         "([A-Ea-e][).]? ?[a-z ]{0,5}\n|ANSWER: ?[A-Fa-f]?\n|answer:\n|\n|[a-z?é ]{0,8}\n){0,40}";
 
     fn cases() -> u32 {
-        std::env::var("PALPATE_FUZZ_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(256)
+        crate::domain::bank::interchange::fuzz_cases()
     }
 
     proptest! {

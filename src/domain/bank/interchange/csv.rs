@@ -270,10 +270,7 @@ mod tests {
     }
 
     fn cases() -> u32 {
-        std::env::var("PALPATE_FUZZ_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(256)
+        crate::domain::bank::interchange::fuzz_cases()
     }
 
     const SAMPLE: &str = "stem,option_a,option_b,option_c,option_d,key,topics\n\

@@ -330,5 +330,15 @@ pub fn refusal(q: &Question) -> Option<String> {
     }
 }
 
+/// Cases per fuzz test: `PALPATE_FUZZ_CASES` (256 by default; the figures in the README come from
+/// `PALPATE_FUZZ_CASES=1000000 cargo test --release --lib interchange:: -- fuzz`).
+#[cfg(test)]
+pub(crate) fn fuzz_cases() -> u32 {
+    std::env::var("PALPATE_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
 #[cfg(test)]
 mod tests;

@@ -297,10 +297,7 @@ fn reads_moodles_fixture() {
 }
 
 fn cases() -> u32 {
-    std::env::var("PALPATE_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
+    crate::domain::bank::interchange::fuzz_cases()
 }
 
 proptest! {

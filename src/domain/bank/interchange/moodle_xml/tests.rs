@@ -384,10 +384,7 @@ fn an_ampersand_before_dashes_does_not_panic() {
 }
 
 fn cases() -> u32 {
-    std::env::var("PALPATE_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
+    crate::domain::bank::interchange::fuzz_cases()
 }
 
 /// A valid file with random edits: characters inserted or deleted at random places.
