@@ -81,18 +81,35 @@ impl StemIndex {
     }
 
     /// The most similar stem at or above [`NEAR`] (the earliest among equals).
+    ///
+    /// Only stems holding one of this stem's rarest words are compared: two stems at Jaccard
+    /// index J ≥ [`NEAR`] differ in at most (1 − J)/J of the first one's words, so among its
+    /// ⌊0.18·n⌋ + 1 rarest words at least one is in the other stem. The search stays exact and
+    /// skips the long lists of common words ("which", "muscle").
     fn best_match(&self, set: &HashSet<String>) -> Option<usize> {
-        let mut shared: HashMap<usize, usize> = HashMap::new();
-        for w in set {
-            for &i in self.by_word.get(w).map(Vec::as_slice).unwrap_or(&[]) {
-                *shared.entry(i).or_default() += 1;
-            }
-        }
-        shared
+        let mut by_rarity: Vec<(&String, usize)> = set
+            .iter()
+            .map(|w| (w, self.by_word.get(w).map_or(0, Vec::len)))
+            .collect();
+        by_rarity.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
+        let k = (set.len() as f64 * (1.0 - NEAR) / NEAR).floor() as usize + 1;
+        let mut candidates: Vec<usize> = by_rarity
+            .iter()
+            .take(k)
+            .flat_map(|(w, _)| self.by_word.get(*w).map(Vec::as_slice).unwrap_or(&[]))
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let (lo, hi) = (set.len() as f64 * NEAR, set.len() as f64 / NEAR);
+        candidates
             .into_iter()
-            .map(|(i, s)| {
-                let union = set.len() + self.sets[i].len() - s;
-                (i, s as f64 / union.max(1) as f64)
+            .filter(|&i| (lo..=hi).contains(&(self.sets[i].len() as f64)))
+            .map(|i| {
+                let other = &self.sets[i];
+                let shared = set.iter().filter(|w| other.contains(*w)).count();
+                let union = set.len() + other.len() - shared;
+                (i, shared as f64 / union.max(1) as f64)
             })
             .filter(|(_, j)| *j >= NEAR)
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
@@ -146,5 +163,51 @@ mod tests {
             d,
             vec![Some("2D-001".into()), None, Some("new 1".into()), None]
         );
+    }
+
+    /// The rare-word search finds exactly what comparing every pair finds.
+    fn brute_force(known: &[(String, String)], new: &[String]) -> Vec<Option<String>> {
+        let mut all: Vec<(String, HashSet<String>)> =
+            known.iter().map(|(l, s)| (l.clone(), words(s))).collect();
+        let mut out = vec![];
+        for (n, stem) in new.iter().enumerate() {
+            let set = words(stem);
+            let best = all
+                .iter()
+                .enumerate()
+                .filter(|_| !set.is_empty())
+                .map(|(i, (_, other))| {
+                    let shared = set.intersection(other).count();
+                    (
+                        i,
+                        shared as f64 / (set.len() + other.len() - shared).max(1) as f64,
+                    )
+                })
+                .filter(|(_, j)| *j >= NEAR)
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(i, _)| all[i].0.clone());
+            out.push(best);
+            all.push((format!("new {n}"), set));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_rare_word_search_is_exact(
+            known in proptest::collection::vec(proptest::collection::vec(0usize..14, 1..12), 0..25),
+            new in proptest::collection::vec(proptest::collection::vec(0usize..14, 1..12), 1..25),
+        ) {
+            const VOCAB: [&str; 14] = ["which", "muscle", "nerve", "flexes", "hip", "knee", "the",
+                "arm", "deltoid", "radial", "ulnar", "of", "abducts", "rotates"];
+            let text = |ws: &Vec<usize>| ws.iter().map(|w| VOCAB[*w]).collect::<Vec<_>>().join(" ");
+            let known: Vec<(String, String)> =
+                known.iter().enumerate().map(|(i, ws)| (format!("K{i}"), text(ws))).collect();
+            let new: Vec<String> = new.iter().map(text).collect();
+            proptest::prop_assert_eq!(
+                near_duplicates(&known, &new, |n| format!("new {n}")),
+                brute_force(&known, &new)
+            );
+        }
     }
 }
