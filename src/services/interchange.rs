@@ -409,8 +409,44 @@ pub async fn export(state: &AppState, filter: db::Filter, format: Format) -> App
                 .collect::<AppResult<Vec<Item>>>()
         })
         .await?;
+    write_items(items, format).await
+}
+
+async fn write_items(items: Vec<Item>, format: Format) -> AppResult<Vec<u8>> {
     let questions: Vec<Question> = items.iter().map(ic::from_item).collect();
     tokio::task::spawn_blocking(move || ic::write(format, &questions))
         .await
         .map_err(AppError::internal)
+}
+
+/// The questions of a class's assignments (as they are in the bank now), for one of its teachers.
+#[tracing::instrument(level = "debug", skip_all, fields(class_id, format = format.as_str()))]
+pub async fn export_class(
+    state: &AppState,
+    user: &Account,
+    class_id: i64,
+    format: Format,
+) -> AppResult<Vec<u8>> {
+    let uid = user.id;
+    let items = state
+        .db(move |c| {
+            super::classes::taught(c, uid, class_id)?;
+            let mut items = vec![];
+            for id in crate::store::classes::class_items(c, class_id)? {
+                let Some(item) = db::find_item(c, &id)? else {
+                    continue;
+                };
+                if let Some(content) = bankops::latest_content(c, &id)? {
+                    let status = Status::parse(&item.status).unwrap_or(Status::Draft);
+                    items.push(Item {
+                        id,
+                        status,
+                        content,
+                    });
+                }
+            }
+            Ok(items)
+        })
+        .await?;
+    write_items(items, format).await
 }

@@ -374,3 +374,18 @@ pub fn running_exam(
         .first(c)
         .optional()
 }
+
+/// The questions presented in a class's assignments, in id order.
+pub fn class_items(c: &mut DbConn, class_id: i64) -> QueryResult<Vec<String>> {
+    let ids: Vec<i64> = assignments::table
+        .filter(assignments::class_id.eq(class_id))
+        .select(assignments::id)
+        .load(c)?;
+    exam_items::table
+        .inner_join(exams::table)
+        .filter(exams::assignment_id.eq_any(ids))
+        .select(exam_items::item_id)
+        .distinct()
+        .order(exam_items::item_id)
+        .load(c)
+}

@@ -91,6 +91,7 @@ fn accounts_classes_and_bank(cfg: &mut web::ServiceConfig) {
         .service(classes::join_page)
         .service(classes::join)
         .service(classes::gradebook_csv)
+        .service(classes::export)
         .service(classes::gradebook)
         .service(classes::mine)
         .service(classes::confirm_leave)

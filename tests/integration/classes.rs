@@ -190,6 +190,13 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
         csv.body
     );
 
+    // The class's questions in another platform's format: the five the drill presented.
+    let gift = teacher
+        .get(&format!("{class_url}/export?format=gift"))
+        .await;
+    assert_eq!(gift.body.matches("::S1-").count(), 5, "{}", gift.body);
+    assert_eq!(other_teacher_export(&app, &class_url).await, 404);
+
     // Item analysis of the drill: five questions, each answered once.
     let analysis = teacher.get(&format!("/classes/assignments/{start}")).await;
     analysis.assert_contains("1 student(s) answered");
@@ -310,3 +317,13 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
 }
 
 db_tests!(classes_assignments_gradebook_and_privacy);
+
+/// An instructor who does not teach the class asks for its questions.
+async fn other_teacher_export(app: &TestApp, class_url: &str) -> u16 {
+    let c = app
+        .logged_in("stranger@example.com", &[Role::Instructor])
+        .await;
+    c.get(&format!("{class_url}/export?format=csv"))
+        .await
+        .status()
+}

@@ -174,6 +174,8 @@ pub struct ExportQuery {
     /// draft, in_review, returned, approved or retired.
     status: Option<String>,
     author: Option<String>,
+    /// Instead of the filters: the questions of this class's assignments (its teachers).
+    class: Option<i64>,
 }
 
 /// Export items in another platform's format
@@ -184,6 +186,7 @@ pub struct ExportQuery {
         (status = 200, description = "The file (QTI 3.0: a content-package ZIP)", content_type = "application/octet-stream"),
         (status = 400, description = "Unknown format", body = ErrorBody),
         (status = 403, description = "Not an instructor", body = ErrorBody),
+        (status = 404, description = "No class of yours (with class)", body = ErrorBody),
     )
 )]
 #[get("/api/v1/bank/export")]
@@ -195,13 +198,18 @@ pub async fn export(
     user.0.require(Role::Instructor)?;
     let q = q.into_inner();
     let format = format_of(&q.format)?;
-    let filter = ItemFilter {
-        area: q.area,
-        status: q.status,
-        author: q.author,
-        ..Default::default()
+    let bytes = match q.class {
+        Some(class) => interchange::export_class(&state, &user.0, class, format).await?,
+        None => {
+            let filter = ItemFilter {
+                area: q.area,
+                status: q.status,
+                author: q.author,
+                ..Default::default()
+            };
+            interchange::export(&state, filter, format).await?
+        }
     };
-    let bytes = interchange::export(&state, filter, format).await?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header((

@@ -281,6 +281,38 @@ pub async fn gradebook_csv(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResp
         .body(csv))
 }
 
+#[derive(Deserialize)]
+pub struct FormatQuery {
+    format: Option<String>,
+}
+
+/// The questions of the class's assignments in another platform's format (GIFT by default).
+#[get("/classes/{id}/export")]
+pub async fn export(
+    ctx: Ctx,
+    path: web::Path<i64>,
+    q: web::Query<FormatQuery>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.require(Role::Instructor)?.clone();
+    use crate::domain::bank::interchange::Format;
+    let format = match q.into_inner().format {
+        None => Format::Gift,
+        Some(f) => {
+            Format::parse(&f).ok_or_else(|| AppError::BadRequest("Unknown format.".into()))?
+        }
+    };
+    let bytes =
+        crate::services::interchange::export_class(&ctx.state, &user, path.into_inner(), format)
+            .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}\"", format.file_name()),
+        ))
+        .body(bytes))
+}
+
 #[get("/classes/{id}/me")]
 pub async fn mine(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let user = ctx.require(Role::Student)?.clone();
