@@ -51,33 +51,58 @@ pub fn near_duplicates(
 ) -> Vec<Option<String>> {
     let mut index = StemIndex::default();
     for (label, stem) in known {
-        index.add(words(stem), label.clone());
+        let set = index.intern(words(stem));
+        index.add(set, label.clone());
     }
     let mut out = Vec::with_capacity(new.len());
     for (n, stem) in new.iter().enumerate() {
-        let set = words(stem);
+        let set = index.intern(words(stem));
         out.push(index.best_match(&set).map(|i| index.labels[i].clone()));
         index.add(set, new_label(n));
     }
     out
 }
 
-/// Stems' word sets with an inverted index from word to stems.
+/// Stems' word sets (as sorted word numbers) with an inverted index from word to stems.
 #[derive(Default)]
 struct StemIndex {
-    sets: Vec<HashSet<String>>,
+    numbers: HashMap<String, u32>,
+    sets: Vec<Vec<u32>>,
     labels: Vec<String>,
-    by_word: HashMap<String, Vec<usize>>,
+    by_word: Vec<Vec<usize>>,
 }
 
 impl StemIndex {
-    fn add(&mut self, set: HashSet<String>, label: String) {
+    /// A word set as sorted word numbers (new words get the next number).
+    fn intern(&mut self, set: HashSet<String>) -> Vec<u32> {
+        let mut out: Vec<u32> = set
+            .into_iter()
+            .map(|w| {
+                let next = self.numbers.len() as u32;
+                *self.numbers.entry(w).or_insert(next)
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn add(&mut self, set: Vec<u32>, label: String) {
         let i = self.sets.len();
-        for w in &set {
-            self.by_word.entry(w.clone()).or_default().push(i);
+        for &w in &set {
+            if self.by_word.len() <= w as usize {
+                self.by_word.resize(w as usize + 1, vec![]);
+            }
+            self.by_word[w as usize].push(i);
         }
         self.sets.push(set);
         self.labels.push(label);
+    }
+
+    fn postings(&self, w: u32) -> &[usize] {
+        self.by_word
+            .get(w as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The most similar stem at or above [`NEAR`] (the earliest among equals).
@@ -86,17 +111,14 @@ impl StemIndex {
     /// index J ≥ [`NEAR`] differ in at most (1 − J)/J of the first one's words, so among its
     /// ⌊0.18·n⌋ + 1 rarest words at least one is in the other stem. The search stays exact and
     /// skips the long lists of common words ("which", "muscle").
-    fn best_match(&self, set: &HashSet<String>) -> Option<usize> {
-        let mut by_rarity: Vec<(&String, usize)> = set
-            .iter()
-            .map(|w| (w, self.by_word.get(w).map_or(0, Vec::len)))
-            .collect();
-        by_rarity.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
+    fn best_match(&self, set: &[u32]) -> Option<usize> {
+        let mut by_rarity: Vec<u32> = set.to_vec();
+        by_rarity.sort_by_key(|&w| (self.postings(w).len(), w));
         let k = (set.len() as f64 * (1.0 - NEAR) / NEAR).floor() as usize + 1;
         let mut candidates: Vec<usize> = by_rarity
             .iter()
             .take(k)
-            .flat_map(|(w, _)| self.by_word.get(*w).map(Vec::as_slice).unwrap_or(&[]))
+            .flat_map(|&w| self.postings(w))
             .copied()
             .collect();
         candidates.sort_unstable();
@@ -107,7 +129,7 @@ impl StemIndex {
             .filter(|&i| (lo..=hi).contains(&(self.sets[i].len() as f64)))
             .map(|i| {
                 let other = &self.sets[i];
-                let shared = set.iter().filter(|w| other.contains(*w)).count();
+                let shared = shared_count(set, other);
                 let union = set.len() + other.len() - shared;
                 (i, shared as f64 / union.max(1) as f64)
             })
@@ -115,6 +137,23 @@ impl StemIndex {
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
             .map(|(i, _)| i)
     }
+}
+
+/// How many numbers two sorted lists share (a merge).
+fn shared_count(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 #[cfg(test)]
