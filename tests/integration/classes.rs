@@ -289,6 +289,16 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
         .submit(
             &class_url,
             &format!("{class_url}/teachers"),
+            &[("email", "nobody@example.com")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("id=\"email-error\">No Palpate account has this e-mail address.");
+    r.assert_contains("value=\"nobody@example.com\"");
+    let r = teacher
+        .submit(
+            &class_url,
+            &format!("{class_url}/teachers"),
             &[("email", "other@example.com")],
         )
         .await;

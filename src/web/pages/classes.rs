@@ -121,6 +121,28 @@ async fn class_page(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    class_page_with(ctx, id, input, errors, "", status).await
+}
+
+/// The assignment form's starting values: a 20-question drill open today, due in a week.
+fn class_page_model_input(today: time::Date) -> AssignmentInput {
+    AssignmentInput {
+        kind: "drill".into(),
+        length: "20".into(),
+        opens_on: today.to_string(),
+        due_on: (today + time::Duration::days(7)).to_string(),
+        ..Default::default()
+    }
+}
+
+async fn class_page_with(
+    ctx: &Ctx,
+    id: i64,
+    input: &AssignmentInput,
+    errors: &FieldErrors,
+    teacher_email: &str,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let user = ctx.require(Role::Instructor)?.clone();
     let view = classes::class_view(&ctx.state, &user, id).await?;
     let programs = exams::active_programs(&ctx.state).await?;
@@ -151,6 +173,7 @@ async fn class_page(
             "programs": programs.iter().map(|p| json!({"id": p.id, "name": p.name, "selected": p.id.to_string() == input.program})).collect::<Vec<_>>(),
             "form": input,
             "errors": errors,
+            "teacher_email": teacher_email,
         }),
     )
 }
@@ -158,14 +181,7 @@ async fn class_page(
 #[get("/classes/{id}")]
 pub async fn show(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     ctx.require(Role::Instructor)?;
-    let today = ctx.state.clock.now().date();
-    let input = AssignmentInput {
-        kind: "drill".into(),
-        length: "20".into(),
-        opens_on: today.to_string(),
-        due_on: (today + time::Duration::days(7)).to_string(),
-        ..Default::default()
-    };
+    let input = class_page_model_input(ctx.state.clock.now().date());
     class_page(
         &ctx,
         path.into_inner(),
@@ -218,14 +234,16 @@ pub async fn add_teacher(
             Ok(see_other(&format!("/classes/{id}")))
         }
         Err(e) => {
-            ctx.flash(
-                "error",
-                e.0.values()
-                    .next()
-                    .map(String::as_str)
-                    .unwrap_or("Check the e-mail address."),
-            );
-            Ok(see_other(&format!("/classes/{id}")))
+            let input = class_page_model_input(ctx.state.clock.now().date());
+            class_page_with(
+                &ctx,
+                id,
+                &input,
+                &e,
+                &email,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
