@@ -436,7 +436,9 @@ pub async fn export_class(
                 let Some(item) = db::find_item(c, &id)? else {
                     continue;
                 };
-                if let Some(content) = bankops::latest_content(c, &id)? {
+                // The item row is read above for its status; its latest version directly.
+                if let Some(v) = db::find_version(c, &id, item.latest_version)? {
+                    let content = content_of(&v)?;
                     let status = Status::parse(&item.status).unwrap_or(Status::Draft);
                     items.push(Item {
                         id,

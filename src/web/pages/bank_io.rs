@@ -210,7 +210,7 @@ pub async fn confirm(
     let user = ctx.require(Role::Instructor)?.clone();
     let id = path.into_inner();
     let chosen = chosen_from(&body);
-    let mut choices = chosen.choices();
+    let choices = chosen.choices();
     // An included question with no sub-area at all is reported next to it.
     let mut errors = FieldErrors::default();
     for (i, code) in &choices {
@@ -225,7 +225,7 @@ pub async fn confirm(
         errors.add("choices", "Tick at least one question to import.");
     }
     let result = if errors.is_empty() {
-        interchange::confirm(&ctx.state, &user, id.clone(), std::mem::take(&mut choices)).await
+        interchange::confirm(&ctx.state, &user, id.clone(), choices).await
     } else {
         Err(AppError::Fields(errors))
     };
