@@ -3,5 +3,6 @@
 pub mod accounts;
 pub mod bank;
 pub mod ce;
+pub mod directory;
 pub mod irt;
 pub mod study;
