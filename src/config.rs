@@ -32,6 +32,12 @@ pub struct RateLimits {
     pub uploads_per_account: i64,
     /// Certificate storage per account, in MB.
     pub storage_quota_mb: i64,
+    /// Messages and reports sent through directory profiles per address in a window.
+    pub contact_per_ip: i64,
+    /// Messages one therapist can receive through their profile per day.
+    pub contact_per_profile: i64,
+    /// Directory searches (pages and API) per address per minute.
+    pub search_per_minute: i64,
 }
 
 impl Default for RateLimits {
@@ -45,6 +51,9 @@ impl Default for RateLimits {
             reset_per_account: 3,
             uploads_per_account: 20,
             storage_quota_mb: 100,
+            contact_per_ip: 5,
+            contact_per_profile: 20,
+            search_per_minute: 120,
         }
     }
 }

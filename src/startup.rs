@@ -117,6 +117,9 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
             store::group::GroupCommit::start(pool.clone(), (db_permits / 4).max(1), None)?
         }
     };
+    let search_limiter = Arc::new(crate::services::directory::SearchLimiter::new(
+        settings.rate_limits.search_per_minute.max(1) as usize,
+    ));
     Ok(AppState {
         pool,
         settings: Arc::new(settings),
@@ -131,6 +134,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         db_gate: Arc::new(tokio::sync::Semaphore::new(db_permits)),
         course_exam_finished: crate::services::courses::on_finished,
         group_commit: Arc::new(group_commit),
+        search_limiter,
     })
 }
 

@@ -31,6 +31,7 @@ pub mod ce_rules;
 pub mod certificates;
 pub mod classes;
 pub mod courses;
+pub mod directory;
 pub mod exams;
 pub mod flashcards;
 pub mod interchange;
@@ -77,6 +78,8 @@ pub struct AppState {
     pub course_exam_finished: exams::CourseExamFinished,
     /// Short write transactions committed together (see [`crate::store::group`]).
     pub group_commit: Arc<crate::store::group::GroupCommit>,
+    /// Directory searches per address per minute (counted in memory: a search never writes).
+    pub search_limiter: Arc<directory::SearchLimiter>,
 }
 
 impl AppState {

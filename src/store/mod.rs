@@ -10,6 +10,7 @@ pub mod calibration;
 pub mod ce;
 pub mod classes;
 pub mod courses;
+pub mod directory;
 pub mod exams;
 pub mod group;
 pub mod imports;

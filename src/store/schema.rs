@@ -501,7 +501,87 @@ diesel::table! {
 
 diesel::joinable!(study_cards -> users (user_id));
 
+diesel::table! {
+    directory_profiles (user_id) {
+        user_id -> BigInt,
+        slug -> Text,
+        display_name -> Text,
+        practice_name -> Text,
+        street -> Text,
+        city -> Text,
+        state -> Text,
+        zip -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        phone -> Text,
+        booking_url -> Text,
+        techniques -> Text,
+        modalities -> Text,
+        conditions -> Text,
+        populations -> Text,
+        accepts_referrals -> Bool,
+        accepts_insurance -> Bool,
+        statement -> Text,
+        show_ce -> Bool,
+        published -> Bool,
+        suspended_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    directory_verifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        credential_id -> BigInt,
+        document_sha -> Text,
+        document_mime -> Text,
+        document_name -> Text,
+        document_size -> BigInt,
+        status -> Text,
+        submitted_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        checked_against -> Nullable<Text>,
+        note -> Nullable<Text>,
+        expires_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    directory_contacts (id) {
+        id -> BigInt,
+        profile_user_id -> BigInt,
+        sender_name -> Text,
+        sender_email -> Text,
+        message -> Text,
+        is_referral -> Bool,
+        digest -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    directory_reports (id) {
+        id -> BigInt,
+        profile_user_id -> BigInt,
+        reason -> Text,
+        details -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(directory_profiles -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    directory_profiles,
+    directory_verifications,
+    directory_contacts,
+    directory_reports,
     bank_imports,
     classes,
     class_teachers,

@@ -142,7 +142,12 @@ pub async fn set_active(state: &AppState, actor: i64, user_id: i64, active: bool
             if db::find_user(c, user_id)?.is_none() {
                 return Err(AppError::NotFound("No such user.".into()));
             }
-            Ok(db::set_active(c, user_id, active, clock.now())?)
+            db::set_active(c, user_id, active, clock.now())?;
+            if !active {
+                // A deactivated account's directory profile goes with it.
+                crate::store::directory::remove_all_of(c, user_id)?;
+            }
+            Ok(())
         })
         .await?;
     state.tokens.clear();
