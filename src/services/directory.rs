@@ -465,7 +465,12 @@ pub async fn request_verification(
     };
     // Stored by its hash before the request is recorded, so a recorded request always has its
     // file (a refused request leaves an unreferenced file, which costs nothing but disk).
-    let (sha_check, mime) = certificates::store(&state.settings.data_dir, &bytes)?;
+    let (sha_check, mime) =
+        certificates::store(&state.settings.data_dir, &bytes).map_err(|e| match e {
+            // The certificate rules speak of the form's "certificate" field; here it is "document".
+            AppError::Invalid { message, .. } => AppError::invalid("document", message),
+            other => other,
+        })?;
     let (uid, clock, limits) = (user.id, state.clock.clone(), state.settings.rate_limits.clone());
     let size = bytes.len() as i64;
     state

@@ -58,6 +58,13 @@ impl Ctx {
             other => json!({ "data": other }),
         };
         model["layout"] = layout;
+        // A page that search engines should index names its canonical path and a description.
+        if let Some(path) = model.get("canonical").and_then(Value::as_str) {
+            model["layout"]["canonical"] = json!(self.state.url(path));
+        }
+        if let Some(d) = model.get("description").cloned() {
+            model["layout"]["description"] = d;
+        }
         model["csrf"] = json!(csrf);
         let html = self
             .state
@@ -96,17 +103,20 @@ pub fn layout_model(
             }
             if u.has(Role::Practitioner) {
                 push("/ce", "CE credits");
+                push("/directory", "Directory profile");
             }
             if u.has(Role::Instructor) {
                 push("/bank", "Question bank");
             }
             if u.has(Role::Admin) {
                 push("/admin/users", "Users");
+                push("/admin/directory", "Directory review");
             }
             push("/account", "Account");
         }
         None => {
             push("/", "Home");
+            push("/therapists", "Find a therapist");
             push("/login", "Log in");
             push("/signup", "Sign up");
         }
@@ -119,6 +129,8 @@ pub fn layout_model(
         "csrf": csrf,
         "flashes": flashes,
         "year": time::OffsetDateTime::now_utc().year(),
+        "canonical": null,
+        "description": null,
     })
 }
 

@@ -51,7 +51,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found().into()))
     .configure(accounts_classes_and_bank)
     .configure(practice_and_ce)
+    .configure(directory_pages)
     .configure(api::configure);
+}
+
+/// Pages of the therapist directory: public search and profiles, the therapist's own page, and
+/// the administrators' review.
+fn directory_pages(cfg: &mut web::ServiceConfig) {
+    use pages::{directory, directory_admin};
+    cfg.service(directory::search)
+        .service(directory::profile)
+        .service(directory::send_message)
+        .service(directory::report_form)
+        .service(directory::report)
+        .service(directory::own_profile)
+        .service(directory::save)
+        .service(directory::publish)
+        .service(directory::hide)
+        .service(directory::request_verification)
+        .service(directory_admin::queue)
+        .service(directory_admin::document)
+        .service(directory_admin::decide)
+        .service(directory_admin::revoke)
+        .service(directory_admin::confirm_hide)
+        .service(directory_admin::resolve)
+        .service(directory_admin::restore);
 }
 
 /// Pages of accounts, administration, classes and the question bank (in matching order).

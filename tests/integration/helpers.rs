@@ -227,6 +227,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The id of an existing account.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        let email = email.to_string();
+        self.state
+            .db(move |c| Ok(palpate::store::accounts::find_user_by_email(c, &email)?))
+            .await
+            .unwrap()
+            .expect("account exists")
+            .id
+    }
+
     /// A bearer token for an existing user, obtained through `POST /api/v1/tokens`.
     pub async fn api_token(&self, email: &str) -> String {
         let r: serde_json::Value = reqwest::Client::new()

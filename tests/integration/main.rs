@@ -16,6 +16,7 @@ mod ce;
 mod ce_rules;
 mod classes;
 mod crash;
+mod directory;
 mod exams;
 mod group_commit;
 mod interchange;

@@ -5,6 +5,7 @@ pub mod bank;
 pub mod bank_io;
 pub mod ce;
 pub mod classes;
+pub mod directory;
 pub mod exams;
 pub mod openapi;
 pub mod tokens;
@@ -66,6 +67,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(bank_io::confirm)
         .service(bank_io::discard)
         .service(bank_io::export)
+        .service(directory::search)
+        .service(directory::vocabulary)
+        .service(directory::profile)
         .service(classes::list)
         .service(classes::join)
         .service(classes::gradebook)

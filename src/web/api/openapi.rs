@@ -2,7 +2,7 @@
 //! route's method and path come from its actix attribute, its request and response bodies from the
 //! Rust types it takes and returns. A test checks that the document and the registered routes agree.
 
-use super::{bank, bank_io, ce, classes, exams, tokens};
+use super::{bank, bank_io, ce, classes, directory, exams, tokens};
 use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -37,6 +37,9 @@ use utoipa::{Modify, OpenApi};
         classes::join,
         classes::gradebook,
         classes::mine,
+        directory::search,
+        directory::vocabulary,
+        directory::profile,
         ce::credentials,
         ce::add_credential,
         ce::activities,
@@ -58,6 +61,7 @@ use utoipa::{Modify, OpenApi};
         (name = "bank", description = "The question bank: search, authoring and review (instructors)"),
         (name = "ce", description = "Continuing education: credentials, the log and its evaluation (certified therapists)"),
         (name = "classes", description = "Classes: joining, gradebooks (teachers) and one's own row (students)"),
+        (name = "directory", description = "The public therapist directory: search and profiles (no token; limited per address)"),
         (name = "exams", description = "Practice exams: start, answer, results and review (students)"),
         (name = "meta", description = "This document"),
     )

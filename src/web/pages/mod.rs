@@ -8,6 +8,8 @@ pub mod ce;
 pub mod ce_rules;
 pub mod classes;
 pub mod courses;
+pub mod directory;
+pub mod directory_admin;
 pub mod exams;
 pub mod home;
 pub mod outcomes;
