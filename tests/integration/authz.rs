@@ -295,6 +295,8 @@ fn owner_kind(path: &str) -> Result<&'static str, &'static str> {
         ("/bank/", "instructors review each other's items"),
         ("/api/v1/bank/", "instructors review each other's items"),
         ("/ce/rules/", "public"),
+        ("/therapists/", "public directory profiles"),
+        ("/api/v1/therapists/", "public directory profiles"),
         ("/ce/courses/", "every practitioner may take a course"),
         ("/certificates/", "public verification page"),
         ("/questions/", "any exam taker may report a question"),
