@@ -10,6 +10,7 @@ mod authz;
 mod bank;
 mod browser;
 mod browser_classes;
+mod browser_directory;
 mod calibrate;
 mod calibration_runs;
 mod ce;
