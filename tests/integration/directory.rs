@@ -278,6 +278,43 @@ async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp
     let p = anon.get("/therapists/ana-ruiz-austin-tx").await;
     assert!(!p.body.contains("MT-77001"));
     ana.get("/directory").await.assert_contains("Verification withdrawn");
+
+    // Sent and verified again; the verification ends with the licence's term (2027-08-31).
+    let r = upload_to(&ana, "/directory", "/directory/verifications", &[("credential", &cred)], Some(("document", "renewed.pdf", PDF.to_vec()))).await;
+    assert_eq!(r.status(), 303);
+    let q = admin.get("/admin/directory").await;
+    let vid = q.body.split("/admin/directory/verifications/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let r = admin
+        .submit("/admin/directory", &format!("/admin/directory/verifications/{vid}"), &[("decision", "verify"), ("checked_against", "TDLR licence search")])
+        .await;
+    assert_eq!(r.status(), 303);
+    anon.get("/therapists/ana-ruiz-austin-tx").await.assert_contains("MT-77001");
+    app.clock.advance(time::macros::date!(2027 - 09 - 01) - today);
+    assert!(!anon.get("/therapists/ana-ruiz-austin-tx").await.body.contains("MT-77001"));
+    ana.get("/directory").await.assert_contains("Verification expired");
+}
+
+/// The public search is limited per address (counted in memory; a search never writes).
+#[tokio::test]
+async fn public_search_is_limited_per_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let mut settings = crate::helpers::test_settings(dir.path(), url);
+    settings.rate_limits.search_per_minute = 3;
+    let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
+    for _ in 0..3 {
+        let r = reqwest::get(format!("{}/api/v1/therapists?place=78701", app.addr)).await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let r = reqwest::get(format!("{}/api/v1/therapists?place=78701", app.addr)).await.unwrap();
+    assert_eq!(r.status(), 429);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let page = app.client().get("/therapists").await;
+    assert_eq!(page.status(), 429);
+    page.assert_contains("Too many searches from your network");
+    app.clock.advance(time::Duration::seconds(61));
+    assert_eq!(app.client().get("/therapists").await.status(), 200);
 }
 
 async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(app: TestApp) {
