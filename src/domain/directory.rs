@@ -23,7 +23,10 @@ pub const TECHNIQUES: &[(&str, &str)] = &[
     ("shiatsu", "Shiatsu"),
     ("thai", "Thai massage"),
     ("scar_tissue", "Scar tissue release"),
-    ("positional_release", "Positional release (strain–counterstrain)"),
+    (
+        "positional_release",
+        "Positional release (strain–counterstrain)",
+    ),
     ("muscle_energy", "Muscle energy technique"),
     ("active_isolated_stretching", "Active isolated stretching"),
 ];
@@ -303,12 +306,21 @@ mod tests {
     #[test]
     fn distances_are_great_circle_miles() {
         // Manhattan (10001) to Cambridge, MA (02139): about 188 miles as the crow flies.
-        let d = miles(zip_centroid("10001").unwrap(), zip_centroid("02139").unwrap());
+        let d = miles(
+            zip_centroid("10001").unwrap(),
+            zip_centroid("02139").unwrap(),
+        );
         assert!((180.0..195.0).contains(&d), "{d}");
-        let p = Point { lat: 30.0, lng: -90.0 };
+        let p = Point {
+            lat: 30.0,
+            lng: -90.0,
+        };
         assert!(miles(p, p).abs() < 1e-9);
         // One degree of latitude is about 69 miles.
-        let q = Point { lat: 31.0, lng: -90.0 };
+        let q = Point {
+            lat: 31.0,
+            lng: -90.0,
+        };
         assert!((miles(p, q) - 69.09).abs() < 0.1);
     }
 
@@ -324,7 +336,10 @@ mod tests {
             let p2 = (p1.sin() * d.cos() + p1.cos() * d.sin() * b.cos()).asin();
             let l2 = l1 + (b.sin() * d.sin() * p1.cos()).atan2(d.cos() - p1.sin() * p2.sin());
             let (lat, lng) = (p2.to_degrees(), l2.to_degrees());
-            assert!(lat >= lat0 && lat <= lat1 && lng >= lng0 && lng <= lng1, "{bearing}");
+            assert!(
+                lat >= lat0 && lat <= lat1 && lng >= lng0 && lng <= lng1,
+                "{bearing}"
+            );
         }
     }
 
@@ -341,7 +356,10 @@ mod tests {
 
     #[test]
     fn search_filters_then_sorts_by_distance() {
-        let origin = Point { lat: 40.0, lng: -75.0 };
+        let origin = Point {
+            lat: 40.0,
+            lng: -75.0,
+        };
         let ls = vec![
             listing(1, 40.5, -75.0, &["swedish"], true), // ~34.5 mi
             listing(2, 40.1, -75.0, &["swedish", "trigger_point"], false), // ~6.9 mi
@@ -382,9 +400,15 @@ mod tests {
                     "{state} {m}"
                 );
             }
-            assert!(!scope.citation.is_empty() && !scope.quote.is_empty(), "{state}");
+            assert!(
+                !scope.citation.is_empty() && !scope.quote.is_empty(),
+                "{state}"
+            );
             for c in scope.included.iter().chain(&scope.excluded) {
-                assert!(label(MODALITIES, c).is_some(), "{state}: unknown modality {c}");
+                assert!(
+                    label(MODALITIES, c).is_some(),
+                    "{state}: unknown modality {c}"
+                );
             }
         }
     }

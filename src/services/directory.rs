@@ -51,7 +51,10 @@ pub const MAX_STATEMENT: usize = 1000;
 
 fn too_long(errors: &mut FieldErrors, field: &str, value: &str, max: usize, what: &str) {
     if value.chars().count() > max {
-        errors.add(field, format!("Keep the {what} to {max} characters or fewer."));
+        errors.add(
+            field,
+            format!("Keep the {what} to {max} characters or fewer."),
+        );
     }
 }
 
@@ -100,7 +103,9 @@ fn url_ok(u: &str) -> bool {
         && host
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
-        && !u.chars().any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+        && !u
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
 }
 
 /// A checked profile, ready to store.
@@ -131,7 +136,13 @@ pub fn check_profile(raw: &ProfileInput) -> Result<CheckedProfile, FieldErrors> 
         e.add("display_name", "Enter the name people will see.");
     }
     too_long(&mut e, "display_name", &p.display_name, 80, "name");
-    too_long(&mut e, "practice_name", &p.practice_name, 100, "practice name");
+    too_long(
+        &mut e,
+        "practice_name",
+        &p.practice_name,
+        100,
+        "practice name",
+    );
     too_long(&mut e, "street", &p.street, 120, "street address");
     if p.city.is_empty() {
         e.add("city", "Enter the city or town where you practise.");
@@ -155,7 +166,10 @@ pub fn check_profile(raw: &ProfileInput) -> Result<CheckedProfile, FieldErrors> 
         },
     }
     if !p.phone.is_empty() && !phone_ok(&p.phone) {
-        e.add("phone", "Enter a phone number with its area code, such as (512) 555-0142.");
+        e.add(
+            "phone",
+            "Enter a phone number with its area code, such as (512) 555-0142.",
+        );
     }
     if !p.booking_url.is_empty() && (p.booking_url.len() > 300 || !url_ok(&p.booking_url)) {
         e.add(
@@ -187,7 +201,13 @@ pub fn check_profile(raw: &ProfileInput) -> Result<CheckedProfile, FieldErrors> 
     }
     p.conditions = codes_in(&mut e, "conditions", &raw.conditions, CONDITIONS);
     p.populations = codes_in(&mut e, "populations", &raw.populations, POPULATIONS);
-    too_long(&mut e, "statement", &p.statement, MAX_STATEMENT, "statement");
+    too_long(
+        &mut e,
+        "statement",
+        &p.statement,
+        MAX_STATEMENT,
+        "statement",
+    );
     if e.is_empty() {
         Ok(CheckedProfile { input: p, point })
     } else {
@@ -238,7 +258,11 @@ fn require_therapist(user: &Account) -> AppResult<()> {
 
 /// Saves the therapist's profile (kept unpublished if it is new). Returns its address.
 #[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
-pub async fn save_profile(state: &AppState, user: &Account, raw: ProfileInput) -> AppResult<String> {
+pub async fn save_profile(
+    state: &AppState,
+    user: &Account,
+    raw: ProfileInput,
+) -> AppResult<String> {
     require_therapist(user)?;
     let checked = check_profile(&raw).map_err(AppError::Fields)?;
     let (uid, clock) = (user.id, state.clock.clone());
@@ -377,7 +401,10 @@ fn verification_status(v: &db::VerificationRow, today: Date) -> (String, bool) {
         "pending" => ("Waiting for an administrator to check it".into(), false),
         "verified" => match v.expires_on {
             Some(d) if d >= today => (format!("Verified; shown on your profile through {d}"), true),
-            _ => ("Verification expired; upload a current document".into(), false),
+            _ => (
+                "Verification expired; upload a current document".into(),
+                false,
+            ),
         },
         "rejected" => ("Not verified".into(), false),
         "revoked" => ("Verification withdrawn".into(), false),
@@ -471,7 +498,11 @@ pub async fn request_verification(
             AppError::Invalid { message, .. } => AppError::invalid("document", message),
             other => other,
         })?;
-    let (uid, clock, limits) = (user.id, state.clock.clone(), state.settings.rate_limits.clone());
+    let (uid, clock, limits) = (
+        user.id,
+        state.clock.clone(),
+        state.settings.rate_limits.clone(),
+    );
     let size = bytes.len() as i64;
     state
         .tx(move |c| {

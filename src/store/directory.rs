@@ -121,10 +121,8 @@ pub fn set_suspended(
 
 /// Removes a person's profile and everything filed about it (account deactivated).
 pub fn remove_all_of(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
-    diesel::delete(
-        directory_reports::table.filter(directory_reports::profile_user_id.eq(user_id)),
-    )
-    .execute(conn)?;
+    diesel::delete(directory_reports::table.filter(directory_reports::profile_user_id.eq(user_id)))
+        .execute(conn)?;
     diesel::delete(directory_profiles::table.find(user_id)).execute(conn)
 }
 

@@ -697,23 +697,66 @@ async fn openapi_document_matches_the_routes_and_the_responses(app: TestApp) {
     let therapist = app
         .logged_in("api-therapist@example.com", &[Role::Practitioner])
         .await;
-    let form = [("display_name", "Api Therapist"), ("city", "Austin"), ("state", "TX"), ("zip", "78701"), ("techniques", "swedish")];
-    assert_eq!(therapist.submit("/directory", "/directory", &form).await.status(), 303);
-    assert_eq!(therapist.submit("/directory", "/directory/publish", &[]).await.status(), 303);
+    let form = [
+        ("display_name", "Api Therapist"),
+        ("city", "Austin"),
+        ("state", "TX"),
+        ("zip", "78701"),
+        ("techniques", "swedish"),
+    ];
+    assert_eq!(
+        therapist
+            .submit("/directory", "/directory", &form)
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        therapist
+            .submit("/directory", "/directory/publish", &[])
+            .await
+            .status(),
+        303
+    );
     let found = c
-        .call("GET", "/api/v1/therapists", "/api/v1/therapists?place=78701&technique=swedish", None)
+        .call(
+            "GET",
+            "/api/v1/therapists",
+            "/api/v1/therapists?place=78701&technique=swedish",
+            None,
+        )
         .await;
     let slug = found["results"][0]["slug"].as_str().unwrap().to_string();
     let r = c
-        .call("GET", "/api/v1/therapists", "/api/v1/therapists?place=00000", None)
+        .call(
+            "GET",
+            "/api/v1/therapists",
+            "/api/v1/therapists?place=00000",
+            None,
+        )
         .await;
     assert_eq!(r["error"]["field"], "place");
-    c.call("GET", "/api/v1/therapists/vocabulary", "/api/v1/therapists/vocabulary", None)
-        .await;
-    c.call("GET", "/api/v1/therapists/{slug}", &format!("/api/v1/therapists/{slug}"), None)
-        .await;
-    c.call("GET", "/api/v1/therapists/{slug}", "/api/v1/therapists/nobody-here", None)
-        .await;
+    c.call(
+        "GET",
+        "/api/v1/therapists/vocabulary",
+        "/api/v1/therapists/vocabulary",
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/therapists/{slug}",
+        &format!("/api/v1/therapists/{slug}"),
+        None,
+    )
+    .await;
+    c.call(
+        "GET",
+        "/api/v1/therapists/{slug}",
+        "/api/v1/therapists/nobody-here",
+        None,
+    )
+    .await;
 
     let unchecked: Vec<_> = registered
         .difference(&c.seen)

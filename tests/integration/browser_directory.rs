@@ -45,7 +45,13 @@ async fn a_therapist_is_listed_verified_found_and_contacted() {
             s.check("accepts_referrals", "on").await;
             s.click("Save profile").await;
             s.assert_text("We could not place ZIP code 00000.").await;
-            let kept = s.c.find(Locator::Css("#display_name")).await.unwrap().prop("value").await.unwrap();
+            let kept =
+                s.c.find(Locator::Css("#display_name"))
+                    .await
+                    .unwrap()
+                    .prop("value")
+                    .await
+                    .unwrap();
             assert_eq!(kept.as_deref(), Some(name.as_str()));
             s.fill("zip", "78701").await;
             s.click("Save profile").await;
@@ -66,12 +72,18 @@ async fn a_therapist_is_listed_verified_found_and_contacted() {
             s.goto("/admin/directory").await;
             s.assert_text(&format!("MT-{tag}")).await;
             // This window's request is the only one waiting (the earlier windows' were verified).
-            let form = s
-                .c
-                .find(Locator::Css("form[action^=\"/admin/directory/verifications/\"]:not([action$=\"/revoke\"])"))
+            let form =
+                s.c.find(Locator::Css(
+                    "form[action^=\"/admin/directory/verifications/\"]:not([action$=\"/revoke\"])",
+                ))
                 .await
                 .unwrap();
-            form.find(Locator::Css("input[value=\"verify\"]")).await.unwrap().click().await.unwrap();
+            form.find(Locator::Css("input[value=\"verify\"]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
             form.find(Locator::Css("input[name=\"checked_against\"]"))
                 .await
                 .unwrap()
@@ -93,14 +105,16 @@ async fn a_therapist_is_listed_verified_found_and_contacted() {
             s.assert_text("Texas Licensed Massage Therapist").await;
             s.fill("name", "Pat Patient").await;
             s.fill("email", "pat@example.com").await;
-            s.fill("message", "Do you have an opening next week for neck pain?").await;
+            s.fill("message", "Do you have an opening next week for neck pain?")
+                .await;
             s.click("Send message").await;
             s.assert_text("Your message was sent.").await;
             s.click("Report this profile").await;
             s.select("reason", "inaccurate").await;
             s.fill("details", "The phone number is out of date.").await;
             s.click("Send report").await;
-            s.assert_text("An administrator will look at this profile.").await;
+            s.assert_text("An administrator will look at this profile.")
+                .await;
             s
         }
     })

@@ -39,7 +39,11 @@ fn slug_of(page: &Page) -> String {
     page.body
         .split("/therapists/")
         .skip(1)
-        .map(|s| s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>())
+        .map(|s| {
+            s.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<String>()
+        })
         .find(|s| !s.is_empty())
         .unwrap_or_else(|| panic!("no profile address in:\n{}", page.body))
 }
@@ -49,12 +53,22 @@ fn names_in(page: &Page) -> Vec<String> {
     page.body
         .split("<h3><a href=\"/therapists/")
         .skip(1)
-        .map(|s| s.split('>').nth(1).unwrap().split('<').next().unwrap().to_string())
+        .map(|s| {
+            s.split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        })
         .collect()
 }
 
 async fn profiles_are_private_until_published_and_search_by_place(app: TestApp) {
-    let ana = app.logged_in("ana@example.com", &[Role::Practitioner]).await;
+    let ana = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
     let anon = app.client();
 
     // A student cannot have a profile; nobody signed out can open the form.
@@ -65,7 +79,17 @@ async fn profiles_are_private_until_published_and_search_by_place(app: TestApp) 
     // Bad input: errors next to their fields, everything typed kept.
     let r = save(
         &ana,
-        &profile("Ana Ruiz", "Austin", "00000", &[], &[("modalities", "cupping"), ("phone", "12"), ("practice_name", "Ruiz Bodywork")]),
+        &profile(
+            "Ana Ruiz",
+            "Austin",
+            "00000",
+            &[],
+            &[
+                ("modalities", "cupping"),
+                ("phone", "12"),
+                ("practice_name", "Ruiz Bodywork"),
+            ],
+        ),
     )
     .await;
     assert_eq!(r.status(), 422);
@@ -81,7 +105,17 @@ async fn profiles_are_private_until_published_and_search_by_place(app: TestApp) 
     // Saved, but not public until published.
     let r = save(
         &ana,
-        &profile("Ana Ruiz", "Austin", "78701", &["trigger_point", "swedish"], &[("accepts_referrals", "on"), ("modalities", "heat_cold"), ("conditions", "low_back_pain")]),
+        &profile(
+            "Ana Ruiz",
+            "Austin",
+            "78701",
+            &["trigger_point", "swedish"],
+            &[
+                ("accepts_referrals", "on"),
+                ("modalities", "heat_cold"),
+                ("conditions", "low_back_pain"),
+            ],
+        ),
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -89,23 +123,47 @@ async fn profiles_are_private_until_published_and_search_by_place(app: TestApp) 
     page.assert_contains("not published");
     let ana_slug = slug_of(&page);
     assert_eq!(ana_slug, "ana-ruiz-austin-tx");
-    assert_eq!(anon.get(&format!("/therapists/{ana_slug}")).await.status(), 404);
+    assert_eq!(
+        anon.get(&format!("/therapists/{ana_slug}")).await.status(),
+        404
+    );
     assert!(names_in(&anon.get("/therapists?place=78701").await).is_empty());
 
     assert_eq!(publish(&ana).await.status(), 303);
     let p = anon.get(&format!("/therapists/{ana_slug}")).await;
     assert_eq!(p.status(), 200);
-    p.assert_contains("<link rel=\"canonical\" href=\"http://palpate.test/therapists/ana-ruiz-austin-tx\">");
+    p.assert_contains(
+        "<link rel=\"canonical\" href=\"http://palpate.test/therapists/ana-ruiz-austin-tx\">",
+    );
     p.assert_contains("Trigger point therapy");
     p.assert_contains("Low back pain");
-    assert!(!p.body.contains("ana@example.com"), "the therapist's address is never shown");
+    assert!(
+        !p.body.contains("ana@example.com"),
+        "the therapist's address is never shown"
+    );
 
     // Two more therapists: Round Rock (about 17 miles north) and Houston (about 145 miles east).
-    let ben = app.logged_in("ben@example.com", &[Role::Practitioner]).await;
-    save(&ben, &profile("Ben Okafor", "Round Rock", "78664", &["swedish"], &[])).await;
+    let ben = app
+        .logged_in("ben@example.com", &[Role::Practitioner])
+        .await;
+    save(
+        &ben,
+        &profile("Ben Okafor", "Round Rock", "78664", &["swedish"], &[]),
+    )
+    .await;
     publish(&ben).await;
     let cy = app.logged_in("cy@example.com", &[Role::Practitioner]).await;
-    save(&cy, &profile("Cy Tran", "Houston", "77002", &["trigger_point"], &[("accepts_referrals", "on")])).await;
+    save(
+        &cy,
+        &profile(
+            "Cy Tran",
+            "Houston",
+            "77002",
+            &["trigger_point"],
+            &[("accepts_referrals", "on")],
+        ),
+    )
+    .await;
     publish(&cy).await;
 
     // Nearest first, inside the radius only.
@@ -113,25 +171,40 @@ async fn profiles_are_private_until_published_and_search_by_place(app: TestApp) 
     assert_eq!(names_in(&r), vec!["Ana Ruiz", "Ben Okafor"]);
     r.assert_contains("2 therapist(s) within 25 miles of ZIP code 78701");
     let r = anon.get("/therapists?place=78664&radius=25").await;
-    assert_eq!(names_in(&r), vec!["Ben Okafor", "Ana Ruiz"], "from Round Rock, Ben is nearer");
+    assert_eq!(
+        names_in(&r),
+        vec!["Ben Okafor", "Ana Ruiz"],
+        "from Round Rock, Ben is nearer"
+    );
     let r = anon.get("/therapists?place=77002&radius=100").await;
     assert_eq!(names_in(&r), vec!["Cy Tran"]);
     let r = anon.get("/therapists?place=77002&radius=5").await;
     assert_eq!(names_in(&r), vec!["Cy Tran"]);
     // An unknown radius falls back to 25 miles.
-    assert_eq!(names_in(&anon.get("/therapists?place=78701&radius=9999").await).len(), 2);
+    assert_eq!(
+        names_in(&anon.get("/therapists?place=78701&radius=9999").await).len(),
+        2
+    );
 
     // By need.
-    let r = anon.get("/therapists?place=78664&radius=25&technique=trigger_point").await;
+    let r = anon
+        .get("/therapists?place=78664&radius=25&technique=trigger_point")
+        .await;
     assert_eq!(names_in(&r), vec!["Ana Ruiz"]);
-    let r = anon.get("/therapists?place=78701&radius=25&referrals=on").await;
+    let r = anon
+        .get("/therapists?place=78701&radius=25&referrals=on")
+        .await;
     assert_eq!(names_in(&r), vec!["Ana Ruiz"]);
-    let r = anon.get("/therapists?place=78701&radius=25&condition=sciatica").await;
+    let r = anon
+        .get("/therapists?place=78701&radius=25&condition=sciatica")
+        .await;
     assert!(names_in(&r).is_empty());
     r.assert_contains("No listed therapist matches within 25 miles");
 
     // By city: placed at the listed therapists there.
-    let r = anon.get("/therapists?place=Round+Rock%2C+TX&radius=25").await;
+    let r = anon
+        .get("/therapists?place=Round+Rock%2C+TX&radius=25")
+        .await;
     assert_eq!(names_in(&r), vec!["Ben Okafor", "Ana Ruiz"]);
     let r = anon.get("/therapists?place=Nowhere+Town%2C+TX").await;
     assert_eq!(r.status(), 422);
@@ -142,50 +215,98 @@ async fn profiles_are_private_until_published_and_search_by_place(app: TestApp) 
     r.assert_contains("id=\"place-error\">Enter a five-digit ZIP code");
 
     // The same through the public API, no token needed.
-    let api: serde_json::Value = reqwest::get(format!("{}/api/v1/therapists?place=78664&radius=25", app.addr))
-        .await
+    let api: serde_json::Value = reqwest::get(format!(
+        "{}/api/v1/therapists?place=78664&radius=25",
+        app.addr
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let got: Vec<&str> = api["results"]
+        .as_array()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let got: Vec<&str> = api["results"].as_array().unwrap().iter().map(|r| r["display_name"].as_str().unwrap()).collect();
+        .iter()
+        .map(|r| r["display_name"].as_str().unwrap())
+        .collect();
     assert_eq!(got, vec!["Ben Okafor", "Ana Ruiz"]);
     let d = api["results"][1]["distance_miles"].as_f64().unwrap();
     assert!((14.0..20.0).contains(&d), "Austin to Round Rock: {d} miles");
-    let r = reqwest::get(format!("{}/api/v1/therapists?place=00000", app.addr)).await.unwrap();
+    let r = reqwest::get(format!("{}/api/v1/therapists?place=00000", app.addr))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 
     // Hiding takes effect at once: the page, the search and the API.
-    assert_eq!(ana.submit("/directory", "/directory/hide", &[]).await.status(), 303);
-    assert_eq!(anon.get(&format!("/therapists/{ana_slug}")).await.status(), 404);
-    assert_eq!(names_in(&anon.get("/therapists?place=78701&radius=25").await), vec!["Ben Okafor"]);
-    let r = reqwest::get(format!("{}/api/v1/therapists/{ana_slug}", app.addr)).await.unwrap();
+    assert_eq!(
+        ana.submit("/directory", "/directory/hide", &[])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        anon.get(&format!("/therapists/{ana_slug}")).await.status(),
+        404
+    );
+    assert_eq!(
+        names_in(&anon.get("/therapists?place=78701&radius=25").await),
+        vec!["Ben Okafor"]
+    );
+    let r = reqwest::get(format!("{}/api/v1/therapists/{ana_slug}", app.addr))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
 
     // A deactivated account's profile is removed.
     let admin = app.logged_in("admin@example.com", &[Role::Admin]).await;
     let ben_id = app.user_id("ben@example.com").await;
     let r = admin
-        .submit(&format!("/admin/users/{ben_id}/deactivate"), &format!("/admin/users/{ben_id}/deactivate"), &[])
+        .submit(
+            &format!("/admin/users/{ben_id}/deactivate"),
+            &format!("/admin/users/{ben_id}/deactivate"),
+            &[],
+        )
         .await;
     assert_eq!(r.status(), 303);
     assert!(names_in(&anon.get("/therapists?place=78701&radius=25").await).is_empty());
-    assert_eq!(anon.get("/therapists/ben-okafor-round-rock-tx").await.status(), 404);
+    assert_eq!(
+        anon.get("/therapists/ben-okafor-round-rock-tx")
+            .await
+            .status(),
+        404
+    );
 }
 
 const PDF: &[u8] = b"%PDF-1.4 licence scan";
 
 async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp) {
-    let ana = app.logged_in("ana@example.com", &[Role::Practitioner]).await;
+    let ana = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
     let admin = app.logged_in("admin@example.com", &[Role::Admin]).await;
     let anon = app.client();
-    save(&ana, &profile("Ana Ruiz", "Austin", "78701", &["swedish"], &[("show_ce", "on")])).await;
+    save(
+        &ana,
+        &profile(
+            "Ana Ruiz",
+            "Austin",
+            "78701",
+            &["swedish"],
+            &[("show_ce", "on")],
+        ),
+    )
+    .await;
     publish(&ana).await;
     let r = ana
         .submit(
             "/ce/credentials/new",
             "/ce/credentials",
-            &[("rule", "us-tx-lmt"), ("issued_on", "2025-09-01"), ("number", "MT-77001")],
+            &[
+                ("rule", "us-tx-lmt"),
+                ("issued_on", "2025-09-01"),
+                ("number", "MT-77001"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -202,13 +323,29 @@ async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp
         .to_string();
 
     // A file that is not a document is refused next to its field.
-    let r = upload_to(&ana, "/directory", "/directory/verifications", &[("credential", &cred)], Some(("document", "x.gif", b"GIF89a".to_vec()))).await;
+    let r = upload_to(
+        &ana,
+        "/directory",
+        "/directory/verifications",
+        &[("credential", &cred)],
+        Some(("document", "x.gif", b"GIF89a".to_vec())),
+    )
+    .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("id=\"document-error\">Upload the certificate as a PDF, PNG or JPEG");
 
-    let r = upload_to(&ana, "/directory", "/directory/verifications", &[("credential", &cred)], Some(("document", "licence.pdf", PDF.to_vec()))).await;
+    let r = upload_to(
+        &ana,
+        "/directory",
+        "/directory/verifications",
+        &[("credential", &cred)],
+        Some(("document", "licence.pdf", PDF.to_vec())),
+    )
+    .await;
     assert_eq!(r.status(), 303);
-    ana.get("/directory").await.assert_contains("Waiting for an administrator to check it");
+    ana.get("/directory")
+        .await
+        .assert_contains("Waiting for an administrator to check it");
 
     // Not yet verified: nothing about the credential is public.
     let p = anon.get("/therapists/ana-ruiz-austin-tx").await;
@@ -220,20 +357,52 @@ async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp
     let q = admin.get("/admin/directory").await;
     q.assert_contains("Texas Licensed Massage Therapist");
     q.assert_contains("MT-77001");
-    let vid = q.body.split("/admin/directory/verifications/").nth(1).unwrap().split('/').next().unwrap().to_string();
-    assert_eq!(ana.get(&format!("/admin/directory/verifications/{vid}/document")).await.status(), 403);
-    let doc = admin.http.get(format!("{}/admin/directory/verifications/{vid}/document", admin.base)).send().await.unwrap();
+    let vid = q
+        .body
+        .split("/admin/directory/verifications/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        ana.get(&format!("/admin/directory/verifications/{vid}/document"))
+            .await
+            .status(),
+        403
+    );
+    let doc = admin
+        .http
+        .get(format!(
+            "{}/admin/directory/verifications/{vid}/document",
+            admin.base
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(doc.bytes().await.unwrap().as_ref(), PDF);
 
     // Verifying needs a record of where it was checked.
-    let r = admin.submit("/admin/directory", &format!("/admin/directory/verifications/{vid}"), &[("decision", "verify")]).await;
-    assert_eq!(r.status(), 422);
-    r.assert_contains(&format!("id=\"checked-{vid}-error\">Say where you checked it"));
     let r = admin
         .submit(
             "/admin/directory",
             &format!("/admin/directory/verifications/{vid}"),
-            &[("decision", "verify"), ("checked_against", "TDLR licence search: MT-77001 active")],
+            &[("decision", "verify")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains(&format!(
+        "id=\"checked-{vid}-error\">Say where you checked it"
+    ));
+    let r = admin
+        .submit(
+            "/admin/directory",
+            &format!("/admin/directory/verifications/{vid}"),
+            &[
+                ("decision", "verify"),
+                ("checked_against", "TDLR licence search: MT-77001 active"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -244,10 +413,25 @@ async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp
     assert!(!p.body.contains("CE current"));
     // The verification holds at most a year, and never past the licence's renewal deadline
     // (24 months from issue: 2027-08-31).
-    let through = p.body.split("valid through ").nth(1).unwrap().split('.').next().unwrap().to_string();
+    let through = p
+        .body
+        .split("valid through ")
+        .nth(1)
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string();
     let today = app.clock.now().date();
-    let through = time::Date::parse(&through, &time::macros::format_description!("[year]-[month]-[day]")).unwrap();
-    assert!(through > today && through <= today + time::Duration::days(366), "{through}");
+    let through = time::Date::parse(
+        &through,
+        &time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .unwrap();
+    assert!(
+        through > today && through <= today + time::Duration::days(366),
+        "{through}"
+    );
     assert!(through <= time::macros::date!(2027 - 08 - 31), "{through}");
 
     // The log changes: 12 h with an NCBTMB provider and the human-trafficking course.
@@ -259,39 +443,99 @@ async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp
         serde_json::json!({"title": "Human trafficking prevention", "completed_on": today.to_string(), "delivery": "live_online", "hours": 1,
                            "topics": {"human_trafficking": 1}, "approvals": {"hhsc_ht": "HHSC-1"}}),
     ] {
-        let r = http.post(format!("{}/api/v1/ce/activities", app.addr)).bearer_auth(&token).json(&body).send().await.unwrap();
+        let r = http
+            .post(format!("{}/api/v1/ce/activities", app.addr))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     }
     let p = anon.get("/therapists/ana-ruiz-austin-tx").await;
     p.assert_contains("CE current for Texas Licensed Massage Therapist through 2027-08-31");
-    assert!(!p.body.contains("Clinical massage"), "the log itself is never shown");
+    assert!(
+        !p.body.contains("Clinical massage"),
+        "the log itself is never shown"
+    );
     let search = anon.get("/therapists?place=78701").await;
     search.assert_contains("CE current for Texas Licensed Massage Therapist through 2027-08-31");
 
     // The therapist may stop showing it.
-    save(&ana, &profile("Ana Ruiz", "Austin", "78701", &["swedish"], &[])).await;
-    assert!(!anon.get("/therapists/ana-ruiz-austin-tx").await.body.contains("CE current"));
+    save(
+        &ana,
+        &profile("Ana Ruiz", "Austin", "78701", &["swedish"], &[]),
+    )
+    .await;
+    assert!(
+        !anon
+            .get("/therapists/ana-ruiz-austin-tx")
+            .await
+            .body
+            .contains("CE current")
+    );
 
     // Revoked: gone at once.
-    let r = admin.submit("/admin/directory", &format!("/admin/directory/verifications/{vid}/revoke"), &[("reason", "Licence suspended per TDLR")]).await;
+    let r = admin
+        .submit(
+            "/admin/directory",
+            &format!("/admin/directory/verifications/{vid}/revoke"),
+            &[("reason", "Licence suspended per TDLR")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let p = anon.get("/therapists/ana-ruiz-austin-tx").await;
     assert!(!p.body.contains("MT-77001"));
-    ana.get("/directory").await.assert_contains("Verification withdrawn");
+    ana.get("/directory")
+        .await
+        .assert_contains("Verification withdrawn");
 
     // Sent and verified again; the verification ends with the licence's term (2027-08-31).
-    let r = upload_to(&ana, "/directory", "/directory/verifications", &[("credential", &cred)], Some(("document", "renewed.pdf", PDF.to_vec()))).await;
+    let r = upload_to(
+        &ana,
+        "/directory",
+        "/directory/verifications",
+        &[("credential", &cred)],
+        Some(("document", "renewed.pdf", PDF.to_vec())),
+    )
+    .await;
     assert_eq!(r.status(), 303);
     let q = admin.get("/admin/directory").await;
-    let vid = q.body.split("/admin/directory/verifications/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let vid = q
+        .body
+        .split("/admin/directory/verifications/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
     let r = admin
-        .submit("/admin/directory", &format!("/admin/directory/verifications/{vid}"), &[("decision", "verify"), ("checked_against", "TDLR licence search")])
+        .submit(
+            "/admin/directory",
+            &format!("/admin/directory/verifications/{vid}"),
+            &[
+                ("decision", "verify"),
+                ("checked_against", "TDLR licence search"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
-    anon.get("/therapists/ana-ruiz-austin-tx").await.assert_contains("MT-77001");
-    app.clock.advance(time::macros::date!(2027 - 09 - 01) - today);
-    assert!(!anon.get("/therapists/ana-ruiz-austin-tx").await.body.contains("MT-77001"));
-    ana.get("/directory").await.assert_contains("Verification expired");
+    anon.get("/therapists/ana-ruiz-austin-tx")
+        .await
+        .assert_contains("MT-77001");
+    app.clock
+        .advance(time::macros::date!(2027 - 09 - 01) - today);
+    assert!(
+        !anon
+            .get("/therapists/ana-ruiz-austin-tx")
+            .await
+            .body
+            .contains("MT-77001")
+    );
+    ana.get("/directory")
+        .await
+        .assert_contains("Verification expired");
 }
 
 /// The public search is limited per address (counted in memory; a search never writes).
@@ -303,10 +547,14 @@ async fn public_search_is_limited_per_address() {
     settings.rate_limits.search_per_minute = 3;
     let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
     for _ in 0..3 {
-        let r = reqwest::get(format!("{}/api/v1/therapists?place=78701", app.addr)).await.unwrap();
+        let r = reqwest::get(format!("{}/api/v1/therapists?place=78701", app.addr))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
     }
-    let r = reqwest::get(format!("{}/api/v1/therapists?place=78701", app.addr)).await.unwrap();
+    let r = reqwest::get(format!("{}/api/v1/therapists?place=78701", app.addr))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
@@ -318,36 +566,76 @@ async fn public_search_is_limited_per_address() {
 }
 
 async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(app: TestApp) {
-    let ana = app.logged_in("ana@example.com", &[Role::Practitioner]).await;
+    let ana = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
     let admin = app.logged_in("admin@example.com", &[Role::Admin]).await;
-    save(&ana, &profile("Ana Ruiz", "Austin", "78701", &["swedish"], &[])).await;
+    save(
+        &ana,
+        &profile("Ana Ruiz", "Austin", "78701", &["swedish"], &[]),
+    )
+    .await;
     publish(&ana).await;
     let page = "/therapists/ana-ruiz-austin-tx";
     let action = "/therapists/ana-ruiz-austin-tx/contact";
     let anon = app.client();
 
     // Bad input: errors next to the fields, what was written kept, nothing sent.
-    let r = anon.submit(page, action, &[("name", ""), ("email", "not-an-address"), ("message", "Do you treat sciatica?")]).await;
+    let r = anon
+        .submit(
+            page,
+            action,
+            &[
+                ("name", ""),
+                ("email", "not-an-address"),
+                ("message", "Do you treat sciatica?"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("id=\"name-error\">Enter your name.");
     r.assert_contains("id=\"email-error\">");
     r.assert_contains("Do you treat sciatica?</textarea>");
 
-    let msg = [("name", "Dr. Maya Lee"), ("email", "maya@clinic.example"), ("message", "Referring a patient with chronic low back pain."), ("referral", "on")];
+    let msg = [
+        ("name", "Dr. Maya Lee"),
+        ("email", "maya@clinic.example"),
+        ("message", "Referring a patient with chronic low back pain."),
+        ("referral", "on"),
+    ];
     let r = anon.submit(page, action, &msg).await;
     assert_eq!(r.status(), 303);
-    anon.get(page).await.assert_contains("Your message was sent.");
+    anon.get(page)
+        .await
+        .assert_contains("Your message was sent.");
     let mails = app.wait_for_mail(1).await;
     assert_eq!(mails[0].to, "ana@example.com");
-    assert!(mails[0].subject.starts_with("Referral from Dr. Maya Lee"), "{}", mails[0].subject);
-    assert!(mails[0].text.contains("maya@clinic.example") && mails[0].text.contains("chronic low back pain"));
+    assert!(
+        mails[0].subject.starts_with("Referral from Dr. Maya Lee"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(
+        mails[0].text.contains("maya@clinic.example")
+            && mails[0].text.contains("chronic low back pain")
+    );
 
     // The same message again is not sent again; a robot filling the hidden field sends nothing.
     let r = anon.submit(page, action, &msg).await;
     assert_eq!(r.status(), 303);
-    anon.get(page).await.assert_contains("already sent this message");
-    let robot = [("name", "Bot"), ("email", "bot@spam.example"), ("message", "Cheap watches for everyone"), ("website", "http://spam.example")];
-    assert_eq!(app.client().submit(page, action, &robot).await.status(), 303);
+    anon.get(page)
+        .await
+        .assert_contains("already sent this message");
+    let robot = [
+        ("name", "Bot"),
+        ("email", "bot@spam.example"),
+        ("message", "Cheap watches for everyone"),
+        ("website", "http://spam.example"),
+    ];
+    assert_eq!(
+        app.client().submit(page, action, &robot).await.status(),
+        303
+    );
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert_eq!(app.mail.messages().len(), 1, "one message went out");
 
@@ -356,7 +644,17 @@ async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(ap
     let sender = app.client();
     for i in 0..3 {
         let m = format!("Question number {i} about your hours");
-        let r = sender.submit(page, action, &[("name", "Sam"), ("email", "sam@example.com"), ("message", &m)]).await;
+        let r = sender
+            .submit(
+                page,
+                action,
+                &[
+                    ("name", "Sam"),
+                    ("email", "sam@example.com"),
+                    ("message", &m),
+                ],
+            )
+            .await;
         if i < 2 {
             assert_eq!(r.status(), 303, "message {i}");
         } else {
@@ -368,20 +666,49 @@ async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(ap
 
     // Reports go to the administrators' queue; hiding there keeps the therapist from publishing.
     let reporter = app.client();
-    let r = reporter.submit(&format!("{page}/report"), &format!("{page}/report"), &[("reason", "other")]).await;
+    let r = reporter
+        .submit(
+            &format!("{page}/report"),
+            &format!("{page}/report"),
+            &[("reason", "other")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("id=\"details-error\">Tell us what is wrong.");
     let r = reporter
-        .submit(&format!("{page}/report"), &format!("{page}/report"), &[("reason", "not_therapist"), ("details", "Not licensed in Texas")])
+        .submit(
+            &format!("{page}/report"),
+            &format!("{page}/report"),
+            &[
+                ("reason", "not_therapist"),
+                ("details", "Not licensed in Texas"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let q = admin.get("/admin/directory").await;
     q.assert_contains("This person is not a massage therapist");
     q.assert_contains("Not licensed in Texas");
-    let rid = q.body.split("/admin/directory/reports/").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let confirm = admin.get(&format!("/admin/directory/reports/{rid}/hide")).await;
+    let rid = q
+        .body
+        .split("/admin/directory/reports/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let confirm = admin
+        .get(&format!("/admin/directory/reports/{rid}/hide"))
+        .await;
     confirm.assert_contains("Hide this profile?");
-    let r = admin.submit("/admin/directory", &format!("/admin/directory/reports/{rid}"), &[("action", "hide")]).await;
+    let r = admin
+        .submit(
+            "/admin/directory",
+            &format!("/admin/directory/reports/{rid}"),
+            &[("action", "hide")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(app.client().get(page).await.status(), 404);
     publish(&ana).await;
@@ -389,7 +716,13 @@ async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(ap
     mine.assert_contains("An administrator has hidden your profile");
     assert_eq!(app.client().get(page).await.status(), 404);
     let uid = app.user_id("ana@example.com").await;
-    let r = admin.submit("/admin/directory", &format!("/admin/directory/hidden/{uid}/restore"), &[]).await;
+    let r = admin
+        .submit(
+            "/admin/directory",
+            &format!("/admin/directory/hidden/{uid}/restore"),
+            &[],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     publish(&ana).await;
     assert_eq!(app.client().get(page).await.status(), 200);

@@ -111,7 +111,9 @@ pub async fn admin_queue(state: &AppState, admin: &Account) -> AppResult<AdminQu
         .db(move |c| {
             let mut pending = Vec::new();
             for v in db::pending(c)? {
-                let Some((cred, deadline)) = credential_of(c, &v, today)? else { continue };
+                let Some((cred, deadline)) = credential_of(c, &v, today)? else {
+                    continue;
+                };
                 let (therapist, email) = person(c, v.user_id)?;
                 let profile_path = db::profile_of(c, v.user_id)?
                     .map(|p| format!("/therapists/{}", p.slug))
@@ -131,7 +133,9 @@ pub async fn admin_queue(state: &AppState, admin: &Account) -> AppResult<AdminQu
             }
             let mut verified = Vec::new();
             for v in db::in_force_all(c, today)? {
-                let Some((cred, _)) = credential_of(c, &v, today)? else { continue };
+                let Some((cred, _)) = credential_of(c, &v, today)? else {
+                    continue;
+                };
                 verified.push(VerifiedView {
                     id: v.id,
                     therapist: person(c, v.user_id)?.0,
@@ -148,12 +152,16 @@ pub async fn admin_queue(state: &AppState, admin: &Account) -> AppResult<AdminQu
             }
             let mut reports = Vec::new();
             for r in db::open_reports(c)? {
-                let Some(p) = db::profile_of(c, r.profile_user_id)? else { continue };
+                let Some(p) = db::profile_of(c, r.profile_user_id)? else {
+                    continue;
+                };
                 reports.push(ReportView {
                     id: r.id,
                     profile: p.display_name.clone(),
                     profile_path: format!("/therapists/{}", p.slug),
-                    reason: dir::label(REPORT_REASONS, &r.reason).unwrap_or("Something else").into(),
+                    reason: dir::label(REPORT_REASONS, &r.reason)
+                        .unwrap_or("Something else")
+                        .into(),
                     details: r.details.clone(),
                     filed: date_of(r.created_at),
                 });
@@ -166,7 +174,12 @@ pub async fn admin_queue(state: &AppState, admin: &Account) -> AppResult<AdminQu
                     reason: p.suspended_reason.unwrap_or_default(),
                 })
                 .collect();
-            Ok(AdminQueue { pending, verified, reports, hidden })
+            Ok(AdminQueue {
+                pending,
+                verified,
+                reports,
+                hidden,
+            })
         })
         .await
 }
@@ -189,7 +202,12 @@ pub struct DecisionInput {
 /// (the date the lookup shows, else the renewal deadline its rule gives) or for a year, whichever
 /// comes first.
 #[tracing::instrument(level = "debug", skip_all, fields(id))]
-pub async fn decide(state: &AppState, admin: &Account, id: i64, input: DecisionInput) -> AppResult<()> {
+pub async fn decide(
+    state: &AppState,
+    admin: &Account,
+    id: i64,
+    input: DecisionInput,
+) -> AppResult<()> {
     require_admin(admin)?;
     let mut e = FieldErrors::default();
     let verify = match input.decision.as_str() {
@@ -203,11 +221,17 @@ pub async fn decide(state: &AppState, admin: &Account, id: i64, input: DecisionI
     let checked = no_control(&input.checked_against);
     let note = no_control(&input.note);
     if verify && checked.is_empty() {
-        e.add("checked_against", "Say where you checked it, such as the board's licence lookup and what it showed.");
+        e.add(
+            "checked_against",
+            "Say where you checked it, such as the board's licence lookup and what it showed.",
+        );
     }
     too_long(&mut e, "checked_against", &checked, 300, "description");
     if !verify && input.decision == "reject" && note.is_empty() {
-        e.add("note", "Tell the therapist why, so they can send a better document.");
+        e.add(
+            "note",
+            "Tell the therapist why, so they can send a better document.",
+        );
     }
     too_long(&mut e, "note", &note, 500, "reason");
     let today = state.clock.now().date();
@@ -215,7 +239,10 @@ pub async fn decide(state: &AppState, admin: &Account, id: i64, input: DecisionI
     if !input.expires_on.trim().is_empty() {
         match crate::domain::ce::cycle::parse_date(input.expires_on.trim()) {
             Some(d) if d >= today => entered = Some(d),
-            Some(_) => e.add("expires_on", "This date has passed: an expired credential cannot be verified."),
+            Some(_) => e.add(
+                "expires_on",
+                "This date has passed: an expired credential cannot be verified.",
+            ),
             None => e.add("expires_on", "Enter the date as YYYY-MM-DD."),
         }
     }
@@ -223,12 +250,19 @@ pub async fn decide(state: &AppState, admin: &Account, id: i64, input: DecisionI
     let (by, clock) = (admin.id, state.clock.clone());
     state
         .tx(move |c| {
-            let Some(v) = db::verification(c, id)? else { return Err(AppError::not_found()) };
+            let Some(v) = db::verification(c, id)? else {
+                return Err(AppError::not_found());
+            };
             let Some((_, deadline)) = credential_of(c, &v, today)? else {
-                return Err(AppError::Conflict("The therapist no longer holds this credential.".into()));
+                return Err(AppError::Conflict(
+                    "The therapist no longer holds this credential.".into(),
+                ));
             };
             let year = today.replace_year(today.year() + 1).unwrap_or(today);
-            let until = [entered.or(deadline), Some(year)].into_iter().flatten().min();
+            let until = [entered.or(deadline), Some(year)]
+                .into_iter()
+                .flatten()
+                .min();
             let decision = db::Decision {
                 status: if verify { "verified" } else { "rejected" },
                 by,
@@ -238,10 +272,15 @@ pub async fn decide(state: &AppState, admin: &Account, id: i64, input: DecisionI
                 expires_on: if verify { until } else { None },
             };
             if verify && until.is_some_and(|u| u < today) {
-                return Err(AppError::invalid("expires_on", "This credential has expired; it cannot be verified."));
+                return Err(AppError::invalid(
+                    "expires_on",
+                    "This credential has expired; it cannot be verified.",
+                ));
             }
             if !db::decide(c, id, "pending", &decision)? {
-                return Err(AppError::Conflict("Someone has already decided this request.".into()));
+                return Err(AppError::Conflict(
+                    "Someone has already decided this request.".into(),
+                ));
             }
             Ok(())
         })
@@ -253,12 +292,17 @@ pub async fn revoke(state: &AppState, admin: &Account, id: i64, reason: String) 
     require_admin(admin)?;
     let note = no_control(&reason);
     if note.is_empty() {
-        return Err(AppError::invalid("reason", "Say why the verification is withdrawn."));
+        return Err(AppError::invalid(
+            "reason",
+            "Say why the verification is withdrawn.",
+        ));
     }
     let (by, clock) = (admin.id, state.clock.clone());
     state
         .tx(move |c| {
-            let Some(v) = db::verification(c, id)? else { return Err(AppError::not_found()) };
+            let Some(v) = db::verification(c, id)? else {
+                return Err(AppError::not_found());
+            };
             let d = db::Decision {
                 status: "revoked",
                 by,
@@ -268,7 +312,9 @@ pub async fn revoke(state: &AppState, admin: &Account, id: i64, reason: String) 
                 expires_on: v.expires_on,
             };
             if !db::decide(c, id, "verified", &d)? {
-                return Err(AppError::Conflict("This verification is no longer in force.".into()));
+                return Err(AppError::Conflict(
+                    "This verification is no longer in force.".into(),
+                ));
             }
             Ok(())
         })
@@ -276,7 +322,11 @@ pub async fn revoke(state: &AppState, admin: &Account, id: i64, reason: String) 
 }
 
 /// The document of a request, for the administrator checking it: (name, type, bytes).
-pub async fn document(state: &AppState, admin: &Account, id: i64) -> AppResult<(String, String, Vec<u8>)> {
+pub async fn document(
+    state: &AppState,
+    admin: &Account,
+    id: i64,
+) -> AppResult<(String, String, Vec<u8>)> {
     require_admin(admin)?;
     let v = state
         .db(move |c| db::verification(c, id)?.ok_or_else(AppError::not_found))
@@ -287,20 +337,34 @@ pub async fn document(state: &AppState, admin: &Account, id: i64) -> AppResult<(
 
 /// Closes a report: `dismiss` leaves the profile as it is; `hide` hides it until an
 /// administrator restores it (the therapist cannot publish it meanwhile).
-pub async fn resolve_report(state: &AppState, admin: &Account, id: i64, action: String) -> AppResult<()> {
+pub async fn resolve_report(
+    state: &AppState,
+    admin: &Account,
+    id: i64,
+    action: String,
+) -> AppResult<()> {
     require_admin(admin)?;
     let hide = match action.as_str() {
         "hide" => true,
         "dismiss" => false,
-        _ => return Err(AppError::invalid("action", "Choose what to do with the report.")),
+        _ => {
+            return Err(AppError::invalid(
+                "action",
+                "Choose what to do with the report.",
+            ));
+        }
     };
     let (by, clock) = (admin.id, state.clock.clone());
     state
         .tx(move |c| {
-            let Some(r) = db::report(c, id)? else { return Err(AppError::not_found()) };
+            let Some(r) = db::report(c, id)? else {
+                return Err(AppError::not_found());
+            };
             let now = clock.now();
             if !db::resolve_report(c, id, if hide { "hidden" } else { "dismissed" }, by, now)? {
-                return Err(AppError::Conflict("This report has already been handled.".into()));
+                return Err(AppError::Conflict(
+                    "This report has already been handled.".into(),
+                ));
             }
             if hide {
                 let reason = format!(

@@ -81,7 +81,11 @@ fn labels(list: &[(&'static str, &'static str)], codes: &[String]) -> Vec<String
         .collect()
 }
 
-fn listing(row: &db::ProfileRow, distance: Option<f64>, badges: Vec<CredentialBadge>) -> ListingView {
+fn listing(
+    row: &db::ProfileRow,
+    distance: Option<f64>,
+    badges: Vec<CredentialBadge>,
+) -> ListingView {
     let p = input_of(row);
     ListingView {
         slug: row.slug.clone(),
@@ -131,7 +135,9 @@ fn badges(
     let rules = crate::domain::ce::builtin().ok();
     let mut out = HashMap::new();
     for row in rows {
-        let Some(vs) = by_user.get(&row.user_id) else { continue };
+        let Some(vs) = by_user.get(&row.user_id) else {
+            continue;
+        };
         let log = crate::services::ce::Log {
             profile: crate::store::ce::profile(c, row.user_id)?,
             credentials: crate::store::ce::credentials_of(c, row.user_id)?,
@@ -201,7 +207,12 @@ fn city_and_state(place: &str) -> (String, Option<String>) {
     let (city, st) = match t.rsplit_once(',') {
         Some((a, b)) => (a.trim(), Some(b.trim())),
         None => match t.rsplit_once(' ') {
-            Some((a, b)) if b.len() == 2 && US_JURISDICTIONS.iter().any(|(c, _)| c.eq_ignore_ascii_case(b)) => {
+            Some((a, b))
+                if b.len() == 2
+                    && US_JURISDICTIONS
+                        .iter()
+                        .any(|(c, _)| c.eq_ignore_ascii_case(b)) =>
+            {
                 (a.trim(), Some(b))
             }
             _ => (t, None),
@@ -210,7 +221,9 @@ fn city_and_state(place: &str) -> (String, Option<String>) {
     let st = st.and_then(|s| {
         US_JURISDICTIONS
             .iter()
-            .find(|(c, n)| c.eq_ignore_ascii_case(s) || n.trim_start_matches("the ").eq_ignore_ascii_case(s))
+            .find(|(c, n)| {
+                c.eq_ignore_ascii_case(s) || n.trim_start_matches("the ").eq_ignore_ascii_case(s)
+            })
             .map(|(c, _)| c.to_string())
     });
     (city.to_string(), st)
@@ -232,7 +245,10 @@ pub async fn search(state: &AppState, input: SearchInput) -> AppResult<SearchRes
     };
     let place = input.place.trim().to_string();
     if place.chars().count() > 80 {
-        return Err(AppError::invalid("place", "Enter a ZIP code or a city and state."));
+        return Err(AppError::invalid(
+            "place",
+            "Enter a ZIP code or a city and state.",
+        ));
     }
     let mut origin_label = String::new();
     let mut city_filter: Option<(String, Option<String>)> = None;
@@ -241,7 +257,9 @@ pub async fn search(state: &AppState, input: SearchInput) -> AppResult<SearchRes
             let Some(p) = dir::zip_centroid(&zip) else {
                 return Err(AppError::invalid(
                     "place",
-                    format!("We could not place ZIP code {zip}. Try a nearby ZIP code or your city and state."),
+                    format!(
+                        "We could not place ZIP code {zip}. Try a nearby ZIP code or your city and state."
+                    ),
                 ));
             };
             q.origin = Some(p);
@@ -376,7 +394,10 @@ fn check_contact(input: &ContactInput) -> Result<(String, Email, String), FieldE
     too_long(&mut e, "name", &name, 100, "name");
     let email = Email::parse(input.email.trim());
     if email.is_err() {
-        e.add("email", "Enter your e-mail address, such as name@example.com, so the therapist can reply.");
+        e.add(
+            "email",
+            "Enter your e-mail address, such as name@example.com, so the therapist can reply.",
+        );
     }
     let message = no_control(&input.message.replace("\r\n", "\n"));
     if message.chars().count() < 10 {
@@ -409,7 +430,11 @@ pub async fn contact(
     ip: String,
 ) -> AppResult<ContactOutcome> {
     let honeypot = !input.website.trim().is_empty();
-    let checked = if honeypot { None } else { Some(check_contact(&input).map_err(AppError::Fields)?) };
+    let checked = if honeypot {
+        None
+    } else {
+        Some(check_contact(&input).map_err(AppError::Fields)?)
+    };
     let referral = truthy(&input.referral);
     let st = state.clone();
     let outcome = state
@@ -506,7 +531,12 @@ pub struct ReportInput {
 
 /// Files a report about a published profile for an administrator.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn report(state: &AppState, slug: String, input: ReportInput, ip: String) -> AppResult<()> {
+pub async fn report(
+    state: &AppState,
+    slug: String,
+    input: ReportInput,
+    ip: String,
+) -> AppResult<()> {
     let mut e = FieldErrors::default();
     if dir::label(REPORT_REASONS, input.reason.trim()).is_none() {
         e.add("reason", "Choose what is wrong.");
@@ -522,12 +552,20 @@ pub async fn report(state: &AppState, slug: String, input: ReportInput, ip: Stri
     state
         .tx(move |c| {
             let Some(row) = db::public_by_slug(c, &slug)? else {
-                return Err(AppError::NotFound("There is no published profile at this address.".into()));
+                return Err(AppError::NotFound(
+                    "There is no published profile at this address.".into(),
+                ));
             };
             let now = st.clock.now();
             let l = &st.settings.rate_limits;
             let key = format!("ip:{ip}");
-            if limited(c, "directory_report", &key, now - time::Duration::minutes(l.window_minutes), l.contact_per_ip)? {
+            if limited(
+                c,
+                "directory_report",
+                &key,
+                now - time::Duration::minutes(l.window_minutes),
+                l.contact_per_ip,
+            )? {
                 return Err(AppError::RateLimited(format!(
                     "Too many reports from your network. Please try again in {} minutes.",
                     l.window_minutes
@@ -553,13 +591,19 @@ pub struct SearchLimiter {
 
 impl SearchLimiter {
     pub fn new(per_minute: usize) -> SearchLimiter {
-        SearchLimiter { per_minute, seen: Default::default() }
+        SearchLimiter {
+            per_minute,
+            seen: Default::default(),
+        }
     }
 
     /// Counts one search from `ip` at `now`; false when the address is over its limit.
     pub fn allow(&self, ip: &str, now: PrimitiveDateTime) -> bool {
         let since = now - time::Duration::minutes(1);
-        let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if seen.len() > 10_000 {
             seen.retain(|_, q| q.back().is_some_and(|t| *t > since));
         }
@@ -592,16 +636,29 @@ mod tests {
 
     #[test]
     fn a_city_may_carry_its_state() {
-        assert_eq!(city_and_state("Austin, TX"), ("Austin".into(), Some("TX".into())));
-        assert_eq!(city_and_state("Austin tx"), ("Austin".into(), Some("TX".into())));
-        assert_eq!(city_and_state("Salt Lake City, Utah"), ("Salt Lake City".into(), Some("UT".into())));
+        assert_eq!(
+            city_and_state("Austin, TX"),
+            ("Austin".into(), Some("TX".into()))
+        );
+        assert_eq!(
+            city_and_state("Austin tx"),
+            ("Austin".into(), Some("TX".into()))
+        );
+        assert_eq!(
+            city_and_state("Salt Lake City, Utah"),
+            ("Salt Lake City".into(), Some("UT".into()))
+        );
         assert_eq!(city_and_state("Springfield"), ("Springfield".into(), None));
     }
 
     #[test]
     fn messages_need_a_name_an_address_and_words() {
-        let bad = check_contact(&ContactInput { message: "hi".into(), email: "nope".into(), ..Default::default() })
-            .unwrap_err();
+        let bad = check_contact(&ContactInput {
+            message: "hi".into(),
+            email: "nope".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
         for f in ["name", "email", "message"] {
             assert!(bad.0.contains_key(f), "{f}");
         }

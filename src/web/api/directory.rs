@@ -48,7 +48,9 @@ pub struct Vocabulary {
 }
 
 fn terms(list: &[(&'static str, &'static str)]) -> Vec<Term> {
-    list.iter().map(|(code, label)| Term { code, label }).collect()
+    list.iter()
+        .map(|(code, label)| Term { code, label })
+        .collect()
 }
 
 /// The techniques, modalities, conditions and populations a search may filter by

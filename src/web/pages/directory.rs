@@ -65,10 +65,18 @@ fn search_model(input: &SearchInput, radius: u32) -> Value {
 pub async fn search(ctx: Ctx, query: web::Query<SearchInput>) -> AppResult<HttpResponse> {
     allow_search(&ctx.state, &ctx.ip)?;
     let input = query.into_inner();
-    let radius = input.radius.trim().parse().ok().filter(|r| dir::RADII.contains(r)).unwrap_or(dir::DEFAULT_RADIUS);
+    let radius = input
+        .radius
+        .trim()
+        .parse()
+        .ok()
+        .filter(|r| dir::RADII.contains(r))
+        .unwrap_or(dir::DEFAULT_RADIUS);
     let mut model = search_model(&input, radius);
     model["canonical"] = json!("/therapists");
-    model["description"] = json!("Find a massage therapist near you whose licence or certification Palpate has verified, by technique, condition and whether they accept physician referrals.");
+    model["description"] = json!(
+        "Find a massage therapist near you whose licence or certification Palpate has verified, by technique, condition and whether they accept physician referrals."
+    );
     match field_errors(directory::search(&ctx.state, input.clone()).await)? {
         Ok(r) => {
             model["searched"] = json!(!input.place.trim().is_empty());
@@ -80,7 +88,12 @@ pub async fn search(ctx: Ctx, query: web::Query<SearchInput>) -> AppResult<HttpR
             model["searched"] = json!(false);
             model["result"] = Value::Null;
             model["errors"] = json!(e);
-            ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "therapists", "Find a massage therapist", model)
+            ctx.render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "therapists",
+                "Find a massage therapist",
+                model,
+            )
         }
     }
 }
@@ -117,17 +130,32 @@ async fn profile_page(
 
 #[get("/therapists/{slug}")]
 pub async fn profile(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
-    profile_page(&ctx, path.into_inner(), &ContactInput::default(), &FieldErrors::default(), StatusCode::OK).await
+    profile_page(
+        &ctx,
+        path.into_inner(),
+        &ContactInput::default(),
+        &FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[post("/therapists/{slug}/contact")]
-pub async fn send_message(ctx: Ctx, path: web::Path<String>, form: web::Form<ContactInput>) -> AppResult<HttpResponse> {
+pub async fn send_message(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<ContactInput>,
+) -> AppResult<HttpResponse> {
     let slug = path.into_inner();
     let input = form.into_inner();
-    match field_errors(directory::contact(&ctx.state, slug.clone(), input.clone(), ctx.ip.clone()).await)? {
+    match field_errors(
+        directory::contact(&ctx.state, slug.clone(), input.clone(), ctx.ip.clone()).await,
+    )? {
         Ok(outcome) => {
             let message = match outcome {
-                ContactOutcome::AlreadySent => "You already sent this message today; it was not sent again.",
+                ContactOutcome::AlreadySent => {
+                    "You already sent this message today; it was not sent again."
+                }
                 ContactOutcome::Sent | ContactOutcome::Dropped => {
                     "Your message was sent. The therapist will reply to the e-mail address you gave."
                 }
@@ -139,7 +167,13 @@ pub async fn send_message(ctx: Ctx, path: web::Path<String>, form: web::Form<Con
     }
 }
 
-async fn report_page(ctx: &Ctx, slug: String, input: &ReportInput, errors: &FieldErrors, status: StatusCode) -> AppResult<HttpResponse> {
+async fn report_page(
+    ctx: &Ctx,
+    slug: String,
+    input: &ReportInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let view = directory::profile(&ctx.state, slug).await?;
     ctx.render_status(
         status,
@@ -156,16 +190,32 @@ async fn report_page(ctx: &Ctx, slug: String, input: &ReportInput, errors: &Fiel
 
 #[get("/therapists/{slug}/report")]
 pub async fn report_form(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpResponse> {
-    report_page(&ctx, path.into_inner(), &ReportInput::default(), &FieldErrors::default(), StatusCode::OK).await
+    report_page(
+        &ctx,
+        path.into_inner(),
+        &ReportInput::default(),
+        &FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[post("/therapists/{slug}/report")]
-pub async fn report(ctx: Ctx, path: web::Path<String>, form: web::Form<ReportInput>) -> AppResult<HttpResponse> {
+pub async fn report(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<ReportInput>,
+) -> AppResult<HttpResponse> {
     let slug = path.into_inner();
     let input = form.into_inner();
-    match field_errors(directory::report(&ctx.state, slug.clone(), input.clone(), ctx.ip.clone()).await)? {
+    match field_errors(
+        directory::report(&ctx.state, slug.clone(), input.clone(), ctx.ip.clone()).await,
+    )? {
         Ok(()) => {
-            ctx.flash("success", "Thank you. An administrator will look at this profile.");
+            ctx.flash(
+                "success",
+                "Thank you. An administrator will look at this profile.",
+            );
             Ok(see_other(&format!("/therapists/{slug}")))
         }
         Err(e) => report_page(&ctx, slug, &input, &e, StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -212,9 +262,14 @@ async fn my_page(
     let me = ctx.require(Role::Practitioner)?.clone();
     let mine = directory::my_directory(&ctx.state, &me).await?;
     let form = form.cloned().unwrap_or_else(|| mine.form.clone());
-    let saved_state = if mine.exists { mine.form.state.clone() } else { form.state.clone() };
+    let saved_state = if mine.exists {
+        mine.form.state.clone()
+    } else {
+        form.state.clone()
+    };
     let allowed = dir::modalities_for(&saved_state);
-    let scope = dir::scope_of(&saved_state).map(|s| json!({"citation": s.citation, "read_on": s.read_on}));
+    let scope =
+        dir::scope_of(&saved_state).map(|s| json!({"citation": s.citation, "read_on": s.read_on}));
     let states: Vec<Value> = US_JURISDICTIONS
         .iter()
         .map(|(c, n)| json!({"value": c, "label": n.trim_start_matches("the "), "selected": *c == form.state}))
@@ -244,7 +299,14 @@ async fn my_page(
 #[get("/directory")]
 pub async fn own_profile(ctx: Ctx) -> AppResult<HttpResponse> {
     ctx.require(Role::Practitioner)?;
-    my_page(&ctx, None, &FieldErrors::default(), &FieldErrors::default(), StatusCode::OK).await
+    my_page(
+        &ctx,
+        None,
+        &FieldErrors::default(),
+        &FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[post("/directory")]
@@ -256,7 +318,16 @@ pub async fn save(ctx: Ctx, body: web::Bytes) -> AppResult<HttpResponse> {
             ctx.flash("success", "Profile saved.");
             Ok(see_other("/directory"))
         }
-        Err(e) => my_page(&ctx, Some(&input), &e, &FieldErrors::default(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            my_page(
+                &ctx,
+                Some(&input),
+                &e,
+                &FieldErrors::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -264,7 +335,10 @@ pub async fn save(ctx: Ctx, body: web::Bytes) -> AppResult<HttpResponse> {
 pub async fn publish(ctx: Ctx) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     match directory::set_published(&ctx.state, &me, true).await {
-        Ok(()) => ctx.flash("success", "Your profile is published. Anyone can now find it in the directory."),
+        Ok(()) => ctx.flash(
+            "success",
+            "Your profile is published. Anyone can now find it in the directory.",
+        ),
         Err(AppError::Conflict(m)) => ctx.flash("error", &m),
         Err(e) => return Err(e),
     }
@@ -275,7 +349,10 @@ pub async fn publish(ctx: Ctx) -> AppResult<HttpResponse> {
 pub async fn hide(ctx: Ctx) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     match directory::set_published(&ctx.state, &me, false).await {
-        Ok(()) => ctx.flash("success", "Your profile is hidden. Nobody can see it until you publish it again."),
+        Ok(()) => ctx.flash(
+            "success",
+            "Your profile is hidden. Nobody can see it until you publish it again.",
+        ),
         Err(AppError::Conflict(m)) => ctx.flash("error", &m),
         Err(e) => return Err(e),
     }
@@ -286,7 +363,13 @@ pub async fn hide(ctx: Ctx) -> AppResult<HttpResponse> {
 #[post("/directory/verifications")]
 pub async fn request_verification(ctx: Ctx, payload: Multipart) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
-    let result = match upload::read(payload, "document", crate::services::certificates::MAX_BYTES).await {
+    let result = match upload::read(
+        payload,
+        "document",
+        crate::services::certificates::MAX_BYTES,
+    )
+    .await
+    {
         Err(AppError::Invalid { field, message }) => Err(AppError::invalid(&field, message)),
         Err(e) => return Err(e),
         Ok(u) => match u.file_error {
@@ -307,6 +390,15 @@ pub async fn request_verification(ctx: Ctx, payload: Multipart) -> AppResult<Htt
             ctx.flash("success", "Document received. An administrator will check it against the issuer's public records.");
             Ok(see_other("/directory#verification"))
         }
-        Err(e) => my_page(&ctx, None, &FieldErrors::default(), &e, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            my_page(
+                &ctx,
+                None,
+                &FieldErrors::default(),
+                &e,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }

@@ -66,7 +66,11 @@ pub async fn document(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse>
 }
 
 #[post("/admin/directory/verifications/{id}")]
-pub async fn decide(ctx: Ctx, path: web::Path<i64>, form: web::Form<DecisionInput>) -> AppResult<HttpResponse> {
+pub async fn decide(
+    ctx: Ctx,
+    path: web::Path<i64>,
+    form: web::Form<DecisionInput>,
+) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Admin)?.clone();
     let id = path.into_inner();
     let input = form.into_inner();
@@ -82,7 +86,14 @@ pub async fn decide(ctx: Ctx, path: web::Path<i64>, form: web::Form<DecisionInpu
             );
             Ok(see_other("/admin/directory"))
         }
-        Err(e) => queue_page(&ctx, Some((id, &input, &e)), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            queue_page(
+                &ctx,
+                Some((id, &input, &e)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -93,13 +104,25 @@ pub struct RevokeForm {
 }
 
 #[post("/admin/directory/verifications/{id}/revoke")]
-pub async fn revoke(ctx: Ctx, path: web::Path<i64>, form: web::Form<RevokeForm>) -> AppResult<HttpResponse> {
+pub async fn revoke(
+    ctx: Ctx,
+    path: web::Path<i64>,
+    form: web::Form<RevokeForm>,
+) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Admin)?.clone();
-    match field_errors(directory::revoke(&ctx.state, &me, path.into_inner(), form.into_inner().reason).await)? {
-        Ok(()) => ctx.flash("success", "Verification withdrawn. The credential no longer shows on the profile."),
+    match field_errors(
+        directory::revoke(&ctx.state, &me, path.into_inner(), form.into_inner().reason).await,
+    )? {
+        Ok(()) => ctx.flash(
+            "success",
+            "Verification withdrawn. The credential no longer shows on the profile.",
+        ),
         Err(e) => ctx.flash(
             "error",
-            e.0.values().next().map(String::as_str).unwrap_or("Say why the verification is withdrawn."),
+            e.0.values()
+                .next()
+                .map(String::as_str)
+                .unwrap_or("Say why the verification is withdrawn."),
         ),
     }
     Ok(see_other("/admin/directory"))
@@ -130,14 +153,22 @@ pub async fn confirm_hide(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpRespo
 }
 
 #[post("/admin/directory/reports/{id}")]
-pub async fn resolve(ctx: Ctx, path: web::Path<i64>, form: web::Form<ReportAction>) -> AppResult<HttpResponse> {
+pub async fn resolve(
+    ctx: Ctx,
+    path: web::Path<i64>,
+    form: web::Form<ReportAction>,
+) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Admin)?.clone();
     let action = form.into_inner().action;
     let hide = action == "hide";
     directory::resolve_report(&ctx.state, &me, path.into_inner(), action).await?;
     ctx.flash(
         "success",
-        if hide { "The profile is hidden." } else { "Report dismissed; the profile stays as it is." },
+        if hide {
+            "The profile is hidden."
+        } else {
+            "Report dismissed; the profile stays as it is."
+        },
     );
     Ok(see_other("/admin/directory"))
 }
@@ -146,6 +177,9 @@ pub async fn resolve(ctx: Ctx, path: web::Path<i64>, form: web::Form<ReportActio
 pub async fn restore(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Admin)?.clone();
     directory::restore(&ctx.state, &me, path.into_inner()).await?;
-    ctx.flash("success", "Restored. The therapist can publish the profile again.");
+    ctx.flash(
+        "success",
+        "Restored. The therapist can publish the profile again.",
+    );
     Ok(see_other("/admin/directory"))
 }
