@@ -90,6 +90,19 @@ pub fn field_errors<T>(r: AppResult<T>) -> AppResult<Result<T, FieldErrors>> {
     }
 }
 
+/// A stored file sent as a private download under its (already safe) name.
+pub fn private_download(name: String, mime: String, bytes: Vec<u8>) -> HttpResponse {
+    use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, mime))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
+}
+
 /// "on" / "true" / "1" from a checkbox.
 pub fn checked(v: &Option<String>) -> bool {
     matches!(v.as_deref(), Some("on" | "true" | "1" | "yes"))

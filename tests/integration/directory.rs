@@ -278,6 +278,41 @@ async fn profiles_are_private_until_published_and_search_by_place(app: TestApp) 
     );
 }
 
+/// Sends a document for the credential `cred` from the directory page.
+async fn send_document(c: &Client, cred: &str, name: &str, bytes: &[u8]) -> Page {
+    upload_to(
+        c,
+        "/directory",
+        "/directory/verifications",
+        &[("credential", cred)],
+        Some(("document", name, bytes.to_vec())),
+    )
+    .await
+}
+
+/// The id of the first request in the administrators' queue (its document link comes first).
+fn first_request(queue: &Page) -> String {
+    queue
+        .body
+        .split("/admin/directory/verifications/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn verify(admin: &Client, vid: &str, checked: &str) -> Page {
+    admin
+        .submit(
+            "/admin/directory",
+            &format!("/admin/directory/verifications/{vid}"),
+            &[("decision", "verify"), ("checked_against", checked)],
+        )
+        .await
+}
+
 const PDF: &[u8] = b"%PDF-1.4 licence scan";
 
 async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp) {
@@ -323,25 +358,11 @@ async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp
         .to_string();
 
     // A file that is not a document is refused next to its field.
-    let r = upload_to(
-        &ana,
-        "/directory",
-        "/directory/verifications",
-        &[("credential", &cred)],
-        Some(("document", "x.gif", b"GIF89a".to_vec())),
-    )
-    .await;
+    let r = send_document(&ana, &cred, "x.gif", b"GIF89a").await;
     assert_eq!(r.status(), 422);
     r.assert_contains("id=\"document-error\">Upload the certificate as a PDF, PNG or JPEG");
 
-    let r = upload_to(
-        &ana,
-        "/directory",
-        "/directory/verifications",
-        &[("credential", &cred)],
-        Some(("document", "licence.pdf", PDF.to_vec())),
-    )
-    .await;
+    let r = send_document(&ana, &cred, "licence.pdf", PDF).await;
     assert_eq!(r.status(), 303);
     ana.get("/directory")
         .await
@@ -357,15 +378,7 @@ async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp
     let q = admin.get("/admin/directory").await;
     q.assert_contains("Texas Licensed Massage Therapist");
     q.assert_contains("MT-77001");
-    let vid = q
-        .body
-        .split("/admin/directory/verifications/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let vid = first_request(&q);
     assert_eq!(
         ana.get(&format!("/admin/directory/verifications/{vid}/document"))
             .await
@@ -395,16 +408,7 @@ async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp
     r.assert_contains(&format!(
         "id=\"checked-{vid}-error\">Say where you checked it"
     ));
-    let r = admin
-        .submit(
-            "/admin/directory",
-            &format!("/admin/directory/verifications/{vid}"),
-            &[
-                ("decision", "verify"),
-                ("checked_against", "TDLR licence search: MT-77001 active"),
-            ],
-        )
-        .await;
+    let r = verify(&admin, &vid, "TDLR licence search: MT-77001 active").await;
     assert_eq!(r.status(), 303);
 
     // Verified and shown; the CE log does not meet the rule yet, so no "CE current".
@@ -491,35 +495,11 @@ async fn only_verified_credentials_and_chosen_ce_standing_are_shown(app: TestApp
         .assert_contains("Verification withdrawn");
 
     // Sent and verified again; the verification ends with the licence's term (2027-08-31).
-    let r = upload_to(
-        &ana,
-        "/directory",
-        "/directory/verifications",
-        &[("credential", &cred)],
-        Some(("document", "renewed.pdf", PDF.to_vec())),
-    )
-    .await;
+    let r = send_document(&ana, &cred, "renewed.pdf", PDF).await;
     assert_eq!(r.status(), 303);
     let q = admin.get("/admin/directory").await;
-    let vid = q
-        .body
-        .split("/admin/directory/verifications/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
-    let r = admin
-        .submit(
-            "/admin/directory",
-            &format!("/admin/directory/verifications/{vid}"),
-            &[
-                ("decision", "verify"),
-                ("checked_against", "TDLR licence search"),
-            ],
-        )
-        .await;
+    let vid = first_request(&q);
+    let r = verify(&admin, &vid, "TDLR licence search").await;
     assert_eq!(r.status(), 303);
     anon.get("/therapists/ana-ruiz-austin-tx")
         .await

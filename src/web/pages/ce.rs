@@ -308,14 +308,11 @@ pub async fn add_activity(ctx: Ctx, payload: Multipart) -> AppResult<HttpRespons
 pub async fn certificate(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     let (name, mime, bytes) = ce::certificate(&ctx.state, me.id, path.into_inner()).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, mime))
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(name)],
-        })
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+    Ok(crate::web::forms::private_download(
+        name,
+        mime.to_string(),
+        bytes,
+    ))
 }
 
 #[get("/ce/activities/{id}/remove")]

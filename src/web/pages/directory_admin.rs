@@ -5,9 +5,8 @@ use crate::domain::accounts::Role;
 use crate::error::{AppResult, FieldErrors};
 use crate::services::directory::{self as directory, DecisionInput};
 use crate::web::ctx::Ctx;
-use crate::web::forms::{field_errors, see_other};
+use crate::web::forms::{field_errors, private_download, see_other};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -55,14 +54,7 @@ pub async fn queue(ctx: Ctx) -> AppResult<HttpResponse> {
 pub async fn document(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Admin)?.clone();
     let (name, mime, bytes) = directory::document(&ctx.state, &me, path.into_inner()).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, mime))
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(name)],
-        })
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+    Ok(private_download(name, mime, bytes))
 }
 
 #[post("/admin/directory/verifications/{id}")]
