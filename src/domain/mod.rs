@@ -6,3 +6,4 @@ pub mod ce;
 pub mod directory;
 pub mod irt;
 pub mod study;
+pub mod study_mix;

@@ -10,8 +10,9 @@ use super::accounts::Account;
 use super::bank::taxonomy;
 use super::exams;
 use crate::domain::study::{self, DailyPlan, PlanInput};
+use crate::domain::study_mix::{self, AreaNeed};
 use crate::error::{AppError, AppResult};
-use crate::store::{DbConn, outcomes as profiles, study as cards};
+use crate::store::{DbConn, exams as exams_store, outcomes as profiles, study as cards};
 use rand::seq::SliceRandom;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -25,7 +26,7 @@ pub const QUICK: usize = 10;
 /// The kinds of study session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
-    /// Today's plan: the reviews due, then new questions from weak areas.
+    /// Today's plan: the reviews due, then new questions by the blueprint and the student's need.
     Today,
     /// Everything answered wrong and not answered right since.
     Missed,
@@ -65,6 +66,8 @@ pub struct AreaProgress {
     pub seen_pct: u32,
     /// Share of the area's seen questions whose last answer was right.
     pub right_pct: Option<u32>,
+    /// Mean predicted recall (0–100) of the area's seen questions, now.
+    pub retention_pct: Option<u32>,
 }
 
 /// What the study page shows.
@@ -168,12 +171,15 @@ pub async fn summary(state: &AppState, user_id: i64) -> AppResult<StudySummary> 
             let (plan, profile) = plan_of(c, user_id, &d, now)?;
             let mut recall = vec![];
             let mut seen_by_area: HashMap<&str, (u32, u32)> = HashMap::new();
+            let mut recall_by_area: HashMap<&str, f64> = HashMap::new();
             for r in &d.cards {
-                recall.push(study::retrievability(&parse_card(r)?, now));
+                let p = study::retrievability(&parse_card(r)?, now);
+                recall.push(p);
                 if let Some(a) = d.area_of.get(&r.item_id) {
                     let e = seen_by_area.entry(a).or_default();
                     e.0 += 1;
                     e.1 += u32::from(r.last_correct);
+                    *recall_by_area.entry(a).or_default() += p;
                 }
             }
             let mut total_by_area: HashMap<&str, u32> = HashMap::new();
@@ -193,6 +199,10 @@ pub async fn summary(state: &AppState, user_id: i64) -> AppResult<StudySummary> 
                         total,
                         seen_pct: (100 * seen).checked_div(total).unwrap_or(0),
                         right_pct: (seen > 0).then(|| 100 * right / seen),
+                        retention_pct: (seen > 0).then(|| {
+                            let sum = recall_by_area.get(a.code.as_str()).copied().unwrap_or(0.0);
+                            (100.0 * sum / seen as f64).round() as u32
+                        }),
                     }
                 })
                 .collect();
@@ -326,7 +336,7 @@ fn pick(
             .map(|r| r.item_id.clone())
             .collect(),
         SessionKind::Today => {
-            let (plan, _) = plan_of(c, user_id, d, now)?;
+            let (plan, profile) = plan_of(c, user_id, d, now)?;
             // Cards come ordered by due date: the most overdue first.
             let mut v: Vec<String> = d
                 .cards
@@ -336,7 +346,8 @@ fn pick(
                 .map(|r| r.item_id.clone())
                 .collect();
             let room = SESSION_MAX.saturating_sub(v.len()).min(plan.new as usize);
-            v.extend(unseen_from_weak_areas(d, room, &mut rng));
+            let target = profile.map(|p| p.target).unwrap_or_else(|| "mblex".into());
+            v.extend(unseen_by_need(c, user_id, d, &target, room, &mut rng)?);
             v
         }
         SessionKind::Quick => {
@@ -357,31 +368,61 @@ fn pick(
     Ok(ids.iter().map(with_area).collect())
 }
 
-/// Up to `n` questions never answered, weakest areas first: half the room from the weakest area,
-/// half of what is left from the next, and so on; random within an area.
-fn unseen_from_weak_areas(d: &Deck, n: usize, rng: &mut impl rand::Rng) -> Vec<String> {
+/// Up to `n` questions never answered, split over the areas by the target exam's blueprint and
+/// the engine's latest per-area estimates (see [`crate::domain::study_mix`]); the neediest areas
+/// come first, random within an area.
+fn unseen_by_need(
+    c: &mut DbConn,
+    user_id: i64,
+    d: &Deck,
+    target: &str,
+    n: usize,
+    rng: &mut impl rand::Rng,
+) -> AppResult<Vec<String>> {
     let seen: std::collections::HashSet<&str> =
         d.cards.iter().map(|r| r.item_id.as_str()).collect();
-    let mut out = vec![];
-    for area in weak_areas(d) {
-        let mut v: Vec<String> = d
-            .area_of
-            .iter()
-            .filter(|(id, a)| **a == area && !seen.contains(id.as_str()))
-            .map(|(id, _)| id.clone())
-            .collect();
-        v.sort();
-        v.shuffle(rng);
-        out.extend(
-            v.into_iter()
-                .take(n.saturating_sub(out.len()).div_ceil(2).max(1)),
-        );
-        if out.len() >= n {
-            break;
-        }
+    let thetas: HashMap<String, f64> = match exams_store::latest_area_estimates(c, user_id)? {
+        Some(text) => super::stored::<exams::StoredResult>("exam.result", &text)?
+            .areas
+            .into_iter()
+            .filter(|a| a.items > 0)
+            .map(|a| (a.area, a.theta))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let blueprint = super::bank::blueprints()
+        .iter()
+        .find(|b| b.id == target)
+        .or_else(|| super::bank::blueprints().first());
+    let mut by_area: Vec<(String, Vec<String>, AreaNeed)> = taxonomy()
+        .areas
+        .iter()
+        .map(|a| {
+            let mut unseen: Vec<String> = d
+                .area_of
+                .iter()
+                .filter(|(id, area)| **area == a.code && !seen.contains(id.as_str()))
+                .map(|(id, _)| id.clone())
+                .collect();
+            unseen.sort();
+            unseen.shuffle(rng);
+            let need = AreaNeed {
+                weight: blueprint
+                    .and_then(|b| b.weights.get(&a.code).copied())
+                    .unwrap_or(0.0),
+                theta: thetas.get(&a.code).copied(),
+                unseen: unseen.len(),
+            };
+            (a.code.clone(), unseen, need)
+        })
+        .collect();
+    let needs: Vec<AreaNeed> = by_area.iter().map(|(_, _, n)| n.clone()).collect();
+    let counts = study_mix::split_new(n, &needs);
+    for ((_, unseen, _), k) in by_area.iter_mut().zip(&counts) {
+        unseen.truncate(*k);
     }
-    out.truncate(n);
-    out
+    by_area.sort_by(|a, b| study_mix::need(b.2.theta).total_cmp(&study_mix::need(a.2.theta)));
+    Ok(by_area.into_iter().flat_map(|(_, v, _)| v).collect())
 }
 
 /// Starts a study session; returns the exam's public id.

@@ -399,3 +399,18 @@ pub fn claim_studied(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> Quer
     .execute(conn)
     .map(|n| n == 1)
 }
+
+/// The stored result of the person's latest finished exam that estimates every area (a readiness
+/// check or a full simulation), if any.
+pub fn latest_area_estimates(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<String>> {
+    exams::table
+        .filter(exams::user_id.eq(user_id))
+        .filter(exams::status.eq(FINISHED))
+        .filter(exams::program.eq_any(["readiness", "mblex", "ncbtmb"]))
+        .filter(exams::result.is_not_null())
+        .order(exams::finished_at.desc())
+        .select(exams::result)
+        .first::<Option<String>>(conn)
+        .optional()
+        .map(Option::flatten)
+}

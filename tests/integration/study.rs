@@ -284,7 +284,45 @@ async fn a_finished_exam_feeds_the_study_plan(app: TestApp) {
     page.assert_contains(&format!("Missed questions ({wrong})"));
 }
 
+/// A new student's first day brings new questions from every area in proportion to the target
+/// exam's blueprint (no estimate yet, so every area's need is the same).
+async fn new_questions_follow_the_blueprint(app: TestApp) {
+    app.seed_bank([30; 7]).await;
+    let c = app.logged_in("fresh@example.com", &[Role::Student]).await;
+    let r = c
+        .submit("/study", "/study/sessions", &[("kind", "today")])
+        .await;
+    let url = r.location.unwrap();
+    let mut per_area = std::collections::BTreeMap::<String, usize>::new();
+    for _ in 0..60 {
+        let page = c.get(&url).await;
+        if !page.body.contains("name=\"position\"") {
+            break;
+        }
+        let area = page.body.split(" of area ").nth(1).unwrap()[..1].to_string();
+        *per_area.entry(area).or_default() += 1;
+        answer(&c, &url, &page, true).await;
+    }
+    let n: usize = per_area.values().sum();
+    assert_eq!(
+        n, 10,
+        "a day without an exam date brings 10 new questions: {per_area:?}"
+    );
+    let mblex = palpate::services::bank::blueprints()
+        .iter()
+        .find(|b| b.id == "mblex")
+        .unwrap();
+    for (area, w) in &mblex.weights {
+        let got = per_area.get(area).copied().unwrap_or(0) as f64;
+        assert!(
+            (got - w * n as f64).abs() <= 1.0,
+            "area {area}: {got} of {n}, blueprint {w}: {per_area:?}"
+        );
+    }
+}
+
 db_tests!(
+    new_questions_follow_the_blueprint,
     missed_and_flagged_questions_come_back,
     flashcards_are_shown_both_ways_and_scheduled,
     a_finished_exam_feeds_the_study_plan
