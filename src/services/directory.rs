@@ -109,6 +109,7 @@ fn url_ok(u: &str) -> bool {
 }
 
 /// A checked profile, ready to store.
+#[derive(Debug)]
 pub struct CheckedProfile {
     pub input: ProfileInput,
     pub point: dir::Point,
@@ -552,4 +553,93 @@ pub async fn request_verification(
             Ok(())
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> ProfileInput {
+        ProfileInput {
+            display_name: "Ana Ruiz".into(),
+            city: "Austin".into(),
+            state: "tx".into(),
+            zip: "78701-1234".into(),
+            techniques: vec!["swedish".into(), "swedish".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_valid_profile_is_cleaned_and_placed() {
+        let c = check_profile(&valid()).unwrap();
+        assert_eq!(c.input.state, "TX");
+        assert_eq!(c.input.zip, "78701");
+        assert_eq!(c.input.techniques, vec!["swedish"], "duplicates dropped");
+        assert!((c.point.lat - 30.27).abs() < 0.1 && (c.point.lng + 97.74).abs() < 0.1);
+    }
+
+    #[test]
+    fn each_problem_is_reported_next_to_its_field() {
+        let bad = ProfileInput {
+            display_name: "  ".into(),
+            state: "ZZ".into(),
+            zip: "7870".into(),
+            phone: "call me".into(),
+            booking_url: "javascript:alert(1)".into(),
+            techniques: vec!["reiki-ish".into()],
+            statement: "x".repeat(MAX_STATEMENT + 1),
+            ..Default::default()
+        };
+        let e = check_profile(&bad).unwrap_err();
+        for f in [
+            "display_name",
+            "city",
+            "state",
+            "zip",
+            "phone",
+            "booking_url",
+            "techniques",
+            "statement",
+        ] {
+            assert!(e.0.contains_key(f), "{f}: {e:?}");
+        }
+        assert!(
+            !e.0.values().any(|m| m.contains("reiki-ish")),
+            "no code echoed"
+        );
+    }
+
+    #[test]
+    fn links_and_phones_people_write_are_accepted() {
+        assert!(url_ok("https://book.example.com/ana?x=1"));
+        assert!(url_ok("http://example.org"));
+        assert!(!url_ok("https://exa mple.com"));
+        assert!(!url_ok("https://\"onmouseover=x"));
+        assert!(!url_ok("ftp://example.com"));
+        assert!(phone_ok("(512) 555-0142"));
+        assert!(phone_ok("+1 512.555.0142 x12"));
+        assert!(!phone_ok("555-0142"));
+    }
+
+    #[test]
+    fn modalities_follow_the_state() {
+        let mut p = valid();
+        p.modalities = vec!["heat_cold".into(), "hydrotherapy".into()];
+        // Texas's definition names no water treatment; Washington's does.
+        assert!(check_profile(&p).unwrap_err().0.contains_key("modalities"));
+        p.state = "WA".into();
+        p.zip = "98101".into();
+        assert!(check_profile(&p).is_ok());
+    }
+
+    #[test]
+    fn addresses_are_readable() {
+        assert_eq!(
+            slug_base("Ana Ruiz, LMT", "Austin", "TX"),
+            "ana-ruiz-lmt-austin-tx"
+        );
+        assert_eq!(slug_base("Zoë", "Saint-Paul", "MN"), "zo-saint-paul-mn");
+        assert_eq!(slug_base("!!!", "", ""), "therapist");
+    }
 }

@@ -713,3 +713,63 @@ db_tests!(
     only_verified_credentials_and_chosen_ce_standing_are_shown,
     messages_reach_the_therapist_once_and_reports_reach_an_administrator,
 );
+
+/// One therapist receives a bounded number of messages a day, whoever sends them.
+#[tokio::test]
+async fn messages_to_one_profile_are_limited_per_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let mut settings = crate::helpers::test_settings(dir.path(), url);
+    settings.rate_limits.contact_per_profile = 2;
+    settings.rate_limits.contact_per_ip = 100;
+    let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
+    let ana = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
+    save(
+        &ana,
+        &profile("Ana Ruiz", "Austin", "78701", &["swedish"], &[]),
+    )
+    .await;
+    publish(&ana).await;
+    let page = "/therapists/ana-ruiz-austin-tx";
+    let action = "/therapists/ana-ruiz-austin-tx/contact";
+    for (i, who) in ["a@example.com", "b@example.com", "c@example.com"]
+        .iter()
+        .enumerate()
+    {
+        let r = app
+            .client()
+            .submit(
+                page,
+                action,
+                &[
+                    ("name", "Sender"),
+                    ("email", who),
+                    ("message", "Are you taking new clients?"),
+                ],
+            )
+            .await;
+        if i < 2 {
+            assert_eq!(r.status(), 303);
+        } else {
+            assert_eq!(r.status(), 429);
+            r.assert_contains("This therapist has received many messages today.");
+        }
+    }
+    assert_eq!(app.wait_for_mail(2).await.len(), 2);
+    app.clock.advance(time::Duration::days(1));
+    let r = app
+        .client()
+        .submit(
+            page,
+            action,
+            &[
+                ("name", "Sender"),
+                ("email", "c@example.com"),
+                ("message", "Are you taking new clients?"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "a new day");
+}
