@@ -528,6 +528,16 @@ pub async fn request_verification(
                 ));
             }
             crate::store::attempts::record(c, "upload", &key, true, now)?;
+            let used = crate::store::ce::certificate_bytes_of(c, uid)?;
+            if used + size > limits.storage_quota_mb * 1024 * 1024 {
+                return Err(AppError::invalid(
+                    "document",
+                    format!(
+                        "Your certificates and documents already use the {} MB we keep for each account. Remove an old certificate from your CE log, or upload a smaller scan.",
+                        limits.storage_quota_mb
+                    ),
+                ));
+            }
             let pending = db::verifications_of(c, uid)?
                 .iter()
                 .any(|v| v.credential_id == credential_id && v.status == "pending");

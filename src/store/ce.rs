@@ -189,7 +189,9 @@ pub fn certificate_bytes_of(conn: &mut DbConn, user_id: i64) -> QueryResult<i64>
         .filter(ce_activities::user_id.eq(user_id))
         .select(ce_activities::certificate_size)
         .load(conn)?;
-    Ok(sizes.into_iter().flatten().sum())
+    // Licences and certificates sent for directory verification share the same quota.
+    let documents = super::directory::document_bytes_of(conn, user_id)?;
+    Ok(sizes.into_iter().flatten().sum::<i64>() + documents)
 }
 
 /// The user's activity `id`; `None` for someone else's.

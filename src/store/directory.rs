@@ -222,6 +222,15 @@ pub fn pending(conn: &mut DbConn) -> QueryResult<Vec<VerificationRow>> {
         .load(conn)
 }
 
+/// The bytes of the documents a person has sent for verification.
+pub fn document_bytes_of(conn: &mut DbConn, user_id: i64) -> QueryResult<i64> {
+    let sizes: Vec<i64> = directory_verifications::table
+        .filter(directory_verifications::user_id.eq(user_id))
+        .select(directory_verifications::document_size)
+        .load(conn)?;
+    Ok(sizes.into_iter().sum())
+}
+
 pub struct Decision<'a> {
     pub status: &'a str,
     pub by: i64,

@@ -773,3 +773,48 @@ async fn messages_to_one_profile_are_limited_per_day() {
         .await;
     assert_eq!(r.status(), 303, "a new day");
 }
+
+/// Documents sent for verification count toward the storage each account has, with certificates.
+#[tokio::test]
+async fn verification_documents_count_toward_the_storage_quota() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let mut settings = crate::helpers::test_settings(dir.path(), url);
+    settings.rate_limits.storage_quota_mb = 1;
+    let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
+    let ana = app
+        .logged_in("ana@example.com", &[Role::Practitioner])
+        .await;
+    ana.submit(
+        "/ce/credentials/new",
+        "/ce/credentials",
+        &[("rule", "us-tx-lmt"), ("issued_on", "2025-09-01")],
+    )
+    .await;
+    let page = ana.get("/directory").await;
+    let cred = page
+        .body
+        .split("name=\"credential\"")
+        .nth(1)
+        .unwrap()
+        .split("<option value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut scan = b"%PDF-1.4 ".to_vec();
+    scan.resize(600 * 1024, b'x');
+    assert_eq!(
+        send_document(&ana, &cred, "front.pdf", &scan)
+            .await
+            .status(),
+        303
+    );
+    // 600 KB more would make 1.2 MB: refused next to the file (before anything else is checked).
+    scan[20] = b'y';
+    let r = send_document(&ana, &cred, "back.pdf", &scan).await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("id=\"document-error\">Your certificates and documents already use the 1 MB");
+}
