@@ -33,6 +33,8 @@ enum Command {
     Classes(interchange::ClassesCommand),
     /// Run the adaptive engine on simulated examinees (no database) and print JSON figures.
     Simulate(SimulateArgs),
+    /// Simulate the daily study plan on synthetic students (no database) and print JSON figures.
+    SimulateStudy(study_sim::SimulateStudyArgs),
     /// Estimate item parameters from answers by marginal maximum likelihood (Bock–Aitkin EM);
     /// prints JSON with --json (logs and progress on stderr).
     Calibrate {
@@ -324,6 +326,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::SimulateStudy(args) => study_sim::simulate_study_command(&args),
     }
 }
 
@@ -612,5 +615,6 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
 mod bank_cmd;
 mod calibrate;
 mod interchange;
+mod study_sim;
 use bank_cmd::bank_command;
 use calibrate::calibrate_command;

@@ -7,3 +7,4 @@ pub mod directory;
 pub mod irt;
 pub mod study;
 pub mod study_mix;
+pub mod study_sim;
