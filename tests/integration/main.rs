@@ -18,6 +18,7 @@ mod ce_rules;
 mod classes;
 mod crash;
 mod directory;
+mod directory_limits;
 mod exams;
 mod group_commit;
 mod interchange;
