@@ -3,16 +3,25 @@
 
 use super::directory::{profile, publish, save, send_document};
 use crate::helpers::TestApp;
+use palpate::config::RateLimits;
 use palpate::domain::accounts::Role;
+
+/// A server on SQLite with these limits.
+async fn app_with(limits: impl FnOnce(&mut RateLimits)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let mut settings = crate::helpers::test_settings(dir.path(), url);
+    limits(&mut settings.rate_limits);
+    TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await
+}
 
 /// The public search is limited per address (counted in memory; a search never writes).
 #[tokio::test]
 async fn public_search_is_limited_per_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let mut settings = crate::helpers::test_settings(dir.path(), url);
-    settings.rate_limits.search_per_minute = 3;
-    let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
+    let app = app_with(|l| {
+        l.search_per_minute = 3;
+    })
+    .await;
     for _ in 0..3 {
         let r = reqwest::get(format!("{}/api/v1/therapists?place=78701", app.addr))
             .await
@@ -35,12 +44,11 @@ async fn public_search_is_limited_per_address() {
 /// One therapist receives a bounded number of messages a day, whoever sends them.
 #[tokio::test]
 async fn messages_to_one_profile_are_limited_per_day() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let mut settings = crate::helpers::test_settings(dir.path(), url);
-    settings.rate_limits.contact_per_profile = 2;
-    settings.rate_limits.contact_per_ip = 100;
-    let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
+    let app = app_with(|l| {
+        l.contact_per_profile = 2;
+        l.contact_per_ip = 100;
+    })
+    .await;
     let ana = app
         .logged_in("ana@example.com", &[Role::Practitioner])
         .await;
@@ -95,11 +103,10 @@ async fn messages_to_one_profile_are_limited_per_day() {
 /// Documents sent for verification count toward the storage each account has, with certificates.
 #[tokio::test]
 async fn verification_documents_count_toward_the_storage_quota() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let mut settings = crate::helpers::test_settings(dir.path(), url);
-    settings.rate_limits.storage_quota_mb = 1;
-    let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
+    let app = app_with(|l| {
+        l.storage_quota_mb = 1;
+    })
+    .await;
     let ana = app
         .logged_in("ana@example.com", &[Role::Practitioner])
         .await;
