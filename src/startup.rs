@@ -47,6 +47,7 @@ impl Application {
         tokio::spawn(jobs::ce_reminders::run(state.clone()));
         tokio::spawn(jobs::calibration::run(state.clone()));
         tokio::spawn(jobs::exam_outcomes::run(state.clone()));
+        tokio::spawn(jobs::study_reminders::run(state.clone()));
         if store::Backend::of(&state.settings.database_url) == store::Backend::Sqlite {
             tokio::spawn(jobs::checkpoint::run(state.clone()));
         }

@@ -119,7 +119,7 @@ pub struct PlanInput {
 }
 
 /// Today's plan.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct DailyPlan {
     /// Days until the exam (0 on the day), when a date is set and not past.
     pub days_left: Option<i64>,

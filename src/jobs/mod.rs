@@ -6,3 +6,4 @@ pub mod checkpoint;
 pub mod exam_outcomes;
 pub mod exams;
 pub mod outbox;
+pub mod study_reminders;

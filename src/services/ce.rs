@@ -791,6 +791,6 @@ pub use evaluation::*;
 mod exports;
 pub mod reminders;
 pub use exports::{
-    audit_pack, calendar, feed_key, feed_key_matches, reset_feed_key, transcript_csv,
+    audit_pack, calendar, feed_key, feed_key_matches, keyed_feed, reset_feed_key, transcript_csv,
     transcript_pdf,
 };

@@ -5,6 +5,7 @@
 use super::AppState;
 use super::bank::shipped_files;
 use crate::domain::bank::flashcards::{self, Deck, DeckKind, Face};
+use crate::domain::local_time;
 use crate::error::{AppError, AppResult};
 use crate::store::study as cards;
 use rs_fsrs::Rating;
@@ -77,9 +78,11 @@ fn standing(
     mine: &HashMap<String, cards::CardRow>,
     kind: DeckKind,
     now: time::PrimitiveDateTime,
+    tz: chrono_tz::Tz,
 ) -> Standing {
     let faces = deck().faces(kind);
-    let today = now.date();
+    // "Today" is the student's local day.
+    let today = local_time::local_date(tz, now);
     let mut due: Vec<(&Face, time::PrimitiveDateTime)> = vec![];
     let mut new: Vec<&Face> = vec![];
     let mut first_seen_today = 0;
@@ -89,7 +92,7 @@ fn standing(
                 if r.due <= now {
                     due.push((f, r.due));
                 }
-                if r.reviews == 1 && r.last_review.date() == today {
+                if r.reviews == 1 && local_time::local_date(tz, r.last_review) == today {
                     first_seen_today += 1;
                 }
             }
@@ -125,10 +128,11 @@ pub async fn decks(state: &AppState, user_id: i64) -> AppResult<Vec<DeckStatus>>
     state
         .db(move |c| {
             let now = st.clock.now();
+            let tz = super::study_settings::zone_of(c, user_id)?;
             let mine = flash_cards(c, user_id)?;
             Ok(DeckKind::ALL
                 .into_iter()
-                .map(|k| standing(&mine, k, now).status)
+                .map(|k| standing(&mine, k, now, tz).status)
                 .collect())
         })
         .await
@@ -140,7 +144,8 @@ pub async fn next(state: &AppState, user_id: i64, code: String) -> AppResult<Nex
     let st = state.clone();
     state
         .db(move |c| {
-            let s = standing(&flash_cards(c, user_id)?, kind, st.clock.now());
+            let tz = super::study_settings::zone_of(c, user_id)?;
+            let s = standing(&flash_cards(c, user_id)?, kind, st.clock.now(), tz);
             Ok(Next {
                 deck: s.status,
                 face: s.next,

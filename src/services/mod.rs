@@ -40,6 +40,7 @@ pub mod outcomes;
 pub mod passwords;
 pub mod pdf;
 pub mod study;
+pub mod study_settings;
 
 use crate::clock::Clock;
 use crate::config::Settings;

@@ -9,6 +9,7 @@ use super::AppState;
 use super::accounts::Account;
 use super::bank::taxonomy;
 use super::exams;
+use crate::domain::local_time;
 use crate::domain::study::{self, DailyPlan, PlanInput};
 use crate::domain::study_mix::{self, AreaNeed};
 use crate::error::{AppError, AppResult};
@@ -58,7 +59,7 @@ impl SessionKind {
 }
 
 /// One content area's study progress.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AreaProgress {
     pub name: String,
     pub seen: u32,
@@ -71,7 +72,7 @@ pub struct AreaProgress {
 }
 
 /// What the study page shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StudySummary {
     /// "MBLEx" or "NCBTMB Board Certification", when the student set a target.
     pub target: Option<String>,
@@ -169,6 +170,7 @@ pub async fn summary(state: &AppState, user_id: i64) -> AppResult<StudySummary> 
             let now = st.clock.now();
             let d = deck(&st, c, user_id, now)?;
             let (plan, profile) = plan_of(c, user_id, &d, now)?;
+            let today = local_time::local_date(super::study_settings::zone_of(c, user_id)?, now);
             let mut recall = vec![];
             let mut seen_by_area: HashMap<&str, (u32, u32)> = HashMap::new();
             let mut recall_by_area: HashMap<&str, f64> = HashMap::new();
@@ -217,7 +219,7 @@ pub async fn summary(state: &AppState, user_id: i64) -> AppResult<StudySummary> 
                 countdown: profile
                     .as_ref()
                     .and_then(|p| p.exam_date)
-                    .map(|d| countdown((d - now.date()).whole_days())),
+                    .map(|d| countdown((d - today).whole_days())),
                 plan,
                 due_now: d.cards.iter().filter(|r| r.due <= now).count() as u32,
                 missed: d.cards.iter().filter(|r| !r.last_correct).count() as u32,
@@ -239,7 +241,7 @@ const MAX_SECS_PER_ANSWER: i64 = 300;
 pub const ACTIVITY_DAYS: i64 = 14;
 
 /// One day of study.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DayActivity {
     pub date: String,
     pub minutes: u32,
@@ -247,7 +249,7 @@ pub struct DayActivity {
 }
 
 /// Study per day (the last [`ACTIVITY_DAYS`]) and the streak.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Activity {
     pub days: Vec<DayActivity>,
     pub streak: u32,
@@ -259,14 +261,18 @@ pub async fn activity(state: &AppState, user_id: i64) -> AppResult<Activity> {
     state
         .db(move |c| {
             let now = st.clock.now();
-            let today = now.date();
+            // The student's days start at their local midnight.
+            let tz = super::study_settings::zone_of(c, user_id)?;
+            let today = local_time::local_date(tz, now);
             let since =
-                PrimitiveDateTime::new(today - time::Duration::days(365), time::Time::MIDNIGHT);
+                PrimitiveDateTime::new(today - time::Duration::days(366), time::Time::MIDNIGHT);
             let times = crate::store::exams::answer_times(c, user_id, since)?;
             let mut per_day: std::collections::BTreeMap<time::Date, (i64, u32)> =
                 Default::default();
             for (shown, answered) in times {
-                let e = per_day.entry(answered.date()).or_default();
+                let e = per_day
+                    .entry(local_time::local_date(tz, answered))
+                    .or_default();
                 e.0 += (answered - shown)
                     .whole_seconds()
                     .clamp(0, MAX_SECS_PER_ANSWER);
@@ -302,7 +308,7 @@ fn countdown(days: i64) -> String {
     }
 }
 
-fn target_label(code: &str) -> &'static str {
+pub fn target_label(code: &str) -> &'static str {
     match code {
         "ncbtmb" => "NCBTMB Board Certification",
         _ => "MBLEx",

@@ -384,6 +384,19 @@ diesel::table! {
 diesel::joinable!(item_calibrations -> calibration_runs (run_id));
 
 diesel::table! {
+    study_settings (user_id) {
+        user_id -> BigInt,
+        time_zone -> Text,
+        study_days -> Text,
+        study_hour -> Integer,
+        study_weekday -> Integer,
+        email_reminder -> Bool,
+        last_reminded_on -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     study_profiles (user_id) {
         user_id -> BigInt,
         target -> Text,
@@ -418,6 +431,7 @@ diesel::table! {
 }
 
 diesel::joinable!(study_profiles -> users (user_id));
+diesel::joinable!(study_settings -> users (user_id));
 
 diesel::table! {
     bank_imports (id) {
@@ -589,6 +603,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     assignments,
     study_cards,
     study_profiles,
+    study_settings,
     exam_outcomes,
     model_settings,
     calibration_runs,

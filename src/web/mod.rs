@@ -154,7 +154,7 @@ fn accounts_classes_and_bank(cfg: &mut web::ServiceConfig) {
 
 /// Pages of practice, study, CE and the assets (in matching order).
 fn practice_and_ce(cfg: &mut web::ServiceConfig) {
-    use pages::{ce, ce_rules, courses, exams, outcomes, programs, study};
+    use pages::{ce, ce_rules, courses, exams, outcomes, programs, study, study_settings};
     cfg.service(exams::index)
         .service(outcomes::show)
         .service(outcomes::plan)
@@ -171,6 +171,10 @@ fn practice_and_ce(cfg: &mut web::ServiceConfig) {
         .service(programs::create)
         .service(programs::archive)
         .service(study::index)
+        .service(study_settings::show)
+        .service(study_settings::save)
+        .service(study_settings::calendar)
+        .service(study_settings::reset_calendar)
         .service(study::start)
         .service(study::flag)
         .service(study::guessed)

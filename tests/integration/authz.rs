@@ -305,6 +305,14 @@ fn owner_kind(path: &str) -> Result<&'static str, &'static str> {
             "shared decks: each taker rates only their own cards (study tests)",
         ),
         (
+            "/api/v1/study/flashcards/",
+            "shared decks: each taker rates only their own cards (study tests)",
+        ),
+        (
+            "/api/v1/study/items/",
+            "a bank question: each taker flags and rates only their own card (study tests)",
+        ),
+        (
             "/study/items/",
             "a bank question: each taker flags and rates only their own card (study tests)",
         ),
@@ -312,6 +320,10 @@ fn owner_kind(path: &str) -> Result<&'static str, &'static str> {
         (
             "/ce/calendar/",
             "capability address: checked by the calendar tests",
+        ),
+        (
+            "/study/calendar/",
+            "capability address: checked by the study calendar test",
         ),
         (
             "/ce/certificates/",

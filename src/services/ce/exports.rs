@@ -136,13 +136,19 @@ pub async fn transcript_csv(
 /// the server's key, the person and the salt they last chose by resetting it.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn feed_key(state: &AppState, user_id: i64) -> AppResult<String> {
+    keyed_feed(state, user_id, b"palpate-ce-calendar|").await
+}
+
+/// The secret of one of a person's calendar feeds (`purpose` tells the feeds apart); resetting
+/// the person's calendar address changes every one of them.
+pub async fn keyed_feed(state: &AppState, user_id: i64, purpose: &[u8]) -> AppResult<String> {
     use hmac::{Hmac, Mac};
     let salt = state
         .db(move |c| Ok(db::calendar_salt(c, user_id)?))
         .await?;
     let key = state.settings.session_key().unwrap_or_default();
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).map_err(AppError::internal)?;
-    mac.update(b"palpate-ce-calendar|");
+    mac.update(purpose);
     mac.update(&user_id.to_be_bytes());
     mac.update(b"|");
     mac.update(salt.as_deref().unwrap_or("").as_bytes());

@@ -8,6 +8,7 @@ pub mod classes;
 pub mod directory;
 pub mod exams;
 pub mod openapi;
+pub mod study;
 pub mod tokens;
 
 use crate::error::AppError;
@@ -86,5 +87,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(exams::end)
         .service(exams::result)
         .service(exams::review)
+        .service(study::overview)
+        .service(study::start_session)
+        .service(study::flag)
+        .service(study::guessed)
+        .service(study::decks)
+        .service(study::next_card)
+        .service(study::card)
+        .service(study::rate)
+        .service(study::settings)
+        .service(study::save_settings)
         .service(openapi::document_route);
 }

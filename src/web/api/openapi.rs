@@ -2,7 +2,7 @@
 //! route's method and path come from its actix attribute, its request and response bodies from the
 //! Rust types it takes and returns. A test checks that the document and the registered routes agree.
 
-use super::{bank, bank_io, ce, classes, directory, exams, tokens};
+use super::{bank, bank_io, ce, classes, directory, exams, study, tokens};
 use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -52,6 +52,16 @@ use utoipa::{Modify, OpenApi};
         exams::end,
         exams::result,
         exams::review,
+        study::overview,
+        study::start_session,
+        study::flag,
+        study::guessed,
+        study::decks,
+        study::next_card,
+        study::card,
+        study::rate,
+        study::settings,
+        study::save_settings,
         document_route,
     ),
     modifiers(&BearerAuth),
@@ -63,6 +73,7 @@ use utoipa::{Modify, OpenApi};
         (name = "classes", description = "Classes: joining, gradebooks (teachers) and one's own row (students)"),
         (name = "directory", description = "The public therapist directory: search and profiles (no token; limited per address)"),
         (name = "exams", description = "Practice exams: start, answer, results and review (students)"),
+        (name = "study", description = "Study between exams: today's plan, study sessions, flags, flashcards and reminders (students)"),
         (name = "meta", description = "This document"),
     )
 )]

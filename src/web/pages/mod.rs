@@ -15,3 +15,4 @@ pub mod home;
 pub mod outcomes;
 pub mod programs;
 pub mod study;
+pub mod study_settings;

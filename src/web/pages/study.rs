@@ -35,6 +35,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let studied = a.days.iter().any(|d| d.answers > 0);
     let history = exams::history(&ctx.state, u.id).await?;
     let trend = super::exams::trend_chart(&history);
+    let settings = crate::services::study_settings::get(&ctx.state, u.id).await?;
     ctx.render(
         "study",
         "Study",
@@ -44,6 +45,7 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
             "today_minutes": a.days.last().map_or(0, |d| d.minutes),
             "days_chart": studied.then(|| charts::daily_minutes(&bars)),
             "trend": trend,
+            "settings": settings,
         }),
     )
 }
