@@ -108,6 +108,50 @@ async fn emails() {
     let m = app.wait_for_mail(4).await;
     let reminder = m.iter().find(|m| m.to == "remind@example.com").unwrap();
     insta::assert_snapshot!("email_ce_reminder", mail_snapshot(reminder));
+
+    // A study reminder: daily, at this hour (UTC), ten new questions of the seeded bank.
+    app.seed_bank([4; 7]).await;
+    let s = app.logged_in("study@example.com", &[Role::Student]).await;
+    let hour = app.clock.now().hour().to_string();
+    let form = [
+        ("time_zone", "UTC"),
+        ("study_days", "daily"),
+        ("study_hour", hour.as_str()),
+        ("study_weekday", "0"),
+        ("email_reminder", "true"),
+    ];
+    assert_eq!(
+        s.submit("/study/settings", "/study/settings", &form)
+            .await
+            .status(),
+        303
+    );
+    palpate::services::study_settings::send_due(&app.state)
+        .await
+        .unwrap();
+    let m = app.wait_for_mail(5).await;
+    let study = m.iter().find(|m| m.to == "study@example.com").unwrap();
+    insta::assert_snapshot!("email_study_reminder", mail_snapshot(study));
+
+    // The question after the real exam's date: how did it go?
+    let yesterday = (app.clock.now().date() - time::Duration::days(1)).to_string();
+    let r = s
+        .submit(
+            "/exams/outcome",
+            "/exams/outcome/plan",
+            &[("target", "mblex"), ("exam_date", yesterday.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    palpate::services::outcomes::ask_due(&app.state)
+        .await
+        .unwrap();
+    let m = app.wait_for_mail(6).await;
+    let asked = m
+        .iter()
+        .find(|m| m.to == "study@example.com" && m.subject.contains("How did"))
+        .unwrap();
+    insta::assert_snapshot!("email_exam_outcome", mail_snapshot(asked));
 }
 
 #[test]
