@@ -5,6 +5,7 @@
 use crate::db_tests;
 use crate::helpers::*;
 use palpate::domain::accounts::Role;
+use palpate::domain::study_mix::{AreaNeed, split_new};
 
 /// The study card of the student's last answered question in a drill page's feedback.
 async fn card(app: &TestApp, email: &str, item: &str) -> palpate::store::study::CardRow {
@@ -321,7 +322,113 @@ async fn new_questions_follow_the_blueprint(app: TestApp) {
     }
 }
 
+/// After a readiness check that found one area weak, a day's new questions lean to that area
+/// (the engine's per-area estimate, read back from the stored result, sets the area's need).
+async fn new_questions_lean_to_the_area_the_readiness_check_found_weak(app: TestApp) {
+    app.seed_bank([30; 7]).await;
+    let c = app.logged_in("weak1@example.com", &[Role::Student]).await;
+    let token = app.api_token("weak1@example.com").await;
+    let http = reqwest::Client::new();
+    let post = |url: String, body: serde_json::Value| {
+        let req = http.post(url).bearer_auth(&token).json(&body);
+        async move {
+            req.send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let mut s = post(
+        format!("{}/api/v1/exams", app.addr),
+        serde_json::json!({"program": "readiness"}),
+    )
+    .await;
+    let id = s["id"].as_str().unwrap().to_string();
+    let mut area1 = 0;
+    while s["finished"] == false {
+        // Wrong in area 1 only.
+        let weak = s["item"]["stem"].as_str().unwrap().contains(" of area 1");
+        area1 += usize::from(weak);
+        let option = api_option(&s, if weak { "Wrong" } else { "Right" });
+        s = post(
+            format!("{}/api/v1/exams/{id}/answers", app.addr),
+            serde_json::json!({"position": s["position"], "option_id": option}),
+        )
+        .await;
+    }
+    assert!(area1 > 0, "the check asked area 1");
+
+    let r = c
+        .submit("/study", "/study/sessions", &[("kind", "today")])
+        .await;
+    let url = r.location.unwrap();
+    let mut per_area = std::collections::BTreeMap::<String, usize>::new();
+    for _ in 0..60 {
+        let page = c.get(&url).await;
+        if !page.body.contains("name=\"position\"") {
+            break;
+        }
+        let area = page.body.split(" of area ").nth(1).unwrap()[..1].to_string();
+        *per_area.entry(area).or_default() += 1;
+        answer(&c, &url, &page, true).await;
+    }
+    let n: usize = per_area.values().sum();
+    assert_eq!(n, 10, "{per_area:?}");
+    let uid = app.user_id("weak1@example.com").await;
+    let stored = app
+        .state
+        .db(move |c| Ok(palpate::store::exams::latest_area_estimates(c, uid)?))
+        .await
+        .unwrap()
+        .expect("the check's result");
+    let result: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    let mblex = palpate::services::bank::blueprints()
+        .iter()
+        .find(|b| b.id == "mblex")
+        .unwrap();
+    // The split the engine's stored per-area estimates ask for (areas 1..7, questions of the
+    // check already seen).
+    let needs: Vec<AreaNeed> = (1..=7)
+        .map(|a| {
+            let r = result["areas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["area"] == a.to_string())
+                .unwrap();
+            AreaNeed {
+                weight: mblex.weights[&a.to_string()],
+                theta: Some(r["theta"].as_f64().unwrap()),
+                unseen: 30 - r["items"].as_u64().unwrap() as usize,
+            }
+        })
+        .collect();
+    let want = split_new(n, &needs);
+    let got: Vec<usize> = (1..=7)
+        .map(|a| per_area.get(&a.to_string()).copied().unwrap_or(0))
+        .collect();
+    assert_eq!(got, want, "{result}");
+    // Area 1, all wrong, gets more than the blueprint alone gives it (one of ten).
+    let blueprint_only = split_new(
+        n,
+        &needs
+            .iter()
+            .map(|a| AreaNeed {
+                theta: None,
+                ..a.clone()
+            })
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        got[0] > blueprint_only[0],
+        "{got:?} vs blueprint {blueprint_only:?}"
+    );
+}
+
 db_tests!(
+    new_questions_lean_to_the_area_the_readiness_check_found_weak,
     new_questions_follow_the_blueprint,
     missed_and_flagged_questions_come_back,
     flashcards_are_shown_both_ways_and_scheduled,
