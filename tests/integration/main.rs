@@ -12,6 +12,7 @@ mod bank;
 mod browser;
 mod browser_classes;
 mod browser_directory;
+mod browser_study;
 mod calibrate;
 mod calibration_runs;
 mod ce;
