@@ -1,7 +1,10 @@
 //! Load driver: N concurrent students play readiness checks against the real server over HTTP,
 //! answering without pause, then the database is checked for lost or duplicated answers.
 //!
-//!     cargo bench --bench load -- [students=100] [seconds=20] [sqlite|postgres://…] [api|browser] [ceiling]
+//!     cargo bench --bench load -- [students=100] [seconds=20] [sqlite|postgres://…] [api|browser] [drill|study] [ceiling]
+//!
+//! Students play readiness checks, or with `drill` ten-question drills over every area, or with
+//! `study` study sessions (Quick 10 through `/api/v1/study/sessions`), to compare answer costs.
 //!
 //! `api` (the default) answers through the JSON API with bearer tokens; `browser` plays what a
 //! browser does: a cookie session from the log-in form, each answer a form POST with its CSRF
@@ -276,6 +279,13 @@ async fn main() -> anyhow::Result<()> {
     let students: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(100);
     let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20);
     let browser = args.iter().any(|a| a == "browser");
+    let program: &'static str = if args.iter().any(|a| a == "study") {
+        "study"
+    } else if args.iter().any(|a| a == "drill") {
+        "drill"
+    } else {
+        "readiness"
+    };
     let dir = tempfile::tempdir()?;
     let url = args
         .get(2)
@@ -358,12 +368,20 @@ async fn main() -> anyhow::Result<()> {
             let mut lat: Vec<f64> = Vec::with_capacity(4096);
             let mut k = n as u64;
             'outer: while Instant::now() < deadline {
-                let r = http
-                    .post(format!("{base}/api/v1/exams"))
-                    .bearer_auth(&token)
-                    .json(&serde_json::json!({"program": "readiness"}))
-                    .send()
-                    .await;
+                // What each student starts: a readiness check (the default), a ten-question
+                // drill over every area, or a study session (Quick 10), to compare their answers.
+                let start = match program {
+                    "drill" => http.post(format!("{base}/api/v1/exams")).json(
+                        &serde_json::json!({"program": "drill", "areas": ["1", "2", "3", "4", "5", "6", "7"], "length": 10}),
+                    ),
+                    "study" => http
+                        .post(format!("{base}/api/v1/study/sessions"))
+                        .json(&serde_json::json!({"kind": "quick"})),
+                    _ => http
+                        .post(format!("{base}/api/v1/exams"))
+                        .json(&serde_json::json!({"program": "readiness"})),
+                };
+                let r = start.bearer_auth(&token).send().await;
                 let Ok(r) = r else {
                     errors.fetch_add(1, Ordering::Relaxed);
                     continue;
@@ -429,6 +447,7 @@ async fn main() -> anyhow::Result<()> {
             "seconds": wall,
             "backend": if state.settings.database_url.starts_with("postgres") { "postgres" } else { "sqlite" },
             "flow": if browser { "browser" } else { "api" },
+            "program": if browser { "readiness" } else { program },
             "answers": ok,
             "answers_per_s": ok as f64 / wall,
             "latency_ms_p50": percentile(&all, 0.50),

@@ -97,6 +97,16 @@ pub fn utc_of_local(tz: Tz, day: Date, hour: u8) -> PrimitiveDateTime {
     }
 }
 
+/// A UTC timestamp as a student reads it in their zone, e.g. "2026-11-29 08:05 CST".
+pub fn display(tz: Tz, utc: PrimitiveDateTime) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let local = local(tz, utc).format(&fmt).unwrap_or_default();
+    let abbr = chrono::DateTime::from_timestamp(utc.assume_utc().unix_timestamp(), 0)
+        .map(|dt| tz.offset_from_utc_datetime(&dt.naive_utc()).to_string())
+        .unwrap_or_default();
+    format!("{local} {abbr}")
+}
+
 /// How often a student wants a study reminder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Frequency {
@@ -205,6 +215,23 @@ mod tests {
         assert_eq!(
             local(tz, datetime!(2026-07-01 12:00)),
             datetime!(2026-07-01 07:00)
+        );
+    }
+
+    #[test]
+    fn times_read_in_the_students_zone() {
+        let tz = zone("America/Chicago").unwrap();
+        assert_eq!(
+            display(tz, datetime!(2026-12-07 03:30)),
+            "2026-12-06 21:30 CST"
+        );
+        assert_eq!(
+            display(tz, datetime!(2026-07-07 03:30)),
+            "2026-07-06 22:30 CDT"
+        );
+        assert_eq!(
+            display(zone("UTC").unwrap(), datetime!(2026-07-07 03:30)),
+            "2026-07-07 03:30 UTC"
         );
     }
 

@@ -285,11 +285,9 @@ async fn a_finished_exam_feeds_the_study_plan(app: TestApp) {
     page.assert_contains(&format!("Missed questions ({wrong})"));
 }
 
-/// A new student's first day brings new questions from every area in proportion to the target
-/// exam's blueprint (no estimate yet, so every area's need is the same).
-async fn new_questions_follow_the_blueprint(app: TestApp) {
-    app.seed_bank([30; 7]).await;
-    let c = app.logged_in("fresh@example.com", &[Role::Student]).await;
+/// Starts today's study session and answers it through (right each time); returns how many of
+/// its questions came from each area.
+async fn todays_session_by_area(c: &Client) -> std::collections::BTreeMap<String, usize> {
     let r = c
         .submit("/study", "/study/sessions", &[("kind", "today")])
         .await;
@@ -302,8 +300,17 @@ async fn new_questions_follow_the_blueprint(app: TestApp) {
         }
         let area = page.body.split(" of area ").nth(1).unwrap()[..1].to_string();
         *per_area.entry(area).or_default() += 1;
-        answer(&c, &url, &page, true).await;
+        answer(c, &url, &page, true).await;
     }
+    per_area
+}
+
+/// A new student's first day brings new questions from every area in proportion to the target
+/// exam's blueprint (no estimate yet, so every area's need is the same).
+async fn new_questions_follow_the_blueprint(app: TestApp) {
+    app.seed_bank([30; 7]).await;
+    let c = app.logged_in("fresh@example.com", &[Role::Student]).await;
+    let per_area = todays_session_by_area(&c).await;
     let n: usize = per_area.values().sum();
     assert_eq!(
         n, 10,
@@ -360,20 +367,7 @@ async fn new_questions_lean_to_the_area_the_readiness_check_found_weak(app: Test
     }
     assert!(area1 > 0, "the check asked area 1");
 
-    let r = c
-        .submit("/study", "/study/sessions", &[("kind", "today")])
-        .await;
-    let url = r.location.unwrap();
-    let mut per_area = std::collections::BTreeMap::<String, usize>::new();
-    for _ in 0..60 {
-        let page = c.get(&url).await;
-        if !page.body.contains("name=\"position\"") {
-            break;
-        }
-        let area = page.body.split(" of area ").nth(1).unwrap()[..1].to_string();
-        *per_area.entry(area).or_default() += 1;
-        answer(&c, &url, &page, true).await;
-    }
+    let per_area = todays_session_by_area(&c).await;
     let n: usize = per_area.values().sum();
     assert_eq!(n, 10, "{per_area:?}");
     let uid = app.user_id("weak1@example.com").await;

@@ -53,6 +53,15 @@ async fn settings_form_keeps_input_and_says_what_is_wrong(app: TestApp) {
     page.assert_contains("Every Wednesday at 7 pm, with an e-mail reminder");
     let study = c.get("/study").await;
     study.assert_contains("Every Wednesday at 7 pm, with an e-mail reminder (Central time");
+    // Exam history shows when an exam started in the student's zone.
+    app.seed_bank([4; 7]).await;
+    start_drill(&c, "1", "3").await;
+    let exams = c.get("/exams").await;
+    assert!(
+        exams.body.contains(" CST") || exams.body.contains(" CDT"),
+        "{}",
+        exams.body
+    );
     assert!(
         !study.body.contains("America/Chicago"),
         "people see the zone's name, not its code"

@@ -235,6 +235,8 @@ pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEnt
     state
         .db(move |c| {
             let answered = db::answered_in_progress(c, user_id)?;
+            // Times as the student reads them, in their own zone.
+            let tz = crate::services::study_settings::zone_of(c, user_id)?;
             db::exams_of(c, user_id)?
                 .into_iter()
                 .map(|e| {
@@ -252,7 +254,7 @@ pub async fn history(state: &AppState, user_id: i64) -> AppResult<Vec<HistoryEnt
                         title: e.title,
                         kind: ExamKind::stored(&e.program)?,
                         status: ExamStatus::stored(&e.status)?,
-                        started_at: crate::clock::display(e.started_at),
+                        started_at: crate::domain::local_time::display(tz, e.started_at),
                         passed: e.passed,
                         p_pass: e.p_pass,
                         theta: e.theta,
