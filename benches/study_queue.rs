@@ -1,12 +1,14 @@
 //! Building a student's daily queue over 10,000 memory states: the pure steps of the service's
 //! "today's review" (`services::study::plan_of` and `pick`) on in-memory card rows, without the
-//! database read: count the rows due now and due by the exam, run `daily_plan`, take the due rows
+//! database read: count the rows due now and due by the exam, build the student's history from
+//! every row (each card's due date and interval, yesterday's and today's answers) and run
+//! `daily_plan_for` (which projects that history to the exam), take the due rows
 //! (already ordered by due date, as the store returns them) up to the plan's reviews, and parse
 //! each stored FSRS card (JSON) as the summary does. Prints JSON: median and p99 in µs.
 //!
 //!     cargo bench --bench study_queue
 
-use palpate::domain::study::{self, PlanInput};
+use palpate::domain::study::{self, PlanInput, StudyHistory};
 use std::time::Instant;
 use time::macros::{date, datetime};
 use time::{Duration, PrimitiveDateTime};
@@ -15,6 +17,18 @@ struct Row {
     item_id: String,
     due: PrimitiveDateTime,
     card: String,
+    last_review: PrimitiveDateTime,
+    reviews: i64,
+    last_correct: bool,
+}
+
+/// The history the service builds from the rows (`services::study::plan_of`).
+fn history(rows: &[Row], now: PrimitiveDateTime) -> StudyHistory {
+    let mut h = StudyHistory::default();
+    for r in rows {
+        h.add_stored(now, r.due, r.last_review, r.reviews, r.last_correct);
+    }
+    h
 }
 
 /// 10,000 cards reviewed over the last 60 days, due from 30 days ago to 60 days ahead.
@@ -39,6 +53,9 @@ fn rows(n: usize) -> Vec<Row> {
                 item_id: format!("Q{i:05}"),
                 due,
                 card: serde_json::to_string(&r.card).expect("card"),
+                last_review: now - back,
+                reviews: 1 + ((k >> 40) % 6) as i64,
+                last_correct: rating != rs_fsrs::Rating::Again,
             }
         })
         .collect();
@@ -50,14 +67,17 @@ fn queue(rows: &[Row], now: PrimitiveDateTime, bank: u32) -> (Vec<String>, f64) 
     let exam = date!(2027 - 02 - 20);
     let due_now = rows.iter().filter(|r| r.due <= now).count() as u32;
     let due_by_exam = rows.iter().filter(|r| r.due.date() <= exam).count() as u32;
-    let plan = study::daily_plan(PlanInput {
-        today: now.date(),
-        exam_date: Some(exam),
-        due_now,
-        due_by_exam,
-        unseen: bank.saturating_sub(rows.len() as u32),
-        bank,
-    });
+    let plan = study::daily_plan_for(
+        PlanInput {
+            today: now.date(),
+            exam_date: Some(exam),
+            due_now,
+            due_by_exam,
+            unseen: bank.saturating_sub(rows.len() as u32),
+            bank,
+        },
+        &history(rows, now),
+    );
     let ids: Vec<String> = rows
         .iter()
         .filter(|r| r.due <= now)
@@ -84,14 +104,17 @@ fn main() {
     for _ in 0..runs {
         let t = Instant::now();
         let due_now = rows.iter().filter(|r| r.due <= now).count() as u32;
-        let p = study::daily_plan(PlanInput {
-            today: now.date(),
-            exam_date: Some(date!(2027 - 02 - 20)),
-            due_now,
-            due_by_exam: rows.len() as u32,
-            unseen: 2_000,
-            bank: 12_000,
-        });
+        let p = study::daily_plan_for(
+            PlanInput {
+                today: now.date(),
+                exam_date: Some(date!(2027 - 02 - 20)),
+                due_now,
+                due_by_exam: rows.len() as u32,
+                unseen: 2_000,
+                bank: 12_000,
+            },
+            &history(&rows, now),
+        );
         let ids: Vec<&str> = rows
             .iter()
             .filter(|r| r.due <= now)

@@ -38,7 +38,7 @@ use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use time::{Date, Duration, PrimitiveDateTime};
 
-use super::study::{self, PlanInput};
+use super::study::{self, CardDue, PlanInput, StudyHistory};
 
 /// Questions in the shipped bank.
 pub const DEFAULT_BANK: u32 = 1_215;
@@ -86,6 +86,9 @@ pub struct PolicyFigures {
     /// over students (0.2 = ±20 %).
     pub load_max_dev_mean: f64,
     pub load_max_dev_worst: f64,
+    /// The same deviation's median and 90th percentile over students.
+    pub load_max_dev_p50: f64,
+    pub load_max_dev_p90: f64,
     /// Students whose every day is within ±20 % of their mean.
     pub students_load_within_20pct: u32,
     /// Reviews per student over the whole study, mean.
@@ -123,6 +126,7 @@ struct Memory {
     due_day: i64,
     true_s: f64,
     last_day: i64,
+    last_correct: bool,
 }
 
 /// One student's study, as the figures need it.
@@ -197,6 +201,7 @@ fn answer(l: &Learner, m: Option<Memory>, day: i64, rng: &mut ChaCha8Rng) -> Mem
         due_day: day_of(next.due).max(day + 1),
         true_s,
         last_day: day,
+        last_correct: correct,
     }
 }
 
@@ -212,25 +217,35 @@ fn student(cfg: &SimConfig, k: u32, policy: Policy) -> Outcome {
     let mut loads = Vec::with_capacity(cfg.days as usize);
     let mut reviews_done = 0u32;
     let mut due: Vec<(i64, usize)> = Vec::new();
+    let mut history = StudyHistory::default();
     for day in 1..=days {
         due.clear();
+        history.cards.clear();
+        (history.recent_reviews, history.recent_wrong) = (0, 0);
         let mut due_by_exam = 0u32;
         for (i, m) in mem.iter().enumerate() {
             if m.due_day <= day {
                 due.push((m.due_day, i));
             }
             due_by_exam += u32::from(m.due_day <= days);
+            let card = CardDue {
+                due_in: m.due_day - day,
+                interval: m.due_day - m.last_day,
+            };
+            let recent = (m.last_day >= day - 1).then_some(m.last_correct);
+            history.add(card, i64::from(m.card.reps), recent);
         }
         due.sort_unstable();
         let unseen = cfg.bank - mem.len() as u32;
-        let plan = study::daily_plan(PlanInput {
+        let input = PlanInput {
             today: noon(day).date(),
             exam_date: (policy == Policy::ExamDate).then_some(exam),
             due_now: due.len() as u32,
             due_by_exam,
             unseen,
             bank: cfg.bank,
-        });
+        };
+        let plan = study::daily_plan_for(input, &history);
         let reviews = (plan.reviews as usize).min(due.len());
         for &(_, i) in &due[..reviews] {
             let m = mem[i].clone();
@@ -285,11 +300,14 @@ fn figures(cfg: &SimConfig, policy: Policy, outcomes: &[Outcome]) -> PolicyFigur
         daily_load_mean: 0.0,
         load_max_dev_mean: 0.0,
         load_max_dev_worst: 0.0,
+        load_max_dev_p50: 0.0,
+        load_max_dev_p90: 0.0,
         students_load_within_20pct: 0,
         reviews_mean: 0.0,
         recall_at_exam_mean: 0.0,
         load_by_day: vec![0.0; cfg.days as usize],
     };
+    let mut devs = Vec::with_capacity(outcomes.len());
     for o in outcomes {
         let seen = f64::from(o.seen) / bank;
         let items = o.reviews + o.uncovered;
@@ -309,6 +327,7 @@ fn figures(cfg: &SimConfig, policy: Policy, outcomes: &[Outcome]) -> PolicyFigur
         f.daily_load_mean += mean / n;
         f.load_max_dev_mean += dev / n;
         f.load_max_dev_worst = f.load_max_dev_worst.max(dev);
+        devs.push(dev);
         f.students_load_within_20pct += u32::from(dev <= 0.2);
         f.reviews_mean += f64::from(o.reviews) / n;
         f.recall_at_exam_mean += o.recall_at_exam / n;
@@ -316,6 +335,13 @@ fn figures(cfg: &SimConfig, policy: Policy, outcomes: &[Outcome]) -> PolicyFigur
             *acc += f64::from(x) / n;
         }
     }
+    devs.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        devs.get(((devs.len().max(1) - 1) as f64 * q).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    (f.load_max_dev_p50, f.load_max_dev_p90) = (at(0.5), at(0.9));
     f
 }
 

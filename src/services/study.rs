@@ -151,15 +151,41 @@ fn plan_of(
         None => due_now,
     };
     let bank = d.area_of.len() as u32;
-    let plan = study::daily_plan(PlanInput {
-        today: now.date(),
+    // The student's own history: each card's due date and interval, yesterday's and today's
+    // answers (no card JSON is parsed).
+    let mut history = study::StudyHistory::default();
+    if exam_date.is_some() {
+        for r in &d.cards {
+            let reps = i64::from(r.reviews);
+            history.add_stored(now, r.due, r.last_review, reps, r.last_correct);
+        }
+    }
+    // The student's day starts at their local midnight.
+    let tz = super::study_settings::zone_of(c, user_id)?;
+    let today = local_time::local_date(tz, now);
+    let input = PlanInput {
+        today,
         exam_date,
         due_now,
         due_by_exam,
         unseen: bank.saturating_sub(d.cards.len() as u32),
         bank,
-    });
-    Ok((plan, profile))
+    };
+    let plan = study::daily_plan_for(input, &history);
+    // What was answered today counts toward today's plan (a first answer is a new question).
+    let (mut new_done, mut reviews_done) = (0, 0);
+    for r in d
+        .cards
+        .iter()
+        .filter(|r| local_time::local_date(tz, r.last_review) == today)
+    {
+        if r.reviews <= 1 {
+            new_done += 1;
+        } else {
+            reviews_done += 1;
+        }
+    }
+    Ok((study::left_today(plan, new_done, reviews_done), profile))
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(user_id))]
@@ -451,7 +477,7 @@ pub async fn start(state: &AppState, user: &Account, kind: &str) -> AppResult<St
             match kind {
                 SessionKind::Missed => "No missed questions: every question you got wrong has been answered right since.",
                 SessionKind::Flagged => "No flagged questions yet: flag a question from its answer page to study it again.",
-                SessionKind::Today => "Nothing to study today: no review is due and you have seen the whole bank.",
+                SessionKind::Today => "Nothing left in today's plan: the reviews due are done and today's new questions are answered. A Quick 10 or your flashcards keep you going.",
                 SessionKind::Quick => "There are no questions to study yet.",
             }
             .into(),

@@ -285,22 +285,32 @@ async fn a_finished_exam_feeds_the_study_plan(app: TestApp) {
     page.assert_contains(&format!("Missed questions ({wrong})"));
 }
 
-/// Starts today's study session and answers it through (right each time); returns how many of
-/// its questions came from each area.
-async fn todays_session_by_area(c: &Client) -> std::collections::BTreeMap<String, usize> {
+/// Starts today's study session and answers it through (right each time); returns each
+/// question's area and stem, in order.
+async fn todays_session(c: &Client) -> Vec<(String, String)> {
     let r = c
         .submit("/study", "/study/sessions", &[("kind", "today")])
         .await;
     let url = r.location.unwrap();
-    let mut per_area = std::collections::BTreeMap::<String, usize>::new();
+    let mut out = vec![];
     for _ in 0..60 {
         let page = c.get(&url).await;
         if !page.body.contains("name=\"position\"") {
             break;
         }
         let area = page.body.split(" of area ").nth(1).unwrap()[..1].to_string();
-        *per_area.entry(area).or_default() += 1;
+        out.push((area, stem_of(&page)));
         answer(c, &url, &page, true).await;
+    }
+    out
+}
+
+fn by_area<'a>(
+    items: impl Iterator<Item = &'a (String, String)>,
+) -> std::collections::BTreeMap<String, usize> {
+    let mut per_area = std::collections::BTreeMap::<String, usize>::new();
+    for (area, _) in items {
+        *per_area.entry(area.clone()).or_default() += 1;
     }
     per_area
 }
@@ -310,7 +320,7 @@ async fn todays_session_by_area(c: &Client) -> std::collections::BTreeMap<String
 async fn new_questions_follow_the_blueprint(app: TestApp) {
     app.seed_bank([30; 7]).await;
     let c = app.logged_in("fresh@example.com", &[Role::Student]).await;
-    let per_area = todays_session_by_area(&c).await;
+    let per_area = by_area(todays_session(&c).await.iter());
     let n: usize = per_area.values().sum();
     assert_eq!(
         n, 10,
@@ -327,6 +337,17 @@ async fn new_questions_follow_the_blueprint(app: TestApp) {
             "area {area}: {got} of {n}, blueprint {w}: {per_area:?}"
         );
     }
+    // Those ten count toward today: the plan does not offer ten more until tomorrow.
+    let page = c.get("/study").await;
+    page.assert_contains("Done today: <strong>10</strong> questions.");
+    page.assert_contains("Today's plan is done");
+    let r = c
+        .submit("/study", "/study/sessions", &[("kind", "today")])
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/study"));
+    c.get("/study")
+        .await
+        .assert_contains("Nothing left in today&#x27;s plan");
 }
 
 /// After a readiness check that found one area weak, a day's new questions lean to that area
@@ -353,11 +374,15 @@ async fn new_questions_lean_to_the_area_the_readiness_check_found_weak(app: Test
     )
     .await;
     let id = s["id"].as_str().unwrap().to_string();
-    let mut area1 = 0;
+    let (mut area1, mut answered) = (0, 0);
+    let mut asked = std::collections::HashSet::new();
     while s["finished"] == false {
         // Wrong in area 1 only.
-        let weak = s["item"]["stem"].as_str().unwrap().contains(" of area 1");
+        let stem = s["item"]["stem"].as_str().unwrap().to_string();
+        let weak = stem.contains(" of area 1");
+        asked.insert(stem);
         area1 += usize::from(weak);
+        answered += 1;
         let option = api_option(&s, if weak { "Wrong" } else { "Right" });
         s = post(
             format!("{}/api/v1/exams/{id}/answers", app.addr),
@@ -367,7 +392,18 @@ async fn new_questions_lean_to_the_area_the_readiness_check_found_weak(app: Test
     }
     assert!(area1 > 0, "the check asked area 1");
 
-    let per_area = todays_session_by_area(&c).await;
+    // Once the check's answers reached the scheduler, on the next day (today's ten new
+    // questions were the check's own), the new questions of today's session.
+    let want = format!("You have answered <strong>{answered}</strong>");
+    for _ in 0..50 {
+        if c.get("/study").await.body.contains(&want) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.clock.advance(time::Duration::days(1));
+    let session = todays_session(&c).await;
+    let per_area = by_area(session.iter().filter(|(_, stem)| !asked.contains(stem)));
     let n: usize = per_area.values().sum();
     assert_eq!(n, 10, "{per_area:?}");
     let uid = app.user_id("weak1@example.com").await;
