@@ -123,6 +123,13 @@ pub const READINESS_PASS_PROBABILITY: f64 = 0.6;
 /// The readiness check stops once the verdict at maximum length is this certain.
 pub const READINESS_CURTAIL: f64 = 0.99;
 
+/// Price of one item in the expected-loss readiness check, in probability of a wrong verdict.
+pub const EXPECTED_LOSS_COST: f64 = 0.0003;
+
+/// A false pass costs this many false fails in the expected-loss readiness check (pass at
+/// P(pass) ≥ 0.6, the same bar as [`READINESS_PASS_PROBABILITY`]).
+pub const EXPECTED_LOSS_FALSE_PASS_WEIGHT: f64 = 1.5;
+
 /// Seconds per item on the MBLEx (110 min / 100 items).
 pub const MBLEX_SECS_PER_ITEM: u32 = 66;
 
@@ -179,6 +186,7 @@ impl Program {
                 },
                 min_pass_probability: READINESS_PASS_PROBABILITY,
                 curtail: Some(READINESS_CURTAIL),
+                glr: false,
             },
             pretest: PretestPlan::OnePerBlock {
                 block: 10,
@@ -190,6 +198,31 @@ impl Program {
             prior_sd: 1.0,
             diagnostics: DiagnosticsConfig::default(),
         }
+    }
+
+    /// Readiness check with the Bayesian expected-loss stop (issue 13) instead of the SPRT:
+    /// min 18 (≥ 2 per area), max 200, an item is worth giving while it is expected to lower the
+    /// chance of a wrong verdict by more than [`EXPECTED_LOSS_COST`]; pass at P(pass) ≥ 0.6.
+    /// Most candidates stop at the minimum; the few sitting on the cut get long tests, which is
+    /// where the accuracy is won. 66 s per item of the maximum.
+    pub fn readiness_expected_loss() -> Self {
+        let mut p = Self::readiness();
+        p.id = "readiness-expected-loss".into();
+        p.stopping = StoppingConfig {
+            min_items: 18,
+            max_items: 200,
+            min_per_area: 2,
+            rule: StopRule::ExpectedLoss {
+                cost: EXPECTED_LOSS_COST,
+                false_pass_weight: EXPECTED_LOSS_FALSE_PASS_WEIGHT,
+            },
+            min_pass_probability: EXPECTED_LOSS_FALSE_PASS_WEIGHT
+                / (1.0 + EXPECTED_LOSS_FALSE_PASS_WEIGHT),
+            curtail: None,
+            glr: false,
+        };
+        p.time_limit_secs = MBLEX_SECS_PER_ITEM * 200;
+        p
     }
 
     /// Readiness check with the NCLEX-style 95 % confidence-interval stop instead of the SPRT.
@@ -270,6 +303,7 @@ mod tests {
             Program::mblex(),
             Program::readiness(),
             Program::readiness_ci(),
+            Program::readiness_expected_loss(),
             Program::ncbtmb(),
         ] {
             p.validate().unwrap();
@@ -277,6 +311,9 @@ mod tests {
             assert_eq!(Program::from_json(&json).unwrap(), p);
         }
         assert_eq!(Program::readiness().time_limit_secs, 6600);
+        let el = Program::readiness_expected_loss();
+        assert_eq!(el.time_limit_secs, 13_200);
+        assert!((el.stopping.min_pass_probability - 0.6).abs() < 1e-12);
         assert_eq!(
             Program::mblex().blueprint.quotas(100),
             vec![11, 12, 14, 15, 17, 16, 15]

@@ -38,6 +38,8 @@ pub enum SimProgram {
     Mblex,
     /// Readiness limits with the 95 % CI stop.
     CatCi,
+    /// Readiness check with the expected-loss stop (min 18, max 200).
+    ReadinessExpectedLoss,
 }
 
 impl SimProgram {
@@ -47,6 +49,7 @@ impl SimProgram {
             SimProgram::Readiness => Program::readiness(),
             SimProgram::Mblex => Program::mblex(),
             SimProgram::CatCi => Program::readiness_ci(),
+            SimProgram::ReadinessExpectedLoss => Program::readiness_expected_loss(),
         };
         p.blueprint = blueprint.clone();
         p
@@ -420,6 +423,10 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<SimProgram>(r#""cat-ci""#).unwrap(),
             SimProgram::CatCi
+        );
+        assert_eq!(
+            serde_json::from_str::<SimProgram>(r#""readiness-expected-loss""#).unwrap(),
+            SimProgram::ReadinessExpectedLoss
         );
     }
 

@@ -21,6 +21,17 @@ pub enum StopRule {
         /// Tolerated false-fail rate (type II error).
         beta: f64,
     },
+    /// Bayesian expected-loss stop: keep testing while some number k of further items is
+    /// expected to lower the posterior probability of a wrong verdict by more than k · `cost`
+    /// (look-ahead over k = 1, 2, 4, … up to the maximum length); then pass iff P(θ ≥ cut) ≥
+    /// w / (1 + w), w = `false_pass_weight`. Unlike the SPRT it knows when more items are futile
+    /// (a candidate sitting on the cut) and when a few more would settle the verdict.
+    ExpectedLoss {
+        /// Price of one item, in probability of a wrong verdict (e.g. 0.0002).
+        cost: f64,
+        /// Loss of a false pass relative to a false fail (1 = symmetric; 1.5 → pass at P ≥ 0.6).
+        false_pass_weight: f64,
+    },
     /// Stop once |θ̂ − cut| > z · PSD (z = 1.96 for 95 %).
     ConfidenceInterval {
         /// Normal quantile of the interval.
@@ -48,6 +59,10 @@ pub struct StoppingConfig {
     /// length is predicted to be the same as now with at least this probability.
     #[serde(default)]
     pub curtail: Option<f64>,
+    /// With [`StopRule::Sprt`]: decide on the generalized likelihood ratio (θ maximised on each
+    /// side of the indifference region, Thompson 2009) instead of Wald's fixed θ = cut ± δ.
+    #[serde(default)]
+    pub glr: bool,
 }
 
 /// Why a session ended.
@@ -66,7 +81,8 @@ pub enum StopReason {
     TimeOut,
     /// The pool ran out of eligible items before the test could finish normally.
     PoolExhausted,
-    /// Stochastic curtailment: more items were very unlikely to change the verdict.
+    /// Stochastic curtailment: more items were very unlikely to change the verdict (or, with
+    /// the expected-loss rule, not likely enough to be worth their cost).
     Curtailed,
 }
 
@@ -89,6 +105,7 @@ impl StoppingConfig {
             rule: StopRule::None,
             min_pass_probability: 0.0,
             curtail: None,
+            glr: false,
         }
     }
 
@@ -149,6 +166,21 @@ impl StoppingConfig {
                 }
                 Ok(())
             }
+            StopRule::ExpectedLoss {
+                cost,
+                false_pass_weight,
+            } => {
+                let ok = cost.is_finite()
+                    && cost > 0.0
+                    && false_pass_weight.is_finite()
+                    && false_pass_weight > 0.0;
+                if !ok {
+                    return Err(IrtError::InvalidConfig(format!(
+                        "expected-loss rule needs cost > 0 and false_pass_weight > 0 (got {cost}, {false_pass_weight})"
+                    )));
+                }
+                Ok(())
+            }
             StopRule::ConfidenceInterval { z } => {
                 if !(z.is_finite() && z > 0.0) {
                     return Err(IrtError::InvalidConfig(format!(
@@ -161,44 +193,94 @@ impl StoppingConfig {
     }
 }
 
-/// Running SPRT statistic: Σ ln L_i(cut + δ) − ln L_i(cut − δ) over the scored items.
+/// Spacing of the θ grid on which [`Sprt`] also keeps the log-likelihood (for the GLR).
+pub const GLR_STEP: f64 = 0.1;
+/// Grid nodes on each side of the cut (the grid spans cut ± `GLR_HALF`·`GLR_STEP`).
+pub const GLR_HALF: usize = 40;
+const GLR_NODES: usize = 2 * GLR_HALF + 1;
+
+/// θ of grid node `k` around `cut`.
+fn grid_theta(cut: f64, k: usize) -> f64 {
+    cut + (k as f64 - GLR_HALF as f64) * GLR_STEP
+}
+
+/// Running SPRT statistic: Σ ln L_i(cut + δ) − ln L_i(cut − δ) over the scored items, and the
+/// log-likelihood on a grid around the cut for the generalized likelihood ratio.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sprt {
+    cut: f64,
     upper_theta: f64,
     lower_theta: f64,
-    llr: f64,
+    upper_ll: f64,
+    lower_ll: f64,
+    grid_ll: [f64; GLR_NODES],
 }
 
 impl Sprt {
     /// A fresh statistic for the hypotheses θ = cut ± δ.
     pub fn new(cut: f64, delta: f64) -> Self {
         Sprt {
+            cut,
             upper_theta: cut + delta,
             lower_theta: cut - delta,
-            llr: 0.0,
+            upper_ll: 0.0,
+            lower_ll: 0.0,
+            grid_ll: [0.0; GLR_NODES],
         }
     }
 
-    /// Adds one scored response (O(1)).
+    /// Adds one scored response (O(grid)).
     pub fn update(&mut self, item: &ItemParams, correct: bool) {
-        self.llr += item.log_likelihood(self.upper_theta, correct)
-            - item.log_likelihood(self.lower_theta, correct);
+        self.upper_ll += item.log_likelihood(self.upper_theta, correct);
+        self.lower_ll += item.log_likelihood(self.lower_theta, correct);
+        let cut = self.cut;
+        for (k, ll) in self.grid_ll.iter_mut().enumerate() {
+            *ll += item.log_likelihood(grid_theta(cut, k), correct);
+        }
     }
 
     /// The current log likelihood ratio.
     pub fn log_ratio(&self) -> f64 {
-        self.llr
+        self.upper_ll - self.lower_ll
+    }
+
+    /// The generalized log likelihood ratio (Thompson 2009): the log-likelihood maximised over
+    /// θ ≥ cut + δ minus its maximum over θ ≤ cut − δ (on the grid, plus the two boundaries).
+    /// With a unimodal likelihood it is never nearer zero than [`Sprt::log_ratio`] when that
+    /// is past a decision boundary, so it stops no later and decides the same way.
+    pub fn generalized_log_ratio(&self) -> f64 {
+        let mut hi = self.upper_ll;
+        let mut lo = self.lower_ll;
+        for (k, &ll) in self.grid_ll.iter().enumerate() {
+            let t = grid_theta(self.cut, k);
+            if t > self.upper_theta {
+                hi = hi.max(ll);
+            } else if t < self.lower_theta {
+                lo = lo.max(ll);
+            }
+        }
+        hi - lo
     }
 
     /// `Some(true)` (pass) when llr ≥ ln((1 − β)/α), `Some(false)` (fail) when llr ≤ ln(β/(1 − α)).
     pub fn decision(&self, alpha: f64, beta: f64) -> Option<bool> {
-        if self.llr >= ((1.0 - beta) / alpha).ln() {
-            Some(true)
-        } else if self.llr <= (beta / (1.0 - alpha)).ln() {
-            Some(false)
-        } else {
-            None
-        }
+        wald_decision(self.log_ratio(), alpha, beta)
+    }
+
+    /// As [`Sprt::decision`] on the generalized log likelihood ratio.
+    pub fn generalized_decision(&self, alpha: f64, beta: f64) -> Option<bool> {
+        wald_decision(self.generalized_log_ratio(), alpha, beta)
+    }
+}
+
+/// Wald's boundaries: pass at llr ≥ ln((1 − β)/α), fail at llr ≤ ln(β/(1 − α)).
+fn wald_decision(llr: f64, alpha: f64, beta: f64) -> Option<bool> {
+    if llr >= ((1.0 - beta) / alpha).ln() {
+        Some(true)
+    } else if llr <= (beta / (1.0 - alpha)).ln() {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -253,9 +335,23 @@ pub fn evaluate(cfg: &StoppingConfig, s: &StopState<'_>) -> Option<Outcome> {
     }
     let by_rule = match cfg.rule {
         StopRule::None => None,
-        StopRule::Sprt { alpha, beta, .. } => s.sprt.decision(alpha, beta).map(|passed| Outcome {
+        StopRule::Sprt { alpha, beta, .. } => {
+            let d = if cfg.glr {
+                s.sprt.generalized_decision(alpha, beta)
+            } else {
+                s.sprt.decision(alpha, beta)
+            };
+            d.map(|passed| Outcome {
+                passed,
+                reason: StopReason::Sprt,
+            })
+        }
+        StopRule::ExpectedLoss {
+            cost,
+            false_pass_weight,
+        } => expected_loss_decision(cfg, s, cost, false_pass_weight).map(|passed| Outcome {
             passed,
-            reason: StopReason::Sprt,
+            reason: StopReason::Curtailed,
         }),
         StopRule::ConfidenceInterval { z } => {
             ci_decision(s.theta, s.psd, s.cut, z).map(|passed| Outcome {
@@ -272,6 +368,64 @@ pub fn evaluate(cfg: &StoppingConfig, s: &StopState<'_>) -> Option<Outcome> {
             reason: StopReason::Curtailed,
         })
     })
+}
+
+/// Posterior loss of the better verdict at P(pass) = `p`: a false pass costs `w`, a false fail 1.
+fn verdict_loss(p: f64, w: f64) -> f64 {
+    (w * (1.0 - p)).min(p)
+}
+
+/// Expected loss of the verdict after `extra` more posterior precision, for a normal posterior
+/// of SD `s` whose mean lies `z`·`s` above the cut. The posterior mean is a martingale: after the
+/// items it is normal around today's with variance s² − s_k² (trapezoid rule on 25 nodes).
+fn expected_loss_after(z: f64, s: f64, extra: f64, w: f64) -> f64 {
+    let prec = 1.0 / (s * s);
+    let s_k = 1.0 / (prec + extra).sqrt();
+    let spread = (s * s - s_k * s_k).max(0.0).sqrt();
+    let m = z * s;
+    let (mut acc, mut wsum) = (0.0, 0.0);
+    for j in 0..=24 {
+        let x = -4.8 + 0.4 * f64::from(j);
+        let wt = (-0.5 * x * x).exp();
+        let p = normal_cdf((m + spread * x) / s_k);
+        acc += wt * verdict_loss(p, w);
+        wsum += wt;
+    }
+    acc / wsum
+}
+
+/// The expected-loss rule: `None` (keep testing) while some look-ahead of k more items, each
+/// adding the average information the answered ones added, lowers the expected loss of the
+/// verdict by more than k · `cost`; else `Some(pass)`. Horizons k = 1, 2, 4, … and the rest of
+/// the test, so the rule sees both the next item and what a long test could still settle.
+pub fn expected_loss_decision(
+    cfg: &StoppingConfig,
+    s: &StopState<'_>,
+    cost: f64,
+    false_pass_weight: f64,
+) -> Option<bool> {
+    let w = false_pass_weight;
+    let p = s.p_pass.clamp(1e-12, 1.0 - 1e-12);
+    let z = normal_quantile(p);
+    let psd = s.psd.max(1e-6);
+    let precision = 1.0 / (psd * psd);
+    let prior_precision = 1.0 / (s.prior_sd * s.prior_sd);
+    // As in the curtailment: a floor keeps a run of uninformative items from ending the test.
+    let per_item = ((precision - prior_precision) / f64::from(s.n_scored.max(1))).max(0.05);
+    let now = verdict_loss(p, w);
+    let remaining = cfg.max_items.saturating_sub(s.n_scored);
+    let mut k = 1u32;
+    while k <= remaining {
+        let after = expected_loss_after(z, psd, f64::from(k) * per_item, w);
+        if now - after > cost * f64::from(k) {
+            return None;
+        }
+        if k == remaining {
+            break;
+        }
+        k = k.saturating_mul(2).min(remaining);
+    }
+    Some(p * (1.0 + w) >= w)
 }
 
 /// Probability that the verdict by estimate at the maximum length will be a pass, given the
@@ -367,192 +521,4 @@ pub fn normal_quantile(p: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cfg(rule: StopRule) -> StoppingConfig {
-        StoppingConfig {
-            min_items: 5,
-            max_items: 10,
-            min_per_area: 2,
-            rule,
-            min_pass_probability: 0.0,
-            curtail: None,
-        }
-    }
-
-    #[test]
-    fn sprt_boundaries() {
-        let item = ItemParams {
-            a: 2.0,
-            b: 0.0,
-            c: 0.0,
-        };
-        let mut s = Sprt::new(0.0, 0.3);
-        for _ in 0..20 {
-            s.update(&item, true);
-        }
-        assert_eq!(s.decision(0.05, 0.05), Some(true));
-        let mut f = Sprt::new(0.0, 0.3);
-        for _ in 0..20 {
-            f.update(&item, false);
-        }
-        assert_eq!(f.decision(0.05, 0.05), Some(false));
-        assert_eq!(Sprt::new(0.0, 0.3).decision(0.05, 0.05), None);
-    }
-
-    #[test]
-    fn guards_hold_before_early_stop() {
-        let mut sprt = Sprt::new(0.0, 0.3);
-        let item = ItemParams {
-            a: 2.0,
-            b: 0.0,
-            c: 0.0,
-        };
-        for _ in 0..30 {
-            sprt.update(&item, true);
-        }
-        let c = cfg(StopRule::Sprt {
-            delta: 0.3,
-            alpha: 0.05,
-            beta: 0.05,
-        });
-        let mk = |n, counts: &'static [u32]| StopState {
-            n_scored: n,
-            area_counts: counts,
-            theta: 1.0,
-            psd: 0.3,
-            p_pass: 1.0,
-            prior_sd: 1.0,
-            sprt: &sprt,
-            cut: 0.0,
-        };
-        assert_eq!(evaluate(&c, &mk(4, &[2, 2])), None, "below min");
-        assert_eq!(evaluate(&c, &mk(6, &[5, 1])), None, "area minimum");
-        assert_eq!(
-            evaluate(&c, &mk(6, &[3, 3])).map(|o| o.reason),
-            Some(StopReason::Sprt)
-        );
-        assert_eq!(
-            evaluate(&c, &mk(10, &[9, 1])).map(|o| o.reason),
-            Some(StopReason::MaxItems)
-        );
-    }
-
-    #[test]
-    fn normal_helpers() {
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
-        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
-        assert!((normal_cdf(-1.0) - 0.158_655_25).abs() < 1e-6);
-        for p in [0.001, 0.02, 0.3, 0.5, 0.6, 0.975, 0.999] {
-            assert!((normal_cdf(normal_quantile(p)) - p).abs() < 1e-6, "p = {p}");
-        }
-    }
-
-    fn state<'a>(sprt: &'a Sprt, n: u32, theta: f64, psd: f64, p_pass: f64) -> StopState<'a> {
-        StopState {
-            n_scored: n,
-            area_counts: &[20, 20],
-            theta,
-            psd,
-            p_pass,
-            prior_sd: 1.0,
-            sprt,
-            cut: 0.0,
-        }
-    }
-
-    #[test]
-    fn verdict_by_estimate_can_demand_a_pass_probability() {
-        let mut c = StoppingConfig::fixed(10);
-        let sprt = Sprt::new(0.0, 0.3);
-        let o = evaluate(&c, &state(&sprt, 10, 0.05, 0.25, 0.58)).unwrap();
-        assert!(o.passed, "θ̂ ≥ cut is a pass on a plain fixed form");
-        c.min_pass_probability = 0.6;
-        let o = evaluate(&c, &state(&sprt, 10, 0.05, 0.25, 0.58)).unwrap();
-        assert!(!o.passed, "58 % is not enough when 60 % is required");
-        assert!(
-            evaluate(&c, &state(&sprt, 10, 0.1, 0.2, 0.69))
-                .unwrap()
-                .passed
-        );
-        assert!(
-            !c.pass_by_estimate(-0.01, 0.9, 0.0),
-            "θ̂ below the cut never passes"
-        );
-    }
-
-    #[test]
-    fn curtailment_stops_only_when_the_verdict_is_settled() {
-        let mut c = cfg(StopRule::Sprt {
-            delta: 0.3,
-            alpha: 0.05,
-            beta: 0.05,
-        });
-        c.min_items = 25;
-        c.max_items = 100;
-        c.curtail = Some(0.99);
-        let sprt = Sprt::new(0.0, 0.3); // undecided
-        // 60 items in, θ̂ 0.9 with PSD 0.25: 40 more items cannot plausibly pull it under the cut.
-        let far = evaluate(&c, &state(&sprt, 60, 0.9, 0.25, 0.9999)).unwrap();
-        assert_eq!(far.reason, StopReason::Curtailed);
-        assert!(far.passed);
-        let low = evaluate(&c, &state(&sprt, 60, -0.9, 0.25, 0.0001)).unwrap();
-        assert!(!low.passed);
-        // Near the cut the verdict is open: keep testing.
-        assert_eq!(evaluate(&c, &state(&sprt, 60, 0.1, 0.25, 0.65)), None);
-        let p_near = predicted_final_pass(&c, &state(&sprt, 60, 0.1, 0.25, 0.65));
-        assert!(p_near > 0.3 && p_near < 0.9, "{p_near}");
-        // The prediction rises with θ̂ and is ½ when θ̂ sits on the pass threshold.
-        let mut last = 0.0;
-        for t in [-0.5, -0.2, 0.0, 0.2, 0.5] {
-            let p = predicted_final_pass(&c, &state(&sprt, 60, t, 0.25, 0.5));
-            assert!(p > last);
-            last = p;
-        }
-        // Off unless configured.
-        c.curtail = None;
-        assert_eq!(evaluate(&c, &state(&sprt, 60, 0.9, 0.25, 0.9999)), None);
-        c.curtail = Some(0.4);
-        assert!(c.validate().is_err());
-    }
-
-    #[test]
-    fn ci_rule() {
-        assert_eq!(ci_decision(0.7, 0.3, 0.0, 1.96), Some(true));
-        assert_eq!(ci_decision(-0.7, 0.3, 0.0, 1.96), Some(false));
-        assert_eq!(ci_decision(0.5, 0.3, 0.0, 1.96), None);
-    }
-
-    #[test]
-    fn validation() {
-        assert!(
-            cfg(StopRule::Sprt {
-                delta: 0.3,
-                alpha: 0.05,
-                beta: 0.05
-            })
-            .validate()
-            .is_ok()
-        );
-        assert!(
-            cfg(StopRule::Sprt {
-                delta: 0.0,
-                alpha: 0.05,
-                beta: 0.05
-            })
-            .validate()
-            .is_err()
-        );
-        assert!(
-            cfg(StopRule::ConfidenceInterval { z: -1.0 })
-                .validate()
-                .is_err()
-        );
-        let bad = StoppingConfig {
-            min_items: 11,
-            ..StoppingConfig::fixed(10)
-        };
-        assert!(bad.validate().is_err());
-    }
-}
+mod tests;
