@@ -104,7 +104,7 @@ struct SimulateArgs {
     /// Area weights {"DOMAIN": weight, ...} (default: each domain's share of the bank).
     #[arg(long)]
     blueprint: Option<PathBuf>,
-    /// readiness | mblex | cat-ci
+    /// readiness | readiness-expected-loss | mblex | cat-ci
     #[arg(long, default_value = "readiness")]
     program: String,
     /// Passing standard on the θ scale.
@@ -558,7 +558,7 @@ fn simulate(args: &SimulateArgs) -> anyhow::Result<serde_json::Value> {
     let which: SimProgram =
         serde_json::from_value(serde_json::json!(args.program)).map_err(|_| {
             anyhow::anyhow!(
-                "--program must be readiness, mblex or cat-ci, not {:?}",
+                "--program must be readiness, readiness-expected-loss, mblex or cat-ci, not {:?}",
                 args.program
             )
         })?;
