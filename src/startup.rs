@@ -104,7 +104,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         }
     }
     let db_permits = settings.db_pool_size.max(1) as usize;
-    let views = Views::load()?;
+    let views = Views::shared()?;
     let mailer = Mailer::from_setting(&settings.mail, &settings.data_dir)?;
     tracing::info!(backend = ?store::Backend::of(&settings.database_url), mail = mailer.describe(), "ready");
     let sqlite_writer = Arc::new(std::sync::Mutex::new(()));
@@ -125,7 +125,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         pool,
         settings: Arc::new(settings),
         clock,
-        views: Arc::new(views),
+        views,
         mailer: Arc::new(mailer),
         outbox_wake: Arc::new(Notify::new()),
         pools: Arc::new(crate::services::exams::PoolCache::default()),

@@ -1,6 +1,10 @@
 //! Handlebars registries built from the embedded `templates/` folder: one that HTML-escapes (pages
 //! and HTML e-mails) and one that does not (plain-text e-mails, where `&#x3D;` would be a bug).
-//! In debug builds templates are re-read from disk on every render (live reload).
+//! The registries are built once per process and shared. For template work, `PALPATE_LIVE_TEMPLATES=1`
+//! in a debug build re-reads each template from disk on every render (live reload); it is off by
+//! default because re-parsing every template on every render made the test suite several times slower.
+
+use std::sync::{Arc, OnceLock};
 
 use handlebars::Handlebars;
 use rust_embed::RustEmbed;
@@ -15,11 +19,27 @@ pub struct Views {
     text: Handlebars<'static>,
 }
 
+/// Whether templates are re-read on every render: only in debug builds, and only when asked for.
+fn live_reload() -> bool {
+    cfg!(debug_assertions) && std::env::var_os("PALPATE_LIVE_TEMPLATES").is_some_and(|v| v == "1")
+}
+
 impl Views {
+    /// The process's registries, parsed on first use (every server in one process, such as the
+    /// test suite's, shares them; the templates are embedded and cannot change in between).
+    pub fn shared() -> anyhow::Result<Arc<Views>> {
+        static VIEWS: OnceLock<Arc<Views>> = OnceLock::new();
+        if let Some(v) = VIEWS.get() {
+            return Ok(v.clone());
+        }
+        let views = Arc::new(Views::load()?);
+        Ok(VIEWS.get_or_init(|| views).clone())
+    }
+
     pub fn load() -> anyhow::Result<Views> {
         let build = |escape: bool| -> anyhow::Result<Handlebars<'static>> {
             let mut hb = Handlebars::new();
-            hb.set_dev_mode(cfg!(debug_assertions));
+            hb.set_dev_mode(live_reload());
             // A missing field is an error in tests and development, not a silent blank on the page.
             hb.set_strict_mode(cfg!(debug_assertions));
             if !escape {
