@@ -236,6 +236,13 @@ async fn resume_after_refresh_and_restart(app: TestApp) {
         (5990..=6000).contains(&left),
         "110 min − 10 min ≈ 6000 s left, got {left}"
     );
+    let warning = "less than 45 seconds per remaining question";
+    assert!(!resumed.body.contains(warning), "100 minutes for 99 questions");
+    // 70 minutes for 99 questions: both instances warn (one has the exam in memory, one not).
+    app.clock.advance(time::Duration::minutes(30));
+    other.clock.advance(time::Duration::minutes(30));
+    c.get(&url).await.assert_contains(warning);
+    c2.get(&url).await.assert_contains(warning);
 }
 
 async fn mblex_time_out_is_an_automatic_fail(app: TestApp) {

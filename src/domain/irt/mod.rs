@@ -39,5 +39,5 @@ pub use pool::{ItemPool, ItemStatus, PoolItem, SelectionContext};
 pub use posterior::Posterior;
 pub use program::{PretestPlan, Program, TimeoutRule};
 pub use select::{Criterion, Fallback, SelectionOptions};
-pub use session::{AdministeredItem, AreaDiagnostic, Choice, Session, SessionResult};
+pub use session::{AdministeredItem, AreaDiagnostic, Choice, Session, SessionResult, behind_pace};
 pub use stopping::{Outcome, StopReason, StopRule, StoppingConfig};

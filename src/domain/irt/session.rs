@@ -537,16 +537,7 @@ impl Session {
 
     /// Pace warning: remaining time per remaining minimum item is under 45 s.
     pub fn pace_warning(&self, elapsed_secs: f64) -> bool {
-        let remaining_items = self
-            .program
-            .stopping
-            .min_items
-            .saturating_sub(self.tally.n_scored);
-        if remaining_items == 0 || self.outcome.is_some() {
-            return false;
-        }
-        let remaining_time = f64::from(self.program.time_limit_secs) - elapsed_secs;
-        remaining_time / f64::from(remaining_items) < 45.0
+        self.outcome.is_none() && behind_pace(&self.program, self.tally.n_scored, elapsed_secs)
     }
 
     /// The outcome, once the test has ended.
@@ -634,6 +625,17 @@ impl Session {
             areas,
         })
     }
+}
+
+/// Whether a running exam of `program` with `n_scored` scored answers after `elapsed_secs` is
+/// behind pace: less than 45 s left per scored item it still needs (its minimum length).
+pub fn behind_pace(program: &Program, n_scored: u32, elapsed_secs: f64) -> bool {
+    let remaining_items = program.stopping.min_items.saturating_sub(n_scored);
+    if remaining_items == 0 {
+        return false;
+    }
+    let remaining_time = f64::from(program.time_limit_secs) - elapsed_secs;
+    remaining_time / f64::from(remaining_items) < 45.0
 }
 
 #[cfg(test)]

@@ -197,12 +197,11 @@ pub(super) fn write(
         Verdict::Repeat { position } => {
             let fb = feedback(state, position);
             let view = current_view_with(
-                st,
                 c,
                 &state.exam,
                 &state.cfg,
                 &state.rows,
-                Some((&state.session, &state.live)),
+                Some(&state.live),
                 now,
                 fb,
             )?;
@@ -236,18 +235,17 @@ pub(super) fn write(
         )?;
         let exam =
             db::find_by_public_id(c, &state.exam.public_id)?.ok_or_else(AppError::not_found)?;
-        let view = current_view_with(st, c, &exam, &state.cfg, &state.rows, None, now, fb)?;
+        let view = current_view_with(c, &exam, &state.cfg, &state.rows, None, now, fb)?;
         return Ok(Some(AnswerResult::Next(view)));
     };
     let row = present(c, &state.exam, &state.live, &choice, position + 1, now)?;
     state.rows.push(row);
     let view = current_view_with(
-        st,
         c,
         &state.exam,
         &state.cfg,
         &state.rows,
-        Some((&state.session, &state.live)),
+        Some(&state.live),
         now,
         fb,
     )?;

@@ -184,16 +184,7 @@ async fn start_with(
             let exam = db::find_by_public_id(c, &public_id)?.ok_or_else(AppError::not_found)?;
             let row = present(c, &exam, &live, &first, 1, now)?;
             let rows = vec![row];
-            let view = current_view_with(
-                &st,
-                c,
-                &exam,
-                &cfg,
-                &rows,
-                Some((&session, &live)),
-                now,
-                None,
-            )?;
+            let view = current_view_with(c, &exam, &cfg, &rows, Some(&live), now, None)?;
             Ok((view, RunningExam::new(exam, cfg, rows, session, live)))
         })
         .await?;

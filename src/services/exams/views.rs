@@ -1,6 +1,7 @@
 //! What a student sees: the current item, feedback, and settling an exam past its deadline.
 
 use super::*;
+use crate::domain::irt::behind_pace;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OptionView {
@@ -140,7 +141,6 @@ pub(super) fn finish_if_overdue(
 }
 
 pub(super) fn current_view(
-    state: &AppState,
     conn: &mut DbConn,
     exam: &db::ExamRow,
     now: PrimitiveDateTime,
@@ -148,18 +148,16 @@ pub(super) fn current_view(
 ) -> AppResult<CurrentView> {
     let cfg = load_config(exam)?;
     let rows = db::items_of(conn, exam.id)?;
-    current_view_with(state, conn, exam, &cfg, &rows, None, now, last)
+    current_view_with(conn, exam, &cfg, &rows, None, now, last)
 }
 
-/// As [`current_view`], reusing what the caller already loaded (and its session, when it has one).
-#[allow(clippy::too_many_arguments)]
+/// As [`current_view`], reusing what the caller already loaded (and its pool, when it has one).
 pub(super) fn current_view_with(
-    state: &AppState,
     conn: &mut DbConn,
     exam: &db::ExamRow,
     cfg: &ExamConfig,
     rows: &[db::ExamItemRow],
-    session: Option<(&Session, &ExamPool)>,
+    live: Option<&ExamPool>,
     now: PrimitiveDateTime,
     last: Option<Feedback>,
 ) -> AppResult<CurrentView> {
@@ -172,8 +170,8 @@ pub(super) fn current_view_with(
     };
     let item = match pending {
         Some(r) => {
-            let cached = session
-                .and_then(|(_, live)| live.items.get(&r.item_id))
+            let cached = live
+                .and_then(|live| live.items.get(&r.item_id))
                 .filter(|li| li.version == r.version);
             match cached {
                 Some(li) => Some(item_view(r, &li.content)),
@@ -187,14 +185,13 @@ pub(super) fn current_view_with(
     } else {
         exam.deadline_at.map(|d| (d - now).whole_seconds().max(0))
     };
-    let pace_warning = match (finished, cfg.timed, session) {
-        (false, true, Some((s, _))) => s.pace_warning(elapsed_secs(exam, now)),
-        (false, true, None) => {
-            let live = exam_pool(state, conn, cfg, rows, now)?;
-            replay(cfg, exam, &live.pool, rows)?.pace_warning(elapsed_secs(exam, now))
-        }
-        _ => false,
-    };
+    // From the rows alone: a page view never replays the exam.
+    let n_scored = rows
+        .iter()
+        .filter(|r| r.scored && r.correct.is_some())
+        .count() as u32;
+    let pace_warning =
+        !finished && cfg.timed && behind_pace(&cfg.engine, n_scored, elapsed_secs(exam, now));
     Ok(CurrentView {
         exam_id: exam.public_id.clone(),
         title: exam.title.clone(),
@@ -242,7 +239,7 @@ pub async fn current(state: &AppState, user_id: i64, public_id: String) -> AppRe
             if is_overdue(&exam, now) {
                 return Ok(None);
             }
-            current_view(&st, c, &exam, now, None).map(Some)
+            current_view(c, &exam, now, None).map(Some)
         })
         .await?;
     if let Some(view) = read {
@@ -253,7 +250,7 @@ pub async fn current(state: &AppState, user_id: i64, public_id: String) -> AppRe
         .tx(move |c| {
             let now = st.clock.now();
             let exam = settled_exam(&st, c, user_id, &public_id, now)?;
-            current_view(&st, c, &exam, now, None)
+            current_view(c, &exam, now, None)
         })
         .await
 }

@@ -450,3 +450,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn behind_pace_when_under_45_seconds_per_needed_question() {
+    let p = Program::mblex(); // 100 scored questions in 110 minutes
+    assert_eq!((p.stopping.min_items, p.time_limit_secs), (100, 6600));
+    assert!(!behind_pace(&p, 0, 0.0), "66 s per question at the start");
+    assert!(!behind_pace(&p, 0, 2099.0), "just over 45 s per question");
+    assert!(behind_pace(&p, 0, 2101.0), "just under 45 s per question");
+    assert!(!behind_pace(&p, 60, 4700.0), "1,900 s for 40 questions");
+    assert!(behind_pace(&p, 60, 4900.0), "1,700 s for 40 questions");
+    assert!(!behind_pace(&p, 100, 6500.0), "nothing more is needed");
+}
