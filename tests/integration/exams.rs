@@ -237,7 +237,10 @@ async fn resume_after_refresh_and_restart(app: TestApp) {
         "110 min − 10 min ≈ 6000 s left, got {left}"
     );
     let warning = "less than 45 seconds per remaining question";
-    assert!(!resumed.body.contains(warning), "100 minutes for 99 questions");
+    assert!(
+        !resumed.body.contains(warning),
+        "100 minutes for 99 questions"
+    );
     // 70 minutes for 99 questions: both instances warn (one has the exam in memory, one not).
     app.clock.advance(time::Duration::minutes(30));
     other.clock.advance(time::Duration::minutes(30));
