@@ -749,7 +749,7 @@ async fn result_charts_follow_one_weak_rule_and_date_the_trend(app: TestApp) {
     let list = c.get("/exams").await;
     assert_one_weak_rule(&list.body);
     list.assert_contains("From your latest finished attempt");
-    let today = app.clock.now().date().to_string();
+    let today = crate::helpers::student_today(&app).to_string();
     assert!(
         list.body.contains(&format!(">{today}</text>")),
         "the trend's x-axis is dated"

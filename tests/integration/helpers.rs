@@ -543,3 +543,10 @@ pub fn id_between(body: &str, before: &str, after: &str) -> String {
         .next()
         .unwrap_or_else(|| panic!("no {before}…{after} in:\n{body}"))
 }
+
+/// Today for a student who has not chosen a time zone (Palpate's default, Eastern time): the day
+/// the study plan, countdown and exam history use. Differs from the UTC date in the evening.
+pub fn student_today(app: &TestApp) -> time::Date {
+    use palpate::domain::local_time::{DEFAULT_ZONE, local_date, zone};
+    local_date(zone(DEFAULT_ZONE).unwrap(), app.clock.now())
+}

@@ -39,7 +39,7 @@ async fn missed_and_flagged_questions_come_back(app: TestApp) {
     let page = c.get("/study").await;
     page.assert_contains("Nothing studied yet");
     page.assert_contains("Missed questions (0)");
-    let date = (app.clock.now().date() + time::Duration::days(30)).to_string();
+    let date = (crate::helpers::student_today(&app) + time::Duration::days(30)).to_string();
     let r = c
         .submit(
             "/exams/outcome",
