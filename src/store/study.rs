@@ -1,7 +1,7 @@
 //! Study cards: each student's FSRS memory state per question (see [`crate::domain::study`]).
 
 use super::DbConn;
-use super::schema::{study_cards, study_settings, users};
+use super::schema::{study_cards, study_settings, user_roles, users};
 use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
@@ -106,6 +106,12 @@ pub fn reminders_wanted(conn: &mut DbConn) -> QueryResult<Vec<(SettingsRow, Stri
         .filter(study_settings::email_reminder.eq(true))
         .filter(users::is_active.eq(true))
         .filter(users::email_verified_at.is_not_null())
+        // Only people who may still take exams (a student or a practitioner).
+        .filter(diesel::dsl::exists(
+            user_roles::table
+                .filter(user_roles::user_id.eq(users::id))
+                .filter(user_roles::role.eq_any(["student", "practitioner"])),
+        ))
         .select((SettingsRow::as_select(), users::email, users::name))
         .order(study_settings::user_id)
         .load(conn)

@@ -165,6 +165,30 @@ async fn study_reminders_go_out_once_at_the_local_hour(app: TestApp) {
     advance_to_local_hour(&[&app, &other], "America/Los_Angeles", la_hour);
     assert_eq!((send(&app).await, send(&other).await), (1, 0));
 
+    // No longer a student (the role was removed): no reminder; a student again: reminded again.
+    let la_id = app.user_id("la@example.com").await;
+    let role = |grant: bool| {
+        let now = app.clock.now();
+        app.state.db(move |c| {
+            Ok(if grant {
+                palpate::store::accounts::grant_role(c, la_id, "student", now)?
+            } else {
+                palpate::store::accounts::revoke_role(c, la_id, "student")?
+            })
+        })
+    };
+    assert!(role(false).await.unwrap());
+    for a in [&app, &other] {
+        a.clock.advance(time::Duration::days(1));
+    }
+    assert_eq!(
+        send(&app).await,
+        0,
+        "not to someone who is no longer a student"
+    );
+    assert!(role(true).await.unwrap());
+    assert_eq!(send(&app).await, 1);
+
     // Turned off: nothing more.
     let f = [
         ("time_zone", "America/Los_Angeles"),
