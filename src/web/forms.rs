@@ -11,6 +11,22 @@ pub fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
+/// A private calendar feed's address, `<user id>-<key>`: the person and the key. Anything else is
+/// the same "no such calendar" as a wrong key, so an address reveals nothing.
+pub fn calendar_feed(feed: &str) -> AppResult<(i64, &str)> {
+    let none = || AppError::NotFound("No such calendar.".into());
+    let (uid, key) = feed.split_once('-').ok_or_else(none)?;
+    Ok((uid.parse().map_err(|_| none())?, key))
+}
+
+/// An iCalendar feed's response (personal: never kept by a cache).
+pub fn ics(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(body)
+}
+
 /// A redirect target from a `next` parameter, only if it stays on this site.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     // As a browser reads it (the URL standard): leading and trailing C0 controls and spaces are

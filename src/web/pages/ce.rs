@@ -417,20 +417,11 @@ pub async fn calendar(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let feed = path.into_inner();
-    let (uid, key) = feed
-        .split_once('-')
-        .ok_or_else(|| AppError::NotFound("No such calendar.".into()))?;
-    let uid: i64 = uid
-        .parse()
-        .map_err(|_| AppError::NotFound("No such calendar.".into()))?;
+    let (uid, key) = crate::web::forms::calendar_feed(&feed)?;
     if !ce::feed_key_matches(&state, uid, key).await? {
         return Err(AppError::NotFound("No such calendar.".into()));
     }
-    let ics = ce::calendar(&state, uid).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(ics))
+    Ok(crate::web::forms::ics(ce::calendar(&state, uid).await?))
 }
 
 /// A new calendar address: the old one stops working (after it leaked, say).

@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::study_settings::{self as settings, SettingsInput};
 use crate::web::ctx::Ctx;
 use crate::web::forms::{field_errors, see_other};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde_json::json;
 
@@ -76,18 +76,14 @@ pub async fn calendar(
     state: web::Data<crate::services::AppState>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let none = || AppError::NotFound("No such calendar.".into());
     let feed = path.into_inner();
-    let (uid, key) = feed.split_once('-').ok_or_else(none)?;
-    let uid: i64 = uid.parse().map_err(|_| none())?;
+    let (uid, key) = crate::web::forms::calendar_feed(&feed)?;
     if !settings::feed_key_matches(&state, uid, key).await? {
-        return Err(none());
+        return Err(AppError::NotFound("No such calendar.".into()));
     }
-    let ics = settings::calendar(&state, uid).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(ics))
+    Ok(crate::web::forms::ics(
+        settings::calendar(&state, uid).await?,
+    ))
 }
 
 /// A new calendar address: the old one stops working.
