@@ -43,12 +43,16 @@ pub fn load_account(conn: &mut DbConn, user_id: i64) -> AppResult<Option<Account
     let Some(u) = db::find_user(conn, user_id)? else {
         return Ok(None);
     };
+    with_roles(conn, u).map(Some)
+}
+
+fn with_roles(conn: &mut DbConn, u: db::User) -> AppResult<Account> {
     let mut roles: Vec<Role> = db::roles_of(conn, u.id)?
         .iter()
         .filter_map(|r| Role::parse(r))
         .collect();
     roles.sort();
-    Ok(Some(to_account(u, roles)))
+    Ok(to_account(u, roles))
 }
 
 fn to_account(u: db::User, roles: Vec<Role>) -> Account {
@@ -622,10 +626,13 @@ pub fn load_session_account(
     session_version: i32,
     session_id: &str,
 ) -> AppResult<Option<Account>> {
-    if !db::session_live(conn, session_id, user_id)? {
+    let Some(u) = db::session_user(conn, session_id, user_id)? else {
+        return Ok(None);
+    };
+    if !u.is_active || u.session_version != session_version {
         return Ok(None);
     }
-    Ok(load_account(conn, user_id)?.filter(|a| a.active && a.session_version == session_version))
+    with_roles(conn, u).map(Some)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -420,14 +420,17 @@ pub fn insert_session(
 }
 
 /// Is the session live and the user's?
-pub fn session_live(conn: &mut DbConn, id: &str, user_id: i64) -> QueryResult<bool> {
-    let n: i64 = user_sessions::table
+/// The user of log-in session `id` when the session is live (not ended) and belongs to `user_id`:
+/// one query, asked on every page request.
+pub fn session_user(conn: &mut DbConn, id: &str, user_id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .inner_join(user_sessions::table)
         .filter(user_sessions::id.eq(id))
-        .filter(user_sessions::user_id.eq(user_id))
+        .filter(users::id.eq(user_id))
         .filter(user_sessions::ended_at.is_null())
-        .count()
-        .get_result(conn)?;
-    Ok(n == 1)
+        .select(User::as_select())
+        .get_result(conn)
+        .optional()
 }
 
 pub fn end_session(conn: &mut DbConn, id: &str, now: PrimitiveDateTime) -> QueryResult<()> {

@@ -76,6 +76,7 @@ diesel::table! {
 }
 
 diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 
