@@ -36,7 +36,7 @@ impl Views {
         Ok(VIEWS.get_or_init(|| views).clone())
     }
 
-    pub fn load() -> anyhow::Result<Views> {
+    fn load() -> anyhow::Result<Views> {
         let build = |escape: bool| -> anyhow::Result<Handlebars<'static>> {
             let mut hb = Handlebars::new();
             hb.set_dev_mode(live_reload());

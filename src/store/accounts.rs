@@ -419,7 +419,6 @@ pub fn insert_session(
         .map(|_| ())
 }
 
-/// Is the session live and the user's?
 /// The user of log-in session `id` when the session is live (not ended) and belongs to `user_id`:
 /// one query, asked on every page request.
 pub fn session_user(conn: &mut DbConn, id: &str, user_id: i64) -> QueryResult<Option<User>> {

@@ -12,11 +12,15 @@ pub fn see_other(to: &str) -> HttpResponse {
 }
 
 /// A private calendar feed's address, `<user id>-<key>`: the person and the key. Anything else is
-/// the same "no such calendar" as a wrong key, so an address reveals nothing.
+/// the same [`no_such_calendar`] as a wrong key, so an address reveals nothing.
 pub fn calendar_feed(feed: &str) -> AppResult<(i64, &str)> {
-    let none = || AppError::NotFound("No such calendar.".into());
-    let (uid, key) = feed.split_once('-').ok_or_else(none)?;
-    Ok((uid.parse().map_err(|_| none())?, key))
+    let (uid, key) = feed.split_once('-').ok_or_else(no_such_calendar)?;
+    Ok((uid.parse().map_err(|_| no_such_calendar())?, key))
+}
+
+/// The answer to a calendar address that is malformed or whose key is not the current one.
+pub fn no_such_calendar() -> AppError {
+    AppError::NotFound("No such calendar.".into())
 }
 
 /// An iCalendar feed's response (personal: never kept by a cache).

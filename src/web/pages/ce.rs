@@ -419,7 +419,7 @@ pub async fn calendar(
     let feed = path.into_inner();
     let (uid, key) = crate::web::forms::calendar_feed(&feed)?;
     if !ce::feed_key_matches(&state, uid, key).await? {
-        return Err(AppError::NotFound("No such calendar.".into()));
+        return Err(crate::web::forms::no_such_calendar());
     }
     Ok(crate::web::forms::ics(ce::calendar(&state, uid).await?))
 }

@@ -1,7 +1,7 @@
 //! A student's study time, time zone, reminders and study calendar.
 
 use super::exams::taker;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services::study_settings::{self as settings, SettingsInput};
 use crate::web::ctx::Ctx;
 use crate::web::forms::{field_errors, see_other};
@@ -79,7 +79,7 @@ pub async fn calendar(
     let feed = path.into_inner();
     let (uid, key) = crate::web::forms::calendar_feed(&feed)?;
     if !settings::feed_key_matches(&state, uid, key).await? {
-        return Err(AppError::NotFound("No such calendar.".into()));
+        return Err(crate::web::forms::no_such_calendar());
     }
     Ok(crate::web::forms::ics(
         settings::calendar(&state, uid).await?,
