@@ -25,8 +25,24 @@ struct Row {
 /// The history the service builds from the rows (`services::study::plan_of`).
 fn history(rows: &[Row], now: PrimitiveDateTime) -> StudyHistory {
     let mut h = StudyHistory::default();
+    let today = now.date();
     for r in rows {
-        h.add_stored(now, r.due, r.last_review, r.reviews, r.last_correct);
+        let last_day = r.last_review.date();
+        // As the service does: only the recent reviews' cards are parsed.
+        let elapsed = if (today - last_day).whole_days() <= 1 && r.reviews >= 2 {
+            serde_json::from_str::<rs_fsrs::Card>(&r.card)
+                .expect("stored card")
+                .elapsed_days
+        } else {
+            0
+        };
+        h.add_stored(
+            today,
+            r.due.date(),
+            last_day,
+            r.reviews,
+            (elapsed, r.last_correct),
+        );
     }
     h
 }
@@ -75,6 +91,7 @@ fn queue(rows: &[Row], now: PrimitiveDateTime, bank: u32) -> (Vec<String>, f64) 
             due_by_exam,
             unseen: bank.saturating_sub(rows.len() as u32),
             bank,
+            kept_level: None,
         },
         &history(rows, now),
     );
@@ -112,6 +129,7 @@ fn main() {
                 due_by_exam: rows.len() as u32,
                 unseen: 2_000,
                 bank: 12_000,
+                kept_level: None,
             },
             &history(&rows, now),
         );

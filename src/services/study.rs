@@ -137,11 +137,13 @@ fn weak_areas(d: &Deck) -> Vec<String> {
     areas
 }
 
+/// The student's day starts at their local midnight (`tz`).
 fn plan_of(
     c: &mut DbConn,
     user_id: i64,
     d: &Deck,
     now: PrimitiveDateTime,
+    tz: chrono_tz::Tz,
 ) -> AppResult<(DailyPlan, Option<profiles::ProfileRow>)> {
     let profile = profiles::profile(c, user_id)?;
     let exam_date = profile.as_ref().and_then(|p| p.exam_date);
@@ -151,18 +153,28 @@ fn plan_of(
         None => due_now,
     };
     let bank = d.area_of.len() as u32;
-    // The student's own history: each card's due date and interval, yesterday's and today's
-    // answers (no card JSON is parsed).
+    let today = local_time::local_date(tz, now);
+    // The student's own history, in their local days: each card's due date and interval,
+    // yesterday's and today's reviews (only their cards' JSON is parsed, for the days since the
+    // answer before).
     let mut history = study::StudyHistory::default();
     if exam_date.is_some() {
         for r in &d.cards {
-            let reps = i64::from(r.reviews);
-            history.add_stored(now, r.due, r.last_review, reps, r.last_correct);
+            let last_day = local_time::local_date(tz, r.last_review);
+            let elapsed = if (today - last_day).whole_days() <= 1 && r.reviews >= 2 {
+                parse_card(r)?.elapsed_days
+            } else {
+                0
+            };
+            history.add_stored(
+                today,
+                local_time::local_date(tz, r.due),
+                last_day,
+                i64::from(r.reviews),
+                (elapsed, r.last_correct),
+            );
         }
     }
-    // The student's day starts at their local midnight.
-    let tz = super::study_settings::zone_of(c, user_id)?;
-    let today = local_time::local_date(tz, now);
     let input = PlanInput {
         today,
         exam_date,
@@ -170,6 +182,10 @@ fn plan_of(
         due_by_exam,
         unseen: bank.saturating_sub(d.cards.len() as u32),
         bank,
+        kept_level: profile
+            .as_ref()
+            .and_then(|p| p.plan_level)
+            .map(|l| l.max(0) as u32),
     };
     let plan = study::daily_plan_for(input, &history);
     // What was answered today counts toward today's plan (a first answer is a new question).
@@ -195,8 +211,9 @@ pub async fn summary(state: &AppState, user_id: i64) -> AppResult<StudySummary> 
         .db(move |c| {
             let now = st.clock.now();
             let d = deck(&st, c, user_id, now)?;
-            let (plan, profile) = plan_of(c, user_id, &d, now)?;
-            let today = local_time::local_date(super::study_settings::zone_of(c, user_id)?, now);
+            let tz = super::study_settings::zone_of(c, user_id)?;
+            let (plan, profile) = plan_of(c, user_id, &d, now, tz)?;
+            let today = local_time::local_date(tz, now);
             let mut recall = vec![];
             let mut seen_by_area: HashMap<&str, (u32, u32)> = HashMap::new();
             let mut recall_by_area: HashMap<&str, f64> = HashMap::new();
@@ -341,14 +358,19 @@ pub fn target_label(code: &str) -> &'static str {
     }
 }
 
-/// The questions of a new session of `kind`, with their areas, in the order they should come.
+/// A new session's questions with their areas, in the order they should come; for today's review,
+/// also the plan's level for the exam date, to keep.
+type Picked = (Vec<(String, String)>, Option<(time::Date, u32)>);
+
+/// The questions of a new session of `kind` (see [`Picked`]).
 fn pick(
     c: &mut DbConn,
     user_id: i64,
     d: &Deck,
     kind: SessionKind,
     now: PrimitiveDateTime,
-) -> AppResult<Vec<(String, String)>> {
+) -> AppResult<Picked> {
+    let mut keep = None;
     let with_area = |id: &String| (id.clone(), d.area_of[id].clone());
     let mut rng = rand::rng();
     let ids: Vec<String> = match kind {
@@ -368,7 +390,8 @@ fn pick(
             .map(|r| r.item_id.clone())
             .collect(),
         SessionKind::Today => {
-            let (plan, profile) = plan_of(c, user_id, d, now)?;
+            let tz = super::study_settings::zone_of(c, user_id)?;
+            let (plan, profile) = plan_of(c, user_id, d, now, tz)?;
             // Cards come ordered by due date: the most overdue first.
             let mut v: Vec<String> = d
                 .cards
@@ -378,8 +401,20 @@ fn pick(
                 .map(|r| r.item_id.clone())
                 .collect();
             let room = SESSION_MAX.saturating_sub(v.len()).min(plan.new as usize);
+            let exam_date = profile.as_ref().and_then(|p| p.exam_date);
             let target = profile.map(|p| p.target).unwrap_or_else(|| "mblex".into());
             v.extend(unseen_by_need(c, user_id, d, &target, room, &mut rng)?);
+            // Room below the level: the questions due soonest, none answered today.
+            let room = SESSION_MAX.saturating_sub(v.len()).min(plan.ahead as usize);
+            let today = local_time::local_date(tz, now);
+            v.extend(
+                d.cards
+                    .iter()
+                    .filter(|r| r.due > now && local_time::local_date(tz, r.last_review) < today)
+                    .take(room)
+                    .map(|r| r.item_id.clone()),
+            );
+            keep = exam_date.zip(plan.level);
             v
         }
         SessionKind::Quick => {
@@ -397,7 +432,7 @@ fn pick(
             v
         }
     };
-    Ok(ids.iter().map(with_area).collect())
+    Ok((ids.iter().map(with_area).collect(), keep))
 }
 
 /// Up to `n` questions never answered, split over the areas by the target exam's blueprint and
@@ -465,13 +500,21 @@ pub async fn start(state: &AppState, user: &Account, kind: &str) -> AppResult<St
         .ok_or_else(|| AppError::invalid("kind", "Choose one of the study sessions."))?;
     let st = state.clone();
     let uid = user.id;
-    let items = state
+    let (items, keep) = state
         .db(move |c| {
             let now = st.clock.now();
             let d = deck(&st, c, uid, now)?;
             pick(c, uid, &d, kind, now)
         })
         .await?;
+    // Starting today's review sets the plan's level for the days after (see
+    // `study::daily_plan_for`).
+    if let Some((exam_date, level)) = keep {
+        let level = i32::try_from(level).unwrap_or(i32::MAX);
+        state
+            .tx(move |c| Ok(profiles::keep_plan_level(c, uid, exam_date, level)?))
+            .await?;
+    }
     if items.is_empty() {
         return Err(AppError::Conflict(
             match kind {

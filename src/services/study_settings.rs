@@ -276,14 +276,14 @@ async fn remind(
                 .email(
                     "study_reminder",
                     &serde_json::json!({
-                        "name": name, "reviews": s.plan.reviews, "new": s.plan.new,
+                        "name": name, "reviews": s.plan.reviews, "new": s.plan.new, "ahead": s.plan.ahead,
                         "countdown": s.countdown, "review_only": s.plan.review_only,
                         "behind": s.plan.behind,
                         "link": st.url("/study"), "settings": st.url("/study/settings"),
                     }),
                 )
                 .map_err(AppError::internal)?;
-            let total = s.plan.reviews + s.plan.new;
+            let total = s.plan.reviews + s.plan.new + s.plan.ahead;
             let subject = match total {
                 0 => "Study today: nothing due, a good day for a Quick 10".to_string(),
                 1 => "Study today: 1 question".to_string(),

@@ -14,6 +14,8 @@ pub struct ProfileRow {
     pub exam_date: Option<Date>,
     pub outcome_asked_at: Option<PrimitiveDateTime>,
     pub updated_at: PrimitiveDateTime,
+    /// The daily load the study plan keeps for this exam date.
+    pub plan_level: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -53,7 +55,8 @@ pub fn profile(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<ProfileRow
         .optional()
 }
 
-/// Sets the target exam and date (a changed date may be asked about again).
+/// Sets the target exam and date (a changed date may be asked about again, and its study plan
+/// starts afresh).
 pub fn save_profile(
     conn: &mut DbConn,
     user_id: i64,
@@ -64,16 +67,17 @@ pub fn save_profile(
     let old = profile(conn, user_id)?;
     match old {
         Some(p) => {
-            let asked = if p.exam_date == exam_date {
-                p.outcome_asked_at
+            let (asked, level) = if p.exam_date == exam_date {
+                (p.outcome_asked_at, p.plan_level)
             } else {
-                None
+                (None, None)
             };
             diesel::update(study_profiles::table.find(user_id))
                 .set((
                     study_profiles::target.eq(target),
                     study_profiles::exam_date.eq(exam_date),
                     study_profiles::outcome_asked_at.eq(asked),
+                    study_profiles::plan_level.eq(level),
                     study_profiles::updated_at.eq(now),
                 ))
                 .execute(conn)?;
@@ -90,6 +94,29 @@ pub fn save_profile(
         }
     }
     Ok(())
+}
+
+/// Keeps `level` as the study plan's daily load for the exam date `exam_date`, unless a higher one
+/// is kept already or the date has changed since.
+pub fn keep_plan_level(
+    conn: &mut DbConn,
+    user_id: i64,
+    exam_date: Date,
+    level: i32,
+) -> QueryResult<()> {
+    diesel::update(
+        study_profiles::table
+            .find(user_id)
+            .filter(study_profiles::exam_date.eq(exam_date))
+            .filter(
+                study_profiles::plan_level
+                    .is_null()
+                    .or(study_profiles::plan_level.lt(level)),
+            ),
+    )
+    .set(study_profiles::plan_level.eq(level))
+    .execute(conn)
+    .map(|_| ())
 }
 
 pub fn insert_outcome(conn: &mut DbConn, o: &NewOutcome<'_>) -> QueryResult<()> {

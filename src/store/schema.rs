@@ -404,6 +404,7 @@ diesel::table! {
         exam_date -> Nullable<Date>,
         outcome_asked_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        plan_level -> Nullable<Integer>,
     }
 }
 

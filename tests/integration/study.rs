@@ -185,6 +185,31 @@ fn face_of(page: &Page, deck: &str) -> String {
 
 async fn flashcards_are_shown_both_ways_and_scheduled(app: TestApp) {
     let c = app.logged_in("cards@example.com", &[Role::Student]).await;
+    // The student studies in Hawaii (UTC−10: their day starts at 10:00 UTC), just after their
+    // local midnight, so the UTC date changes before their next day starts.
+    let r = c
+        .submit(
+            "/study/settings",
+            "/study/settings",
+            &[
+                ("time_zone", "Pacific/Honolulu"),
+                ("study_days", "off"),
+                ("study_hour", "7"),
+                ("study_weekday", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    let until = |t: time::Time| {
+        let now = app.clock.now();
+        let at = now.replace_time(t);
+        if at > now {
+            at - now
+        } else {
+            at + time::Duration::days(1) - now
+        }
+    };
+    app.clock.advance(until(time::macros::time!(10:30)));
     let decks = c.get("/study/flashcards").await;
     decks.assert_contains("Bony landmarks");
     decks.assert_contains("<td>0 of 230</td>"); // 115 muscles, both ways
@@ -234,6 +259,15 @@ async fn flashcards_are_shown_both_ways_and_scheduled(app: TestApp) {
     decks.assert_contains("<td>20 of 230</td>");
     // Flashcards do not count as questions of the bank.
     c.get("/study").await.assert_contains("Nothing studied yet");
+
+    // A new UTC day is not a new day for the student: no new faces until their midnight
+    // (the row reads due now, new today, seen).
+    app.clock.advance(until(time::macros::time!(00:05)));
+    let decks = c.get("/study/flashcards").await;
+    decks.assert_contains("<td>0</td><td>20 of 230</td>");
+    app.clock.advance(until(time::macros::time!(10:05)));
+    let decks = c.get("/study/flashcards").await;
+    decks.assert_contains("<td>20</td><td>20 of 230</td>");
 }
 
 /// A finished readiness check's answers reach the scheduler (in the background sweep, not in
@@ -457,7 +491,71 @@ async fn new_questions_lean_to_the_area_the_readiness_check_found_weak(app: Test
     );
 }
 
+/// The daily load the plan keeps for the student's exam date.
+async fn kept_level(app: &TestApp, email: &str) -> Option<i32> {
+    let uid = app.user_id(email).await;
+    app.state
+        .db(move |c| Ok(palpate::store::outcomes::profile(c, uid)?))
+        .await
+        .unwrap()
+        .and_then(|p| p.plan_level)
+}
+
+/// Starting today's review keeps the day's load for the exam date; on a later day with nothing
+/// due and the bank seen, the same load is filled with questions due soonest (reviews ahead);
+/// a new exam date starts the plan afresh.
+async fn the_plan_keeps_its_level_and_fills_room_with_reviews_ahead(app: TestApp) {
+    app.seed_bank([4, 4, 4, 4, 4, 4, 4]).await;
+    let email = "even@example.com";
+    let c = app.logged_in(email, &[Role::Student]).await;
+    let set_date = |days: i64| {
+        let date = (crate::helpers::student_today(&app) + time::Duration::days(days)).to_string();
+        let c = &c;
+        async move {
+            let r = c
+                .submit(
+                    "/exams/outcome",
+                    "/exams/outcome/plan",
+                    &[("target", "mblex"), ("exam_date", &date)],
+                )
+                .await;
+            assert_eq!(r.status(), 303);
+        }
+    };
+    set_date(20).await;
+    assert_eq!(kept_level(&app, email).await, None);
+    let mut seen: std::collections::HashSet<String> = Default::default();
+    let first = todays_session(&c).await;
+    let level = kept_level(&app, email)
+        .await
+        .expect("today's review keeps the level");
+    assert_eq!(first.len(), level as usize, "{first:?}");
+    seen.extend(first.into_iter().map(|(_, stem)| stem));
+    let mut ahead_day = None;
+    for day in 1..15 {
+        app.clock.advance(time::Duration::days(1));
+        let page = c.get("/study").await;
+        let ahead = page.body.contains("ahead of schedule");
+        let session = todays_session(&c).await;
+        // Every day holds the kept load (the plan never asks for less).
+        assert!(session.len() >= level as usize, "day {day}: {session:?}");
+        assert!(kept_level(&app, email).await >= Some(level));
+        if ahead && seen.len() == 28 {
+            // The bank is seen: the day's questions are all reviews, some ahead of their date.
+            assert!(session.iter().all(|(_, stem)| seen.contains(stem)));
+            ahead_day = Some(day);
+            break;
+        }
+        seen.extend(session.into_iter().map(|(_, stem)| stem));
+    }
+    assert!(ahead_day.is_some(), "no day with reviews ahead");
+    // A new date: the plan starts afresh.
+    set_date(40).await;
+    assert_eq!(kept_level(&app, email).await, None);
+}
+
 db_tests!(
+    the_plan_keeps_its_level_and_fills_room_with_reviews_ahead,
     new_questions_lean_to_the_area_the_readiness_check_found_weak,
     new_questions_follow_the_blueprint,
     missed_and_flagged_questions_come_back,

@@ -1,0 +1,1 @@
+ALTER TABLE study_profiles DROP COLUMN plan_level;
