@@ -251,6 +251,8 @@ fn student(cfg: &SimConfig, k: u32, policy: Policy) -> Outcome {
             due_by_exam,
             unseen,
             bank: cfg.bank,
+            // Before the day's study nothing is answered today.
+            not_due: (mem.len() - due.len()) as u32,
             kept_level: kept,
         };
         let plan = study::daily_plan_for(input, &history);

@@ -17,7 +17,7 @@ use crate::store::{DbConn, exams as exams_store, outcomes as profiles, study as 
 use rand::seq::SliceRandom;
 use serde::Serialize;
 use std::collections::HashMap;
-use time::PrimitiveDateTime;
+use time::{Date, PrimitiveDateTime};
 
 /// The most questions in one study session.
 pub const SESSION_MAX: usize = 30;
@@ -137,6 +137,17 @@ fn weak_areas(d: &Deck) -> Vec<String> {
     areas
 }
 
+/// Whether a review ahead may ask the card (last answered on the local day `last_day`): it is not
+/// due, and was not answered today.
+fn may_review_ahead(
+    r: &cards::CardRow,
+    now: PrimitiveDateTime,
+    last_day: Date,
+    today: Date,
+) -> bool {
+    r.due > now && last_day < today
+}
+
 /// The student's day starts at their local midnight (`tz`).
 fn plan_of(
     c: &mut DbConn,
@@ -148,31 +159,30 @@ fn plan_of(
     let profile = profiles::profile(c, user_id)?;
     let exam_date = profile.as_ref().and_then(|p| p.exam_date);
     let due_now = d.cards.iter().filter(|r| r.due <= now).count() as u32;
+    let today = local_time::local_date(tz, now);
     let due_by_exam = match exam_date {
-        Some(day) => d.cards.iter().filter(|r| r.due.date() <= day).count() as u32,
+        Some(day) => d
+            .cards
+            .iter()
+            .filter(|r| local_time::local_date(tz, r.due) <= day)
+            .count() as u32,
         None => due_now,
     };
     let bank = d.area_of.len() as u32;
-    let today = local_time::local_date(tz, now);
     // The student's own history, in their local days: each card's due date and interval,
     // yesterday's and today's reviews (only their cards' JSON is parsed, for the days since the
     // answer before).
     let mut history = study::StudyHistory::default();
-    if exam_date.is_some() {
-        for r in &d.cards {
-            let last_day = local_time::local_date(tz, r.last_review);
-            let elapsed = if (today - last_day).whole_days() <= 1 && r.reviews >= 2 {
-                parse_card(r)?.elapsed_days
-            } else {
-                0
-            };
-            history.add_stored(
-                today,
-                local_time::local_date(tz, r.due),
-                last_day,
-                i64::from(r.reviews),
-                (elapsed, r.last_correct),
-            );
+    let mut not_due = 0;
+    for r in &d.cards {
+        let last_day = local_time::local_date(tz, r.last_review);
+        not_due += u32::from(may_review_ahead(r, now, last_day, today));
+        if exam_date.is_some() {
+            let due = local_time::local_date(tz, r.due);
+            let (reps, right) = (i64::from(r.reviews), r.last_correct);
+            history.add_stored(today, (due, last_day), reps, right, || {
+                parse_card(r).map(|c| c.elapsed_days)
+            })?;
         }
     }
     let input = PlanInput {
@@ -182,6 +192,7 @@ fn plan_of(
         due_by_exam,
         unseen: bank.saturating_sub(d.cards.len() as u32),
         bank,
+        not_due,
         kept_level: profile
             .as_ref()
             .and_then(|p| p.plan_level)
@@ -410,11 +421,15 @@ fn pick(
             v.extend(
                 d.cards
                     .iter()
-                    .filter(|r| r.due > now && local_time::local_date(tz, r.last_review) < today)
+                    .filter(|r| {
+                        let last_day = local_time::local_date(tz, r.last_review);
+                        may_review_ahead(r, now, last_day, today)
+                    })
                     .take(room)
                     .map(|r| r.item_id.clone()),
             );
-            keep = exam_date.zip(plan.level);
+            // A day that is behind (a backlog after days away) does not set the even load.
+            keep = exam_date.zip(plan.level).filter(|_| !plan.behind);
             v
         }
         SessionKind::Quick => {

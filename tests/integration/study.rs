@@ -501,6 +501,19 @@ async fn kept_level(app: &TestApp, email: &str) -> Option<i32> {
         .and_then(|p| p.plan_level)
 }
 
+/// How many of the student's questions are due now.
+async fn due_cards(app: &TestApp, email: &str) -> usize {
+    let uid = app.user_id(email).await;
+    let now = app.clock.now();
+    app.state
+        .db(move |c| Ok(palpate::store::study::all(c, uid)?))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.due <= now)
+        .count()
+}
+
 /// Starting today's review keeps the day's load for the exam date; on a later day with nothing
 /// due and the bank seen, the same load is filled with questions due soonest (reviews ahead);
 /// a new exam date starts the plan afresh.
@@ -536,13 +549,21 @@ async fn the_plan_keeps_its_level_and_fills_room_with_reviews_ahead(app: TestApp
         app.clock.advance(time::Duration::days(1));
         let page = c.get("/study").await;
         let ahead = page.body.contains("ahead of schedule");
+        let due_before = due_cards(&app, email).await;
         let session = todays_session(&c).await;
         // Every day holds the kept load (the plan never asks for less).
         assert!(session.len() >= level as usize, "day {day}: {session:?}");
-        assert!(kept_level(&app, email).await >= Some(level));
-        if ahead && seen.len() == 28 {
-            // The bank is seen: the day's questions are all reviews, some ahead of their date.
-            assert!(session.iter().all(|(_, stem)| seen.contains(stem)));
+        if ahead {
+            // More questions seen before than were due: the rest were reviews ahead of their
+            // date.
+            let again = session
+                .iter()
+                .filter(|(_, stem)| seen.contains(stem))
+                .count();
+            assert!(
+                again > due_before,
+                "day {day}: {due_before} due, {session:?}"
+            );
             ahead_day = Some(day);
             break;
         }

@@ -25,6 +25,8 @@ pub struct PlanInput {
     pub unseen: u32,
     /// Questions in the bank.
     pub bank: u32,
+    /// Questions answered before today and not due: what a review ahead may ask.
+    pub not_due: u32,
     /// The level the plan set on an earlier day for this exam date, if any: kept unless the work
     /// left needs more, so the load stays even.
     pub kept_level: Option<u32>,
@@ -71,23 +73,30 @@ impl StudyHistory {
         }
     }
 
-    /// [`Self::add`] for a stored card, as seen on the student's local day `today`: due at `due`
-    /// (a local time), answered `reps` times (the first answer included), last on the local day
-    /// `last_day`, `elapsed` days after the answer before it, rightly or not (`last_correct`).
-    pub fn add_stored(
+    /// [`Self::add`] for a stored card, as seen on the student's local day `today`: due on the
+    /// local day `due`, answered `reps` times (the first answer included), last on the local day
+    /// `last_day`, rightly or not (`last_correct`). `elapsed` gives the days between that answer
+    /// and the one before; it is asked only of a recent review (its stored card is parsed only
+    /// then).
+    pub fn add_stored<E>(
         &mut self,
         today: Date,
-        due: Date,
-        last_day: Date,
+        (due, last_day): (Date, Date),
         reps: i64,
-        (elapsed, last_correct): (i64, bool),
-    ) {
-        let due = CardDue {
+        last_correct: bool,
+        elapsed: impl FnOnce() -> Result<i64, E>,
+    ) -> Result<(), E> {
+        let card = CardDue {
             due_in: (due - today).whole_days(),
             interval: (due - last_day).whole_days(),
         };
-        let recent = ((today - last_day).whole_days() <= 1).then_some((elapsed, last_correct));
-        self.add(due, reps, recent);
+        let recent = if (today - last_day).whole_days() <= 1 && reps >= 2 {
+            Some((elapsed()?, last_correct))
+        } else {
+            None
+        };
+        self.add(card, reps, recent);
+        Ok(())
     }
 
     /// How likely the student is to get a review wrong, by the days since its last answer: a
@@ -167,7 +176,7 @@ pub struct DailyPlan {
     /// Questions already answered today (reviews and new) that count toward today's plan.
     pub done_today: u32,
     /// With an exam date: reviews of questions not yet due, those due soonest first, that fill a
-    /// day with room below the level (what is reviewed early falls due later).
+    /// day up to its even load (what is reviewed early falls due later).
     pub ahead: u32,
 }
 
@@ -434,13 +443,12 @@ pub fn daily_plan_for(p: PlanInput, history: &StudyHistory) -> DailyPlan {
             .min(MAX_NEW_PER_DAY)
             .min(p.unseen)
     };
-    // Room left below the level: reviews of questions not yet due (not on the exam day, which
-    // asks every review due and nothing more).
-    let not_due = p.bank.saturating_sub(p.unseen).saturating_sub(p.due_now);
+    // Room left below the level: reviews of questions not yet due, the exam day included (a last
+    // look at the questions due soonest; every review due is asked first).
     let ahead = if p.due_now > reviews {
         0
     } else {
-        level.saturating_sub(reviews + new).min(not_due)
+        level.saturating_sub(reviews + new).min(p.not_due)
     };
     let seen_by_exam =
         (p.bank - p.unseen.min(p.bank)) + (new.saturating_mul(new_days as u32)).min(p.unseen);
@@ -515,6 +523,7 @@ mod tests {
             due_by_exam,
             unseen,
             bank: 700,
+            not_due: 700u32.saturating_sub(unseen + due_now),
             kept_level: None,
         }
     }
@@ -677,6 +686,8 @@ mod tests {
                     due_by_exam: cards.iter().filter(|c| c.1 <= days).count() as u32,
                     unseen: bank - cards.len() as u32,
                     bank,
+                    // Before the day's study nothing is answered today.
+                    not_due: (cards.len() - due.len()) as u32,
                     kept_level: kept,
                 },
                 &history,
@@ -753,10 +764,14 @@ mod tests {
             (Some(150), 20, 0, 130),
             "{p:?}"
         );
-        // ... never more than the questions answered and not due.
+        // ... never more than the questions answered before today and not due.
+        let p = daily_plan(PlanInput {
+            not_due: 5,
+            ..with(150, 20, 0)
+        });
+        assert_eq!((p.reviews, p.ahead), (20, 5), "{p:?}");
+        // While questions are unseen, the room goes to them instead.
         assert_eq!(daily_plan(with(150, 20, 600)).ahead, 0);
-        let p = daily_plan(with(700, 20, 595));
-        assert_eq!(p.ahead, 700 - 595 - 20, "{p:?}");
         // A kept level lower than the work needs does not hold it down.
         assert_eq!(daily_plan(with(level / 2, 20, 600)), fresh);
         // The exam day asks every review due, and fills the rest of the level ahead.
