@@ -587,10 +587,21 @@ pub async fn flagged(
         .await
 }
 
-/// Flags or unflags a question the student has answered.
+/// Flags or unflags a question the student has answered. A question answered only where answers
+/// do not reach the scheduler (a CE course exam) starts its study card from that answer, once the
+/// exam is finished (before, its correctness is not the student's to see).
 pub async fn set_flag(state: &AppState, user_id: i64, item_id: String, on: bool) -> AppResult<()> {
     state
         .tx(move |c| {
+            if on && cards::find(c, user_id, &item_id)?.is_none() {
+                if let Some(a) = exams_store::latest_finished_answer(c, user_id, &item_id)?
+                    && let (Some(correct), Some(at)) = (a.correct, a.answered_at)
+                {
+                    let secs = Some((at - a.presented_at).whole_seconds().max(0));
+                    let rating = study::rating(correct, secs, false);
+                    exams::record_review(c, user_id, &item_id, rating, at)?;
+                }
+            }
             let mut row = cards::find(c, user_id, &item_id)?.ok_or_else(|| {
                 AppError::NotFound("You can flag a question once you have answered it.".into())
             })?;

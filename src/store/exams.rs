@@ -337,6 +337,25 @@ pub fn has_answered(
     .get_result(conn)
 }
 
+/// The user's latest answer to an item in one of their finished exams.
+pub fn latest_finished_answer(
+    conn: &mut DbConn,
+    user_id: i64,
+    item_id: &str,
+) -> QueryResult<Option<ExamItemRow>> {
+    exam_items::table
+        .inner_join(exams::table)
+        .filter(exams::user_id.eq(user_id))
+        .filter(exams::status.eq(FINISHED))
+        .filter(exam_items::item_id.eq(item_id))
+        .filter(exam_items::answered_at.is_not_null())
+        .filter(exam_items::correct.is_not_null())
+        .order(exam_items::answered_at.desc())
+        .select(ExamItemRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Every answered presentation of an item in a finished exam:
 /// (version, chosen option index, correct, the exam's scored count, the exam's correct count, scored).
 pub fn responses_to(

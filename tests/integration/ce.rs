@@ -556,6 +556,29 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
     }
     let result = pro.get(&format!("{url}/result")).await;
     result.assert_contains("Passed");
+    // A course exam's question can be flagged from its review (its answer then starts the
+    // question's study card), and comes back in the flagged questions.
+    let review_url = format!("{url}/review");
+    let review = pro.get(&review_url).await;
+    let flag = review
+        .body
+        .split("action=\"/study/items/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a flag form on the review")
+        .to_string();
+    let r = pro
+        .submit(
+            &review_url,
+            &format!("/study/items/{flag}"),
+            &[("on", "1"), ("back", &review_url)],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    pro.get("/study")
+        .await
+        .assert_contains("Flagged questions (1)");
+    pro.get(&review_url).await.assert_contains("Remove flag");
     let code = result
         .body
         .split("/ce/certificates/")
