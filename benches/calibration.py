@@ -3,11 +3,18 @@
 linked incomplete forms, then `palpate calibrate`; prints JSON with RMSE of a, b, c and the time.
 
 usage: calibration.py BINARY [items=350] [persons=6000] [form_length=100] [model=3pl] [seed=1]
+                      [dist=beta]
+
+dist (7th argument, or the DIST environment variable) chooses the bank's distribution:
+  beta       a ~ LogNormal(0, 0.3), b ~ N(0, 1), c ~ Beta(5, 17) (the default, as before)
+  reference  a ~ LogNormal(0, 0.25), b ~ N(0, 1), c ~ U(0.10, 0.25): the project's reference 3PL
+             bank (shared/reference/exam-formats-and-cat.md section 3.1)
+The persons, forms and answers are drawn the same way for both.
 
 With BINARY = girth, the same data go to girth 0.8's threepl_mml / twopl_mml instead (the Python IRT
 package the issue compares against; `pip install girth==0.8.0`), for a comparison on identical data.
 """
-import json, math, os, random, subprocess, sys, tempfile, time
+import json, math, os, random, shutil, subprocess, sys, tempfile, time
 
 binary = sys.argv[1]
 items = int(sys.argv[2]) if len(sys.argv) > 2 else 350
@@ -15,12 +22,20 @@ persons = int(sys.argv[3]) if len(sys.argv) > 3 else 6000
 form_len = int(sys.argv[4]) if len(sys.argv) > 4 else 100
 model = sys.argv[5] if len(sys.argv) > 5 else "3pl"
 rng = random.Random(int(sys.argv[6]) if len(sys.argv) > 6 else 1)
+dist = sys.argv[7] if len(sys.argv) > 7 else os.environ.get("DIST", "beta")
+if dist not in ("beta", "reference"):
+    sys.exit(f"dist must be beta or reference, not {dist!r}")
 
 truth = []
 for i in range(items):
-    a = math.exp(rng.gauss(0.0, 0.3))
-    b = rng.gauss(0.0, 1.0)
-    c = rng.betavariate(5, 17) if model == "3pl" else 0.0
+    if dist == "reference":
+        a = math.exp(rng.gauss(0.0, 0.25))
+        b = rng.gauss(0.0, 1.0)
+        c = rng.uniform(0.10, 0.25) if model == "3pl" else 0.0
+    else:
+        a = math.exp(rng.gauss(0.0, 0.3))
+        b = rng.gauss(0.0, 1.0)
+        c = rng.betavariate(5, 17) if model == "3pl" else 0.0
     truth.append((a, b, c))
 # Linked forms: form k covers items [k*step, k*step + form_len) around the bank, so neighbouring
 # forms share items.
@@ -51,7 +66,8 @@ if binary == "girth":
     wall = time.time() - t0
     r = lambda xs: round(math.sqrt(sum(xs) / len(xs)), 4)
     print(json.dumps({
-        "estimator": "girth " + getattr(girth, "__version__", "0.8"), "model": model, "items": items,
+        "estimator": "girth " + getattr(girth, "__version__", "0.8"), "model": model, "dist": dist,
+        "items": items,
         "persons": persons, "responses": len(rows), "forms": forms,
         "rmse_a": r([(a_hat[i] - truth[i][0]) ** 2 for i in range(items)]),
         "rmse_b": r([(b_hat[i] - truth[i][1]) ** 2 for i in range(items)]),
@@ -67,6 +83,7 @@ t0 = time.time()
 out = subprocess.run([binary, "calibrate", "--responses", path, "--model", model, "--json"],
                      capture_output=True, text=True, env=dict(os.environ, PALPATE_DATA_DIR=d))
 wall = time.time() - t0
+shutil.rmtree(d, ignore_errors=True)
 if out.returncode != 0:
     sys.exit(out.stderr)
 res = json.loads(out.stdout)
@@ -80,7 +97,7 @@ if os.environ.get("WORST"):
         it = est[f"I{i}"]
         print(f"I{i} true a={truth[i][0]:.2f} b={truth[i][1]:.2f} c={truth[i][2]:.2f}  est a={it['a']:.2f} b={it['b']:.2f} c={it['c']:.2f} se_b={it['se_b']}", file=sys.stderr)
 print(json.dumps({
-    "model": model, "items": items, "persons": persons, "responses": len(rows),
+    "model": model, "dist": dist, "items": items, "persons": persons, "responses": len(rows),
     "forms": forms, "iterations": res["iterations"], "converged": res["converged"],
     "rmse_a": round(rmse("a", 0), 4), "rmse_b": round(rmse("b", 1), 4),
     "rmse_c": round(rmse("c", 2), 4) if model == "3pl" else None,
