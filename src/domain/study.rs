@@ -95,7 +95,9 @@ pub fn retrievability(card: &Card, now: PrimitiveDateTime) -> f64 {
     card.get_retrievability(to_chrono(now)).clamp(0.0, 1.0)
 }
 
+mod history;
 mod plan;
+pub use history::*;
 pub use plan::*;
 
 /// Days in a row with study, ending today (or yesterday, when today has none yet).
