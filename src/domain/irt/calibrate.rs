@@ -307,7 +307,8 @@ fn posterior_moments(
         for j in 0..=i {
             let s = -h[i][j] - (0..j).map(|t| l[i][t] * l[j][t]).sum::<f64>();
             if i == j {
-                if s <= 0.0 {
+                // Not positive (or NaN): no Gaussian approximation to integrate around.
+                if s.is_nan() || s <= 0.0 {
                     return None;
                 }
                 l[i][i] = s.sqrt();
@@ -337,7 +338,11 @@ fn posterior_moments(
             xp[i] += y[i];
         }
         let zz: f64 = z.iter().map(|v| v * v).sum();
-        let wt = w * (f(xp) - f0 + zz / 2.0).min(30.0).exp();
+        let fx = f(xp);
+        if !fx.is_finite() {
+            continue;
+        }
+        let wt = w * (fx - f0 + zz / 2.0).min(30.0).exp();
         if !wt.is_finite() {
             continue;
         }
@@ -355,7 +360,7 @@ fn posterior_moments(
     for d in 0..k {
         var[d] = (m2[d] / total - mean[d] * mean[d]).max(0.0);
     }
-    Some((mean, var))
+    (mean.iter().chain(&var).all(|v| v.is_finite())).then_some((mean, var))
 }
 
 /// Re-estimates the priors on log a and logit c from the free items' posterior moments (the
@@ -641,14 +646,21 @@ pub fn calibrate(
             params[i] = to_natural(xn, model);
             moments.extend(posterior_moments(xn, h, k, &f));
         }
-        item_prior = update_prior(&moments, model);
+        let next_prior = update_prior(&moments, model);
+        for d in 0..3 {
+            change = change
+                .max((next_prior.mean[d] - item_prior.mean[d]).abs())
+                .max((next_prior.sd[d] - item_prior.sd[d]).abs());
+        }
         progress(it, ll);
         loglik = ll;
-        // Converged when no free parameter moved by more than 0.001 on its working scale.
+        // Converged when no free parameter and no prior moved by more than 0.001 on its working
+        // scale; the standard errors then use the priors of this last M-step.
         if change < 1e-3 {
             converged = true;
             break;
         }
+        item_prior = next_prior;
     }
     let items = (0..m)
         .map(|i| {
