@@ -6,7 +6,8 @@
 //! "Bayes modal estimation in item response models"): after each M-step their mean and variance
 //! are set to the mean of the free items' posterior means and posterior second moments, with a
 //! conjugate hyperprior worth [`HYPER_WEIGHT`] items at the defaults log a ~ N(0, 0.5²) and
-//! logit c ~ N(logit 0.2, 0.56²) (the Beta(5, 17) prior on c, mode 0.2, the module had before).
+//! logit c ~ N(logit 0.2, 0.56²) (matching the Beta(5, 17) penalty on c, mode 0.2, the module
+//! had before).
 //! Borrowing strength this way keeps the weakly identified c of each item near what the bank's
 //! other items show instead of near a fixed guess. Anchor items keep the parameters given
 //! (fixed-parameter calibration), so new items land on the anchors' scale. Pure: no I/O.
@@ -107,8 +108,9 @@ struct Prior {
 }
 
 /// The default priors (before the bank's own are estimated): log a ~ N(0, 0.5²), b ~ N(0, 2²),
-/// logit c ~ N(logit 0.2, 0.559²), the normal with the mode and curvature on the logit scale of
-/// the Beta(5, 17) density on c (mode 0.2) this module used before the priors were estimated.
+/// logit c ~ N(logit 0.2, 0.559²): the mode and curvature, as a function of logit c, of the
+/// penalty 4 ln c + 16 ln(1 − c) (a Beta(5, 17) density on c, without the logit Jacobian) that
+/// this module used before the priors were estimated.
 const DEFAULT_PRIOR: Prior = Prior {
     mean: [0.0, 0.0, -1.386],
     sd: [0.5, 2.0, 0.559],
@@ -280,7 +282,8 @@ fn maximize(x0: [f64; 3], k: usize, f: &dyn Fn([f64; 3]) -> f64) -> ([f64; 3], [
 /// Gauss–Hermite quadrature around the mode `x`, where the Hessian `h` of `f` (the log posterior)
 /// sets the scale; `None` when `h` is not negative definite. The rule is the 5-point product rule
 /// without the nodes that have two or more coordinates at ±2.857 (weights below 1e-4 of the
-/// total, 0.2 % together), which saves a third of the evaluations.
+/// total, 0.15 % together for three parameters), which saves a third of the evaluations for the
+/// 3PL (a sixth for the 2PL).
 fn posterior_moments(
     x: [f64; 3],
     h: [[f64; 3]; 3],
