@@ -27,22 +27,11 @@ fn history(rows: &[Row], now: PrimitiveDateTime) -> StudyHistory {
     let mut h = StudyHistory::default();
     let today = now.date();
     for r in rows {
-        let last_day = r.last_review.date();
         // As the service does: only the recent reviews' cards are parsed.
-        let elapsed = if (today - last_day).whole_days() <= 1 && r.reviews >= 2 {
-            serde_json::from_str::<rs_fsrs::Card>(&r.card)
-                .expect("stored card")
-                .elapsed_days
-        } else {
-            0
-        };
-        h.add_stored(
-            today,
-            r.due.date(),
-            last_day,
-            r.reviews,
-            (elapsed, r.last_correct),
-        );
+        let parse = || serde_json::from_str::<rs_fsrs::Card>(&r.card).map(|c| c.elapsed_days);
+        let days = (r.due.date(), r.last_review.date());
+        h.add_stored(today, days, r.reviews, r.last_correct, parse)
+            .expect("stored card");
     }
     h
 }
@@ -91,6 +80,7 @@ fn queue(rows: &[Row], now: PrimitiveDateTime, bank: u32) -> (Vec<String>, f64) 
             due_by_exam,
             unseen: bank.saturating_sub(rows.len() as u32),
             bank,
+            not_due: rows.len() as u32 - due_now,
             kept_level: None,
         },
         &history(rows, now),
@@ -129,6 +119,7 @@ fn main() {
                 due_by_exam: rows.len() as u32,
                 unseen: 2_000,
                 bank: 12_000,
+                not_due: rows.len() as u32 - due_now,
                 kept_level: None,
             },
             &history(&rows, now),
