@@ -256,8 +256,11 @@ fn student(cfg: &SimConfig, k: u32, policy: Policy) -> Outcome {
             kept_level: kept,
         };
         let plan = study::daily_plan_for(input, &history);
-        // The student starts today's session: the plan keeps its level.
-        kept = plan.level;
+        // The student starts today's session: the plan keeps its level (as the server does, not
+        // on a day that is behind).
+        if !plan.behind {
+            kept = plan.level;
+        }
         let reviews = (plan.reviews as usize).min(due.len());
         for &(_, i) in &due[..reviews] {
             let m = mem[i].clone();
