@@ -21,6 +21,19 @@ async fn card(app: &TestApp, email: &str, item: &str) -> palpate::store::study::
         .unwrap()
 }
 
+/// Sets the student's MBLEx date `days` from their today, on their exam plan.
+async fn set_exam_date(app: &TestApp, c: &Client, days: i64) {
+    let date = (crate::helpers::student_today(app) + time::Duration::days(days)).to_string();
+    let r = c
+        .submit(
+            "/exams/outcome",
+            "/exams/outcome/plan",
+            &[("target", "mblex"), ("exam_date", &date)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+}
+
 /// The question id behind a feedback page (from its report link).
 fn item_of(page: &Page) -> String {
     page.body
@@ -39,15 +52,7 @@ async fn missed_and_flagged_questions_come_back(app: TestApp) {
     let page = c.get("/study").await;
     page.assert_contains("Nothing studied yet");
     page.assert_contains("Missed questions (0)");
-    let date = (crate::helpers::student_today(&app) + time::Duration::days(30)).to_string();
-    let r = c
-        .submit(
-            "/exams/outcome",
-            "/exams/outcome/plan",
-            &[("target", "mblex"), ("exam_date", &date)],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
+    set_exam_date(&app, &c, 30).await;
     c.get("/study").await.assert_contains("30 days to go.");
     c.get("/dashboard").await.assert_contains("30 days to go.");
     c.get("/study")
@@ -521,21 +526,7 @@ async fn the_plan_keeps_its_level_and_fills_room_with_reviews_ahead(app: TestApp
     app.seed_bank([4, 4, 4, 4, 4, 4, 4]).await;
     let email = "even@example.com";
     let c = app.logged_in(email, &[Role::Student]).await;
-    let set_date = |days: i64| {
-        let date = (crate::helpers::student_today(&app) + time::Duration::days(days)).to_string();
-        let c = &c;
-        async move {
-            let r = c
-                .submit(
-                    "/exams/outcome",
-                    "/exams/outcome/plan",
-                    &[("target", "mblex"), ("exam_date", &date)],
-                )
-                .await;
-            assert_eq!(r.status(), 303);
-        }
-    };
-    set_date(20).await;
+    set_exam_date(&app, &c, 20).await;
     assert_eq!(kept_level(&app, email).await, None);
     let mut seen: std::collections::HashSet<String> = Default::default();
     let first = todays_session(&c).await;
@@ -571,7 +562,7 @@ async fn the_plan_keeps_its_level_and_fills_room_with_reviews_ahead(app: TestApp
     }
     assert!(ahead_day.is_some(), "no day with reviews ahead");
     // A new date: the plan starts afresh.
-    set_date(40).await;
+    set_exam_date(&app, &c, 40).await;
     assert_eq!(kept_level(&app, email).await, None);
 }
 

@@ -185,7 +185,7 @@ impl Projection {
                 add(i / k, i % k, f64::from(n));
             }
         }
-        let echo = kernel.row(0).iter().copied().collect();
+        let echo = kernel.row(0).to_vec();
         Projection {
             known,
             echo,
