@@ -597,9 +597,7 @@ pub async fn set_flag(state: &AppState, user_id: i64, item_id: String, on: bool)
                 if let Some(a) = exams_store::latest_finished_answer(c, user_id, &item_id)?
                     && let (Some(correct), Some(at)) = (a.correct, a.answered_at)
                 {
-                    let secs = Some((at - a.presented_at).whole_seconds().max(0));
-                    let rating = study::rating(correct, secs, false);
-                    exams::record_review(c, user_id, &item_id, rating, at)?;
+                    exams::remember(c, user_id, &a, correct, at)?;
                 }
             }
             let mut row = cards::find(c, user_id, &item_id)?.ok_or_else(|| {

@@ -9,7 +9,7 @@ use crate::domain::study;
 use crate::store::study as cards;
 
 /// Records one answer of `user_id` to the question of `row` for spaced repetition.
-pub(super) fn remember(
+pub fn remember(
     c: &mut DbConn,
     user_id: i64,
     row: &db::ExamItemRow,

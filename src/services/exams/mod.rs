@@ -50,7 +50,7 @@ pub use running::{RunningExam, RunningExams};
 mod answer;
 mod finish;
 mod memory;
-pub use memory::{record_review, study_finished};
+pub use memory::{record_review, remember, study_finished};
 mod pool;
 mod programs;
 mod results;
