@@ -101,5 +101,9 @@ print(json.dumps({
     "forms": forms, "iterations": res["iterations"], "converged": res["converged"],
     "rmse_a": round(rmse("a", 0), 4), "rmse_b": round(rmse("b", 1), 4),
     "rmse_c": round(rmse("c", 2), 4) if model == "3pl" else None,
+    # Root mean square of the reported standard errors of b, to set beside RMSE b: the two agree
+    # when the standard errors are honest.
+    "rms_se_b": round(math.sqrt(sum(it["se_b"] ** 2 for it in est.values() if it["se_b"] is not None)
+                                / max(1, sum(1 for it in est.values() if it["se_b"] is not None))), 4),
     "calibrate_wall_time_s": round(res["wall_time_s"], 2), "process_wall_time_s": round(wall, 2),
 }, indent=2))
