@@ -615,12 +615,44 @@ pub async fn end_session(state: &AppState, session_id: String) -> AppResult<()> 
     let clock = state.clock.clone();
     state
         .tx(move |c| Ok(db::end_session(c, &session_id, clock.now())?))
-        .await
+        .await?;
+    // A session checked in the last second must not be trusted again on this instance.
+    state.tokens.clear();
+    Ok(())
 }
 
 /// The account of a cookie session, when the session is still live and the account active with
-/// the same session version.
-pub fn load_session_account(
+/// the same session version. A session checked in the last second is trusted without asking the
+/// database again, like a bearer token ([`TokenCache`]): a page and the requests it makes cost
+/// one check. Ending a session, changing a password or roles, or deactivating an account empties
+/// the cache, so on this instance those take effect at once.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn authenticate_session(
+    state: &AppState,
+    user_id: i64,
+    session_version: i32,
+    session_id: String,
+) -> AppResult<Option<Account>> {
+    // Keyed by a hash of the session id (never the id itself), with the user and version it
+    // claims; the prefix keeps session keys apart from token hashes.
+    let key = format!(
+        "session:{}:{user_id}:{session_version}",
+        crate::domain::accounts::token_hash(&session_id)
+    );
+    if let Some(a) = state.tokens.get(&key) {
+        return Ok(Some(a));
+    }
+    let checked_in = state.tokens.generation();
+    let account = state
+        .db(move |c| load_session_account(c, user_id, session_version, &session_id))
+        .await?;
+    if let Some(a) = &account {
+        state.tokens.put(key, a.clone(), checked_in);
+    }
+    Ok(account)
+}
+
+fn load_session_account(
     conn: &mut DbConn,
     user_id: i64,
     session_version: i32,

@@ -170,11 +170,9 @@ impl FromRequest for Ctx {
                 state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
             let user = match session::user_id(&session) {
                 Some((uid, sv, sid)) => {
-                    let account = state
-                        .db(move |c| {
-                            crate::services::accounts::load_session_account(c, uid, sv, &sid)
-                        })
-                        .await?;
+                    let account =
+                        crate::services::accounts::authenticate_session(&state, uid, sv, sid)
+                            .await?;
                     match account {
                         Some(a) => Some(a),
                         _ => {

@@ -82,10 +82,11 @@ pub async fn revoke_token(state: &AppState, user_id: i64, token_id: i64) -> AppR
 pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 pub(super) const TOKEN_CACHE_CAPACITY: usize = 10_000;
 
-/// Bearer tokens checked in the last second (by hash; the secret itself is never kept), so that
-/// an API client answering questions in a tight loop costs one database check per second, not
-/// one per request. Revoking a token, changing roles or deactivating an account empties it, so on
-/// this instance those take effect at once; another instance sees them within a second.
+/// Bearer tokens and cookie sessions checked in the last second (by hash; the secret itself is
+/// never kept), so that a client answering questions in a tight loop costs one database check
+/// per second, not one per request. Revoking a token, ending a session, changing roles or
+/// deactivating an account empties it, so on this instance those take effect at once; another
+/// instance sees them within a second.
 #[derive(Default)]
 pub struct TokenCache {
     map: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Account)>>,
@@ -94,17 +95,17 @@ pub struct TokenCache {
 }
 
 impl TokenCache {
-    fn generation(&self) -> u64 {
+    pub(super) fn generation(&self) -> u64 {
         self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn get(&self, hash: &str) -> Option<Account> {
+    pub(super) fn get(&self, hash: &str) -> Option<Account> {
         let map = self.map.lock().ok()?;
         let (at, account) = map.get(hash)?;
         (at.elapsed() < TOKEN_CACHE_TTL).then(|| account.clone())
     }
 
-    fn put(&self, hash: String, account: Account, checked_in: u64) {
+    pub(super) fn put(&self, hash: String, account: Account, checked_in: u64) {
         if let Ok(mut map) = self.map.lock() {
             // Under the map's lock, so a concurrent clear() either runs before (and we see its
             // generation) or after (and removes this entry).
