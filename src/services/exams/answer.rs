@@ -273,20 +273,31 @@ pub async fn answer(
         return Ok(AnswerResult::Refused(AnswerRefused::BadOption));
     };
     if let Some(entry) = state.running_exams.get(&public_id) {
-        let st = state.clone();
-        let held = entry.clone();
-        // Answers of running exams are committed in groups: one disk wait for all the answers
-        // arriving at the same moment, each acknowledged only after the commit.
-        let fast = state
-            .tx_grouped(lane_key(&public_id), move |c| {
-                let now = st.clock.now();
-                // A poisoned entry is simply not used: the other paths rebuild the state.
-                let Ok(mut e) = held.lock() else {
-                    return Ok(None);
-                };
-                running::answer(&st, c, &mut e, user_id, position, display, now)
-            })
-            .await;
+        let now = state.clock.now();
+        // The engine's work (recording the answer, choosing the next item) runs here, on this
+        // request's worker; the commit lane, one thread on SQLite, only writes.
+        let prepared = match entry.lock() {
+            Ok(mut e) => running::prepare(state, &mut e, user_id, position, display, now),
+            // A poisoned entry is simply not used: the other paths rebuild the state.
+            Err(_) => Ok(None),
+        };
+        let fast = match prepared {
+            Ok(Some((verdict, content))) => {
+                let st = state.clone();
+                let held = entry.clone();
+                // Answers of running exams are committed in groups: one disk wait for all the
+                // answers arriving at the same moment, each acknowledged only after the commit.
+                state
+                    .tx_grouped(lane_key(&public_id), move |c| {
+                        let Ok(mut e) = held.lock() else {
+                            return Ok(None);
+                        };
+                        running::commit(&st, c, &mut e, verdict, &content, now)
+                    })
+                    .await
+            }
+            other => other.map(|_| None),
+        };
         match fast {
             Ok(Some(AnswerResult::Next(v))) if !v.finished => {
                 RunningExams::committed(&entry);

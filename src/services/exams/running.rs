@@ -15,6 +15,7 @@
 //! change here; entries of abandoned exams are swept out once their pool has expired.
 
 use super::{AnswerResult, ExamConfig, ExamPool, ExamState, POOL_TTL, Verdict, decide, write};
+use crate::domain::bank::ItemContent;
 use crate::domain::irt::{SelectionContext, Session};
 use crate::error::AppResult;
 use crate::services::AppState;
@@ -136,20 +137,22 @@ impl RunningExams {
     }
 }
 
-/// Answers `position` with the displayed option `display` from the entry, inside the caller's
-/// write transaction, by the same step as every path ([`decide`], [`write`]). `None`: the entry
-/// cannot answer this (not the owner, past the deadline, stale pool, item not in the pool, exam no
-/// longer running, a refusal, the position answered meanwhile); nothing has been written and the
-/// caller takes another path.
-pub(super) fn answer(
+/// The engine's part of an answer from the entry, before any transaction: decides on answering
+/// `position` with the displayed option `display` by the same step as every path ([`decide`]),
+/// on the request's own worker, so that the commit lane only writes ([`commit`]). Returns the
+/// verdict and the question's content. `None`: the entry cannot answer this (not the owner, past
+/// the deadline, stale pool, item not in the pool, a refusal); the caller takes another path.
+///
+/// Once the engine has run, the entry counts as uncommitted until the caller has seen the
+/// transaction commit: if anything fails, or the request is dropped, it is not reused.
+pub(super) fn prepare(
     st: &AppState,
-    c: &mut DbConn,
     e: &mut RunningExam,
     user_id: i64,
     position: i32,
     display: usize,
     now: PrimitiveDateTime,
-) -> AppResult<Option<AnswerResult>> {
+) -> AppResult<Option<(Verdict, ItemContent)>> {
     let s = &e.state;
     if e.uncommitted
         || s.exam.user_id != user_id
@@ -173,16 +176,28 @@ pub(super) fn answer(
     let Some(content) = content else {
         return Ok(None);
     };
-    if db::lock_status(c, s.exam.id)?.as_deref() != Some(db::IN_PROGRESS) {
-        return Ok(None);
-    }
-    // From here on the entry may change in place. It counts as uncommitted until the caller has
-    // seen the transaction commit: if anything fails, or the request is dropped, it is not reused.
     e.uncommitted = true;
     e.used = Instant::now();
     let verdict = decide(&mut e.state, position, display, Some(&content), now)?;
     if !matches!(verdict, Verdict::Answered { .. } | Verdict::Repeat { .. }) {
         return Ok(None);
     }
-    write(st, c, &mut e.state, verdict, Some(&content), now)
+    Ok(Some((verdict, content)))
+}
+
+/// Writes a [`prepare`]d answer inside the caller's write transaction ([`write`]), after checking
+/// there that the exam is still running. `None`: it is not (or the position was answered
+/// meanwhile); nothing has been written and the caller takes another path.
+pub(super) fn commit(
+    st: &AppState,
+    c: &mut DbConn,
+    e: &mut RunningExam,
+    verdict: Verdict,
+    content: &ItemContent,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<AnswerResult>> {
+    if db::lock_status(c, e.state.exam.id)?.as_deref() != Some(db::IN_PROGRESS) {
+        return Ok(None);
+    }
+    write(st, c, &mut e.state, verdict, Some(content), now)
 }
