@@ -36,7 +36,19 @@ fn registered(file: &str) -> Vec<String> {
         .skip(1)
         .filter_map(|s| s.split(')').next())
         .map(|s| s.trim().to_string())
+        // `web::scope("…")` is a prefix, not a handler (see [`scope_of`]).
+        .filter(|s| s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ':'))
         .collect()
+}
+
+/// The prefix a configuration file registers its routes under (`web::scope("/api/v1")`), if any.
+fn scope_of(file: &str) -> String {
+    let text = read(file);
+    text.split("web::scope(\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn access_of(body: &str, params: &str) -> Access {
@@ -76,6 +88,7 @@ pub(crate) fn routes() -> Vec<Route> {
             .into_iter()
             .map(|n| (n, true)),
     );
+    let api_scope = scope_of("src/web/api/mod.rs");
     let mut out = Vec::new();
     for (name, api) in registered_names {
         let Some((module, handler)) = name.split_once("::") else {
@@ -96,7 +109,12 @@ pub(crate) fn routes() -> Vec<Route> {
         let attr_start = text[..at].rfind("#[").unwrap();
         let attr = &text[attr_start..at];
         let (method, rest) = attr[2..].split_once("(\"").unwrap();
-        let path = rest.split('"').next().unwrap().to_string();
+        let path = rest.split('"').next().unwrap();
+        let path = if api {
+            format!("{api_scope}{path}")
+        } else {
+            path.to_string()
+        };
         let params_end = text[at..].find(')').unwrap() + at;
         let params = &text[at + marker.len()..params_end];
         let body_end = text[at..]

@@ -59,6 +59,7 @@ pub struct Transitioned {
 
 /// Search the bank (instructors)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     params(ListQuery),
     responses(
@@ -66,7 +67,7 @@ pub struct Transitioned {
         (status = 403, description = "Not an instructor", body = ErrorBody),
     )
 )]
-#[get("/api/v1/bank/items")]
+#[get("/bank/items")]
 pub async fn list(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -100,6 +101,7 @@ pub struct VersionQuery {
 
 /// An item with key, rationales, versions, history and reports (instructors)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     params(("id" = String, Path, description = "The item's id"), VersionQuery),
     responses(
@@ -108,7 +110,7 @@ pub struct VersionQuery {
         (status = 404, description = "No such item", body = ErrorBody),
     )
 )]
-#[get("/api/v1/bank/items/{id}")]
+#[get("/bank/items/{id}")]
 pub async fn get_item(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -122,6 +124,7 @@ pub async fn get_item(
 
 /// Create a draft item (instructors)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     request_body = DraftInput,
     responses(
@@ -130,7 +133,7 @@ pub async fn get_item(
         (status = 422, description = "Field errors in `error.fields`", body = ErrorBody),
     )
 )]
-#[post("/api/v1/bank/items")]
+#[post("/bank/items")]
 pub async fn create(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -144,6 +147,7 @@ pub async fn create(
 
 /// Edit an item: drafts change in place, approved items get a new draft version (instructors)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     params(("id" = String, Path, description = "The item's id")),
     request_body = DraftInput,
@@ -154,7 +158,7 @@ pub async fn create(
         (status = 422, description = "Field errors in `error.fields`", body = ErrorBody),
     )
 )]
-#[put("/api/v1/bank/items/{id}")]
+#[put("/bank/items/{id}")]
 pub async fn update(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -176,6 +180,7 @@ pub struct TransitionBody {
 
 /// Move an item through review: submit, approve, return, retire, restore (instructors)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     params(("id" = String, Path, description = "The item's id")),
     request_body = TransitionBody,
@@ -186,7 +191,7 @@ pub struct TransitionBody {
         (status = 422, description = "Unknown action", body = ErrorBody),
     )
 )]
-#[post("/api/v1/bank/items/{id}/transitions")]
+#[post("/bank/items/{id}/transitions")]
 pub async fn transition(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -208,13 +213,14 @@ pub async fn transition(
 
 /// Counts by area, sub-area, status, level, difficulty, pillar and key position (instructors)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     responses(
         (status = 200, description = "The counts", body = Stats),
         (status = 403, description = "Not an instructor", body = ErrorBody),
     )
 )]
-#[get("/api/v1/bank/stats")]
+#[get("/bank/stats")]
 pub async fn stats(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     instructor(&user)?;
     let s = state.db(bankops::stats_blocking).await?;

@@ -50,6 +50,7 @@ async fn body_bytes(mut payload: web::Payload) -> AppResult<Vec<u8>> {
 
 /// Read a file of questions (the request body, as is) and preview it
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     params(ImportQuery),
     request_body(content = String, description = "The file's bytes (for qti3 the ZIP)", content_type = "application/octet-stream"),
@@ -59,7 +60,7 @@ async fn body_bytes(mut payload: web::Payload) -> AppResult<Vec<u8>> {
         (status = 403, description = "Not an instructor", body = ErrorBody),
     )
 )]
-#[post("/api/v1/bank/imports")]
+#[post("/bank/imports")]
 pub async fn start(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -83,6 +84,7 @@ pub async fn start(
 
 /// A pending import's preview
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     params(("id" = String, Path, description = "The import's id")),
     responses(
@@ -90,7 +92,7 @@ pub async fn start(
         (status = 404, description = "No such pending import of yours", body = ErrorBody),
     )
 )]
-#[get("/api/v1/bank/imports/{id}")]
+#[get("/bank/imports/{id}")]
 pub async fn get_import(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -118,6 +120,7 @@ pub struct ImportCreated {
 
 /// Create the chosen questions as drafts
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     params(("id" = String, Path, description = "The import's id")),
     request_body = ConfirmBody,
@@ -127,7 +130,7 @@ pub struct ImportCreated {
         (status = 404, description = "No such pending import of yours", body = ErrorBody),
     )
 )]
-#[post("/api/v1/bank/imports/{id}/confirm")]
+#[post("/bank/imports/{id}/confirm")]
 pub async fn confirm(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -147,6 +150,7 @@ pub async fn confirm(
 
 /// Discard a pending import
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     params(("id" = String, Path, description = "The import's id")),
     responses(
@@ -154,7 +158,7 @@ pub async fn confirm(
         (status = 404, description = "No such pending import of yours", body = ErrorBody),
     )
 )]
-#[delete("/api/v1/bank/imports/{id}")]
+#[delete("/bank/imports/{id}")]
 pub async fn discard(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -180,6 +184,7 @@ pub struct ExportQuery {
 
 /// Export items in another platform's format
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "bank",
     params(ExportQuery),
     responses(
@@ -189,7 +194,7 @@ pub struct ExportQuery {
         (status = 404, description = "No class of yours (with class)", body = ErrorBody),
     )
 )]
-#[get("/api/v1/bank/export")]
+#[get("/bank/export")]
 pub async fn export(
     user: ApiUser,
     state: web::Data<AppState>,

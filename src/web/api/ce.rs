@@ -48,13 +48,14 @@ pub struct Created {
 
 /// Your credentials (certified therapists)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "ce",
     responses(
         (status = 200, description = "Your credentials", body = CredentialList),
         (status = 403, description = "Not a certified therapist", body = ErrorBody),
     )
 )]
-#[get("/api/v1/ce/credentials")]
+#[get("/ce/credentials")]
 pub async fn credentials(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     user.0.require(Role::Practitioner)?;
     let log = ce::log(&state, user.0.id).await?;
@@ -84,6 +85,7 @@ pub struct NewCredential {
 
 /// Add a credential
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "ce",
     request_body = NewCredential,
     responses(
@@ -92,7 +94,7 @@ pub struct NewCredential {
         (status = 422, description = "Unknown rule or bad date (`error.fields`)", body = ErrorBody),
     )
 )]
-#[post("/api/v1/ce/credentials")]
+#[post("/ce/credentials")]
 pub async fn add_credential(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -116,13 +118,14 @@ pub async fn add_credential(
 
 /// Your CE log
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "ce",
     responses(
         (status = 200, description = "Your activities", body = ActivityList),
         (status = 403, description = "Not a certified therapist", body = ErrorBody),
     )
 )]
-#[get("/api/v1/ce/activities")]
+#[get("/ce/activities")]
 pub async fn activities(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     user.0.require(Role::Practitioner)?;
     let log = ce::log(&state, user.0.id).await?;
@@ -151,6 +154,7 @@ pub struct NewActivity {
 
 /// Log an activity (certificates are uploaded from the web page)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "ce",
     request_body = NewActivity,
     responses(
@@ -159,7 +163,7 @@ pub struct NewActivity {
         (status = 422, description = "Field errors in `error.fields`", body = ErrorBody),
     )
 )]
-#[post("/api/v1/ce/activities")]
+#[post("/ce/activities")]
 pub async fn add_activity(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -190,13 +194,14 @@ pub async fn add_activity(
 /// Status, requirements with their sources, deficits, where each hour went, and excluded hours
 /// with reasons.
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "ce",
     responses(
         (status = 200, description = "Each credential's standing", body = Evaluation),
         (status = 403, description = "Not a certified therapist", body = ErrorBody),
     )
 )]
-#[get("/api/v1/ce/evaluation")]
+#[get("/ce/evaluation")]
 pub async fn evaluation(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     user.0.require(Role::Practitioner)?;
     let reports = ce::evaluate(&state, user.0.id).await?;

@@ -12,10 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 
 /// The classes one teaches and the classes one is in
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "classes",
     responses((status = 200, description = "Classes taught and joined", body = MyClasses))
 )]
-#[get("/api/v1/classes")]
+#[get("/classes")]
 pub async fn list(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(classes::my_classes(&state, &user.0).await?))
 }
@@ -33,6 +34,7 @@ pub struct Joined {
 
 /// Join a class with its invite code (students)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "classes",
     request_body = JoinBody,
     responses(
@@ -41,7 +43,7 @@ pub struct Joined {
         (status = 403, description = "Not a student", body = ErrorBody),
     )
 )]
-#[post("/api/v1/classes/join")]
+#[post("/classes/join")]
 pub async fn join(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -60,6 +62,7 @@ pub struct SortQuery {
 
 /// A class's gradebook (its teachers)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "classes",
     params(("id" = i64, Path, description = "The class"), SortQuery),
     responses(
@@ -67,7 +70,7 @@ pub struct SortQuery {
         (status = 404, description = "No class of yours", body = ErrorBody),
     )
 )]
-#[get("/api/v1/classes/{id}/gradebook")]
+#[get("/classes/{id}/gradebook")]
 pub async fn gradebook(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -84,6 +87,7 @@ pub async fn gradebook(
 
 /// A student's own row in a class
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "classes",
     params(("id" = i64, Path, description = "The class")),
     responses(
@@ -91,7 +95,7 @@ pub async fn gradebook(
         (status = 404, description = "Not in this class", body = ErrorBody),
     )
 )]
-#[get("/api/v1/classes/{id}/me")]
+#[get("/classes/{id}/me")]
 pub async fn mine(
     user: ApiUser,
     state: web::Data<AppState>,

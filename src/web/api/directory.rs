@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 /// Published profiles near a ZIP code or city, filtered by need, nearest first
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "directory",
     security(()),
     params(SearchInput),
@@ -21,7 +22,7 @@ use utoipa::ToSchema;
         (status = 429, description = "Too many searches from this address in the last minute", body = ErrorBody),
     )
 )]
-#[get("/api/v1/therapists")]
+#[get("/therapists")]
 pub async fn search(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -55,11 +56,12 @@ fn terms(list: &[(&'static str, &'static str)]) -> Vec<Term> {
 
 /// The techniques, modalities, conditions and populations a search may filter by
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "directory",
     security(()),
     responses((status = 200, description = "Codes and labels", body = Vocabulary))
 )]
-#[get("/api/v1/therapists/vocabulary")]
+#[get("/therapists/vocabulary")]
 pub async fn vocabulary() -> HttpResponse {
     HttpResponse::Ok().json(Vocabulary {
         techniques: terms(TECHNIQUES),
@@ -72,6 +74,7 @@ pub async fn vocabulary() -> HttpResponse {
 
 /// One published profile
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "directory",
     security(()),
     params(("slug" = String, Path, description = "The profile's address")),
@@ -81,7 +84,7 @@ pub async fn vocabulary() -> HttpResponse {
         (status = 429, description = "Too many requests from this address in the last minute", body = ErrorBody),
     )
 )]
-#[get("/api/v1/therapists/{slug}")]
+#[get("/therapists/{slug}")]
 pub async fn profile(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -88,6 +88,7 @@ pub struct ExamList {
 
 /// Start a practice exam (students)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "exams",
     request_body = StartRequest,
     responses(
@@ -97,7 +98,7 @@ pub struct ExamList {
         (status = 409, description = "Not enough live questions", body = ErrorBody),
     )
 )]
-#[post("/api/v1/exams")]
+#[post("/exams")]
 pub async fn start(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -110,6 +111,7 @@ pub async fn start(
 
 /// The question on screen and the remaining time, or that the exam is finished
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "exams",
     params(("id" = String, Path, description = "The exam's id")),
     responses(
@@ -117,7 +119,7 @@ pub async fn start(
         (status = 404, description = "No such exam of yours", body = ErrorBody),
     )
 )]
-#[get("/api/v1/exams/{id}/current")]
+#[get("/exams/{id}/current")]
 pub async fn current(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -138,6 +140,7 @@ pub struct AnswerBody {
 
 /// Answer the question at `position`; a repeated identical answer is harmless
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "exams",
     params(("id" = String, Path, description = "The exam's id")),
     request_body = AnswerBody,
@@ -148,7 +151,7 @@ pub struct AnswerBody {
         (status = 422, description = "Not one of the options", body = ErrorBody),
     )
 )]
-#[post("/api/v1/exams/{id}/answers")]
+#[post("/exams/{id}/answers")]
 pub async fn answer(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -173,6 +176,7 @@ pub async fn answer(
 /// The answers given are kept, no verdict is given, and nothing more can be answered. Ending an
 /// exam that is already over is refused with 409.
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "exams",
     params(("id" = String, Path, description = "The exam's id")),
     responses(
@@ -181,7 +185,7 @@ pub async fn answer(
         (status = 409, description = "The exam is already over", body = ErrorBody),
     )
 )]
-#[post("/api/v1/exams/{id}/end")]
+#[post("/exams/{id}/end")]
 pub async fn end(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -196,6 +200,7 @@ pub async fn end(
 
 /// Pass/fail, P(pass), practice scaled score, per-area diagnostics
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "exams",
     params(("id" = String, Path, description = "The exam's id")),
     responses(
@@ -204,7 +209,7 @@ pub async fn end(
         (status = 409, description = "Still in progress", body = ErrorBody),
     )
 )]
-#[get("/api/v1/exams/{id}/result")]
+#[get("/exams/{id}/result")]
 pub async fn result(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -223,6 +228,7 @@ pub struct ReviewQuery {
 
 /// Every answered question with your answer, the key and all rationales (after finishing only)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "exams",
     params(("id" = String, Path, description = "The exam's id"), ReviewQuery),
     responses(
@@ -231,7 +237,7 @@ pub struct ReviewQuery {
         (status = 404, description = "No such exam of yours", body = ErrorBody),
     )
 )]
-#[get("/api/v1/exams/{id}/review")]
+#[get("/exams/{id}/review")]
 pub async fn review(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -245,13 +251,14 @@ pub async fn review(
 
 /// Your exams, newest first
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "exams",
     responses(
         (status = 200, description = "Your exams", body = ExamList),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
     )
 )]
-#[get("/api/v1/exams")]
+#[get("/exams")]
 pub async fn list(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let uid = student(&user)?;
     let h = exams::history(&state, uid).await?;

@@ -52,7 +52,13 @@ impl FromRequest for ApiUser {
     }
 }
 
+/// The API's routes, under one `/api/v1` scope: the router compares that prefix once and then
+/// tries only the API's own routes (each route with a path parameter costs a regex match).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api/v1").configure(routes));
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(tokens::create)
         .service(tokens::list)
         .service(tokens::revoke)

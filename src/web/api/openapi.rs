@@ -99,11 +99,12 @@ pub fn document() -> serde_json::Value {
 
 /// This document
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "meta",
     security(()),
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
 )]
-#[get("/api/v1/openapi.json")]
+#[get("/openapi.json")]
 pub async fn document_route() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

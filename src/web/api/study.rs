@@ -27,13 +27,14 @@ pub struct StudyBody {
 
 /// Today's plan, progress per area, the last 14 days of study and the study settings
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     responses(
         (status = 200, description = "The study overview", body = StudyBody),
         (status = 403, description = "Not a student", body = ErrorBody),
     )
 )]
-#[get("/api/v1/study")]
+#[get("/study")]
 pub async fn overview(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let uid = student(&user)?;
     Ok(HttpResponse::Ok().json(StudyBody {
@@ -52,6 +53,7 @@ pub struct SessionBody {
 
 /// Start a study session: a drill over exactly its questions, answered through /api/v1/exams
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     request_body = SessionBody,
     responses(
@@ -60,7 +62,7 @@ pub struct SessionBody {
         (status = 409, description = "Nothing to study in this session", body = ErrorBody),
     )
 )]
-#[post("/api/v1/study/sessions")]
+#[post("/study/sessions")]
 pub async fn start_session(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -79,6 +81,7 @@ pub struct FlagBody {
 
 /// Flag or unflag a question already answered (its `item_id` from a drill's feedback or a review)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     params(("item" = String, Path, description = "The question's item_id")),
     request_body = FlagBody,
@@ -87,7 +90,7 @@ pub struct FlagBody {
         (status = 404, description = "Not a question you have answered", body = ErrorBody),
     )
 )]
-#[put("/api/v1/study/items/{item}/flag")]
+#[put("/study/items/{item}/flag")]
 pub async fn flag(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -103,6 +106,7 @@ pub async fn flag(
 
 /// "I guessed": the last right answer to the question counts as hard, so it comes back sooner
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     params(("item" = String, Path, description = "The question's item_id")),
     responses(
@@ -111,7 +115,7 @@ pub async fn flag(
         (status = 409, description = "The last answer was wrong or is already marked", body = ErrorBody),
     )
 )]
-#[post("/api/v1/study/items/{item}/guessed")]
+#[post("/study/items/{item}/guessed")]
 pub async fn guessed(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -187,10 +191,11 @@ pub struct DeckList {
 
 /// The flashcard decks: muscles, bony landmarks, key terms
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     responses((status = 200, description = "Every deck's standing", body = DeckList))
 )]
-#[get("/api/v1/study/flashcards")]
+#[get("/study/flashcards")]
 pub async fn decks(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let uid = student(&user)?;
     let decks = flashcards::decks(&state, uid).await?;
@@ -201,6 +206,7 @@ pub async fn decks(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpR
 
 /// A deck's next card: the most overdue, else a new one while today allows
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     params(("deck" = String, Path, description = "The deck's code from the list of decks")),
     responses(
@@ -208,7 +214,7 @@ pub async fn decks(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpR
         (status = 404, description = "No such deck", body = ErrorBody),
     )
 )]
-#[get("/api/v1/study/flashcards/{deck}")]
+#[get("/study/flashcards/{deck}")]
 pub async fn next_card(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -221,6 +227,7 @@ pub async fn next_card(
 
 /// One card with its answer (after the student tried to recall it)
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     params(
         ("deck" = String, Path, description = "The deck's code"),
@@ -231,7 +238,7 @@ pub async fn next_card(
         (status = 404, description = "No such card", body = ErrorBody),
     )
 )]
-#[get("/api/v1/study/flashcards/{deck}/{face}")]
+#[get("/study/flashcards/{deck}/{face}")]
 pub async fn card(user: ApiUser, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
     student(&user)?;
     let (deck, face) = path.into_inner();
@@ -246,6 +253,7 @@ pub struct RatingBody {
 
 /// Rate how well the student recalled a card; returns the deck's next card
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     params(
         ("deck" = String, Path, description = "The deck's code"),
@@ -258,7 +266,7 @@ pub struct RatingBody {
         (status = 404, description = "No such card", body = ErrorBody),
     )
 )]
-#[post("/api/v1/study/flashcards/{deck}/{face}")]
+#[post("/study/flashcards/{deck}/{face}")]
 pub async fn rate(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -292,10 +300,11 @@ pub struct SettingsBody {
 
 /// The study settings: time zone, planned study time and e-mail reminder
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     responses((status = 200, description = "The settings", body = SettingsView))
 )]
-#[get("/api/v1/study/settings")]
+#[get("/study/settings")]
 pub async fn settings(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let uid = student(&user)?;
     Ok(HttpResponse::Ok().json(study_settings::get(&state, uid).await?))
@@ -303,6 +312,7 @@ pub async fn settings(user: ApiUser, state: web::Data<AppState>) -> AppResult<Ht
 
 /// Change the study settings
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "study",
     request_body = SettingsBody,
     responses(
@@ -310,7 +320,7 @@ pub async fn settings(user: ApiUser, state: web::Data<AppState>) -> AppResult<Ht
         (status = 422, description = "A field is wrong (the error names it)", body = ErrorBody),
     )
 )]
-#[put("/api/v1/study/settings")]
+#[put("/study/settings")]
 pub async fn save_settings(
     user: ApiUser,
     state: web::Data<AppState>,

@@ -48,6 +48,7 @@ pub struct Me {
 ///
 /// Rate-limited like the log-in form.
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "tokens",
     security(()),
     request_body = CreateToken,
@@ -58,7 +59,7 @@ pub struct Me {
         (status = 429, description = "Too many attempts", body = ErrorBody),
     )
 )]
-#[post("/api/v1/tokens")]
+#[post("/tokens")]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -94,13 +95,14 @@ pub async fn create(
 
 /// List your live API tokens
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "tokens",
     responses(
         (status = 200, description = "Your tokens", body = TokenList),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
     )
 )]
-#[get("/api/v1/tokens")]
+#[get("/tokens")]
 pub async fn list(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let tokens = accounts::list_tokens(&state, user.0.id).await?;
     Ok(HttpResponse::Ok().json(TokenList { tokens }))
@@ -108,6 +110,7 @@ pub async fn list(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpRe
 
 /// Revoke one of your tokens
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "tokens",
     params(("id" = i64, Path, description = "The token's id")),
     responses(
@@ -116,7 +119,7 @@ pub async fn list(user: ApiUser, state: web::Data<AppState>) -> AppResult<HttpRe
         (status = 404, description = "No such token of yours", body = ErrorBody),
     )
 )]
-#[delete("/api/v1/tokens/{id}")]
+#[delete("/tokens/{id}")]
 pub async fn revoke(
     user: ApiUser,
     state: web::Data<AppState>,
@@ -128,13 +131,14 @@ pub async fn revoke(
 
 /// Who the token belongs to
 #[utoipa::path(
+    context_path = "/api/v1",
     tag = "tokens",
     responses(
         (status = 200, description = "The account", body = Me),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
     )
 )]
-#[get("/api/v1/me")]
+#[get("/me")]
 pub async fn me(user: ApiUser) -> HttpResponse {
     let a = user.0;
     HttpResponse::Ok().json(Me {
