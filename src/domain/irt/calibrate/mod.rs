@@ -21,6 +21,9 @@ mod prior;
 
 use item::{derivatives, dims, inverse_diagonal, maximize, objective, posterior_moments};
 use prior::{Prior, update_prior};
+// The engine's own quadrature grid (61 nodes over [−6, 6], `posterior.rs`): calibration and the
+// engine's EAP integrate ability over the same points.
+use super::posterior::NODES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -104,8 +107,6 @@ impl std::fmt::Display for CalibrationError {
         }
     }
 }
-
-const NODES: usize = 41;
 
 fn p3(a: f64, b: f64, c: f64, theta: f64) -> f64 {
     c + (1.0 - c) / (1.0 + (-a * (theta - b)).exp())
@@ -202,11 +203,9 @@ fn start_values(
     Ok((params, fixed))
 }
 
-/// The quadrature grid and its N(0, 1) weights.
+/// The quadrature grid (the engine's) and its N(0, 1) weights.
 fn quadrature() -> (Vec<f64>, Vec<f64>) {
-    let grid: Vec<f64> = (0..NODES)
-        .map(|q| -4.0 + 8.0 * q as f64 / (NODES - 1) as f64)
-        .collect();
+    let grid: Vec<f64> = super::posterior::nodes().to_vec();
     let w: Vec<f64> = grid.iter().map(|t| (-t * t / 2.0).exp()).collect();
     let s: f64 = w.iter().sum();
     (grid, w.into_iter().map(|v| v / s).collect())
