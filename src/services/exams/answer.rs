@@ -391,7 +391,7 @@ pub async fn answer(
 }
 
 /// The group-commit lane of an exam: answers to one exam always share a lane.
-fn lane_key(public_id: &str) -> u64 {
+pub(super) fn lane_key(public_id: &str) -> u64 {
     // FNV-1a: stable and spread enough for a handful of lanes.
     public_id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)

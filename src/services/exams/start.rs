@@ -158,10 +158,12 @@ async fn start_with(
         .await?;
     let (cfg, prior, seed, seen_json, live, session, first) = plan;
     let st = state.clone();
+    let public_id = uuid::Uuid::new_v4().simple().to_string();
+    // Committed with the answers arriving at the same moment (group commit, in the lane its
+    // answers will use): one disk wait for all of them.
     let (view, entry) = state
-        .tx(move |c| {
+        .tx_grouped(lane_key(&public_id), move |c| {
             let now = st.clock.now();
-            let public_id = uuid::Uuid::new_v4().simple().to_string();
             let config = serde_json::to_string(&cfg).map_err(AppError::internal)?;
             let deadline = cfg
                 .timed
