@@ -138,7 +138,9 @@ fn run_batch(pool: &Pool, writer: Option<&Mutex<()>>, batch: Vec<Unit>) {
                     diesel::sql_query("ROLLBACK TO SAVEPOINT unit").execute(c)?;
                 }
             }
-            diesel::sql_query("RELEASE SAVEPOINT unit").execute(c)?;
+            // No RELEASE: the next unit's `SAVEPOINT unit` stacks on this one, and a rollback
+            // goes back to the most recent savepoint of that name, its own. The commit ends them
+            // all. That spares one statement (one round trip on PostgreSQL) per unit.
         }
         Ok(())
     });
