@@ -272,49 +272,8 @@ pub async fn answer(
     let Some(display) = display_index(&option) else {
         return Ok(AnswerResult::Refused(AnswerRefused::BadOption));
     };
-    if let Some(entry) = state.running_exams.get(&public_id) {
-        let now = state.clock.now();
-        // The engine's work (recording the answer, choosing the next item) runs here, on this
-        // request's worker; the commit lane, one thread on SQLite, only writes.
-        let prepared = match entry.lock() {
-            Ok(mut e) => running::prepare(state, &mut e, user_id, position, display, now),
-            // A poisoned entry is simply not used: the other paths rebuild the state.
-            Err(_) => Ok(None),
-        };
-        let fast = match prepared {
-            Ok(Some((verdict, content))) => {
-                let st = state.clone();
-                let held = entry.clone();
-                // Answers of running exams are committed in groups: one disk wait for all the
-                // answers arriving at the same moment, each acknowledged only after the commit.
-                state
-                    .tx_grouped(lane_key(&public_id), move |c| {
-                        let Ok(mut e) = held.lock() else {
-                            return Ok(None);
-                        };
-                        running::commit(&st, c, &mut e, verdict, &content, now)
-                    })
-                    .await
-            }
-            other => other.map(|_| None),
-        };
-        match fast {
-            Ok(Some(AnswerResult::Next(v))) if !v.finished => {
-                RunningExams::committed(&entry);
-                return Ok(AnswerResult::Next(v));
-            }
-            Ok(Some(r)) => {
-                state.running_exams.forget(&public_id);
-                return Ok(r);
-            }
-            Ok(None) => state.running_exams.forget(&public_id),
-            Err(e) => {
-                // Nothing of this answer was written (its work rolled back, or the group did
-                // not commit): take the full path, which reports a lasting error itself.
-                tracing::warn!(error = %e, "running-exam answer failed; taking the full path");
-                state.running_exams.forget(&public_id);
-            }
-        }
+    if let Some(r) = answer_running(state, user_id, &public_id, position, display).await {
+        return Ok(r);
     }
     // Read: the engine's work on a plain read; the write only checks and stores.
     let st = state.clone();
@@ -388,6 +347,62 @@ pub async fn answer(
         .await?;
     keep_running(state, &r, s);
     Ok(r)
+}
+
+/// The running path: the answer decided from the exam's state in memory and committed in a group.
+/// `None` when that state is missing or cannot answer this, or the write did not happen: nothing
+/// was written, the entry is dropped, and the caller takes the full path.
+async fn answer_running(
+    state: &AppState,
+    user_id: i64,
+    public_id: &str,
+    position: i32,
+    display: usize,
+) -> Option<AnswerResult> {
+    let entry = state.running_exams.get(public_id)?;
+    let now = state.clock.now();
+    // The engine's work (recording the answer, choosing the next item) runs here, on this
+    // request's worker; the commit lane, one thread on SQLite, only writes.
+    let prepared = match entry.lock() {
+        Ok(mut e) => running::prepare(state, &mut e, user_id, position, display, now),
+        // A poisoned entry is simply not used: the other paths rebuild the state.
+        Err(_) => Ok(None),
+    };
+    let fast = match prepared {
+        Ok(Some((verdict, content))) => {
+            let st = state.clone();
+            let held = entry.clone();
+            // Answers of running exams are committed in groups: one disk wait for all the
+            // answers arriving at the same moment, each acknowledged only after the commit.
+            state
+                .tx_grouped(lane_key(public_id), move |c| {
+                    let Ok(mut e) = held.lock() else {
+                        return Ok(None);
+                    };
+                    running::commit(&st, c, &mut e, verdict, &content, now)
+                })
+                .await
+        }
+        other => other.map(|_| None),
+    };
+    match fast {
+        Ok(Some(AnswerResult::Next(v))) if !v.finished => {
+            RunningExams::committed(&entry);
+            return Some(AnswerResult::Next(v));
+        }
+        Ok(Some(r)) => {
+            state.running_exams.forget(public_id);
+            return Some(r);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            // Nothing of this answer was written (its work rolled back, or the group did not
+            // commit): take the full path, which reports a lasting error itself.
+            tracing::warn!(error = %e, "running-exam answer failed; taking the full path");
+        }
+    }
+    state.running_exams.forget(public_id);
+    None
 }
 
 /// The group-commit lane of an exam: answers to one exam always share a lane.
