@@ -37,7 +37,10 @@ fn registered(file: &str) -> Vec<String> {
         .filter_map(|s| s.split(')').next())
         .map(|s| s.trim().to_string())
         // `web::scope("…")` is a prefix, not a handler (see [`scope_of`]).
-        .filter(|s| s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ':'))
+        .filter(|s| {
+            s.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+        })
         .collect()
 }
 
