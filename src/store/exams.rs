@@ -144,20 +144,67 @@ pub fn answer(
     correct: bool,
     now: PrimitiveDateTime,
 ) -> QueryResult<bool> {
-    let n = diesel::update(
-        exam_items::table
-            .filter(exam_items::exam_id.eq(exam_id))
-            .filter(exam_items::position.eq(position))
-            .filter(exam_items::chosen.is_null()),
-    )
-    .set((
-        exam_items::chosen.eq(chosen),
-        exam_items::correct.eq(correct),
-        exam_items::answered_at.eq(now),
-    ))
+    let n = RecordAnswer {
+        exam_id,
+        position,
+        chosen,
+        correct,
+        now,
+    }
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// The answer's UPDATE, written out so that it stays prepared: diesel compiles every UPDATE built
+/// with `update(…).set(…)` afresh (a changeset with optional fields may change its SQL), which cost
+/// a statement compile on each answer. This one's SQL never changes.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct RecordAnswer {
+    exam_id: i64,
+    position: i32,
+    chosen: i32,
+    correct: bool,
+    now: PrimitiveDateTime,
+}
+
+impl diesel::query_builder::QueryFragment<<DbConn as diesel::Connection>::Backend>
+    for RecordAnswer
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, <DbConn as diesel::Connection>::Backend>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Bool, Integer, Timestamp};
+        out.push_sql("UPDATE ");
+        out.push_identifier("exam_items")?;
+        out.push_sql(" SET ");
+        out.push_identifier("chosen")?;
+        out.push_sql(" = ");
+        out.push_bind_param::<Integer, _>(&self.chosen)?;
+        out.push_sql(", ");
+        out.push_identifier("correct")?;
+        out.push_sql(" = ");
+        out.push_bind_param::<Bool, _>(&self.correct)?;
+        out.push_sql(", ");
+        out.push_identifier("answered_at")?;
+        out.push_sql(" = ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" WHERE ");
+        out.push_identifier("exam_id")?;
+        out.push_sql(" = ");
+        out.push_bind_param::<BigInt, _>(&self.exam_id)?;
+        out.push_sql(" AND ");
+        out.push_identifier("position")?;
+        out.push_sql(" = ");
+        out.push_bind_param::<Integer, _>(&self.position)?;
+        out.push_sql(" AND ");
+        out.push_identifier("chosen")?;
+        out.push_sql(" IS NULL");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<DbConn> for RecordAnswer {}
 
 /// Removes a presented item that was never answered (an exam ended while it was on screen).
 pub fn drop_unanswered(conn: &mut DbConn, exam_id: i64) -> QueryResult<usize> {
