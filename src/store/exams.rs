@@ -167,38 +167,42 @@ struct RecordAnswer {
     now: PrimitiveDateTime,
 }
 
-impl diesel::query_builder::QueryFragment<<DbConn as diesel::Connection>::Backend>
-    for RecordAnswer
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+/// `sep column = ?`: one comparison or assignment of the written-out statement, named by the
+/// schema's column so that a renamed column fails to compile.
+fn column_bind<'b, C, ST, U>(
+    out: &mut diesel::query_builder::AstPass<'_, 'b, Backend>,
+    sep: &'static str,
+    value: &'b U,
+) -> QueryResult<()>
+where
+    C: diesel::Column,
+    Backend: diesel::sql_types::HasSqlType<ST>,
+    U: diesel::serialize::ToSql<ST, Backend>,
 {
+    out.push_sql(sep);
+    out.push_identifier(C::NAME)?;
+    out.push_sql(" = ");
+    out.push_bind_param::<ST, U>(value)
+}
+
+impl diesel::query_builder::QueryFragment<Backend> for RecordAnswer {
     fn walk_ast<'b>(
         &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, <DbConn as diesel::Connection>::Backend>,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Backend>,
     ) -> QueryResult<()> {
         use diesel::sql_types::{BigInt, Bool, Integer, Timestamp};
+        use exam_items::{answered_at, chosen, correct, exam_id, position};
         out.push_sql("UPDATE ");
-        out.push_identifier("exam_items")?;
-        out.push_sql(" SET ");
-        out.push_identifier("chosen")?;
-        out.push_sql(" = ");
-        out.push_bind_param::<Integer, _>(&self.chosen)?;
-        out.push_sql(", ");
-        out.push_identifier("correct")?;
-        out.push_sql(" = ");
-        out.push_bind_param::<Bool, _>(&self.correct)?;
-        out.push_sql(", ");
-        out.push_identifier("answered_at")?;
-        out.push_sql(" = ");
-        out.push_bind_param::<Timestamp, _>(&self.now)?;
-        out.push_sql(" WHERE ");
-        out.push_identifier("exam_id")?;
-        out.push_sql(" = ");
-        out.push_bind_param::<BigInt, _>(&self.exam_id)?;
+        exam_items::table.walk_ast(out.reborrow())?;
+        column_bind::<chosen, Integer, _>(&mut out, " SET ", &self.chosen)?;
+        column_bind::<correct, Bool, _>(&mut out, ", ", &self.correct)?;
+        column_bind::<answered_at, Timestamp, _>(&mut out, ", ", &self.now)?;
+        column_bind::<exam_id, BigInt, _>(&mut out, " WHERE ", &self.exam_id)?;
+        column_bind::<position, Integer, _>(&mut out, " AND ", &self.position)?;
         out.push_sql(" AND ");
-        out.push_identifier("position")?;
-        out.push_sql(" = ");
-        out.push_bind_param::<Integer, _>(&self.position)?;
-        out.push_sql(" AND ");
-        out.push_identifier("chosen")?;
+        out.push_identifier(<chosen as diesel::Column>::NAME)?;
         out.push_sql(" IS NULL");
         Ok(())
     }
