@@ -79,6 +79,10 @@ enum CeCommand {
         /// SCENARIO.json: {"as_of", "person", "credentials", "activities", "credential_items"}
         #[arg(long)]
         input: PathBuf,
+        /// Evaluate against the rule files of this folder instead of the built-in ones (for rule
+        /// authors checking a worked scenario before rebuilding).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// List the built-in rules: id, jurisdiction, kind, total, cycle, confidence and how many facts
     /// are quoted from a primary source or still unverified.
@@ -333,10 +337,24 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
 /// `palpate ce …`: evaluate a scenario file, list the rules.
 fn ce_command(cmd: CeCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        CeCommand::Evaluate { input } => {
+        CeCommand::Evaluate { input, dir } => {
             let text = std::fs::read_to_string(&input)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
-            match crate::domain::ce::evaluate_scenario_json(&text) {
+            let loaded;
+            let set = match dir {
+                Some(dir) => match load_rule_dir(&dir)? {
+                    Ok(set) => {
+                        loaded = set;
+                        &loaded
+                    }
+                    Err(e) => {
+                        eprintln!("palpate: {e}");
+                        return Ok(ExitCode::from(2));
+                    }
+                },
+                None => crate::domain::ce::builtin().map_err(|e| anyhow::anyhow!("{e}"))?,
+            };
+            match crate::domain::ce::evaluate_scenario_json_with(&text, set) {
                 Ok(out) => {
                     println!("{out}");
                     Ok(ExitCode::SUCCESS)
@@ -350,34 +368,16 @@ fn ce_command(cmd: CeCommand) -> anyhow::Result<ExitCode> {
         CeCommand::Rules { json, dir } => {
             let loaded;
             let set = match dir {
-                Some(dir) => {
-                    let mut files = Vec::new();
-                    for entry in std::fs::read_dir(&dir)
-                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?
-                    {
-                        let path = entry?.path();
-                        if path.extension().is_some_and(|x| x == "toml") {
-                            let name = path
-                                .file_name()
-                                .map(|n| n.to_string_lossy().into_owned())
-                                .unwrap_or_default();
-                            files.push((name, std::fs::read_to_string(&path)?));
-                        }
+                Some(dir) => match load_rule_dir(&dir)? {
+                    Ok(set) => {
+                        loaded = set;
+                        &loaded
                     }
-                    files.sort();
-                    match crate::domain::ce::RuleSet::parse(
-                        files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
-                    ) {
-                        Ok(set) => {
-                            loaded = set;
-                            &loaded
-                        }
-                        Err(e) => {
-                            eprintln!("palpate: {e}");
-                            return Ok(ExitCode::from(2));
-                        }
+                    Err(e) => {
+                        eprintln!("palpate: {e}");
+                        return Ok(ExitCode::from(2));
                     }
-                }
+                },
                 None => crate::domain::ce::builtin().map_err(|e| anyhow::anyhow!("{e}"))?,
             };
             let list = crate::domain::ce::catalog::summaries(set);
@@ -618,3 +618,27 @@ mod interchange;
 mod study_sim;
 use bank_cmd::bank_command;
 use calibrate::calibrate_command;
+
+/// Reads and validates every `*.toml` rule file of a folder (`--dir`). The outer error is an I/O
+/// failure; the inner one names the file and field that does not validate.
+fn load_rule_dir(
+    dir: &std::path::Path,
+) -> anyhow::Result<Result<crate::domain::ce::RuleSet, crate::domain::ce::RuleError>> {
+    let mut files = Vec::new();
+    for entry in
+        std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?
+    {
+        let path = entry?.path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push((name, std::fs::read_to_string(&path)?));
+        }
+    }
+    files.sort();
+    Ok(crate::domain::ce::RuleSet::parse(
+        files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    ))
+}

@@ -550,3 +550,73 @@ fn indiana_cycles_use_the_version_in_force() {
         assert_eq!(c["required_hours"].as_f64(), Some(required), "{as_of}: {c}");
     }
 }
+
+/// A rule author checks a worked scenario against edited rule files before rebuilding:
+/// `palpate ce evaluate --dir` uses that folder's rules, and a file that does not validate is
+/// refused with its name.
+#[test]
+fn evaluate_with_a_rule_folder_uses_its_rules() {
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(golden_dir().join("us-nj-lmt.json")).expect("NJ golden"),
+    )
+    .expect("JSON");
+    let work = tempfile::tempdir().expect("tempdir");
+    let input = work.path().join("scenario.json");
+    std::fs::write(&input, golden["scenario"].to_string()).expect("write scenario");
+    let rules = work.path().join("rules");
+    std::fs::create_dir(&rules).expect("mkdir");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    for entry in std::fs::read_dir(&shipped).expect("rules folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            std::fs::copy(&path, rules.join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let nj = rules.join("us-nj-lmt.toml");
+    let text = std::fs::read_to_string(&nj).expect("NJ rule");
+    assert!(text.contains("\ntotal = 20\n"), "the NJ rule sets 20 hours");
+    std::fs::write(&nj, text.replace("\ntotal = 20\n", "\ntotal = 40\n")).expect("edit");
+
+    let required = |dir: Option<&Path>| {
+        let mut cmd = Command::new(exe());
+        cmd.args(["ce", "evaluate", "--input"]).arg(&input);
+        if let Some(d) = dir {
+            cmd.arg("--dir").arg(d);
+        }
+        let out = cmd.output().expect("run evaluate");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let nj = report["credentials"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["rule"] == "us-nj-lmt"))
+            .cloned()
+            .expect("NJ report");
+        (nj["required_hours"].as_f64(), nj["status"].clone())
+    };
+    assert_eq!(required(None).0, Some(20.0), "built-in rules");
+    assert_eq!(
+        required(Some(&rules)),
+        (Some(40.0), Value::from("deficient")),
+        "the folder's edited rule"
+    );
+
+    std::fs::write(&nj, "id = \"us-nj-lmt\"\ntotal = \"twenty\"\n").expect("break");
+    let out = Command::new(exe())
+        .args(["ce", "evaluate", "--input"])
+        .arg(&input)
+        .arg("--dir")
+        .arg(&rules)
+        .output()
+        .expect("run evaluate");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("us-nj-lmt.toml"),
+        "the error names the file: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+}
