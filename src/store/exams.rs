@@ -155,6 +155,29 @@ pub fn answer(
     Ok(n == 1)
 }
 
+/// Records an answer only while the exam is still running, checking that in the same statement:
+/// on PostgreSQL it locks the exam's row as [`lock_status`] does (so a concurrent finish either
+/// waits for it or makes it change nothing), saving that round trip. Returns whether it was
+/// recorded: `false` when the exam is no longer running or the position was already answered.
+pub fn answer_if_running(
+    conn: &mut DbConn,
+    exam_id: i64,
+    position: i32,
+    chosen: i32,
+    correct: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let n = RecordRunningAnswer(RecordAnswer {
+        exam_id,
+        position,
+        chosen,
+        correct,
+        now,
+    })
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// The answer's UPDATE, written out so that it stays prepared: diesel compiles every UPDATE built
 /// with `update(…).set(…)` afresh (a changeset with optional fields may change its SQL), which cost
 /// a statement compile on each answer. This one's SQL never changes.
@@ -179,7 +202,7 @@ fn column_bind<'b, C, ST, U>(
 where
     C: diesel::Column,
     Backend: diesel::sql_types::HasSqlType<ST>,
-    U: diesel::serialize::ToSql<ST, Backend>,
+    U: diesel::serialize::ToSql<ST, Backend> + ?Sized,
 {
     out.push_sql(sep);
     out.push_identifier(C::NAME)?;
@@ -209,6 +232,45 @@ impl diesel::query_builder::QueryFragment<Backend> for RecordAnswer {
 }
 
 impl RunQueryDsl<DbConn> for RecordAnswer {}
+
+/// [`RecordAnswer`] guarded by the exam's status. PostgreSQL: `WITH running AS (SELECT 1 FROM
+/// exams WHERE id = $1 AND status = $2 FOR UPDATE) UPDATE … AND EXISTS (SELECT 1 FROM running)`;
+/// SQLite (whose writer lock already serializes): `UPDATE … AND EXISTS (SELECT 1 FROM exams WHERE
+/// id = ? AND status = ?)`. A type of its own, because a statement is cached by its type.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct RecordRunningAnswer(RecordAnswer);
+
+impl diesel::query_builder::QueryFragment<Backend> for RecordRunningAnswer {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Backend>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Text};
+        let pg = matches!(out.backend(), super::MultiBackend::Pg(_));
+        let running = |out: &mut diesel::query_builder::AstPass<'_, 'b, Backend>| {
+            out.push_sql("SELECT 1 FROM ");
+            exams::table.walk_ast(out.reborrow())?;
+            column_bind::<exams::id, BigInt, _>(out, " WHERE ", &self.0.exam_id)?;
+            column_bind::<exams::status, Text, str>(out, " AND ", IN_PROGRESS)
+        };
+        if pg {
+            out.push_sql("WITH running AS (");
+            running(&mut out)?;
+            out.push_sql(" FOR UPDATE) ");
+        }
+        self.0.walk_ast(out.reborrow())?;
+        if pg {
+            out.push_sql(" AND EXISTS (SELECT 1 FROM running)");
+        } else {
+            out.push_sql(" AND EXISTS (");
+            running(&mut out)?;
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<DbConn> for RecordRunningAnswer {}
 
 /// Removes a presented item that was never answered (an exam ended while it was on screen).
 pub fn drop_unanswered(conn: &mut DbConn, exam_id: i64) -> QueryResult<usize> {

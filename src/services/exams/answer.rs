@@ -170,6 +170,15 @@ pub(super) fn decide(
     })
 }
 
+/// How [`write`] knows that the exam is still running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Guard {
+    /// The caller checked it in this transaction.
+    Checked,
+    /// The answer's UPDATE checks it (on PostgreSQL locking the exam's row), one round trip less.
+    InUpdate,
+}
+
 /// Carries out a verdict inside the caller's transaction: stores a new answer and the next item
 /// (or finishes the exam) and returns what the student sees next. `None` when the question was
 /// answered meanwhile by another request: nothing has been written and the caller starts over.
@@ -180,6 +189,7 @@ pub(super) fn write(
     verdict: Verdict,
     content: Option<&ItemContent>,
     now: PrimitiveDateTime,
+    guard: Guard,
 ) -> AppResult<Option<AnswerResult>> {
     let feedback = |state: &ExamState, position: i32| {
         let row = state.rows.iter().find(|r| r.position == position);
@@ -214,7 +224,11 @@ pub(super) fn write(
             next,
         } => (position, chosen, correct, next),
     };
-    if !db::answer(c, state.exam.id, position, chosen, correct, now)? {
+    let recorded = match guard {
+        Guard::Checked => db::answer(c, state.exam.id, position, chosen, correct, now)?,
+        Guard::InUpdate => db::answer_if_running(c, state.exam.id, position, chosen, correct, now)?,
+    };
+    if !recorded {
         return Ok(None);
     }
     if state.cfg.kind == ExamKind::Drill
@@ -295,7 +309,15 @@ pub async fn answer(
             let r = state
                 .db(move |c| {
                     let now = st.clock.now();
-                    write(&st, c, &mut exam_state, verdict, content.as_ref(), now)
+                    write(
+                        &st,
+                        c,
+                        &mut exam_state,
+                        verdict,
+                        content.as_ref(),
+                        now,
+                        Guard::Checked,
+                    )
                 })
                 .await?;
             if let Some(r) = r {
@@ -316,7 +338,15 @@ pub async fn answer(
                     {
                         return Ok(None);
                     }
-                    let r = write(&st, c, &mut exam_state, verdict, content.as_ref(), now)?;
+                    let r = write(
+                        &st,
+                        c,
+                        &mut exam_state,
+                        verdict,
+                        content.as_ref(),
+                        now,
+                        Guard::Checked,
+                    )?;
                     Ok(r.map(|r| (r, exam_state)))
                 })
                 .await?;
@@ -338,7 +368,16 @@ pub async fn answer(
             let mut s = load_state(&st, c, exam, now)?;
             let content = row_content(c, &s, position)?;
             let verdict = decide(&mut s, position, display, content.as_ref(), now)?;
-            let r = write(&st, c, &mut s, verdict, content.as_ref(), now)?.unwrap_or_else(|| {
+            let r = write(
+                &st,
+                c,
+                &mut s,
+                verdict,
+                content.as_ref(),
+                now,
+                Guard::Checked,
+            )?
+            .unwrap_or_else(|| {
                 let m = format!("Question {position} has already been answered.");
                 AnswerResult::Refused(AnswerRefused::WrongPosition(m))
             });

@@ -14,7 +14,9 @@
 //! known to have committed. Their pool is refreshed within 30–60 s, and at once after a bank
 //! change here; entries of abandoned exams are swept out once their pool has expired.
 
-use super::{AnswerResult, ExamConfig, ExamPool, ExamState, POOL_TTL, Verdict, decide, write};
+use super::{
+    AnswerResult, ExamConfig, ExamPool, ExamState, Guard, POOL_TTL, Verdict, decide, write,
+};
 use crate::domain::bank::ItemContent;
 use crate::domain::irt::{SelectionContext, Session};
 use crate::error::AppResult;
@@ -185,8 +187,9 @@ pub(super) fn prepare(
     Ok(Some((verdict, content)))
 }
 
-/// Writes a [`prepare`]d answer inside the caller's write transaction ([`write`]), after checking
-/// there that the exam is still running. `None`: it is not (or the position was answered
+/// Writes a [`prepare`]d answer inside the caller's write transaction ([`write`]), checking there
+/// that the exam is still running: a new answer's UPDATE checks it itself ([`Guard::InUpdate`]),
+/// a repeated one reads the status first. `None`: it is not (or the position was answered
 /// meanwhile); nothing has been written and the caller takes another path.
 pub(super) fn commit(
     st: &AppState,
@@ -196,8 +199,13 @@ pub(super) fn commit(
     content: &ItemContent,
     now: PrimitiveDateTime,
 ) -> AppResult<Option<AnswerResult>> {
-    if db::lock_status(c, e.state.exam.id)?.as_deref() != Some(db::IN_PROGRESS) {
-        return Ok(None);
-    }
-    write(st, c, &mut e.state, verdict, Some(content), now)
+    let guard = if matches!(verdict, Verdict::Answered { .. }) {
+        Guard::InUpdate
+    } else {
+        if db::lock_status(c, e.state.exam.id)?.as_deref() != Some(db::IN_PROGRESS) {
+            return Ok(None);
+        }
+        Guard::Checked
+    };
+    write(st, c, &mut e.state, verdict, Some(content), now, guard)
 }
