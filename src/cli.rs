@@ -340,18 +340,11 @@ fn ce_command(cmd: CeCommand) -> anyhow::Result<ExitCode> {
         CeCommand::Evaluate { input, dir } => {
             let text = std::fs::read_to_string(&input)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
-            let loaded;
-            let set = match dir {
-                Some(dir) => match load_rule_dir(&dir)? {
-                    Ok(set) => {
-                        loaded = set;
-                        &loaded
-                    }
-                    Err(e) => {
-                        eprintln!("palpate: {e}");
-                        return Ok(ExitCode::from(2));
-                    }
-                },
+            let Some(loaded) = folder_rules(dir.as_deref())? else {
+                return Ok(ExitCode::from(2));
+            };
+            let set = match &loaded {
+                Some(set) => set,
                 None => crate::domain::ce::builtin().map_err(|e| anyhow::anyhow!("{e}"))?,
             };
             match crate::domain::ce::evaluate_scenario_json_with(&text, set) {
@@ -366,18 +359,11 @@ fn ce_command(cmd: CeCommand) -> anyhow::Result<ExitCode> {
             }
         }
         CeCommand::Rules { json, dir } => {
-            let loaded;
-            let set = match dir {
-                Some(dir) => match load_rule_dir(&dir)? {
-                    Ok(set) => {
-                        loaded = set;
-                        &loaded
-                    }
-                    Err(e) => {
-                        eprintln!("palpate: {e}");
-                        return Ok(ExitCode::from(2));
-                    }
-                },
+            let Some(loaded) = folder_rules(dir.as_deref())? else {
+                return Ok(ExitCode::from(2));
+            };
+            let set = match &loaded {
+                Some(set) => set,
                 None => crate::domain::ce::builtin().map_err(|e| anyhow::anyhow!("{e}"))?,
             };
             let list = crate::domain::ce::catalog::summaries(set);
@@ -619,11 +605,14 @@ mod study_sim;
 use bank_cmd::bank_command;
 use calibrate::calibrate_command;
 
-/// Reads and validates every `*.toml` rule file of a folder (`--dir`). The outer error is an I/O
-/// failure; the inner one names the file and field that does not validate.
-fn load_rule_dir(
-    dir: &std::path::Path,
-) -> anyhow::Result<Result<crate::domain::ce::RuleSet, crate::domain::ce::RuleError>> {
+/// The rules of `--dir`: `Some(None)` without a folder (use the built-in rules), `None` when the
+/// folder's files do not validate (said on stderr, naming the file and field). Errors are I/O.
+fn folder_rules(
+    dir: Option<&std::path::Path>,
+) -> anyhow::Result<Option<Option<crate::domain::ce::RuleSet>>> {
+    let Some(dir) = dir else {
+        return Ok(Some(None));
+    };
     let mut files = Vec::new();
     for entry in
         std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?
@@ -638,7 +627,11 @@ fn load_rule_dir(
         }
     }
     files.sort();
-    Ok(crate::domain::ce::RuleSet::parse(
-        files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
-    ))
+    match crate::domain::ce::RuleSet::parse(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+        Ok(set) => Ok(Some(Some(set))),
+        Err(e) => {
+            eprintln!("palpate: {e}");
+            Ok(None)
+        }
+    }
 }

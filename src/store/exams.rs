@@ -135,7 +135,10 @@ pub fn items_of(conn: &mut DbConn, exam_id: i64) -> QueryResult<Vec<ExamItemRow>
         .load(conn)
 }
 
-/// Records an answer unless the position was already answered. Returns whether it was recorded.
+/// Records an answer unless the position was already answered. With `only_if_running`, the same
+/// statement also checks that the exam is still running: on PostgreSQL it locks the exam's row as
+/// [`lock_status`] does (a concurrent finish either waits for it or makes it change nothing), one
+/// round trip less than reading the status first. Returns whether it was recorded.
 pub fn answer(
     conn: &mut DbConn,
     exam_id: i64,
@@ -143,38 +146,20 @@ pub fn answer(
     chosen: i32,
     correct: bool,
     now: PrimitiveDateTime,
+    only_if_running: bool,
 ) -> QueryResult<bool> {
-    let n = RecordAnswer {
+    let record = RecordAnswer {
         exam_id,
         position,
         chosen,
         correct,
         now,
-    }
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Records an answer only while the exam is still running, checking that in the same statement:
-/// on PostgreSQL it locks the exam's row as [`lock_status`] does (so a concurrent finish either
-/// waits for it or makes it change nothing), saving that round trip. Returns whether it was
-/// recorded: `false` when the exam is no longer running or the position was already answered.
-pub fn answer_if_running(
-    conn: &mut DbConn,
-    exam_id: i64,
-    position: i32,
-    chosen: i32,
-    correct: bool,
-    now: PrimitiveDateTime,
-) -> QueryResult<bool> {
-    let n = RecordRunningAnswer(RecordAnswer {
-        exam_id,
-        position,
-        chosen,
-        correct,
-        now,
-    })
-    .execute(conn)?;
+    };
+    let n = if only_if_running {
+        RecordRunningAnswer(record).execute(conn)?
+    } else {
+        record.execute(conn)?
+    };
     Ok(n == 1)
 }
 

@@ -224,10 +224,16 @@ pub(super) fn write(
             next,
         } => (position, chosen, correct, next),
     };
-    let recorded = match guard {
-        Guard::Checked => db::answer(c, state.exam.id, position, chosen, correct, now)?,
-        Guard::InUpdate => db::answer_if_running(c, state.exam.id, position, chosen, correct, now)?,
-    };
+    let only_if_running = guard == Guard::InUpdate;
+    let recorded = db::answer(
+        c,
+        state.exam.id,
+        position,
+        chosen,
+        correct,
+        now,
+        only_if_running,
+    )?;
     if !recorded {
         return Ok(None);
     }
