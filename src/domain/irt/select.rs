@@ -265,11 +265,13 @@ pub fn block_item(pool: &ItemPool, blocked: &mut IndexSet, index: usize) {
 /// Variable mode: Kingsbury–Zara, largest deficit w_d·(n + 1) − count_d first, ties at random;
 /// areas with zero weight never appear.
 ///
-/// Fixed mode (`quotas` given): areas whose quota is filled never appear. Areas whose next item
-/// would not put them more than one item ahead of the running target w_d·n come first, ordered by
-/// the latest position at which their next item can come without falling more than one item
-/// behind (earliest deadline first), then by deficit, then at random. With enough items this
-/// keeps every |count_d − w_d·n| ≤ 1 and ends exactly on the quotas.
+/// Fixed mode (`quotas` given, summing to the form length L): areas whose quota is filled never
+/// appear. Each area is paced by its quota's share, t_d = q_d·n / L (within one item of w_d·n
+/// when every area has a quota; reachable also when tiny areas' quotas round to zero). Areas
+/// whose next item would not put them more than one item ahead of t_d come first, ordered by the
+/// latest position at which their next item can come without falling more than one item behind
+/// (earliest deadline first), then by deficit, then at random. With enough items this keeps every
+/// |count_d − t_d| ≤ 1 and ends exactly on the quotas.
 pub fn area_order<R: Rng + ?Sized>(
     weights: &[f64],
     counts: &[u32],
@@ -285,6 +287,13 @@ pub fn area_order<R: Rng + ?Sized>(
     let mut keys: Vec<(bool, u64, Reverse<i64>, u32, usize)> = Vec::with_capacity(weights.len());
     for (d, &w) in weights.iter().enumerate() {
         let count = counts.get(d).copied().unwrap_or(0);
+        // Fixed mode paces each area by its quota's share of the form, q_d / L: that share ends
+        // exactly on the quota, and it stays reachable when tiny areas' quotas round to zero
+        // (their weight would otherwise pile up as a target no area can meet).
+        let w = match quotas {
+            Some(q) if length > 0 => f64::from(q.get(d).copied().unwrap_or(0)) / length as f64,
+            _ => w,
+        };
         let deficit = w * next - f64::from(count);
         let deficit_key = Reverse((deficit * 1e9).round() as i64);
         let tie = rng.random::<u32>();
