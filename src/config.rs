@@ -338,6 +338,16 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn parse_synchronous(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "full" => Ok(true),
+        "normal" => Ok(false),
+        other => Err(anyhow::anyhow!(
+            "{name}: `{other}` is not `full` or `normal`"
+        )),
+    }
+}
+
 #[cfg(not(unix))]
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
@@ -376,15 +386,5 @@ mod tests {
         let err = Settings::load_from(|k| (k == "PALPATE_MAIL").then(|| "pigeon".to_string()))
             .unwrap_err();
         assert!(err.to_string().contains("PALPATE_MAIL"));
-    }
-}
-
-fn parse_synchronous(name: &str, v: &str) -> anyhow::Result<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "full" => Ok(true),
-        "normal" => Ok(false),
-        other => Err(anyhow::anyhow!(
-            "{name}: `{other}` is not `full` or `normal`"
-        )),
     }
 }

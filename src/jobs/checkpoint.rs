@@ -23,7 +23,7 @@ pub async fn run(state: AppState) {
         ticks = ticks.wrapping_add(1);
         // Passive checkpoints never shrink the file while readers keep it busy: every two
         // seconds, a log past the limit is copied back in full and truncated.
-        if ticks % 4 == 0 && maintenance::wal_bytes(&state) > WAL_LIMIT_BYTES {
+        if ticks.is_multiple_of(4) && maintenance::wal_bytes(&state) > WAL_LIMIT_BYTES {
             match maintenance::checkpoint_truncate(&state).await {
                 Ok(()) => tracing::info!(
                     wal_bytes = maintenance::wal_bytes(&state),

@@ -553,10 +553,10 @@ pub async fn set_cycle(
     if all.iter().any(|x| *x) && !all.iter().all(|x| *x) {
         e.add("cycle_start", "Give the start, end and deadline together, or leave all three empty to use the computed cycle.");
     }
-    if let (Some(s), Some(en)) = (s, en) {
-        if en < s {
-            e.add("cycle_end", "The cycle must end after it starts.");
-        }
+    if let (Some(s), Some(en)) = (s, en)
+        && en < s
+    {
+        e.add("cycle_end", "The cycle must end after it starts.");
     }
     if let (Some(s), Some(d)) = (s, d)
         && d < s
@@ -609,13 +609,13 @@ pub async fn add_item(
         past_date("valid_from", &from, today, "The issue date", &mut e),
         plausible_date("valid_to", &to, today, &mut e),
     );
-    if let (Some(f), Some(t)) = (f, t) {
-        if t < f {
-            e.add(
-                "valid_to",
-                "The expiry date must come after the issue date.",
-            );
-        }
+    if let (Some(f), Some(t)) = (f, t)
+        && t < f
+    {
+        e.add(
+            "valid_to",
+            "The expiry date must come after the issue date.",
+        );
     }
     e.into_result()?;
     let (clock, uid) = (state.clock.clone(), user.id);

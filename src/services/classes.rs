@@ -365,12 +365,8 @@ fn check_assignment(
             Some(Err(err)) => return Err(err.into()),
             _ => e.add("program", "Choose one of the programs offered."),
         },
-        Some(k) => {
-            if title.is_empty() {
-                title = k.label().to_string();
-            }
-        }
-        None => {}
+        Some(k) if title.is_empty() => title = k.label().to_string(),
+        Some(_) | None => {}
     }
     let opens = day("opens_on", &input.opens_on, &mut e, today);
     let due = day("due_on", &input.due_on, &mut e, today);

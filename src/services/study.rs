@@ -593,12 +593,12 @@ pub async fn flagged(
 pub async fn set_flag(state: &AppState, user_id: i64, item_id: String, on: bool) -> AppResult<()> {
     state
         .tx(move |c| {
-            if on && cards::find(c, user_id, &item_id)?.is_none() {
-                if let Some(a) = exams_store::latest_finished_answer(c, user_id, &item_id)?
-                    && let (Some(correct), Some(at)) = (a.correct, a.answered_at)
-                {
-                    exams::remember(c, user_id, &a, correct, at)?;
-                }
+            if on
+                && cards::find(c, user_id, &item_id)?.is_none()
+                && let Some(a) = exams_store::latest_finished_answer(c, user_id, &item_id)?
+                && let (Some(correct), Some(at)) = (a.correct, a.answered_at)
+            {
+                exams::remember(c, user_id, &a, correct, at)?;
             }
             let mut row = cards::find(c, user_id, &item_id)?.ok_or_else(|| {
                 AppError::NotFound("You can flag a question once you have answered it.".into())

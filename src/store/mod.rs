@@ -29,7 +29,7 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Arbitrary constant identifying Palpate's migration lock among PostgreSQL advisory locks.
-const MIGRATION_LOCK_ID: i64 = 0x5041_4C50_4154_45; // "PALPATE"
+const MIGRATION_LOCK_ID: i64 = 0x0050_414C_5041_5445; // "PALPATE"
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -156,15 +156,15 @@ pub fn connect_with(url: &str, max_size: u32, synchronous_full: bool) -> anyhow:
     let backend = Backend::of(url);
     if backend == Backend::Sqlite {
         let path = sqlite_path(url);
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    anyhow::anyhow!(
-                        "cannot create the database folder {}: {e}",
-                        parent.display()
-                    )
-                })?;
-            }
+        if let Some(parent) = std::path::Path::new(path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot create the database folder {}: {e}",
+                    parent.display()
+                )
+            })?;
         }
         let mut c = SqliteConnection::establish(path)
             .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {path}: {e}"))?;

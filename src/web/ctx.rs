@@ -137,16 +137,14 @@ pub fn layout_model(
 /// The client's address for rate limiting: the peer, or the first `X-Forwarded-For` hop when the
 /// operator said a trusted proxy sits in front.
 pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> String {
-    if trust_forwarded {
-        if let Some(v) = req
+    if trust_forwarded
+        && let Some(v) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-        {
-            if let Some(first) = v.split(',').next() {
-                return first.trim().to_string();
-            }
-        }
+        && let Some(first) = v.split(',').next()
+    {
+        return first.trim().to_string();
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())

@@ -64,37 +64,6 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     Some(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn next_is_a_path_on_this_site_only() {
-        assert_eq!(safe_next(Some("/ce?x=1")).as_deref(), Some("/ce?x=1"));
-        assert_eq!(safe_next(Some(" /exams ")).as_deref(), Some("/exams"));
-        for evil in [
-            "//evil.example",
-            "/\\evil.example",
-            "/\t/evil.example",
-            "/\n/evil.example",
-            "\t//evil.example",
-            "/\r\n/evil.example",
-            "https://evil.example",
-            "evil.example",
-            "/x\u{7}y",
-            "",
-        ] {
-            assert_eq!(safe_next(Some(evil)), None, "{evil:?}");
-        }
-        // newlines inside a path are dropped, never passed into the Location header
-        assert_eq!(
-            safe_next(Some("/ce\r\nSet-Cookie: x=1")).as_deref(),
-            Some("/ceSet-Cookie:%20x=1")
-        );
-        assert_eq!(safe_next(Some("/cé")).as_deref(), Some("/c%C3%A9"));
-    }
-}
-
 /// Splits a service result for a form handler: field errors come back as data to re-render with,
 /// anything else stays an error.
 pub fn field_errors<T>(r: AppResult<T>) -> AppResult<Result<T, FieldErrors>> {
@@ -126,4 +95,35 @@ pub fn private_download(name: String, mime: String, bytes: Vec<u8>) -> HttpRespo
 /// "on" / "true" / "1" from a checkbox.
 pub fn checked(v: &Option<String>) -> bool {
     matches!(v.as_deref(), Some("on" | "true" | "1" | "yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_on_this_site_only() {
+        assert_eq!(safe_next(Some("/ce?x=1")).as_deref(), Some("/ce?x=1"));
+        assert_eq!(safe_next(Some(" /exams ")).as_deref(), Some("/exams"));
+        for evil in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "\t//evil.example",
+            "/\r\n/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/x\u{7}y",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(evil)), None, "{evil:?}");
+        }
+        // newlines inside a path are dropped, never passed into the Location header
+        assert_eq!(
+            safe_next(Some("/ce\r\nSet-Cookie: x=1")).as_deref(),
+            Some("/ceSet-Cookie:%20x=1")
+        );
+        assert_eq!(safe_next(Some("/cé")).as_deref(), Some("/c%C3%A9"));
+    }
 }

@@ -454,8 +454,8 @@ async fn the_shipped_bank_imports(app: TestApp) {
     let report = app
         .state
         .db(move |c| {
-            Ok(palpate::services::bank::import_shipped_if_empty(c, now)
-                .map_err(palpate::error::AppError::internal)?)
+            palpate::services::bank::import_shipped_if_empty(c, now)
+                .map_err(palpate::error::AppError::internal)
         })
         .await
         .unwrap()
@@ -479,8 +479,8 @@ async fn the_shipped_bank_imports(app: TestApp) {
     let again = app
         .state
         .db(move |c| {
-            Ok(palpate::services::bank::import_shipped_if_empty(c, now)
-                .map_err(palpate::error::AppError::internal)?)
+            palpate::services::bank::import_shipped_if_empty(c, now)
+                .map_err(palpate::error::AppError::internal)
         })
         .await
         .unwrap();

@@ -435,13 +435,11 @@ impl Session {
                 .unwrap()
                 .filter_map(|e| e.ok())
                 .find(|e| e.file_name().to_string_lossy().ends_with(suffix))
+                && let Ok(s) = std::fs::read_to_string(f.path())
+                && !s.is_empty()
             {
-                if let Ok(s) = std::fs::read_to_string(f.path())
-                    && !s.is_empty()
-                {
-                    let _ = std::fs::remove_file(f.path());
-                    return s;
-                }
+                let _ = std::fs::remove_file(f.path());
+                return s;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(10),

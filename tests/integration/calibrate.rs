@@ -17,7 +17,7 @@ fn responses() -> serde_json::Value {
         let theta = -2.0 + 4.0 * ((p * 37) % 400) as f64 / 400.0;
         for i in 0..6 {
             let b = -1.25 + 0.5 * i as f64;
-            let prob = 1.0 / (1.0 + (-(theta - b) as f64).exp());
+            let prob = 1.0 / (1.0 + (-(theta - b)).exp());
             // A person answers right when the model's chance beats a pseudo-random draw.
             let mut x = (p * 1_000_003 + i * 7_919 + 12_345) as u64;
             for _ in 0..3 {

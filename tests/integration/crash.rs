@@ -105,7 +105,7 @@ async fn play(
             k = k
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let right = (k >> 40) % 3 != 0;
+            let right = !(k >> 40).is_multiple_of(3);
             let option = crate::helpers::api_option(&s, if right { "Right" } else { "Wrong" });
             let position = s["position"].as_i64().unwrap() as i32;
             let id = exam.clone().unwrap();
@@ -168,7 +168,7 @@ async fn killed_servers_lose_no_acknowledged_answer(app: TestApp) {
                     base.clone(),
                     t.clone(),
                     exam,
-                    seed ^ (n as u64 + 1) * 0x9E37_79B9,
+                    seed ^ ((n as u64 + 1) * 0x9E37_79B9),
                 ))
             })
             .collect();

@@ -179,7 +179,7 @@ async fn results_are_asked_for_once_reported_and_checked(app: TestApp) {
     v.assert_contains("New readiness checks and simulations now use the cut");
     let adopted = app
         .state
-        .db(|c| palpate::services::outcomes::adopted_cut(c))
+        .db(palpate::services::outcomes::adopted_cut)
         .await
         .unwrap()
         .unwrap();

@@ -461,14 +461,15 @@ async fn new_questions_lean_to_the_area_the_readiness_check_found_weak(app: Test
     // check already seen).
     let needs: Vec<AreaNeed> = (1..=7)
         .map(|a| {
+            let code = a.to_string();
             let r = result["areas"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|r| r["area"] == a.to_string())
+                .find(|r| r["area"] == code.as_str())
                 .unwrap();
             AreaNeed {
-                weight: mblex.weights[&a.to_string()],
+                weight: mblex.weights[&code],
                 theta: Some(r["theta"].as_f64().unwrap()),
                 unseen: 30 - r["items"].as_u64().unwrap() as usize,
             }

@@ -258,10 +258,10 @@ fn parse_item(
     let pillars = pillars(&mut ctx, &r.pillars);
     let topics = topics(&mut ctx, start, &r.topics);
     let stem = required_text(&mut ctx, start, "stem", &r.stem, 1500);
-    if let (Some(stem), Some(s)) = (&stem, &r.stem) {
-        if let Some(p) = stem_problem(stem) {
-            ctx.add(s.span().start, "stem", p);
-        }
+    if let (Some(stem), Some(s)) = (&stem, &r.stem)
+        && let Some(p) = stem_problem(stem)
+    {
+        ctx.add(s.span().start, "stem", p);
     }
     let options = options(&mut ctx, start, &r.options);
     let rationales = four(&mut ctx, start, "rationales", &r.rationales, 1500);

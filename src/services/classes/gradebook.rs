@@ -281,7 +281,7 @@ fn rows(
 
 fn sort_rows(rows: &mut [GradeRow], sort: &str) {
     match sort {
-        "activity" => rows.sort_by(|a, b| b.last_activity_at.cmp(&a.last_activity_at)),
+        "activity" => rows.sort_by_key(|r| std::cmp::Reverse(r.last_activity_at)),
         "readiness" => rows.sort_by_key(|r| r.readiness.last().copied().unwrap_or(-1)),
         "time" => rows.sort_by_key(|r| std::cmp::Reverse(r.minutes)),
         area if area.starts_with("area-") => {
@@ -294,7 +294,7 @@ fn sort_rows(rows: &mut [GradeRow], sort: &str) {
                     .unwrap_or(101)
             })
         }
-        _ => rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
+        _ => rows.sort_by_key(|a| a.name.to_lowercase()),
     }
 }
 

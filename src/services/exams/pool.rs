@@ -149,10 +149,10 @@ pub(super) fn build_pool_of(
     let mut items = HashMap::new();
     let mut pool_items = vec![];
     for (item, v) in rows {
-        if let Some(subs) = subareas {
-            if !subs.contains(&item.subarea) {
-                continue;
-            }
+        if let Some(subs) = subareas
+            && !subs.contains(&item.subarea)
+        {
+            continue;
         }
         if !only.is_empty() && !only.contains(&item.id) {
             continue;

@@ -38,12 +38,7 @@ impl RuleSet {
                     .iter()
                     .find(|x| &x.id == a)
                     .map(|x| x.file.clone())
-                    .or_else(|| {
-                        aliases
-                            .get(a)
-                            .filter(|id| *id != &r.id)
-                            .map(|id: &String| id.clone())
-                    });
+                    .or_else(|| aliases.get(a).filter(|id| *id != &r.id).cloned());
                 if let Some(other) = clash {
                     return Err(RuleError::DuplicateId {
                         id: a.clone(),
