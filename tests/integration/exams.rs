@@ -803,7 +803,81 @@ async fn a_question_page_is_a_read(app: TestApp) {
     assert_eq!(position(&page), "2");
 }
 
+/// An exam that another instance has finished, while this one still holds it in memory, refuses
+/// the next answer on the in-memory path and records nothing: the answer's write checks the
+/// exam's status in the same statement. (The question on screen is left in place here, as it is
+/// for a moment while another instance's finish is still running.)
+async fn a_finished_exam_refuses_answers_held_in_memory(app: TestApp) {
+    app.seed_bank(BANK).await;
+    app.user("held@example.com", &[Role::Student]).await;
+    let http = reqwest::Client::new();
+    let token = app.api_token("held@example.com").await;
+    let answer = |pos: &Value, opt: String, id: &str| {
+        http.post(format!("{}/api/v1/exams/{id}/answers", app.addr))
+            .bearer_auth(&token)
+            .json(&json!({"position": pos, "option_id": opt}))
+            .send()
+    };
+    let s: Value = http
+        .post(format!("{}/api/v1/exams", app.addr))
+        .bearer_auth(&token)
+        .json(&json!({"program": "readiness"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = s["id"].as_str().unwrap().to_string();
+    // Two answers on this instance: the exam is now held in its memory.
+    let mut state = s;
+    for _ in 0..2 {
+        let r = answer(&state["position"], api_option(&state, "Right"), &id)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        state = r.json().await.unwrap();
+    }
+    let on_screen = state["position"].as_i64().unwrap() as i32;
+    // Finished elsewhere: the status changes, the row of the question on screen stays.
+    let pid = id.clone();
+    let now = app.clock.now();
+    app.state
+        .db(move |c| {
+            let e = palpate::store::exams::find_by_public_id(c, &pid)?.unwrap();
+            assert!(palpate::store::exams::finish(
+                c, e.id, "finished", "ended", None, None, None, None, None, 2, 2, None, now
+            )?);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let r = answer(&state["position"], api_option(&state, "Right"), &id)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410, "a finished exam takes no more answers");
+    let rows = app
+        .state
+        .db(move |c| {
+            let e = palpate::store::exams::find_by_public_id(c, &id)?.unwrap();
+            Ok(palpate::store::exams::items_of(c, e.id)?)
+        })
+        .await
+        .unwrap();
+    let answered: Vec<i32> = rows
+        .iter()
+        .filter(|r| r.chosen.is_some())
+        .map(|r| r.position)
+        .collect();
+    assert_eq!(answered, vec![1, 2], "nothing recorded after the finish");
+    assert!(
+        rows.iter()
+            .any(|r| r.position == on_screen && r.chosen.is_none())
+    );
+}
+
 db_tests!(
+    a_finished_exam_refuses_answers_held_in_memory,
     a_question_page_is_a_read,
     result_charts_follow_one_weak_rule_and_date_the_trend,
     a_student_ends_an_exam_early,
