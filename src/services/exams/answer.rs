@@ -272,6 +272,18 @@ pub(super) fn write(
     Ok(Some(AnswerResult::Next(view)))
 }
 
+/// [`write`] for a caller that has checked in this transaction that the exam is running.
+fn write_checked(
+    st: &AppState,
+    c: &mut DbConn,
+    state: &mut ExamState,
+    verdict: Verdict,
+    content: Option<&ItemContent>,
+    now: PrimitiveDateTime,
+) -> AppResult<Option<AnswerResult>> {
+    write(st, c, state, verdict, content, now, Guard::Checked)
+}
+
 /// Records the answer to `position` and presents the next item (or finishes the exam). A repeated
 /// identical answer (double click, retried request) changes nothing and returns the same state.
 ///
@@ -315,15 +327,7 @@ pub async fn answer(
             let r = state
                 .db(move |c| {
                     let now = st.clock.now();
-                    write(
-                        &st,
-                        c,
-                        &mut exam_state,
-                        verdict,
-                        content.as_ref(),
-                        now,
-                        Guard::Checked,
-                    )
+                    write_checked(&st, c, &mut exam_state, verdict, content.as_ref(), now)
                 })
                 .await?;
             if let Some(r) = r {
@@ -344,15 +348,7 @@ pub async fn answer(
                     {
                         return Ok(None);
                     }
-                    let r = write(
-                        &st,
-                        c,
-                        &mut exam_state,
-                        verdict,
-                        content.as_ref(),
-                        now,
-                        Guard::Checked,
-                    )?;
+                    let r = write_checked(&st, c, &mut exam_state, verdict, content.as_ref(), now)?;
                     Ok(r.map(|r| (r, exam_state)))
                 })
                 .await?;
@@ -374,19 +370,12 @@ pub async fn answer(
             let mut s = load_state(&st, c, exam, now)?;
             let content = row_content(c, &s, position)?;
             let verdict = decide(&mut s, position, display, content.as_ref(), now)?;
-            let r = write(
-                &st,
-                c,
-                &mut s,
-                verdict,
-                content.as_ref(),
-                now,
-                Guard::Checked,
-            )?
-            .unwrap_or_else(|| {
-                let m = format!("Question {position} has already been answered.");
-                AnswerResult::Refused(AnswerRefused::WrongPosition(m))
-            });
+            let r = write_checked(&st, c, &mut s, verdict, content.as_ref(), now)?.unwrap_or_else(
+                || {
+                    let m = format!("Question {position} has already been answered.");
+                    AnswerResult::Refused(AnswerRefused::WrongPosition(m))
+                },
+            );
             Ok((r, s))
         })
         .await?;
