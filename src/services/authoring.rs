@@ -716,15 +716,15 @@ pub async fn statistics(state: &AppState, id: String) -> AppResult<Vec<VersionSt
                 let key = content_of(&v)?.key;
                 let responses: Vec<Response> = rows
                     .iter()
-                    .filter(|r| r.0 == v.version && r.5)
-                    .filter_map(|&(_, chosen, correct, n_scored, n_correct, _)| {
-                        let correct = correct?;
-                        let chosen = chosen?;
-                        let rest_n = n_scored - 1;
+                    .filter(|r| r.version == v.version && r.scored)
+                    .filter_map(|r| {
+                        let correct = r.correct?;
+                        let chosen = r.chosen?;
+                        let rest_n = r.exam_scored - 1;
                         (rest_n > 0).then(|| Response {
                             chosen: chosen as usize,
                             correct,
-                            rest_score: (n_correct - correct as i32) as f64 / rest_n as f64,
+                            rest_score: (r.exam_correct - correct as i32) as f64 / rest_n as f64,
                         })
                     })
                     .collect();

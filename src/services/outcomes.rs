@@ -180,7 +180,14 @@ pub async fn ask_due(state: &AppState) -> AppResult<usize> {
     let today = state.clock.now().date();
     let due = state.db(move |c| Ok(db::due_to_ask(c, today)?)).await?;
     let mut asked = 0;
-    for (user, email, name, target, date) in due {
+    for db::DueToAsk {
+        user_id: user,
+        email,
+        name,
+        target,
+        exam_date: date,
+    } in due
+    {
         let st = state.clone();
         let sent = state
             .tx(move |c| {

@@ -454,12 +454,22 @@ pub fn latest_finished_answer(
         .optional()
 }
 
-/// Every answered presentation of an item in a finished exam:
-/// (version, chosen option index, correct, the exam's scored count, the exam's correct count, scored).
-pub fn responses_to(
-    conn: &mut DbConn,
-    item_id: &str,
-) -> QueryResult<Vec<(i32, Option<i32>, Option<bool>, i32, i32, bool)>> {
+/// One answered presentation of an item in a finished exam, with that exam's totals.
+#[derive(Debug, Clone, Queryable)]
+pub struct ItemResponse {
+    pub version: i32,
+    /// The option index chosen.
+    pub chosen: Option<i32>,
+    pub correct: Option<bool>,
+    /// How many items of the exam were scored, and how many of those were correct.
+    pub exam_scored: i32,
+    pub exam_correct: i32,
+    /// Whether this presentation counted toward the score (pretest items do not).
+    pub scored: bool,
+}
+
+/// Every answered presentation of an item in a finished exam.
+pub fn responses_to(conn: &mut DbConn, item_id: &str) -> QueryResult<Vec<ItemResponse>> {
     exam_items::table
         .inner_join(exams::table)
         .filter(exam_items::item_id.eq(item_id))

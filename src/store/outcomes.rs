@@ -144,12 +144,20 @@ pub fn reported(conn: &mut DbConn) -> QueryResult<Vec<OutcomeRow>> {
         .load(conn)
 }
 
+/// A student to ask for their exam result.
+#[derive(Debug, Clone)]
+pub struct DueToAsk {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    /// The exam they prepare for (a target code).
+    pub target: String,
+    pub exam_date: Date,
+}
+
 /// Students whose exam date has passed, who have not been asked and have reported nothing since
-/// setting the date: (user, e-mail, name, target, exam date).
-pub fn due_to_ask(
-    conn: &mut DbConn,
-    today: Date,
-) -> QueryResult<Vec<(i64, String, String, String, Date)>> {
+/// setting the date.
+pub fn due_to_ask(conn: &mut DbConn, today: Date) -> QueryResult<Vec<DueToAsk>> {
     use diesel::dsl::{exists, not};
     let reported_since_set = exam_outcomes::table
         .filter(exam_outcomes::user_id.eq(study_profiles::user_id))
@@ -170,7 +178,15 @@ pub fn due_to_ask(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(user, email, name, target, date)| Some((user, email, name, target, date?)))
+        .filter_map(|(user_id, email, name, target, date)| {
+            Some(DueToAsk {
+                user_id,
+                email,
+                name,
+                target,
+                exam_date: date?,
+            })
+        })
         .collect())
 }
 

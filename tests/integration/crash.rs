@@ -27,7 +27,7 @@ fn free_port() -> u16 {
 async fn start_server(app: &TestApp, dir: &std::path::Path, round: usize) -> (Child, String) {
     let port = free_port();
     let log = std::fs::File::create(dir.join(format!("server-{round}.log"))).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_palpate"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palpate"))
         .arg("serve")
         .current_dir(dir)
         .env("PALPATE_BIND", format!("127.0.0.1:{port}"))
@@ -52,11 +52,16 @@ async fn start_server(app: &TestApp, dir: &std::path::Path, round: usize) -> (Ch
         {
             return (child, base);
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server did not start in round {round}: {}",
-            std::fs::read_to_string(dir.join(format!("server-{round}.log"))).unwrap_or_default()
-        );
+        if started.elapsed() > Duration::from_secs(30) {
+            // Leave no server behind when failing.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the server did not start in round {round}: {}",
+                std::fs::read_to_string(dir.join(format!("server-{round}.log")))
+                    .unwrap_or_default()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

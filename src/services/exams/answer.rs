@@ -15,7 +15,8 @@ pub enum AnswerRefused {
 }
 
 pub enum AnswerResult {
-    Next(CurrentView),
+    /// What the student sees next (boxed: a view is far larger than a refusal).
+    Next(Box<CurrentView>),
     Refused(AnswerRefused),
 }
 
@@ -215,7 +216,7 @@ pub(super) fn write(
                 now,
                 fb,
             )?;
-            return Ok(Some(AnswerResult::Next(view)));
+            return Ok(Some(AnswerResult::Next(Box::new(view))));
         }
         Verdict::Answered {
             position,
@@ -256,7 +257,7 @@ pub(super) fn write(
         let exam =
             db::find_by_public_id(c, &state.exam.public_id)?.ok_or_else(AppError::not_found)?;
         let view = current_view_with(c, &exam, &state.cfg, &state.rows, None, now, fb)?;
-        return Ok(Some(AnswerResult::Next(view)));
+        return Ok(Some(AnswerResult::Next(Box::new(view))));
     };
     let row = present(c, &state.exam, &state.live, &choice, position + 1, now)?;
     state.rows.push(row);
@@ -269,7 +270,7 @@ pub(super) fn write(
         now,
         fb,
     )?;
-    Ok(Some(AnswerResult::Next(view)))
+    Ok(Some(AnswerResult::Next(Box::new(view))))
 }
 
 /// [`write`] for a caller that has checked in this transaction that the exam is running.

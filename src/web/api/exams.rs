@@ -161,7 +161,7 @@ pub async fn answer(
     let uid = student(&user)?;
     let b = body.into_inner();
     match exams::answer(&state, uid, path.into_inner(), b.position, b.option_id).await? {
-        AnswerResult::Next(v) => Ok(HttpResponse::Ok().json(ExamState::from(v))),
+        AnswerResult::Next(v) => Ok(HttpResponse::Ok().json(ExamState::from(*v))),
         AnswerResult::Refused(AnswerRefused::TimeUp) => Err(AppError::Gone(
             "Time is up: the answer arrived after the exam's deadline and was not recorded. The exam has been finished under its rules.".into(),
         )),

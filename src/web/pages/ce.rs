@@ -197,7 +197,7 @@ fn code_of_field(field: &str) -> String {
 fn activity_model(
     input: &ActivityInput,
     errors: &FieldErrors,
-    (topics, schemes): &(Vec<(String, String)>, Vec<(String, String)>),
+    ce::FormLists { topics, schemes }: &ce::FormLists,
 ) -> Value {
     let topics: Vec<Value> = topics
         .iter()

@@ -108,12 +108,15 @@ impl std::fmt::Display for CalibrationError {
     }
 }
 
+/// An item's parameters on their natural scales: (a, b, c).
+type Abc = (f64, f64, f64);
+
 fn p3(a: f64, b: f64, c: f64, theta: f64) -> f64 {
     c + (1.0 - c) / (1.0 + (-a * (theta - b)).exp())
 }
 
 /// Free parameters in the unconstrained space: (log a, b, logit c).
-fn to_natural(x: [f64; 3], model: Model) -> (f64, f64, f64) {
+fn to_natural(x: [f64; 3], model: Model) -> Abc {
     let c = match model {
         Model::TwoPl => 0.0,
         Model::ThreePl => 1.0 / (1.0 + (-x[2]).exp()),
@@ -170,9 +173,9 @@ fn start_values(
     ix: &Indexed,
     anchors: &[Anchor],
     model: Model,
-) -> Result<(Vec<(f64, f64, f64)>, Vec<bool>), CalibrationError> {
+) -> Result<(Vec<Abc>, Vec<bool>), CalibrationError> {
     let m = ix.item_ids.len();
-    let mut params: Vec<(f64, f64, f64)> = vec![(1.0, 0.0, 0.0); m];
+    let mut params: Vec<Abc> = vec![(1.0, 0.0, 0.0); m];
     let mut fixed = vec![false; m];
     for a in anchors {
         let Some(&i) = ix.item_index.get(&a.id) else {
@@ -214,7 +217,7 @@ fn quadrature() -> (Vec<f64>, Vec<f64>) {
 /// E-step: each person's posterior over the grid, summed per item into expected answers `n` and
 /// expected right answers `r` at each node. Returns the marginal log-likelihood.
 fn e_step(
-    params: &[(f64, f64, f64)],
+    params: &[Abc],
     by_person: &[Vec<(usize, bool)>],
     grid: &[f64],
     prior: &[f64],
@@ -273,7 +276,7 @@ fn estimate_of(
     ix: &Indexed,
     i: usize,
     x: [f64; 3],
-    params: (f64, f64, f64),
+    params: Abc,
     fixed: bool,
     model: Model,
     prior: &Prior,
