@@ -399,21 +399,40 @@ fn fill_lines(
 /// How well a rule is sourced, in words a therapist can weigh.
 pub fn sourcing_sentence(rule: &ce::Rule) -> String {
     let c = rule.coverage();
-    if c.facts > 0 && c.primary == c.facts && c.unverified == 0 {
-        "Every fact here is quoted from the board's own text.".into()
-    } else {
-        format!(
-            "{} of these {} facts are quoted from the board's own text; {} rest on secondary sources and {} are not confirmed{}.",
-            c.primary,
-            c.facts,
-            c.secondary_only,
-            c.unverified,
-            match rule.confidence {
-                crate::domain::ce::rules::Confidence::Low => " (the sources are weak or disagree)",
-                _ => "",
-            }
-        )
+    let open_points = rule.provenance.to_verify.len();
+    if c.facts > 0 && c.primary == c.facts && open_points == 0 {
+        return "Every fact here is quoted from the board's own text.".into();
     }
+    let unsourced = c.facts.saturating_sub(c.primary + c.secondary_only);
+    let mut s = format!(
+        "{} of the {} {} this rule uses {} quoted from the board's own text",
+        c.primary,
+        c.facts,
+        if c.facts == 1 { "fact" } else { "facts" },
+        if c.primary == 1 { "is" } else { "are" }
+    );
+    if c.secondary_only > 0 {
+        s += &format!(", {} only from secondary sources", c.secondary_only);
+    }
+    if unsourced > 0 {
+        s += &format!(", and {unsourced} from no source we could read");
+    }
+    s += ".";
+    if open_points > 0 {
+        s += &format!(
+            " {} not confirmed {} marked as such.",
+            if open_points == 1 {
+                "One point"
+            } else {
+                "Points"
+            },
+            if open_points == 1 { "is" } else { "are" }
+        );
+    }
+    if rule.confidence == crate::domain::ce::rules::Confidence::Low {
+        s += " The sources are weak or disagree.";
+    }
+    s
 }
 
 fn status_code(s: ce::Status) -> &'static str {
@@ -440,6 +459,43 @@ fn evaluation_problem(e: &ce::EvalError) -> String {
         ce::EvalError::Allocation(_) => {
             tracing::error!(error = %e, "CE allocation failed");
             "This credential could not be evaluated; we are looking into it.".into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sourcing_sentence;
+
+    /// The counts a therapist reads add up to the facts the rule uses, with the verb agreeing.
+    #[test]
+    fn the_sourcing_sentence_adds_up_for_every_rule() {
+        for rule in &crate::domain::ce::rules::builtin_rules().unwrap() {
+            let s = sourcing_sentence(rule);
+            let c = rule.coverage();
+            if s.starts_with("Every fact") {
+                assert_eq!(c.primary, c.facts, "{}", rule.id);
+                continue;
+            }
+            let numbers: Vec<usize> = s
+                .split(|ch: char| !ch.is_ascii_digit())
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            let (primary, facts, rest) = (numbers[0], numbers[1], &numbers[2..]);
+            assert_eq!(facts, c.facts, "{}: {s}", rule.id);
+            assert_eq!(
+                primary + rest.iter().sum::<usize>(),
+                facts,
+                "{}: {s}",
+                rule.id
+            );
+            assert!(!s.contains(" 1 are") && !s.contains(" 1 facts"), "{s}");
+            assert_eq!(
+                s.contains("not confirmed"),
+                !rule.provenance.to_verify.is_empty(),
+                "{}: {s}",
+                rule.id
+            );
         }
     }
 }
