@@ -215,6 +215,24 @@ pub async fn add_activity(
     let (clock, uid) = (state.clock.clone(), user.id);
     state
         .tx(move |c| {
+            // The same course logged twice (a double click, a second upload) would count twice.
+            let same = |a: &db::Activity| {
+                a.completed_on == completed
+                    && (a.hours - hours).abs() < 1e-9
+                    && same_words(&a.title, &input.title)
+                    && same_words(&a.provider, &input.provider)
+            };
+            if let Some(earlier) = db::activities_of(c, uid)?.iter().find(|a| same(a)) {
+                let mut e = FieldErrors::default();
+                e.add(
+                    "title",
+                    format!(
+                        "“{}” completed on {} is already in your log with the same hours. Remove that entry first if you want to replace it.",
+                        earlier.title, earlier.completed_on
+                    ),
+                );
+                return Err(AppError::Fields(e));
+            }
             Ok(db::insert_activity(
                 c,
                 &db::NewActivity {
@@ -236,6 +254,16 @@ pub async fn add_activity(
             )?)
         })
         .await
+}
+
+/// The same words, ignoring case and spacing.
+fn same_words(a: &str, b: &str) -> bool {
+    let words = |s: &str| {
+        s.split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
+    words(a) == words(b)
 }
 
 /// The certificate of one of the user's own activities: (file name, mime, bytes).

@@ -207,6 +207,26 @@ async fn the_dashboard_evaluates_every_credential(app: TestApp) {
         page.body
     );
     page.assert_contains("Where each hour went");
+    // The same course sent again (a double click) is refused next to the title, kept in the
+    // form, and does not count twice.
+    let shown = page.body.matches(ETHICS[0].1).count();
+    let again = upload(&c, &ETHICS, None).await;
+    assert_eq!(again.status, 422);
+    assert!(
+        again
+            .body
+            .contains("is already in your log with the same hours"),
+        "{}",
+        again.body
+    );
+    assert!(again.body.contains(ETHICS[0].1), "{}", again.body);
+    let page = c.get("/ce").await;
+    assert_eq!(
+        page.body.matches(ETHICS[0].1).count(),
+        shown,
+        "{}",
+        page.body
+    );
     // A course without an accepted approval is logged but does not count, and the page says why.
     let mut unapproved = ETHICS.to_vec();
     unapproved[0] = ("title", "Boundaries refresher");
