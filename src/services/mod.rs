@@ -20,6 +20,16 @@ pub fn stored_or_logged<T: serde::de::DeserializeOwned + Default>(what: &str, te
     })
 }
 
+/// A text cell of an exported spreadsheet as written: a formula someone typed is neutralised (a
+/// leading = + - @ or tab gets a quote mark), so opening the file runs nothing.
+pub fn spreadsheet_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 pub mod accounts;
 pub mod archive;
 pub mod authoring;

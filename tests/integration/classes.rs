@@ -178,7 +178,25 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
     assert!(!book.body.contains("c@example.com"));
     book.assert_contains("Done · 60 %");
     book.assert_contains("60 % of 5");
+    // A name typed as a spreadsheet formula reaches the CSV as text, never as a formula.
+    let r = a
+        .submit(
+            "/account",
+            "/account/profile",
+            &[("name", "=HYPERLINK(\"http://evil.example\",\"x\")")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
     let csv = teacher.get(&format!("{class_url}/gradebook.csv")).await;
+    let names: Vec<String> = ::csv::Reader::from_reader(csv.body.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    assert!(
+        names.contains(&"'=HYPERLINK(\"http://evil.example\",\"x\")".to_string()),
+        "{names:?}"
+    );
+    assert!(names.iter().all(|n| !n.starts_with('=')), "{names:?}");
     assert!(
         csv.body.starts_with("Student,E-mail,Joined,"),
         "{}",

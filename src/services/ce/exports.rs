@@ -27,14 +27,7 @@ fn transcript_of(
     Ok((cred, evaluate_one(log, cred, today), by_id))
 }
 
-/// A cell as written: spreadsheet formulas neutralised (a leading = + - @ gets a quote mark).
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
+use crate::services::spreadsheet_cell as cell;
 
 /// The transcript of one credential's current cycle as CSV: where every hour went, and why any
 /// hour did not count.

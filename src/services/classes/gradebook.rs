@@ -394,7 +394,7 @@ pub fn gradebook_csv(g: &Gradebook) -> AppResult<String> {
     header.extend(
         g.assignments
             .iter()
-            .map(|a| format!("{} (due {})", a.title, a.due)),
+            .map(|a| crate::services::spreadsheet_cell(&format!("{} (due {})", a.title, a.due))),
     );
     header.extend(
         g.areas
@@ -408,7 +408,8 @@ pub fn gradebook_csv(g: &Gradebook) -> AppResult<String> {
     ]);
     w.write_record(&header).map_err(AppError::internal)?;
     for r in &g.rows {
-        let mut rec = vec![r.name.clone(), r.email.clone(), r.joined.clone()];
+        let text = crate::services::spreadsheet_cell;
+        let mut rec = vec![text(&r.name), text(&r.email), r.joined.clone()];
         rec.extend(r.cells.iter().map(|c| match c.percent {
             Some(p) => format!("{} ({p} %)", c.label),
             None => c.label.to_string(),

@@ -598,3 +598,46 @@ fn addresses_in_rule_texts_are_not_codes() {
         Some("self_study")
     );
 }
+
+/// What therapists read about a rule (its notes and open points) is written for them: no search
+/// log, no talk of the software's insides, no internal codes.
+#[test]
+fn rule_notes_carry_no_maintainer_wording() {
+    const WORDS: [&str; 16] = [
+        "Pass 1",
+        "Pass 2",
+        "Pass 3",
+        "Pass 4",
+        "Pass 5",
+        "Pass 6",
+        "Pass 7",
+        "Pass 8",
+        "casetext",
+        "cloudfront",
+        "modelled",
+        "modeled",
+        "the engine",
+        "the tracker",
+        "to_verify",
+        "searched",
+    ];
+    let mut found = vec![];
+    for r in builtin().unwrap().all() {
+        let texts = r
+            .notes
+            .iter()
+            .chain(r.provenance.to_verify.iter().map(|u| &u.note));
+        for t in texts {
+            let lower = t.to_lowercase();
+            let word = WORDS.iter().find(|w| lower.contains(&w.to_lowercase()));
+            // snake_case codes such as board_approved or laws_rules
+            let code = t
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .find(|w| w.contains('_') && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            if let Some(w) = word.copied().or(code) {
+                found.push(format!("{}: [{w}] {t}", r.id));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
