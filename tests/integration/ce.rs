@@ -673,7 +673,51 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
         .assert_contains("/ce/courses");
 }
 
+/// A credential whose deadline needs the birth date still exports what was logged, says what is
+/// missing, and names its files without an empty deadline.
+async fn exports_without_a_birth_date_say_what_is_missing(app: TestApp) {
+    let c = app
+        .logged_in("nobirth@example.com", &[Role::Practitioner])
+        .await;
+    let r = c
+        .submit(
+            "/ce/credentials/new",
+            "/ce/credentials",
+            &[("rule", "us-ny-lmt"), ("issued_on", "2024-03-01")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    assert_eq!(upload(&c, &ETHICS, None).await.status, 303);
+    let page = c.get("/ce").await;
+    page.assert_contains("add it in your CE profile");
+    let cred_id = crate::helpers::id_between(&page.body, "/ce/credentials/", "/transcript.csv");
+    let csv = c
+        .http
+        .get(format!(
+            "{}/ce/credentials/{cred_id}/transcript.csv",
+            c.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let disposition = csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.contains("transcript-new-york-licensed-massage-therapist.csv"),
+        "{disposition}"
+    );
+    let body = csv.text().await.unwrap();
+    assert!(body.contains("\"Credential\",\"New York"), "{body}");
+    assert!(body.contains("Ethics for massage therapists"), "{body}");
+    assert!(body.contains("add it in your CE profile"), "{body}");
+    assert!(!body.contains(" to  (deadline )"), "{body}");
+}
+
 db_tests!(
+    exports_without_a_birth_date_say_what_is_missing,
     ce_courses_issue_verifiable_certificates,
     ce_api,
     certificates_are_checked_and_private,

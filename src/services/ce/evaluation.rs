@@ -219,6 +219,8 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
     let mut report = CredentialReport {
         credential_id: c.id,
         rule: c.rule_id.clone(),
+        // Named even when it cannot be evaluated (the evaluation below renames it by version).
+        name: super::credential_name(&c.rule_id),
         ..Default::default()
     };
     let set = match ce::builtin() {

@@ -24,7 +24,45 @@ fn transcript_of(
         .iter()
         .map(|a| (a.id.to_string(), a))
         .collect();
-    Ok((cred, evaluate_one(log, cred, today), by_id))
+    Ok((cred, report_for_export(log, cred, today), by_id))
+}
+
+/// The evaluation as exports show it. When the credential cannot be evaluated yet (a birth date
+/// missing, an issue date to correct), every logged activity is still listed, with the reason
+/// it was not checked.
+fn report_for_export(log: &Log, cred: &db::Credential, today: time::Date) -> CredentialReport {
+    let mut r = evaluate_one(log, cred, today);
+    if let Some(problem) = r.error.clone() {
+        r.status_label = "Not checked yet".into();
+        r.excluded = log
+            .activities
+            .iter()
+            .map(|a| Excluded {
+                activity: a.id.to_string(),
+                activity_title: a.title.clone(),
+                hours: a.hours,
+                reason: format!("Not checked yet. {problem}"),
+            })
+            .collect();
+    }
+    r
+}
+
+/// The renewal period as a line of an export, or why it is not known.
+fn period_of(r: &CredentialReport) -> String {
+    match (&r.cycle, &r.error) {
+        (Some(c), _) => format!("{} to {} (deadline {})", c.start, c.end, c.deadline),
+        (None, Some(problem)) => format!("Not known yet. {problem}"),
+        (None, None) => "Not known yet.".into(),
+    }
+}
+
+/// An export's file name: `kind-credential-deadline.ext`, without the deadline when it is not known.
+fn export_name(kind: &str, r: &CredentialReport, rule_id: &str, ext: &str) -> String {
+    match &r.cycle {
+        Some(c) => format!("{kind}-{}-{}.{ext}", file_slug(rule_id), c.deadline),
+        None => format!("{kind}-{}.{ext}", file_slug(rule_id)),
+    }
 }
 
 use crate::services::spreadsheet_cell as cell;
@@ -40,17 +78,13 @@ pub async fn transcript_csv(
     let log = log(state, user_id).await?;
     let today = state.clock.now().date();
     let (cred, r, by_id) = transcript_of(&log, credential_id, today)?;
-    let cycle = r.cycle.clone().unwrap_or_default();
     // Every field quoted; rows of different lengths (a header block, then the table).
     let mut w = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .flexible(true)
         .from_writer(vec![]);
     let number = cred.number.clone().unwrap_or_default();
-    let period = format!(
-        "{} to {} (deadline {})",
-        cycle.start, cycle.end, cycle.deadline
-    );
+    let period = period_of(&r);
     let counted = format!("{} of {}", r.counted_hours, r.required_hours);
     for (label, value) in [
         ("Credential", r.name.as_str()),
@@ -117,12 +151,7 @@ pub async fn transcript_csv(
     }
     let out = String::from_utf8(w.into_inner().map_err(AppError::internal)?)
         .map_err(AppError::internal)?;
-    let name = format!(
-        "transcript-{}-{}.csv",
-        file_slug(&cred.rule_id),
-        cycle.deadline
-    );
-    Ok((name, out))
+    Ok((export_name("transcript", &r, &cred.rule_id, "csv"), out))
 }
 
 /// The secret part of a person's calendar-feed URL (calendar apps cannot log in): derived from
@@ -244,7 +273,7 @@ pub async fn audit_pack(
         .iter()
         .find(|c| c.id == credential_id)
         .ok_or_else(|| AppError::NotFound("No such credential.".into()))?;
-    let report = evaluate_one(&log, cred, state.clock.now().date());
+    let report = report_for_export(&log, cred, state.clock.now().date());
     let used: std::collections::BTreeSet<String> = report
         .allocations
         .iter()
@@ -282,9 +311,8 @@ pub async fn audit_pack(
         name: "MANIFEST.sha256.txt".into(),
         source: archive::Source::Bytes(manifest.into_bytes()),
     });
-    let cycle_end = report.cycle.map(|c| c.deadline).unwrap_or_default();
     Ok((
-        format!("audit-pack-{}-{}.zip", file_slug(&cred.rule_id), cycle_end),
+        export_name("audit-pack", &report, &cred.rule_id, "zip"),
         entries,
     ))
 }
@@ -299,7 +327,6 @@ pub async fn transcript_pdf(
     let log = log(state, user.id).await?;
     let today = state.clock.now().date();
     let (cred, r, by_id) = transcript_of(&log, credential_id, today)?;
-    let cycle = r.cycle.clone().unwrap_or_default();
     let mut lines = vec![
         format!(
             "{}{}",
@@ -310,10 +337,7 @@ pub async fn transcript_pdf(
                 .unwrap_or_default()
         ),
         format!("Holder: {} <{}>", user.name, user.email),
-        format!(
-            "Cycle: {} to {}, deadline {}",
-            cycle.start, cycle.end, cycle.deadline
-        ),
+        format!("Cycle: {}", period_of(&r)),
         format!(
             "Status on {today}: {} - {} of {} hours counted",
             r.status_label, r.counted_hours, r.required_hours
@@ -377,12 +401,5 @@ pub async fn transcript_pdf(
         r.sourcing
     ));
     let pdf = crate::services::pdf::document("Continuing education transcript", &lines);
-    Ok((
-        format!(
-            "transcript-{}-{}.pdf",
-            file_slug(&cred.rule_id),
-            cycle.deadline
-        ),
-        pdf,
-    ))
+    Ok((export_name("transcript", &r, &cred.rule_id, "pdf"), pdf))
 }
