@@ -197,8 +197,8 @@ async fn certificate_storage_has_a_quota_and_a_rate() {
     r.assert_contains("of your 1 MB");
     r.assert_contains("value=\"Second\"");
     // Small files until the per-window upload count is reached.
-    for i in 0..2 {
-        let r = upload(&c, &fields("Small"), Some(("s.pdf", pdf(1000 + i, b's')))).await;
+    for (i, title) in ["Small one", "Small two"].into_iter().enumerate() {
+        let r = upload(&c, &fields(title), Some(("s.pdf", pdf(1000 + i, b's')))).await;
         assert_eq!(r.status, 303, "{}", r.body);
     }
     let r = upload(&c, &fields("Small"), Some(("s.pdf", pdf(3000, b's')))).await;
