@@ -34,16 +34,38 @@ pub struct CourseView {
     pub subareas: Vec<String>,
     pub questions: i32,
     pub pass_percent: i32,
+    /// For people: "3 CE hours", the topic's name, each approval as "NCBTMB-approved provider NCB-1".
+    pub hours_label: String,
+    pub topic_label: String,
+    pub approval_labels: Vec<String>,
 }
 
 pub fn view(c: &db::Course) -> CourseView {
+    let approvals: BTreeMap<String, String> =
+        super::stored_or_logged("ce_courses.approvals", &c.approvals);
     CourseView {
+        hours_label: format!(
+            "{} CE {}",
+            crate::domain::ce::hours::Hours::from_f64(c.hours)
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| c.hours.to_string()),
+            if c.hours == 1.0 { "hour" } else { "hours" }
+        ),
+        topic_label: super::ce::topic_label(&c.topic),
+        approval_labels: approvals
+            .iter()
+            .map(|(k, v)| {
+                format!("{} {v}", super::ce::scheme_label(k))
+                    .trim_end()
+                    .to_string()
+            })
+            .collect(),
         id: c.id,
         title: c.title.clone(),
         reading: c.reading.clone(),
         hours: c.hours,
         topic: c.topic.clone(),
-        approvals: super::stored_or_logged("ce_courses.approvals", &c.approvals),
+        approvals,
         subareas: super::stored_or_logged("ce_courses.subareas", &c.subareas),
         questions: c.questions,
         pass_percent: c.pass_percent,

@@ -98,7 +98,11 @@ async fn admin_manages_roles_and_deactivates(app: TestApp) {
         .get(&format!("/admin/users/{me}"))
         .await
         .assert_contains("last administrator");
-    assert_eq!(admin.get("/admin/users").await.status(), 200);
+    let list = admin.get("/admin/users").await;
+    assert_eq!(list.status(), 200);
+    // Roles by their names, as on the user's own page.
+    list.assert_contains("Administrator");
+    assert!(!list.body.contains(">admin<"), "{}", list.body);
 }
 
 db_tests!(

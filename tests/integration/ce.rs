@@ -520,6 +520,13 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
         .await;
     let list = pro.get("/ce/courses").await;
     list.assert_contains("Ethics refresher");
+    // People read labels, not codes: "2 CE hours · Ethics · … · NCBTMB-approved course 451999-26".
+    list.assert_contains("2 CE hours");
+    assert!(
+        !list.body.contains("ncbtmb_course") && list.body.contains("451999-26"),
+        "{}",
+        list.body
+    );
     let course = list
         .body
         .split("/ce/courses/")

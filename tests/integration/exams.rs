@@ -324,6 +324,9 @@ async fn topic_drill_shows_rationales_and_allows_going_back(app: TestApp) {
     let url = crate::helpers::start_drill(&c, "3", "3").await;
     let page = c.get(&url).await;
     assert!(!page.body.contains("Time left"), "drills are untimed");
+    // Titled by the area's name, not its sub-area codes.
+    page.assert_contains("Topic drill: Pathology, Contraindications");
+    assert!(!page.body.contains("Topic drill: 3."), "{}", page.body);
     assert!(
         page.body.contains("area 3"),
         "drill questions come from the chosen area"

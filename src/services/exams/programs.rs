@@ -205,7 +205,7 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
             let p = fixed_program("drill", &subareas, length, 7 * 24 * 3600)?;
             Ok(ExamConfig {
                 kind: ExamKind::Drill,
-                title: format!("Topic drill: {}", subareas.join(", ")),
+                title: format!("Topic drill: {}", topics_label(&subareas)),
                 max_items: length,
                 engine: p,
                 timed: false,
@@ -227,6 +227,34 @@ pub fn config_for(req: &StartRequest) -> AppResult<ExamConfig> {
 }
 
 /// Area and sub-area codes → the sorted sub-area codes they cover.
+/// Sub-areas by name for people: a whole area by the area's name, at most three names, then a
+/// count ("Anatomy & Physiology, Kinesiology and 2 more").
+pub fn topics_label(subareas: &[String]) -> String {
+    let taxo = taxonomy();
+    let mut names: Vec<String> = vec![];
+    for a in &taxo.areas {
+        let inside: Vec<&crate::domain::bank::taxonomy::SubArea> = a
+            .subareas
+            .iter()
+            .filter(|s| subareas.contains(&s.code))
+            .collect();
+        if !inside.is_empty() && inside.len() == a.subareas.len() {
+            names.push(a.name.clone());
+        } else {
+            names.extend(inside.iter().map(|s| s.name.clone()));
+        }
+    }
+    match names.len() {
+        0 => "chosen topics".into(),
+        1 => names.remove(0),
+        2 | 3 => {
+            let last = names.pop().unwrap_or_default();
+            format!("{} and {last}", names.join(", "))
+        }
+        n => format!("{}, {} and {} more", names[0], names[1], n - 2),
+    }
+}
+
 pub fn resolve_subareas(codes: &[String]) -> AppResult<Vec<String>> {
     let taxo = taxonomy();
     let mut subareas: Vec<String> = vec![];
@@ -390,6 +418,8 @@ pub struct CustomProgram {
     pub id: i64,
     pub name: String,
     pub areas: Vec<String>,
+    /// The areas by name, for people.
+    pub areas_label: String,
     pub length: i32,
     pub minutes: i32,
     pub author: String,
@@ -441,8 +471,10 @@ pub async fn create_program(
 }
 
 pub(super) fn program_view(r: crate::store::programs::ProgramRow, author: String) -> CustomProgram {
+    let areas: Vec<String> = crate::services::stored_or_logged("custom_programs.areas", &r.areas);
     CustomProgram {
-        areas: crate::services::stored_or_logged("custom_programs.areas", &r.areas),
+        areas_label: topics_label(&resolve_subareas(&areas).unwrap_or_default()),
+        areas,
         id: r.id,
         name: r.name,
         length: r.length,

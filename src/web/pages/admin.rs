@@ -31,7 +31,11 @@ pub async fn users(ctx: Ctx, query: web::Query<SearchQuery>) -> AppResult<HttpRe
         "Users",
         json!({
             "q": q,
-            "users": result.users,
+            "users": result.users.iter().map(|u| {
+                let mut v = json!(u);
+                v["role_labels"] = json!(u.roles.iter().map(|r| r.label()).collect::<Vec<_>>());
+                v
+            }).collect::<Vec<_>>(),
             "total": result.total,
             "page": page,
             "pages": pages,
