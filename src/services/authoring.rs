@@ -573,6 +573,7 @@ pub async fn report_problem(
     item_id: String,
     version: i32,
     message: String,
+    seen_order: Option<[usize; 4]>,
 ) -> AppResult<i64> {
     let message = message.trim().to_string();
     if message.chars().count() < 5 {
@@ -587,6 +588,23 @@ pub async fn report_problem(
             "Keep the report under 2,000 characters.",
         ));
     }
+    // Exams shuffle the options: a letter in the message means the letter the person saw.
+    let message = match seen_order.filter(|o| *o != [0, 1, 2, 3]) {
+        Some(order) => format!(
+            "{message}\n\n(This person saw the options in another order. Their letters, with the letter here: {}.)",
+            order
+                .iter()
+                .enumerate()
+                .map(|(shown, &here)| format!(
+                    "{} is {}",
+                    crate::domain::bank::KEYS[shown],
+                    crate::domain::bank::KEYS[here]
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => message,
+    };
     let (clock, uid, instructor) = (
         state.clock.clone(),
         user.id,

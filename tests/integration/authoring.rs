@@ -339,6 +339,54 @@ async fn students_report_problems_and_see_the_outcome(app: TestApp) {
         .get("/bank/reports")
         .await
         .assert_contains("No open problem reports");
+
+    // From the exam, the report page lists the options in the order the student saw them, and
+    // the reviewer is told how their letters map.
+    let texts = |body: &str| {
+        let mut found: Vec<(usize, String)> = std::iter::once("Right answer 4-0".to_string())
+            .chain((0..4).map(|j| format!("Wrong answer 4-0-{j}")))
+            .filter_map(|t| body.find(&t).map(|at| (at, t)))
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, t)| t).collect::<Vec<_>>()
+    };
+    let link = fb
+        .body
+        .split(&format!("href=\"{report_page}"))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let from_exam = format!("{report_page}{link}");
+    let exam_id = url.rsplit('/').next().unwrap();
+    assert!(from_exam.contains(exam_id), "{from_exam}");
+    let seen = student.get(&from_exam).await;
+    assert_eq!(texts(&seen.body).len(), 4, "{}", seen.body);
+    assert_eq!(texts(&seen.body), texts(&fb.body));
+    let r = student
+        .submit(
+            &from_exam,
+            &format!("/questions/{id}/report"),
+            &[
+                ("version", "1"),
+                ("exam", exam_id),
+                ("position", "1"),
+                ("message", "Option A seems wrong to me."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    let canonical = texts(&student.get(&report_page).await.body);
+    let queue = instructor.get("/bank/reports").await;
+    queue.assert_contains("Option A seems wrong to me.");
+    assert_eq!(
+        queue.body.contains("saw the options in another order"),
+        texts(&fb.body) != canonical,
+        "{}",
+        queue.body
+    );
 }
 
 async fn bank_api_is_for_instructors(app: TestApp) {

@@ -254,3 +254,31 @@ pub async fn current(state: &AppState, user_id: i64, public_id: String) -> AppRe
         })
         .await
 }
+
+/// The order in which a person saw an item's options at `position` of one of their exams: the
+/// original option index for each displayed letter. `None` when that position does not hold this
+/// item version (or is not answered): the caller then shows the options in their own order.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn seen_order(
+    state: &AppState,
+    user_id: i64,
+    public_id: String,
+    position: i32,
+    item_id: String,
+    version: i32,
+) -> AppResult<Option<[usize; 4]>> {
+    state
+        .db(move |c| {
+            let exam = own_exam(c, user_id, &public_id)?;
+            Ok(db::items_of(c, exam.id)?
+                .into_iter()
+                .find(|r| {
+                    r.position == position
+                        && r.item_id == item_id
+                        && r.version == version
+                        && r.chosen.is_some()
+                })
+                .map(|r| order_of(&r.option_order)))
+        })
+        .await
+}

@@ -536,6 +536,47 @@ pub async fn resolve(
 #[derive(Deserialize)]
 pub struct ReportQuery {
     version: i32,
+    /// The exam and position the person saw the question at (its options were shuffled there).
+    exam: Option<String>,
+    position: Option<i32>,
+}
+
+/// The option order the person saw, when they came from one of their exams.
+async fn seen_order(
+    ctx: &Ctx,
+    user_id: i64,
+    id: &str,
+    version: i32,
+    exam: &Option<String>,
+    position: Option<i32>,
+) -> AppResult<Option<[usize; 4]>> {
+    match (exam, position) {
+        (Some(exam), Some(position)) => {
+            let found = crate::services::exams::seen_order(
+                &ctx.state,
+                user_id,
+                exam.clone(),
+                position,
+                id.to_string(),
+                version,
+            )
+            .await;
+            match found {
+                Err(AppError::NotFound(_)) => Ok(None),
+                other => other,
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The question as the person saw it: its options in the order shown in their exam.
+fn seen_view(c: &ItemContent, order: Option<[usize; 4]>) -> Value {
+    let order = order.unwrap_or([0, 1, 2, 3]);
+    json!({
+        "stem": c.stem,
+        "options": order.iter().enumerate().map(|(i, &o)| json!({"letter": KEYS[i].to_string(), "text": c.options[o]})).collect::<Vec<_>>(),
+    })
 }
 
 #[get("/questions/{id}/report")]
@@ -547,8 +588,10 @@ pub async fn report_page(
     let user = ctx.user()?.clone();
     let id = path.into_inner();
     let content = authoring::reportable(&ctx.state, &user, id.clone(), q.version).await?;
+    let order = seen_order(&ctx, user.id, &id, q.version, &q.exam, q.position).await?;
     ctx.render("report_problem", "Report a problem", json!({
-        "item_id": id, "version": q.version, "question": student_view(&content), "errors": {}, "message": "",
+        "item_id": id, "version": q.version, "question": seen_view(&content, order), "errors": {}, "message": "",
+        "exam": q.exam, "position": q.position,
     }))
 }
 
@@ -557,6 +600,8 @@ pub struct ReportForm {
     version: i32,
     #[serde(default)]
     message: String,
+    exam: Option<String>,
+    position: Option<i32>,
 }
 
 #[post("/questions/{id}/report")]
@@ -568,8 +613,16 @@ pub async fn report(
     let user = ctx.user()?.clone();
     let id = path.into_inner();
     let f = form.into_inner();
-    match authoring::report_problem(&ctx.state, &user, id.clone(), f.version, f.message.clone())
-        .await
+    let order = seen_order(&ctx, user.id, &id, f.version, &f.exam, f.position).await?;
+    match authoring::report_problem(
+        &ctx.state,
+        &user,
+        id.clone(),
+        f.version,
+        f.message.clone(),
+        order,
+    )
+    .await
     {
         Ok(_) => {
             ctx.flash(
@@ -581,7 +634,8 @@ pub async fn report(
         Err(AppError::Invalid { field, message }) => {
             let content = authoring::reportable(&ctx.state, &user, id.clone(), f.version).await?;
             ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "report_problem", "Report a problem", json!({
-                "item_id": id, "version": f.version, "question": student_view(&content), "errors": {field: message}, "message": f.message,
+                "item_id": id, "version": f.version, "question": seen_view(&content, order), "errors": {field: message}, "message": f.message,
+                "exam": f.exam, "position": f.position,
             }))
         }
         Err(e) => Err(e),
