@@ -568,6 +568,31 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(api.status().as_u16(), 201, "{}", api.text().await.unwrap());
+    // A failed attempt does not hand over the answers before the retake.
+    let r = pro
+        .submit(
+            &format!("/ce/courses/{course}"),
+            "/exams",
+            &[("program", &format!("course:{course}"))],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    let failed = r.location.unwrap();
+    for _ in 0..5 {
+        let page = pro.get(&failed).await;
+        crate::helpers::answer(&pro, &failed, &page, false).await;
+    }
+    let result = pro.get(&format!("{failed}/result")).await;
+    result.assert_contains("Not passed");
+    assert!(
+        !result.body.contains(&format!("{failed}/review")),
+        "{}",
+        result.body
+    );
+    let review = pro.get(&format!("{failed}/review")).await;
+    assert_eq!(review.status(), 403);
+    review.assert_contains("shown once you pass");
+    assert!(!review.body.contains("(correct answer)"), "{}", review.body);
     let r = pro
         .submit(
             &format!("/ce/courses/{course}"),

@@ -189,6 +189,15 @@ pub async fn review(
                     "Answers and rationales are shown once the exam is finished.".into(),
                 ));
             }
+            // A CE course's exam can be retaken: its key is shown only once it is passed (its
+            // certificate issued), so a failed attempt does not hand over the answers.
+            if load_config(&exam)?.course.is_some()
+                && crate::store::courses::by_exam(c, exam.id)?.is_none()
+            {
+                return Err(AppError::Forbidden(
+                    "The answers to a course exam are shown once you pass it. Read the course again, then retake the exam.".into(),
+                ));
+            }
             let rows = db::items_of(c, exam.id)?;
             let mut out = vec![];
             for r in rows.iter().filter(|r| r.chosen.is_some()) {
