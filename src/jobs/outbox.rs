@@ -44,18 +44,19 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
     for row in rows {
         let result = state
             .mailer
-            .send(
-                &state.settings.mail_from,
-                &row.to_addr,
-                &row.subject,
-                &row.text_body,
-                &row.html_body,
-                &crate::mail::outbox_message_id(
+            .deliver(&crate::mail::Outgoing {
+                from: &state.settings.mail_from,
+                to: &row.to_addr,
+                reply_to: row.reply_to.as_deref(),
+                subject: &row.subject,
+                text: &row.text_body,
+                html: &row.html_body,
+                message_id: &crate::mail::outbox_message_id(
                     row.id,
                     row.created_at.assume_utc().unix_timestamp(),
                     &state.settings.mail_from,
                 ),
-            )
+            })
             .await;
         let st = state.clone();
         let outcome = state

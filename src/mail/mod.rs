@@ -8,6 +8,19 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+/// One message to send.
+#[derive(Clone, Copy, Debug)]
+pub struct Outgoing<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    /// Where Reply goes when not to the sender (a message sent on someone's behalf).
+    pub reply_to: Option<&'a str>,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    pub message_id: &'a str,
+}
+
 /// A message as delivered, kept by the in-memory transport.
 #[derive(Debug, Clone)]
 pub struct SentMail {
@@ -89,7 +102,6 @@ impl Mailer {
         }
     }
 
-    /// Builds a multipart (text + HTML) message and delivers it.
     /// Sends one message. `message_id` is the Message-ID header (without angle brackets): the
     /// outbox derives it from the row, so a message sent twice (a crash between sending and
     /// recording it) carries the same id and receivers can drop the copy.
@@ -102,16 +114,46 @@ impl Mailer {
         html: &str,
         message_id: &str,
     ) -> Result<(), String> {
+        self.deliver(&Outgoing {
+            from,
+            to,
+            reply_to: None,
+            subject,
+            text,
+            html,
+            message_id,
+        })
+        .await
+    }
+
+    /// Builds a multipart (text + HTML) message and delivers it.
+    pub async fn deliver(&self, m: &Outgoing<'_>) -> Result<(), String> {
+        let Outgoing {
+            from,
+            to,
+            reply_to,
+            subject,
+            text,
+            html,
+            message_id,
+        } = *m;
         let from: Mailbox = from
             .parse()
             .map_err(|e| format!("bad sender address {from:?}: {e}"))?;
         let to_box: Mailbox = to
             .parse()
             .map_err(|e| format!("bad recipient address {to:?}: {e}"))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .message_id(Some(format!("<{message_id}>")))
             .from(from)
-            .to(to_box)
+            .to(to_box);
+        if let Some(r) = reply_to {
+            let r: Mailbox = r
+                .parse()
+                .map_err(|e| format!("bad reply-to address {r:?}: {e}"))?;
+            builder = builder.reply_to(r);
+        }
+        let message = builder
             .subject(subject)
             .multipart(MultiPart::alternative_plain_html(
                 text.to_string(),

@@ -21,6 +21,7 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: PrimitiveDateTime,
     pub sent_at: Option<PrimitiveDateTime>,
+    pub reply_to: Option<String>,
 }
 
 pub const PENDING: &str = "pending";
@@ -37,9 +38,23 @@ pub fn enqueue(
     html: &str,
     now: PrimitiveDateTime,
 ) -> QueryResult<i64> {
+    enqueue_on_behalf(conn, to, None, subject, text, html, now)
+}
+
+/// [`enqueue`] for a message sent on someone's behalf: Reply goes to `reply_to`.
+pub fn enqueue_on_behalf(
+    conn: &mut DbConn,
+    to: &str,
+    reply_to: Option<&str>,
+    subject: &str,
+    text: &str,
+    html: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<i64> {
     diesel::insert_into(outbox::table)
         .values((
             outbox::to_addr.eq(to),
+            outbox::reply_to.eq(reply_to),
             outbox::subject.eq(subject),
             outbox::text_body.eq(text),
             outbox::html_body.eq(html),

@@ -62,6 +62,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        reply_to -> Nullable<Text>,
     }
 }
 

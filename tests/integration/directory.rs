@@ -563,6 +563,12 @@ async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(ap
         .assert_contains("Your message was sent.");
     let mails = app.wait_for_mail(1).await;
     assert_eq!(mails[0].to, "ana@example.com");
+    // Reply goes to the sender, not to Palpate's no-reply address.
+    assert!(
+        mails[0].raw.contains("Reply-To: maya@clinic.example"),
+        "{}",
+        mails[0].raw
+    );
     assert!(
         mails[0].subject.starts_with("Referral from Dr. Maya Lee"),
         "{}",

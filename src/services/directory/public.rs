@@ -500,7 +500,16 @@ pub async fn contact(
             } else {
                 format!("Message from {name} through your Palpate profile")
             };
-            crate::store::outbox::enqueue(c, &to, &subject, &text, &html, now)?;
+            // Reply reaches the sender; the therapist's address stays unknown to them until then.
+            crate::store::outbox::enqueue_on_behalf(
+                c,
+                &to,
+                Some(email.as_str()),
+                &subject,
+                &text,
+                &html,
+                now,
+            )?;
             Ok(ContactOutcome::Sent)
         })
         .await?;

@@ -1,0 +1,1 @@
+ALTER TABLE outbox DROP COLUMN reply_to;
