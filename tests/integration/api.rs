@@ -105,6 +105,20 @@ async fn tokens_from_the_account_page(app: TestApp) {
     let c = app
         .logged_in("page@example.com", &[Role::Practitioner])
         .await;
+    // The token form and the profile form both have a field called "name": each error shows
+    // under its own form.
+    let r = c
+        .submit("/account", "/account/tokens", &[("name", "")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.body.contains("id=\"token-name-error\""), "{}", r.body);
+    assert!(!r.body.contains("id=\"name-error\""), "{}", r.body);
+    let r = c
+        .submit("/account", "/account/profile", &[("name", "")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.body.contains("id=\"name-error\""), "{}", r.body);
+    assert!(!r.body.contains("id=\"token-name-error\""), "{}", r.body);
     let r = c
         .submit("/account", "/account/tokens", &[("name", "phone")])
         .await;

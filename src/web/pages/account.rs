@@ -139,7 +139,8 @@ pub async fn create_token(ctx: Ctx, form: web::Form<TokenForm>) -> AppResult<Htt
             account_page(
                 &ctx,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "errors": {field: message}, "token_name": name }),
+                // The token form's own errors: its field is also called "name".
+                json!({ "token_errors": {field: message}, "token_name": name }),
             )
             .await
         }
