@@ -148,8 +148,15 @@ async fn tokens_from_the_account_page(app: TestApp) {
         .next()
         .unwrap()
         .to_string();
+    // Revoking asks first, naming the token.
+    let confirm = c.get(&format!("/account/tokens/{id}/revoke")).await;
+    confirm.assert_contains("Revoke the token “phone”?");
     let r = c
-        .submit("/account", &format!("/account/tokens/{id}/revoke"), &[])
+        .submit(
+            &format!("/account/tokens/{id}/revoke"),
+            &format!("/account/tokens/{id}/revoke"),
+            &[],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let r = http

@@ -480,7 +480,10 @@ async fn instructors_define_programs_for_students(app: TestApp) {
         "8 minutes on the clock, got {left} s"
     );
     assert!(page.body.contains("area 3") || page.body.contains("area 6"));
-    // Archived programs can no longer be started.
+    // Archiving asks first; archived programs can no longer be started.
+    inst.get(&format!("/programs/{id}/archive"))
+        .await
+        .assert_contains("Students can no longer start it");
     inst.submit("/programs", &format!("/programs/{id}/archive"), &[])
         .await;
     let r = stu

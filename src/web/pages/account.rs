@@ -148,6 +148,24 @@ pub async fn create_token(ctx: Ctx, form: web::Form<TokenForm>) -> AppResult<Htt
     }
 }
 
+#[get("/account/tokens/{id}/revoke")]
+pub async fn confirm_revoke_token(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let uid = ctx.user()?.id;
+    let id = path.into_inner();
+    let token = accounts::list_tokens(&ctx.state, uid)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| AppError::NotFound("No such token.".into()))?;
+    ctx.render("ce_confirm", "Revoke token", json!({
+        "heading": format!("Revoke the token “{}”?", token.name),
+        "message": "Any app or script using it stops working at once. This cannot be undone; you can create a new token.",
+        "action": format!("/account/tokens/{id}/revoke"),
+        "button": "Yes, revoke it",
+        "cancel": "/account",
+    }))
+}
+
 #[post("/account/tokens/{id}/revoke")]
 pub async fn revoke_token(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let uid = ctx.user()?.id;

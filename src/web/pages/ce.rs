@@ -366,6 +366,34 @@ pub async fn add_item(ctx: Ctx, form: web::Form<ItemForm>) -> AppResult<HttpResp
     Ok(see_other("/ce#items"))
 }
 
+#[get("/ce/items/{id}/remove")]
+pub async fn confirm_remove_item(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    let id = path.into_inner();
+    let log = ce::log(&ctx.state, me.id).await?;
+    let item = log
+        .items
+        .iter()
+        .find(|i| i.id == id)
+        .ok_or_else(|| AppError::NotFound("No such record.".into()))?;
+    let kind = vocab::item_kinds()
+        .iter()
+        .find(|(k, _)| *k == item.kind)
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| "record".into());
+    ctx.render(
+        "ce_confirm",
+        "Remove record",
+        json!({
+            "heading": format!("Remove this {}?", kind.to_lowercase()),
+            "message": "Credentials that need it will show it as missing until you add it again.",
+            "action": format!("/ce/items/{id}/remove"),
+            "button": "Yes, remove it",
+            "cancel": "/ce#items",
+        }),
+    )
+}
+
 #[post("/ce/items/{id}/remove")]
 pub async fn remove_item(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();

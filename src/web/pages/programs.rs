@@ -102,6 +102,24 @@ pub async fn create(ctx: Ctx, body: web::Bytes) -> AppResult<HttpResponse> {
     }
 }
 
+#[get("/programs/{id}/archive")]
+pub async fn confirm_archive(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Instructor)?.clone();
+    let id = path.into_inner();
+    let program = exams::my_programs(&ctx.state, &me)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id && p.active)
+        .ok_or_else(|| AppError::NotFound("No such program.".into()))?;
+    ctx.render("ce_confirm", "Archive program", json!({
+        "heading": format!("Archive “{}”?", program.name),
+        "message": "Students can no longer start it; their past attempts and results are kept. An archived program cannot be reopened.",
+        "action": format!("/programs/{id}/archive"),
+        "button": "Yes, archive it",
+        "cancel": "/programs",
+    }))
+}
+
 #[post("/programs/{id}/archive")]
 pub async fn archive(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Instructor)?.clone();
