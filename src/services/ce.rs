@@ -446,6 +446,12 @@ pub async fn add_item(
         e.add("kind", "Choose what this is.");
     }
     let today = state.clock.now().date();
+    if from.trim().is_empty() {
+        e.add(
+            "valid_from",
+            "Give the date it was issued (or the date of the check), as on the card.",
+        );
+    }
     let (f, t) = (
         past_date("valid_from", &from, today, "The issue date", &mut e),
         plausible_date("valid_to", &to, today, &mut e),

@@ -748,7 +748,58 @@ async fn exports_without_a_birth_date_say_what_is_missing(app: TestApp) {
     assert!(!body.contains(" to  (deadline )"), "{body}");
 }
 
+/// A CPR card with dates that do not fit, or without its issue date, is refused next to the date
+/// with what was typed kept; a good one is saved and removed only after asking.
+async fn ce_items_are_checked_next_to_their_fields(app: TestApp) {
+    let c = app
+        .logged_in("cards@example.com", &[Role::Practitioner])
+        .await;
+    let r = c
+        .submit(
+            "/ce",
+            "/ce/items",
+            &[
+                ("kind", "cpr_bls"),
+                ("valid_from", "2026-03-01"),
+                ("valid_to", "2025-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("id=\"valid_to-error\">The expiry date must come after the issue date.");
+    r.assert_contains("value=\"2026-03-01\"");
+    r.assert_contains("value=\"2025-03-01\"");
+    let r = c
+        .submit(
+            "/ce",
+            "/ce/items",
+            &[("kind", "cpr_bls"), ("valid_from", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("id=\"valid_from-error\">Give the date it was issued");
+    assert!(!c.get("/ce").await.body.contains("/ce/items/1/remove"));
+    let r = c
+        .submit(
+            "/ce",
+            "/ce/items",
+            &[
+                ("kind", "cpr_bls"),
+                ("valid_from", "2026-03-01"),
+                ("valid_to", "2028-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = c.get("/ce").await;
+    let id = crate::helpers::id_between(&page.body, "/ce/items/", "/remove");
+    c.get(&format!("/ce/items/{id}/remove"))
+        .await
+        .assert_contains("Remove this cpr / bls card?");
+}
+
 db_tests!(
+    ce_items_are_checked_next_to_their_fields,
     exports_without_a_birth_date_say_what_is_missing,
     ce_courses_issue_verifiable_certificates,
     ce_api,

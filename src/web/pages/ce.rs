@@ -10,7 +10,7 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, post, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 fn choices(list: Vec<(&'static str, &'static str)>, current: &str) -> Vec<Value> {
@@ -28,6 +28,23 @@ fn rule_choices(current: &str) -> Vec<Value> {
 
 #[get("/ce")]
 pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+    ctx.require(Role::Practitioner)?;
+    dashboard(
+        &ctx,
+        StatusCode::OK,
+        &ItemForm::default(),
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+/// The CE page; `item`/`item_errors` refill the CPR card form when it was refused.
+async fn dashboard(
+    ctx: &Ctx,
+    status: StatusCode,
+    item: &ItemForm,
+    item_errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     let log = ce::log(&ctx.state, me.id).await?;
     let report = ce::evaluate(&ctx.state, me.id).await?;
@@ -61,13 +78,15 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
             })
         })
         .collect();
-    ctx.render("ce", "Continuing education", json!({
+    ctx.render_status(status, "ce", "Continuing education", json!({
         "credentials": credentials,
         "activities": activities,
         "items": items,
         "birth_date": log.profile.as_ref().and_then(|p| p.birth_date).map(|d| d.to_string()),
         "reminders": log.profile.as_ref().is_none_or(|p| p.reminders),
-        "item_kinds": choices(vocab::item_kinds(), ""),
+        "item_kinds": choices(vocab::item_kinds(), &item.kind),
+        "item_form": item,
+        "item_errors": item_errors,
         "calendar_url": ctx.state.url(&format!("/ce/calendar/{}-{}.ics", me.id, ce::feed_key(&ctx.state, me.id).await?)),
         "errors": {},
     }))
@@ -341,7 +360,7 @@ pub async fn remove_activity(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpRe
     Ok(see_other("/ce"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct ItemForm {
     #[serde(default)]
     kind: String,
@@ -355,15 +374,23 @@ pub struct ItemForm {
 pub async fn add_item(ctx: Ctx, form: web::Form<ItemForm>) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     let f = form.into_inner();
-    match ce::add_item(&ctx.state, &me, f.kind, f.valid_from, f.valid_to).await {
-        Ok(_) => ctx.flash("success", "Saved."),
-        Err(AppError::Fields(e)) => ctx.flash(
-            "error",
-            &e.0.values().cloned().collect::<Vec<_>>().join(" "),
-        ),
-        Err(e) => return Err(e),
+    let result = ce::add_item(
+        &ctx.state,
+        &me,
+        f.kind.clone(),
+        f.valid_from.clone(),
+        f.valid_to.clone(),
+    )
+    .await;
+    match result {
+        Ok(_) => {
+            ctx.flash("success", "Saved.");
+            Ok(see_other("/ce#items"))
+        }
+        // Refused next to the fields, with what was typed kept.
+        Err(AppError::Fields(e)) => dashboard(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &f, &e).await,
+        Err(e) => Err(e),
     }
-    Ok(see_other("/ce#items"))
 }
 
 #[get("/ce/items/{id}/remove")]
