@@ -359,14 +359,29 @@ async fn topic_drill_shows_rationales_and_allows_going_back(app: TestApp) {
     back.assert_contains("(correct answer)");
     let result = c.get(&format!("{url}/result")).await;
     result.assert_contains("You answered 2 of 3 questions correctly");
-    // A drill with nothing chosen is refused with a reason.
+    // A drill with nothing chosen is refused next to the areas.
     let r = c
         .submit("/exams", "/exams", &[("program", "drill"), ("length", "3")])
         .await;
-    assert_eq!(r.status(), 303);
-    c.get("/exams")
-        .await
-        .assert_contains("Choose at least one area");
+    assert_eq!(r.status(), 422);
+    r.assert_contains("id=\"areas-error\">Choose at least one area");
+    // A bad length is refused next to it, with the ticked areas kept.
+    let r = c
+        .submit(
+            "/exams",
+            "/exams",
+            &[
+                ("program", "drill"),
+                ("areas", "3"),
+                ("areas", "1.B"),
+                ("length", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("id=\"length-error\">A drill has 1 to 50 questions.");
+    r.assert_contains("value=\"3\" checked");
+    r.assert_contains("value=\"1.B\" checked");
 }
 
 async fn only_students_take_exams_and_retired_items_stay_reviewable(app: TestApp) {

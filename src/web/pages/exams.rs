@@ -91,7 +91,19 @@ pub(crate) fn trend_chart(history: &[exams::HistoryEntry]) -> Option<String> {
 
 #[get("/exams")]
 pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
-    let uid = taker(&ctx)?.id;
+    taker(&ctx)?;
+    exams_page(&ctx, StatusCode::OK, &[], "10", json!({})).await
+}
+
+/// The practice-exams page; `areas`, `length` and `errors` refill a refused drill form.
+async fn exams_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    chosen: &[String],
+    length: &str,
+    errors: serde_json::Value,
+) -> AppResult<HttpResponse> {
+    let uid = taker(ctx)?.id;
     let history = exams::history(&ctx.state, uid).await?;
     let trend = trend_chart(&history);
     // Strength by area: the latest finished attempt that has a per-area report, drawn by the same
@@ -118,11 +130,16 @@ pub async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let areas: Vec<_> = taxonomy()
         .areas
         .iter()
-        .map(|a| json!({"code": a.code, "name": a.name, "subareas": a.subareas.iter().map(|s| json!({"code": s.code, "name": s.name})).collect::<Vec<_>>()}))
+        .map(|a| json!({
+            "code": a.code, "name": a.name, "checked": chosen.contains(&a.code),
+            "open": a.subareas.iter().any(|s| chosen.contains(&s.code)),
+            "subareas": a.subareas.iter().map(|s| json!({"code": s.code, "name": s.name, "checked": chosen.contains(&s.code)})).collect::<Vec<_>>(),
+        }))
         .collect();
     let custom = exams::active_programs(&ctx.state).await?;
-    ctx.render("exams", "Practice exams", json!({
-        "history": rows, "trend": trend, "area_chart": area_chart, "area_source": area_source, "weak_at_most_pct": weak_at_most_pct, "areas": areas, "errors": {}, "custom": custom,
+    ctx.render_status(status, "exams", "Practice exams", json!({
+        "history": rows, "trend": trend, "area_chart": area_chart, "area_source": area_source, "weak_at_most_pct": weak_at_most_pct, "areas": areas, "errors": errors, "custom": custom,
+        "length": length,
     }))
 }
 
@@ -131,16 +148,33 @@ pub async fn start(ctx: Ctx, body: web::Bytes) -> AppResult<HttpResponse> {
     let user = taker(&ctx)?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let mut req = StartRequest::default();
+    let mut length = String::new();
     for (k, v) in pairs {
         match k.as_str() {
             "program" => req.program = v,
             "areas" => req.areas.push(v),
-            "length" => req.length = v.trim().parse().ok().or(Some(0)),
+            "length" => {
+                req.length = v.trim().parse().ok().or(Some(0));
+                length = v;
+            }
             _ => {}
         }
     }
+    let (program, areas) = (req.program.clone(), req.areas.clone());
     match exams::start(&ctx.state, &user, req).await {
         Ok(v) => Ok(see_other(&format!("/exams/{}", v.exam_id))),
+        // A refused drill: the message next to its field, the ticked areas and length kept.
+        Err(AppError::Invalid { field, message }) if program == "drill" => {
+            let errors = json!({ field: message });
+            exams_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &areas,
+                &length,
+                errors,
+            )
+            .await
+        }
         Err(AppError::Invalid { message, .. }) | Err(AppError::Conflict(message)) => {
             ctx.flash("error", &message);
             Ok(see_other("/exams"))
