@@ -316,6 +316,11 @@ async fn a_problem_with_a_rule_is_reported_and_answered(app: TestApp) {
     // only administrators see the queue
     assert_eq!(ana.get("/admin/rule-reports").await.status, 403);
     let admin = app.logged_in("root@example.com", &[Role::Admin]).await;
+    // The queue is reachable from the administrator's pages.
+    admin
+        .get("/admin/users")
+        .await
+        .assert_contains("href=\"/admin/rule-reports\"");
     let queue = admin.get("/admin/rule-reports").await;
     queue.assert_contains("now counts toward the 12 hours");
     let id = queue

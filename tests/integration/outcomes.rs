@@ -136,6 +136,8 @@ async fn results_are_asked_for_once_reported_and_checked(app: TestApp) {
     let admin = app.logged_in("admin@example.com", &[Role::Admin]).await;
     let v = admin.get("/admin/validity").await;
     assert_eq!(v.status(), 200);
+    // No link an administrator who does not teach cannot follow.
+    assert!(!v.body.contains("href=\"/bank/calibration\""), "{}", v.body);
     v.assert_contains("<strong>1</strong> pass or fail results reported, <strong>1</strong> of them with a prediction");
     v.assert_contains("Brier score");
     v.assert_contains("once at least 100 reported results");
