@@ -225,6 +225,9 @@ pub async fn save_edit(
 }
 
 /// Moves an item through the workflow, keeping every step and comment in its history.
+/// The longest comment on an item (a review note or a remark), in characters.
+const MAX_COMMENT: usize = 2000;
+
 #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub async fn transition(
     state: &AppState,
@@ -233,6 +236,15 @@ pub async fn transition(
     action: Action,
     comment: Option<String>,
 ) -> AppResult<Status> {
+    if comment
+        .as_deref()
+        .is_some_and(|c| c.trim().chars().count() > MAX_COMMENT)
+    {
+        return Err(AppError::invalid(
+            "comment",
+            "Keep a comment under 2,000 characters.",
+        ));
+    }
     let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
     let pools = state.pools.clone();
     let result = state
@@ -322,6 +334,12 @@ pub async fn comment(state: &AppState, user: &Account, id: String, text: String)
     let text = text.trim().to_string();
     if text.is_empty() {
         return Err(AppError::invalid("comment", "Write a comment first."));
+    }
+    if text.chars().count() > MAX_COMMENT {
+        return Err(AppError::invalid(
+            "comment",
+            "Keep a comment under 2,000 characters.",
+        ));
     }
     let (clock, uid, name) = (state.clock.clone(), user.id, user.name.clone());
     state

@@ -142,6 +142,18 @@ async fn write_review_and_version_an_item(app: TestApp) {
     let page = author.get(&item_url).await;
     page.assert_contains("Returned with comments");
     page.assert_contains("Say which ankle structure is injured.");
+    // A comment longer than 2,000 characters is refused next to the box, and kept.
+    let long = "x".repeat(2001);
+    let r = author
+        .submit(
+            &item_url,
+            &format!("{item_url}/comment"),
+            &[("comment", &long)],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("id=\"comment-error\">Keep a comment under 2,000 characters.");
+    r.assert_contains(&long);
     let stem2 = "A soccer player sprained an ankle ligament ten minutes ago. Which application fits best now?";
     let r = post_item(
         &author,

@@ -321,8 +321,28 @@ pub async fn item(
     path: web::Path<String>,
     q: web::Query<VersionQuery>,
 ) -> AppResult<HttpResponse> {
+    ctx.require(Role::Instructor)?;
+    item_page(
+        &ctx,
+        path.into_inner(),
+        q.version,
+        StatusCode::OK,
+        json!({ "text": "" }),
+    )
+    .await
+}
+
+/// An item's page; `comment` refills a refused comment with its error.
+async fn item_page(
+    ctx: &Ctx,
+    id: String,
+    version: Option<i32>,
+    status: StatusCode,
+    refused_comment: Value,
+) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Instructor)?.clone();
-    let d = authoring::detail(&ctx.state, path.into_inner(), q.version).await?;
+    let q = VersionQuery { version };
+    let d = authoring::detail(&ctx.state, id, q.version).await?;
     let is_author = d.created_by == Some(me.id)
         || (d.created_by.is_none() && d.author_id == Some(me.id))
         || d.writers.contains(&me.id);
@@ -352,10 +372,12 @@ pub async fn item(
         })
         .collect();
     let calibrations = crate::services::calibration::item_history(&ctx.state, d.id.clone()).await?;
-    ctx.render(
+    ctx.render_status(
+        status,
         "bank_item",
         &format!("Item {}", d.id),
         json!({
+            "comment": refused_comment,
             "stats": stats,
             "calibrations": calibrations,
             "prior": prior_view(&d.content),
@@ -479,12 +501,19 @@ pub async fn comment(
 ) -> AppResult<HttpResponse> {
     let user = ctx.require(Role::Instructor)?.clone();
     let id = path.into_inner();
-    match authoring::comment(&ctx.state, &user, id.clone(), form.into_inner().comment).await {
-        Ok(()) => ctx.flash("success", "Comment added."),
-        Err(AppError::Invalid { message, .. }) => ctx.flash("error", &message),
-        Err(e) => return Err(e),
+    let text = form.into_inner().comment;
+    match authoring::comment(&ctx.state, &user, id.clone(), text.clone()).await {
+        Ok(()) => {
+            ctx.flash("success", "Comment added.");
+            Ok(see_other(&format!("/bank/items/{id}#history")))
+        }
+        // Refused next to the box, with what was written kept.
+        Err(AppError::Invalid { message, .. }) => {
+            let refused = json!({ "text": text, "error": message });
+            item_page(&ctx, id, None, StatusCode::UNPROCESSABLE_ENTITY, refused).await
+        }
+        Err(e) => Err(e),
     }
-    Ok(see_other(&format!("/bank/items/{id}#history")))
 }
 
 #[get("/bank/reports")]
