@@ -86,8 +86,57 @@ handlebars::handlebars_helper!(hours_helper: |n: f64| {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 });
 
+// A count with its noun: {{count n "student"}} gives "1 student", "3 students"; an irregular
+// plural comes third: {{count n "person" "people"}}.
+fn count_helper(
+    h: &handlebars::Helper,
+    _: &Handlebars,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let n = h
+        .param(0)
+        .and_then(|v| v.value().as_f64())
+        .unwrap_or(0.0)
+        .round() as i64;
+    let one = h.param(1).and_then(|v| v.value().as_str()).unwrap_or("");
+    let many = h.param(2).and_then(|v| v.value().as_str());
+    out.write(&count_noun(n, one, many))?;
+    Ok(())
+}
+
+/// "1 question", "2 questions" (or the given plural).
+pub fn count_noun(n: i64, one: &str, many: Option<&str>) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        match many {
+            Some(m) => format!("{n} {m}"),
+            None => format!("{n} {one}s"),
+        }
+    }
+}
+
 fn register_helpers(hb: &mut Handlebars<'static>) {
+    hb.register_helper("count", Box::new(count_helper));
     hb.register_helper("eq", Box::new(eq));
     hb.register_helper("percent", Box::new(percent));
     hb.register_helper("num", Box::new(hours_helper));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_agree_with_their_noun() {
+        let mut hb = handlebars::Handlebars::new();
+        super::register_helpers(&mut hb);
+        let r = |t: &str, n: i64| {
+            hb.render_template(t, &serde_json::json!({ "n": n }))
+                .unwrap()
+        };
+        assert_eq!(r("{{count n \"student\"}}", 1), "1 student");
+        assert_eq!(r("{{count n \"student\"}}", 0), "0 students");
+        assert_eq!(r("{{count n \"person\" \"people\"}}", 3), "3 people");
+    }
 }

@@ -302,6 +302,9 @@ pub async fn resolve(
     let status = if accepted { "accepted" } else { "dismissed" };
     let done = state
         .tx(move |c| {
+            if !db::rule_report_exists(c, id)? {
+                return Err(AppError::NotFound("No such report.".into()));
+            }
             Ok(db::resolve_rule_report(
                 c,
                 id,

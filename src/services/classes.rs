@@ -179,6 +179,12 @@ pub async fn add_teacher(
         .tx(move |c| {
             taught(c, uid, class_id)?;
             let email = email.trim().to_lowercase();
+            if email.is_empty() {
+                return Err(AppError::invalid(
+                    "email",
+                    "Enter the e-mail address of the instructor's Palpate account.",
+                ));
+            }
             let Some(other) = users_db::find_user_by_email(c, &email)? else {
                 return Err(AppError::invalid(
                     "email",
@@ -191,6 +197,12 @@ pub async fn add_teacher(
                 return Err(AppError::invalid(
                     "email",
                     "This person is not an instructor on Palpate.",
+                ));
+            }
+            if other.id == uid {
+                return Err(AppError::invalid(
+                    "email",
+                    "You already teach this class; enter a colleague's address.",
                 ));
             }
             Ok(db::add_teacher(c, class_id, other.id, clock.now())?)

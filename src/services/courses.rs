@@ -333,9 +333,10 @@ pub fn certificate_pdf(state: &AppState, c: &CertificateView) -> Vec<u8> {
         String::new(),
         format!("completed the continuing-education course \"{}\"", c.course),
         format!(
-            "for {} CE hour(s) in {}, passing its exam with {} %, on {}.",
+            "for {} CE {} in {}, passing its exam with {} %, on {}.",
             c.hours,
-            c.topic.replace('_', " "),
+            if c.hours == 1.0 { "hour" } else { "hours" },
+            super::ce::topic_label(&c.topic),
             c.score_percent,
             c.issued_on
         ),

@@ -231,6 +231,9 @@ pub fn slug_base(name: &str, city: &str, state: &str) -> String {
     for ch in format!("{name} {city} {state}").chars() {
         if ch.is_ascii_alphanumeric() {
             out.push(ch.to_ascii_lowercase());
+        } else if let Some(plain) = latin_letter(ch) {
+            // Zoë → zoe, Muñoz → munoz, Weiß → weiss
+            out.push_str(plain);
         } else if !out.is_empty() && !out.ends_with('-') {
             out.push('-');
         }
@@ -238,6 +241,33 @@ pub fn slug_base(name: &str, city: &str, state: &str) -> String {
     let mut s: String = out.trim_end_matches('-').chars().take(60).collect();
     s = s.trim_end_matches('-').to_string();
     if s.is_empty() { "therapist".into() } else { s }
+}
+
+/// The plain letters of an accented Latin letter, in lower case.
+fn latin_letter(ch: char) -> Option<&'static str> {
+    let lower = ch.to_lowercase().next()?;
+    Some(match lower {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+        'ğ' => "g",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
+        'ł' | 'ľ' | 'ĺ' => "l",
+        'ñ' | 'ń' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'œ' => "oe",
+        'ř' | 'ŕ' => "r",
+        'ś' | 'š' | 'ş' | 'ș' => "s",
+        'ß' => "ss",
+        'ť' | 'ţ' | 'ț' => "t",
+        'þ' => "th",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
+        'ý' | 'ÿ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => return None,
+    })
 }
 
 /// A checkbox or flag as forms and query strings send it.
@@ -649,7 +679,11 @@ mod tests {
             slug_base("Ana Ruiz, LMT", "Austin", "TX"),
             "ana-ruiz-lmt-austin-tx"
         );
-        assert_eq!(slug_base("Zoë", "Saint-Paul", "MN"), "zo-saint-paul-mn");
+        assert_eq!(slug_base("Zoë", "Saint-Paul", "MN"), "zoe-saint-paul-mn");
+        assert_eq!(
+            slug_base("Iñés Muñoz-Weiß", "Elgin", "IL"),
+            "ines-munoz-weiss-elgin-il"
+        );
         assert_eq!(slug_base("!!!", "", ""), "therapist");
     }
 }

@@ -390,6 +390,12 @@ pub fn recent_rule_reports_by(
         .get_result(conn)
 }
 
+/// Whether a report with this id exists (open or not).
+pub fn rule_report_exists(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
+    use diesel::dsl::exists;
+    diesel::select(exists(ce_rule_reports::table.find(id))).get_result(conn)
+}
+
 /// Closes an open report; false when it is not open (or not there).
 pub fn resolve_rule_report(
     conn: &mut DbConn,

@@ -36,8 +36,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::JsonConfig::default()
             .limit(1024 * 1024)
             .error_handler(|e, _| {
-                // API clients get the parser's words (they are developers); pages never see this.
-                AppError::BadRequest(format!("The JSON body could not be read: {e}")).into()
+                use actix_web::error::JsonPayloadError as J;
+                // API clients get where the parser stopped (they are developers), in our words.
+                let message = match &e {
+                    J::Deserialize(d) | J::Serialize(d) => {
+                        format!("The JSON body could not be read: {d}.")
+                    }
+                    J::ContentType => {
+                        "Send the body as JSON, with Content-Type: application/json.".into()
+                    }
+                    J::Overflow { .. } | J::OverflowKnownLength { .. } => {
+                        "The JSON body is larger than 1 MB.".into()
+                    }
+                    _ => "The JSON body could not be read.".into(),
+                };
+                AppError::BadRequest(message).into()
             }),
     )
     .app_data(web::QueryConfig::default().error_handler(|e, _| {

@@ -651,7 +651,7 @@ async fn item_statistics_for_reviewers(app: TestApp) {
         }
     }
     let page = inst.get("/bank/items/S7-000").await;
-    page.assert_contains("20 response(s)");
+    page.assert_contains("20 responses");
     page.assert_contains("Proportion correct <strong>0.70</strong>");
     // Strong students get it right and weak ones wrong: clear positive discrimination.
     let rpb: f64 = page

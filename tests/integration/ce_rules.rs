@@ -353,6 +353,15 @@ async fn a_problem_with_a_rule_is_reported_and_answered(app: TestApp) {
         )
         .await;
     assert_eq!(again.status, 303);
+    // A report that does not exist is not "already resolved".
+    let missing = admin
+        .submit(
+            "/admin/rule-reports",
+            "/admin/rule-reports/999999/resolve",
+            &[("outcome", "dismissed"), ("resolution", "none")],
+        )
+        .await;
+    assert_eq!(missing.status, 404);
     let mine = ana.get("/reports").await;
     mine.assert_contains("Accepted");
     mine.assert_contains("the rule will be corrected");

@@ -217,7 +217,7 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
 
     // Item analysis of the drill: five questions, each answered once.
     let analysis = teacher.get(&format!("/classes/assignments/{start}")).await;
-    analysis.assert_contains("1 student(s) answered");
+    analysis.assert_contains("1 student answered");
     assert_eq!(
         analysis.body.matches("(key)").count(),
         5,
@@ -313,6 +313,25 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
     assert_eq!(r.status(), 422);
     r.assert_contains("id=\"email-error\">No Palpate account has this e-mail address.");
     r.assert_contains("value=\"nobody@example.com\"");
+    // Not oneself, and not an empty address.
+    let r = teacher
+        .submit(
+            &class_url,
+            &format!("{class_url}/teachers"),
+            &[("email", "teacher@example.com")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("You already teach this class");
+    let r = teacher
+        .submit(
+            &class_url,
+            &format!("{class_url}/teachers"),
+            &[("email", " ")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("Enter the e-mail address");
     let r = teacher
         .submit(
             &class_url,

@@ -324,6 +324,9 @@ async fn topic_drill_shows_rationales_and_allows_going_back(app: TestApp) {
     let url = crate::helpers::start_drill(&c, "3", "3").await;
     let page = c.get(&url).await;
     assert!(!page.body.contains("Time left"), "drills are untimed");
+    // The question on screen has no answer page yet: its address leads back to the exam.
+    let early = c.get(&format!("{url}/items/1")).await;
+    assert_eq!(early.status(), 303, "{}", early.body);
     // Titled by the area's name, not its sub-area codes.
     page.assert_contains("Topic drill: Pathology, Contraindications");
     assert!(!page.body.contains("Topic drill: 3."), "{}", page.body);
@@ -639,7 +642,7 @@ async fn a_student_ends_an_exam_early(app: TestApp) {
     let r = other.submit("/exams", &format!("{url}/end"), &[]).await;
     assert_eq!(r.status(), 404);
     let confirm = c.get(&format!("{url}/end")).await;
-    confirm.assert_contains("You have answered 3 question(s)");
+    confirm.assert_contains("You have answered 3 questions");
     confirm.assert_contains("Yes, end the exam");
     let r = c
         .submit(&format!("{url}/end"), &format!("{url}/end"), &[])
@@ -650,7 +653,7 @@ async fn a_student_ends_an_exam_early(app: TestApp) {
         Some(format!("{url}/result").as_str())
     );
     let result = c.get(&format!("{url}/result")).await;
-    result.assert_contains("You ended this exam before it finished, after 3 question(s)");
+    result.assert_contains("You ended this exam before it finished, after 3 questions");
     assert!(!result.body.contains("Probability of passing"));
     // The question page now leads to the result; an answer is refused.
     assert_eq!(c.get(&url).await.status(), 303);

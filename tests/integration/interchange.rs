@@ -72,7 +72,7 @@ async fn import_preview_confirm_and_export_in_the_browser(app: TestApp) {
     let preview_url = r.location.clone().unwrap();
     let p = teacher.get(&preview_url).await;
     assert_eq!(p.status(), 200);
-    p.assert_contains("2 question(s) can be imported, 2 cannot");
+    p.assert_contains("2 questions can be imported, 2 cannot");
     p.assert_contains("Which muscle initiates abduction of the arm at the shoulder?");
     p.assert_contains("suggested: 2.D Locations, attachments and actions of muscles");
     p.assert_contains("line 12");
@@ -112,7 +112,7 @@ async fn import_preview_confirm_and_export_in_the_browser(app: TestApp) {
     let r = teacher.submit(&preview_url, &preview_url, &form).await;
     assert_eq!(r.status(), 303, "{}", r.body);
     let list = teacher.get(r.location.as_deref().unwrap()).await;
-    list.assert_contains("Imported 2 question(s) as drafts.");
+    list.assert_contains("Imported 2 questions as drafts.");
     list.assert_contains("Which nerve supplies the deltoid muscle?");
     list.assert_contains("2E-");
     // The pending import is gone once confirmed.

@@ -234,8 +234,8 @@ pub async fn confirm(
             ctx.flash(
                 "success",
                 &format!(
-                    "Imported {} question(s) as drafts. Complete what each still needs, then submit them for review.",
-                    ids.len()
+                    "Imported {} as drafts. Complete what each still needs, then submit them for review.",
+                    crate::views::count_noun(ids.len() as i64, "question", None)
                 ),
             );
             let author =

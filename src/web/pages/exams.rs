@@ -240,8 +240,8 @@ pub async fn confirm_end(ctx: Ctx, path: web::Path<String>) -> AppResult<HttpRes
     ctx.render("ce_confirm", "End this exam?", json!({
         "heading": format!("End “{}” now?", v.title),
         "message": format!(
-            "You have answered {} question(s). Ending now keeps those answers and closes the exam without a verdict: a pass, a probability or a score needs the whole exam. This cannot be undone.",
-            v.answered
+            "You have answered {}. Ending now keeps those answers and closes the exam without a verdict: a pass, a probability or a score needs the whole exam. This cannot be undone.",
+            crate::views::count_noun(i64::from(v.answered), "question", None)
         ),
         "action": format!("/exams/{id}/end"),
         "button": "Yes, end the exam",
@@ -320,7 +320,12 @@ pub async fn answer(
 pub async fn answered_item(ctx: Ctx, path: web::Path<(String, i32)>) -> AppResult<HttpResponse> {
     let uid = taker(&ctx)?.id;
     let (id, position) = path.into_inner();
-    let fb = exams::answered_item(&ctx.state, uid, id.clone(), position).await?;
+    let fb = match exams::answered_item(&ctx.state, uid, id.clone(), position).await {
+        Ok(fb) => fb,
+        // The question on screen, not yet answered: the exam shows it.
+        Err(AppError::Conflict(_)) => return Ok(see_other(&format!("/exams/{id}"))),
+        Err(e) => return Err(e),
+    };
     let v = exams::current(&ctx.state, uid, id.clone()).await?;
     let next_url = if v.finished {
         format!("/exams/{id}/result")

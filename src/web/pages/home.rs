@@ -12,7 +12,7 @@ use serde_json::json;
 pub async fn home(ctx: Ctx) -> AppResult<HttpResponse> {
     ctx.render(
         "home",
-        "Palpate: exam prep and CE tracking for massage therapists",
+        "Exam prep and CE tracking for massage therapists",
         json!({
             "signed_in": ctx.user.is_some(),
         }),
