@@ -388,6 +388,8 @@ pub struct ReportView {
     pub resolution: Option<String>,
     pub created_at: String,
     pub resolved_at: Option<String>,
+    /// The start of the question, so a reporter recognises it (filled where people read it).
+    pub question: String,
 }
 
 fn report_view(r: db::ReportRow) -> ReportView {
@@ -400,7 +402,18 @@ fn report_view(r: db::ReportRow) -> ReportView {
         resolution: r.resolution,
         created_at: crate::clock::display(r.created_at),
         resolved_at: r.resolved_at.map(crate::clock::display),
+        question: String::new(),
     }
+}
+
+/// The first words of a question's stem (up to about 90 characters).
+fn stem_start(stem: &str) -> String {
+    if stem.chars().count() <= 90 {
+        return stem.to_string();
+    }
+    let cut: String = stem.chars().take(90).collect();
+    let cut = cut.rsplit_once(' ').map(|(a, _)| a).unwrap_or(&cut);
+    format!("{}…", cut.trim_end_matches([',', ';', ':']))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -725,10 +738,18 @@ pub async fn reportable(
 pub async fn my_reports(state: &AppState, user_id: i64) -> AppResult<Vec<ReportView>> {
     state
         .db(move |c| {
-            Ok(db::reports_by(c, user_id)?
-                .into_iter()
-                .map(report_view)
-                .collect())
+            let mut out = vec![];
+            for r in db::reports_by(c, user_id)? {
+                let stem = match db::find_version(c, &r.item_id, r.version)? {
+                    Some(v) => stem_start(&content_of(&v)?.stem),
+                    None => String::new(),
+                };
+                out.push(ReportView {
+                    question: stem,
+                    ..report_view(r)
+                });
+            }
+            Ok(out)
         })
         .await
 }

@@ -313,10 +313,11 @@ async fn students_report_problems_and_see_the_outcome(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), 303);
-    student
-        .get("/reports")
-        .await
-        .assert_contains("Waiting for a reviewer");
+    let mine = student.get("/reports").await;
+    mine.assert_contains("Waiting for a reviewer");
+    // The question by its words, not its id.
+    mine.assert_contains("Synthetic question 0 of area 4");
+    assert!(!mine.body.contains("question S4-000"), "{}", mine.body);
 
     let queue = instructor.get("/bank/reports").await;
     queue.assert_contains("Options C and D both look right.");
