@@ -473,6 +473,24 @@ async fn ce_api(app: TestApp) {
     assert!(!fl["deficits"].as_array().unwrap().is_empty());
 }
 
+/// Takes a course's five-question exam, every answer right or every answer wrong; returns its address.
+async fn take_course_exam(c: &crate::helpers::Client, course: &str, right: bool) -> String {
+    let r = c
+        .submit(
+            &format!("/ce/courses/{course}"),
+            "/exams",
+            &[("program", &format!("course:{course}"))],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    let url = r.location.unwrap();
+    for _ in 0..5 {
+        let page = c.get(&url).await;
+        crate::helpers::answer(c, &url, &page, right).await;
+    }
+    url
+}
+
 async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
     app.seed_bank([0, 0, 0, 0, 0, 12, 0]).await;
     let inst = app
@@ -569,19 +587,7 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
         .unwrap();
     assert_eq!(api.status().as_u16(), 201, "{}", api.text().await.unwrap());
     // A failed attempt does not hand over the answers before the retake.
-    let r = pro
-        .submit(
-            &format!("/ce/courses/{course}"),
-            "/exams",
-            &[("program", &format!("course:{course}"))],
-        )
-        .await;
-    assert_eq!(r.status(), 303, "{}", r.body);
-    let failed = r.location.unwrap();
-    for _ in 0..5 {
-        let page = pro.get(&failed).await;
-        crate::helpers::answer(&pro, &failed, &page, false).await;
-    }
+    let failed = take_course_exam(&pro, &course, false).await;
     let result = pro.get(&format!("{failed}/result")).await;
     result.assert_contains("Not passed");
     assert!(
@@ -593,19 +599,7 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
     assert_eq!(review.status(), 403);
     review.assert_contains("shown once you pass");
     assert!(!review.body.contains("(correct answer)"), "{}", review.body);
-    let r = pro
-        .submit(
-            &format!("/ce/courses/{course}"),
-            "/exams",
-            &[("program", &format!("course:{course}"))],
-        )
-        .await;
-    assert_eq!(r.status(), 303, "{}", r.body);
-    let url = r.location.unwrap();
-    for _ in 0..5 {
-        let page = pro.get(&url).await;
-        crate::helpers::answer(&pro, &url, &page, true).await;
-    }
+    let url = take_course_exam(&pro, &course, true).await;
     let result = pro.get(&format!("{url}/result")).await;
     result.assert_contains("Passed");
     // A course exam's question can be flagged from its review (its answer then starts the
