@@ -86,9 +86,9 @@ handlebars::handlebars_helper!(hours_helper: |n: f64| {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 });
 
-// A count with its noun: {{count n "student"}} gives "1 student", "3 students"; an irregular
-// plural comes third: {{count n "person" "people"}}.
-fn count_helper(
+// A count with its noun: {{plural n "student"}} gives "1 student", "3 students"; an irregular
+// plural comes third: {{plural n "person" "people"}}.
+fn plural_helper(
     h: &handlebars::Helper,
     _: &Handlebars,
     _: &handlebars::Context,
@@ -119,7 +119,7 @@ pub fn count_noun(n: i64, one: &str, many: Option<&str>) -> String {
 }
 
 fn register_helpers(hb: &mut Handlebars<'static>) {
-    hb.register_helper("count", Box::new(count_helper));
+    hb.register_helper("plural", Box::new(plural_helper));
     hb.register_helper("eq", Box::new(eq));
     hb.register_helper("percent", Box::new(percent));
     hb.register_helper("num", Box::new(hours_helper));
@@ -135,8 +135,8 @@ mod tests {
             hb.render_template(t, &serde_json::json!({ "n": n }))
                 .unwrap()
         };
-        assert_eq!(r("{{count n \"student\"}}", 1), "1 student");
-        assert_eq!(r("{{count n \"student\"}}", 0), "0 students");
-        assert_eq!(r("{{count n \"person\" \"people\"}}", 3), "3 people");
+        assert_eq!(r("{{plural n \"student\"}}", 1), "1 student");
+        assert_eq!(r("{{plural n \"student\"}}", 0), "0 students");
+        assert_eq!(r("{{plural n \"person\" \"people\"}}", 3), "3 people");
     }
 }

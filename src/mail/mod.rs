@@ -148,10 +148,11 @@ impl Mailer {
             .from(from)
             .to(to_box);
         if let Some(r) = reply_to {
-            let r: Mailbox = r
-                .parse()
-                .map_err(|e| format!("bad reply-to address {r:?}: {e}"))?;
-            builder = builder.reply_to(r);
+            // A reply address the mail library cannot write must not lose the message itself.
+            match r.parse::<Mailbox>() {
+                Ok(r) => builder = builder.reply_to(r),
+                Err(e) => tracing::warn!(error = %e, "reply-to address left out"),
+            }
         }
         let message = builder
             .subject(subject)

@@ -216,9 +216,11 @@ pub async fn add_activity(
     state
         .tx(move |c| {
             // The same course logged twice (a double click, a second upload) would count twice.
+            // Two such requests at once are serialised, so the second sees the first.
+            db::lock_log(c, uid)?;
             let same = |a: &db::Activity| {
                 a.completed_on == completed
-                    && (a.hours - hours).abs() < 1e-9
+                    && (to_hours(a.hours, &a.unit) - to_hours(hours, &input.unit)).abs() < 1e-9
                     && same_words(&a.title, &input.title)
                     && same_words(&a.provider, &input.provider)
             };

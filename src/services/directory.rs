@@ -229,8 +229,12 @@ pub fn state_name(code: &str) -> String {
 pub fn slug_base(name: &str, city: &str, state: &str) -> String {
     let mut out = String::new();
     for ch in format!("{name} {city} {state}").chars() {
-        if ch.is_ascii_alphanumeric() {
-            out.push(ch.to_ascii_lowercase());
+        let lower = ch.to_lowercase().next().unwrap_or(ch);
+        if ch.is_ascii_alphanumeric() || lower.is_ascii_alphanumeric() {
+            // (İ lowers to i and a combining dot, which the next test skips)
+            out.push(lower.to_ascii_lowercase());
+        } else if ('\u{300}'..='\u{36f}').contains(&ch) {
+            // a combining accent written after its letter (e + ◌̈): the letter stays
         } else if let Some(plain) = latin_letter(ch) {
             // Zoë → zoe, Muñoz → munoz, Weiß → weiss
             out.push_str(plain);

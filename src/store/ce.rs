@@ -168,6 +168,17 @@ pub struct NewActivity<'a> {
     pub created_at: PrimitiveDateTime,
 }
 
+/// Serialises changes to one person's CE log until the end of the transaction: on PostgreSQL by
+/// locking their user row; SQLite's `BEGIN IMMEDIATE` already serialises writers.
+pub fn lock_log(conn: &mut DbConn, user_id: i64) -> QueryResult<()> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(user_id)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 pub fn insert_activity(conn: &mut DbConn, a: &NewActivity) -> QueryResult<i64> {
     diesel::insert_into(ce_activities::table)
         .values(a)

@@ -116,6 +116,18 @@ async fn write_review_and_version_an_item(app: TestApp) {
         .await
         .assert_contains("The reviewer must be a different instructor");
 
+    // A review note longer than 2,000 characters is refused under its action, and kept.
+    let long_note = "y".repeat(2001);
+    let r = reviewer
+        .submit(
+            &item_url,
+            &format!("{item_url}/transition"),
+            &[("action", "return"), ("comment", &long_note)],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("id=\"comment-return-error\">Keep a comment under 2,000 characters.");
+    r.assert_contains(&long_note);
     // The reviewer returns it with a comment, the author fixes and resubmits, the reviewer approves.
     let r = reviewer
         .submit(
@@ -399,6 +411,14 @@ async fn students_report_problems_and_see_the_outcome(app: TestApp) {
         texts(&fb.body) != canonical,
         "{}",
         queue.body
+    );
+    // The mapping is for the reviewer; the student sees their own words.
+    let mine = student.get("/reports").await;
+    mine.assert_contains("Option A seems wrong to me.");
+    assert!(
+        !mine.body.contains("saw the options in another order"),
+        "{}",
+        mine.body
     );
 }
 

@@ -599,6 +599,12 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
     assert_eq!(review.status(), 403);
     review.assert_contains("shown once you pass");
     assert!(!review.body.contains("(correct answer)"), "{}", review.body);
+    // Nor one question at a time by its address.
+    for position in 1..=5 {
+        let one = pro.get(&format!("{failed}/items/{position}")).await;
+        assert_eq!(one.status(), 403, "{}", one.body);
+        assert!(!one.body.contains("(correct answer)"), "{}", one.body);
+    }
     let url = take_course_exam(&pro, &course, true).await;
     let result = pro.get(&format!("{url}/result")).await;
     result.assert_contains("Passed");
@@ -772,7 +778,8 @@ async fn ce_items_are_checked_next_to_their_fields(app: TestApp) {
         .await;
     assert_eq!(r.status(), 422);
     r.assert_contains("id=\"valid_from-error\">Give the date it was issued");
-    assert!(!c.get("/ce").await.body.contains("/ce/items/1/remove"));
+    // Nothing was saved by the refusals.
+    assert!(!c.get("/ce").await.body.contains("CPR / BLS card · from"));
     let r = c
         .submit(
             "/ce",
@@ -789,7 +796,7 @@ async fn ce_items_are_checked_next_to_their_fields(app: TestApp) {
     let id = crate::helpers::id_between(&page.body, "/ce/items/", "/remove");
     c.get(&format!("/ce/items/{id}/remove"))
         .await
-        .assert_contains("Remove this cpr / bls card?");
+        .assert_contains("Remove your CPR / BLS card?");
 }
 
 db_tests!(

@@ -252,6 +252,8 @@ async fn the_public_rules_page_lists_every_state_with_its_sources(app: TestApp) 
     // search by name or code
     let tx = anon.get("/ce/rules?q=tx").await;
     tx.assert_contains("Texas");
+    // The count of what the search found.
+    tx.assert_contains("1 rule matching");
     assert!(!tx.body.contains("Florida"), "search keeps only Texas");
     let none = anon.get("/ce/rules?q=atlantis").await;
     none.assert_contains("No rule matches");

@@ -483,6 +483,9 @@ pub async fn answered_item(
             if row.chosen.is_none() {
                 return Err(AppError::Conflict("Answer this question first.".into()));
             }
+            if exam.status != db::IN_PROGRESS {
+                super::results::refuse_course_key_before_pass(c, &exam)?;
+            }
             if !cfg.allow_back && exam.status == db::IN_PROGRESS {
                 return Err(AppError::Forbidden(
                     "This exam does not allow going back; review every answer when it is finished."

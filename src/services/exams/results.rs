@@ -189,15 +189,7 @@ pub async fn review(
                     "Answers and rationales are shown once the exam is finished.".into(),
                 ));
             }
-            // A CE course's exam can be retaken: its key is shown only once it is passed (its
-            // certificate issued), so a failed attempt does not hand over the answers.
-            if load_config(&exam)?.course.is_some()
-                && crate::store::courses::by_exam(c, exam.id)?.is_none()
-            {
-                return Err(AppError::Forbidden(
-                    "The answers to a course exam are shown once you pass it. Read the course again, then retake the exam.".into(),
-                ));
-            }
+            refuse_course_key_before_pass(c, &exam)?;
             let rows = db::items_of(c, exam.id)?;
             let mut out = vec![];
             for r in rows.iter().filter(|r| r.chosen.is_some()) {
@@ -209,6 +201,18 @@ pub async fn review(
             Ok(out)
         })
         .await
+}
+
+/// A CE course's exam can be retaken: its key is shown only once it is passed (its certificate
+/// issued), so a failed attempt does not hand over the answers.
+pub(super) fn refuse_course_key_before_pass(c: &mut DbConn, exam: &db::ExamRow) -> AppResult<()> {
+    if load_config(exam)?.course.is_some() && crate::store::courses::by_exam(c, exam.id)?.is_none()
+    {
+        return Err(AppError::Forbidden(
+            "The answers to a course exam are shown once you pass it. Read the course again, then retake the exam.".into(),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

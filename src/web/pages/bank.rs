@@ -327,18 +327,19 @@ pub async fn item(
         path.into_inner(),
         q.version,
         StatusCode::OK,
-        json!({ "text": "" }),
+        json!({}),
     )
     .await
 }
 
-/// An item's page; `comment` refills a refused comment with its error.
+/// An item's page; `refused` may hold a refused `comment` or review `note` to show again with its
+/// error: `{"comment": {text, error}}` or `{"note": {action, text, error}}`.
 async fn item_page(
     ctx: &Ctx,
     id: String,
     version: Option<i32>,
     status: StatusCode,
-    refused_comment: Value,
+    refused: Value,
 ) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Instructor)?.clone();
     let q = VersionQuery { version };
@@ -377,7 +378,8 @@ async fn item_page(
         "bank_item",
         &format!("Item {}", d.id),
         json!({
-            "comment": refused_comment,
+            "comment": refused.get("comment").cloned().unwrap_or(json!({ "text": "" })),
+            "note": refused.get("note").cloned().unwrap_or(json!({ "action": "" })),
             "stats": stats,
             "calibrations": calibrations,
             "prior": prior_view(&d.content),
@@ -479,9 +481,17 @@ pub async fn transition(
     let f = form.into_inner();
     let action =
         Action::parse(&f.action).ok_or_else(|| AppError::BadRequest("Unknown action.".into()))?;
+    let note = f.comment.clone().unwrap_or_default();
     match authoring::transition(&ctx.state, &user, id.clone(), action, f.comment).await {
         Ok(to) => ctx.flash("success", &format!("{id}: {}.", to.label())),
-        Err(AppError::Conflict(m)) => ctx.flash("error", &m),
+        // A note refused (too long): shown again under its action, with the text kept.
+        Err(AppError::Invalid { field, message }) if field == "comment" => {
+            let refused = json!({ "note": { "action": f.action, "text": note, "error": message } });
+            return item_page(&ctx, id, None, StatusCode::UNPROCESSABLE_ENTITY, refused).await;
+        }
+        Err(AppError::Conflict(m)) | Err(AppError::Invalid { message: m, .. }) => {
+            ctx.flash("error", &m)
+        }
         Err(e) => return Err(e),
     }
     Ok(see_other(&format!("/bank/items/{id}")))
@@ -509,7 +519,7 @@ pub async fn comment(
         }
         // Refused next to the box, with what was written kept.
         Err(AppError::Invalid { message, .. }) => {
-            let refused = json!({ "text": text, "error": message });
+            let refused = json!({ "comment": { "text": text, "error": message } });
             item_page(&ctx, id, None, StatusCode::UNPROCESSABLE_ENTITY, refused).await
         }
         Err(e) => Err(e),

@@ -412,7 +412,7 @@ pub async fn confirm_remove_item(ctx: Ctx, path: web::Path<i64>) -> AppResult<Ht
         "ce_confirm",
         "Remove record",
         json!({
-            "heading": format!("Remove this {}?", kind.to_lowercase()),
+            "heading": format!("Remove your {kind}?"),
             "message": "Credentials that need it will show it as missing until you add it again.",
             "action": format!("/ce/items/{id}/remove"),
             "button": "Yes, remove it",
