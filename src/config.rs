@@ -45,8 +45,10 @@ impl Default for RateLimits {
         RateLimits {
             window_minutes: 15,
             login_per_account: 5,
-            login_per_ip: 30,
-            signup_per_ip: 10,
+            // A class of 30 behind one school address may each mistype a few times, and register
+            // together on its first day; one address still gets only 100 wrong guesses a window.
+            login_per_ip: 100,
+            signup_per_ip: 40,
             reset_per_ip: 10,
             reset_per_account: 3,
             uploads_per_account: 20,
