@@ -275,7 +275,10 @@ pub struct CertificateView {
     pub course: String,
     pub hours: f64,
     pub topic: String,
+    /// Approval number by approving body, both as people read them ("NCBTMB-approved course").
     pub approvals: BTreeMap<String, String>,
+    /// The instructor who wrote and offers the course.
+    pub provider: String,
     pub score_percent: i32,
     pub issued_on: String,
     pub user_id: i64,
@@ -304,10 +307,21 @@ pub async fn certificate(state: &AppState, code: String) -> AppResult<Option<Cer
                 db::by_code(c, &code)?.map(|(cert, holder, course)| CertificateView {
                     code: cert.code,
                     holder,
+                    provider: crate::store::accounts::find_user(c, course.owner_id)
+                        .ok()
+                        .flatten()
+                        .map(|u| u.name)
+                        .unwrap_or_default(),
                     course: course.title,
                     hours: course.hours,
-                    topic: course.topic,
-                    approvals: super::stored_or_logged("ce_courses.approvals", &course.approvals),
+                    topic: super::ce::topic_label(&course.topic),
+                    approvals: super::stored_or_logged::<BTreeMap<String, String>>(
+                        "ce_courses.approvals",
+                        &course.approvals,
+                    )
+                    .into_iter()
+                    .map(|(k, v)| (super::ce::scheme_label(&k), v))
+                    .collect(),
                     score_percent: cert.score_percent,
                     issued_on: cert.issued_at.date().to_string(),
                     user_id: cert.user_id,
@@ -336,7 +350,7 @@ pub fn certificate_pdf(state: &AppState, c: &CertificateView) -> Vec<u8> {
             "for {} CE {} in {}, passing its exam with {} %, on {}.",
             c.hours,
             if c.hours == 1.0 { "hour" } else { "hours" },
-            super::ce::topic_label(&c.topic),
+            c.topic,
             c.score_percent,
             c.issued_on
         ),
@@ -352,7 +366,14 @@ pub fn certificate_pdf(state: &AppState, c: &CertificateView) -> Vec<u8> {
                     .join(", ")
             )
         },
-        "Provider: Palpate. Delivery: self-study (home study).".into(),
+        if c.provider.is_empty() {
+            "Offered through Palpate. Delivery: self-study (home study).".into()
+        } else {
+            format!(
+                "Provider: {}, through Palpate. Delivery: self-study (home study).",
+                c.provider
+            )
+        },
         String::new(),
         format!("Verification code: {}", c.code),
         format!(

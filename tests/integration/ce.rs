@@ -649,7 +649,13 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(pdf.status(), 200);
-    assert!(String::from_utf8_lossy(&pdf.bytes().await.unwrap()).contains(&code));
+    let text = String::from_utf8_lossy(&pdf.bytes().await.unwrap()).into_owned();
+    assert!(text.contains(&code));
+    // The approving body by its name, and who offers the course.
+    assert!(
+        !text.contains("ncbtmb_course") && text.contains("451999-26"),
+        "{text}"
+    );
     assert_eq!(
         inst.get(&format!("/ce/certificates/{code}.pdf"))
             .await
@@ -667,6 +673,10 @@ async fn ce_courses_issue_verifiable_certificates(app: TestApp) {
         body.contains("is valid")
             && body.contains("Ethics refresher")
             && body.contains("Test Person"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("ncbtmb_course") && body.contains("451999-26"),
         "{body}"
     );
     assert_eq!(
