@@ -145,6 +145,11 @@ async fn start_with(
             // The exam keeps the parameters of the latest calibration to its end.
             cfg.parameters = st.pools.get_or_build(c, now)?.parameters;
             let live = exam_pool(&st, c, &cfg, &[], now)?;
+            // Unscored trial positions the bank cannot fill go to scored questions: the exam is
+            // that much shorter, and says so from the first question ("of 100", not "of 110").
+            let trial_positions = cfg.max_items.saturating_sub(cfg.engine.stopping.max_items);
+            let trial_items = live.pool.pretest_indices().len() as u32;
+            cfg.max_items -= trial_positions.saturating_sub(trial_items);
             let ctx = SelectionContext::new(&live.pool, &seen);
             let mut session = Session::new(cfg.engine.clone(), seed as u64, prior).map_err(engine_err)?;
             let Some(first) = session.next_item(&live.pool, &ctx).map_err(engine_err)? else {
