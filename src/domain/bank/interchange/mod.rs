@@ -205,21 +205,31 @@ pub fn from_item(item: &Item) -> Question {
         entry: None,
         name: Some(item.id.clone()),
         category: Some(c.subarea.clone()),
-        stem: c.stem.clone(),
+        stem: unwrap_lines(&c.stem),
         choices: c
             .options
             .iter()
             .zip(&c.rationales)
             .enumerate()
             .map(|(i, (o, r))| Choice {
-                text: o.clone(),
+                text: unwrap_lines(o),
                 correct: i == c.key,
-                feedback: r.clone(),
+                feedback: unwrap_lines(r),
             })
             .collect(),
-        general_feedback: c.reference.clone(),
+        general_feedback: unwrap_lines(&c.reference),
         tags,
     }
+}
+
+/// Text as another platform should show it: the line breaks that only wrap the bank's source
+/// files become spaces; a blank line (a new paragraph) stays.
+pub fn unwrap_lines(s: &str) -> String {
+    s.split("\n\n")
+        .map(|para| para.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// What an imported question still needs before it can go to review (plain sentences).
