@@ -472,7 +472,7 @@ pub fn reset_link_problem(
                 "This reset link is not valid. Check that you copied the whole link, or request a new one.",
             ),
             Some(t) if t.used_at.is_some() => Some(
-                "This reset link has already been used. Request a new one if you still need it.",
+                "This reset link can no longer be used: it was used already, or a newer link was sent since (only the newest one works). Use the link in your latest e-mail, or request a new one.",
             ),
             Some(t) if t.expires_at < now => {
                 Some("This reset link has expired (links last one hour). Request a new one.")
@@ -522,7 +522,7 @@ pub async fn reset_password(
             };
             if !db::use_email_token(c, t.id, now)? {
                 return Err(AppError::Gone(
-                    "This reset link has already been used.".into(),
+                    "This reset link can no longer be used: it was used already, or a newer link was sent since.".into(),
                 ));
             }
             db::set_password(c, t.user_id, &hash, now)?;
@@ -530,10 +530,12 @@ pub async fn reset_password(
             // A reset means the old password may be known to someone else: end everything.
             db::end_sessions_of(c, t.user_id, now)?;
             db::revoke_all_api_tokens(c, t.user_id, now)?;
+            tell_password_changed(&st, c, t.user_id, "through a reset link", now)?;
             Ok(())
         })
         .await?;
     state.tokens.clear();
+    state.outbox_wake.notify_one();
     Ok(())
 }
 
@@ -565,20 +567,56 @@ pub async fn change_password(
         return Err(AppError::invalid("new_password", "Choose a password."));
     };
     let hash = passwords::hash(pw.expose().to_string(), state.settings.argon2_m_cost).await?;
-    let clock = state.clock.clone();
+    let st = state.clone();
     let version = state
         .tx(move |c| {
-            let now = clock.now();
+            let now = st.clock.now();
             db::set_password(c, user_id, &hash, now)?;
             db::end_sessions_of(c, user_id, now)?;
             db::revoke_all_api_tokens(c, user_id, now)?;
+            tell_password_changed(&st, c, user_id, "from your account page", now)?;
             Ok(db::find_user(c, user_id)?
                 .map(|u| u.session_version)
                 .unwrap_or(0))
         })
         .await?;
     state.tokens.clear();
+    state.outbox_wake.notify_one();
     Ok(version)
+}
+
+/// Tells the owner that their password changed (in the same transaction as the change), so a
+/// change they did not make does not go unnoticed.
+fn tell_password_changed(
+    st: &AppState,
+    c: &mut DbConn,
+    user_id: i64,
+    how: &str,
+    now: PrimitiveDateTime,
+) -> AppResult<()> {
+    let Some(user) = db::find_user(c, user_id)? else {
+        return Ok(());
+    };
+    let (text, html) = st
+        .views
+        .email(
+            "password_changed",
+            &serde_json::json!({
+                "name": user.name, "how": how,
+                "when": crate::clock::display(now),
+                "reset": st.url("/password/forgot"),
+            }),
+        )
+        .map_err(AppError::internal)?;
+    crate::store::outbox::enqueue(
+        c,
+        &user.email,
+        "Your Palpate password was changed",
+        &text,
+        &html,
+        now,
+    )?;
+    Ok(())
 }
 
 /// "Log out everywhere": every session and every API token of the user ends; returns the new

@@ -235,10 +235,19 @@ async fn password_reset_flow(app: TestApp) {
         303
     );
 
+    // The owner is told, in case it was not them.
+    let mails = app.wait_for_mail(2).await;
+    assert_eq!(mails[1].to, "ana@example.com");
+    assert_eq!(mails[1].subject, "Your Palpate password was changed");
+    assert!(
+        mails[1].text.contains("through a reset link"),
+        "{}",
+        mails[1].text
+    );
     // Single use.
     let again = app.client().get(&link).await;
     assert_eq!(again.status(), 410);
-    again.assert_contains("already been used");
+    again.assert_contains("can no longer be used");
 }
 
 async fn reset_link_expires_after_an_hour(app: TestApp) {
@@ -702,7 +711,8 @@ async fn api_tokens_end_with_password_changes_and_log_out_everywhere(app: TestAp
         &[("email", "ben@example.com")],
     )
     .await;
-    let mails = app.wait_for_mail(1).await;
+    // (the first mail is the notice of the password change above)
+    let mails = app.wait_for_mail(2).await;
     let link = link_in(mails.iter().find(|m| m.to == "ben@example.com").unwrap());
     let token = link.split("token=").nth(1).unwrap().to_string();
     let r = anon

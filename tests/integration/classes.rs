@@ -219,7 +219,14 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
     let analysis = teacher.get(&format!("/classes/assignments/{start}")).await;
     analysis.assert_contains("1 student answered");
     assert_eq!(
-        analysis.body.matches("(key)").count(),
+        analysis.body.matches("(the answer)").count(),
+        5,
+        "{}",
+        analysis.body
+    );
+    // Options by their text (students saw their own order): the synthetic bank's right answers.
+    assert_eq!(
+        analysis.body.matches("<strong>Right answer 1-").count(),
         5,
         "{}",
         analysis.body

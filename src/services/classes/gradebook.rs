@@ -53,7 +53,7 @@ fn cell(a: &db::AssignmentRow, exams: &[&db::ExamFacts], now: PrimitiveDateTime)
     let best = finished
         .iter()
         .filter(|e| e.n_scored > 0)
-        .map(|e| 100 * e.n_correct / e.n_scored.max(1))
+        .map(|e| percent_of(e.n_correct as u32, e.n_scored as u32) as i32)
         .max();
     let on_time = finished
         .iter()
@@ -231,7 +231,7 @@ fn row_for(
                 let (n, right) = by_area.get(code.as_str()).copied().unwrap_or((0, 0));
                 AreaCell {
                     answered: n,
-                    percent: (n > 0).then(|| (100 * right / n) as i32),
+                    percent: (n > 0).then(|| percent_of(right, n) as i32),
                     theta: theta.get(&code).map(|t| (t * 100.0).round() / 100.0),
                     area: code,
                 }
@@ -512,6 +512,15 @@ pub async fn my_assignments(state: &AppState, user: &Account) -> AppResult<Vec<M
         .await
 }
 
+/// `part` of `whole` as a whole percentage, rounded (2 of 3 is 67 %).
+fn percent_of(part: u32, whole: u32) -> u32 {
+    if whole == 0 {
+        0
+    } else {
+        (200 * part + whole) / (2 * whole)
+    }
+}
+
 /// One question of an assignment, as the class answered it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemRow {
@@ -520,7 +529,8 @@ pub struct ItemRow {
     pub key: String,
     pub answered: u32,
     pub percent_correct: i32,
-    /// A–D: how many chose each option (as written in the bank).
+    /// Each option's text, how many chose it, and whether it is the answer (in the bank's order;
+    /// students saw their own shuffled order, so letters would mislead).
     pub choices: Vec<(String, u32, bool)>,
 }
 
@@ -574,9 +584,16 @@ pub async fn item_analysis(
                         .unwrap_or_default(),
                     key: KEYS.get(key).map(|k| k.to_string()).unwrap_or_default(),
                     answered: n,
-                    percent_correct: (100 * right / n.max(1)) as i32,
+                    percent_correct: percent_of(right, n) as i32,
+                    // By the option's text: each student saw the options in their own order.
                     choices: (0..4)
-                        .map(|i| (KEYS[i].to_string(), counts[i], i == key))
+                        .map(|i| {
+                            let text = content
+                                .as_ref()
+                                .map(|ct| ct.options[i].clone())
+                                .unwrap_or_else(|| KEYS[i].to_string());
+                            (text, counts[i], i == key)
+                        })
                         .collect(),
                     item_id,
                 });
@@ -590,4 +607,16 @@ pub async fn item_analysis(
             })
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percentages_are_rounded_not_cut() {
+        assert_eq!(super::percent_of(2, 3), 67);
+        assert_eq!(super::percent_of(1, 3), 33);
+        assert_eq!(super::percent_of(1, 8), 13);
+        assert_eq!(super::percent_of(0, 0), 0);
+        assert_eq!(super::percent_of(5, 5), 100);
+    }
 }
