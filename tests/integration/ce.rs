@@ -753,6 +753,11 @@ async fn exports_without_a_birth_date_say_what_is_missing(app: TestApp) {
     );
     let body = csv.text().await.unwrap();
     assert!(body.contains("\"Credential\",\"New York"), "{body}");
+    // Whose transcript it is, as on the PDF.
+    assert!(
+        body.contains("\"Holder\",\"Test Person <nobirth@example.com>\""),
+        "{body}"
+    );
     assert!(body.contains("Ethics for massage therapists"), "{body}");
     assert!(body.contains("add it in your CE profile"), "{body}");
     assert!(!body.contains(" to  (deadline )"), "{body}");

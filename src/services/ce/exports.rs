@@ -78,6 +78,11 @@ pub async fn transcript_csv(
     let log = log(state, user_id).await?;
     let today = state.clock.now().date();
     let (cred, r, by_id) = transcript_of(&log, credential_id, today)?;
+    let holder = state
+        .db(move |c| Ok(crate::store::accounts::find_user(c, user_id)?))
+        .await?
+        .map(|u| format!("{} <{}>", u.name, u.email))
+        .unwrap_or_default();
     // Every field quoted; rows of different lengths (a header block, then the table).
     let mut w = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
@@ -88,6 +93,7 @@ pub async fn transcript_csv(
     let counted = format!("{} of {}", r.counted_hours, r.required_hours);
     for (label, value) in [
         ("Credential", r.name.as_str()),
+        ("Holder", holder.as_str()),
         ("Number", number.as_str()),
         ("Cycle", period.as_str()),
         ("Status", r.status_label.as_str()),

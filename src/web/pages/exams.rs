@@ -109,9 +109,15 @@ async fn exams_page(
     // Strength by area: the latest finished attempt that has a per-area report, drawn by the same
     // rule as its result page (adding up shares correct across adaptive attempts would mix
     // questions of different difficulty).
+    // A whole-exam attempt (simulation, readiness check) when there is one: a short drill on a few
+    // areas says little about the others.
+    let with_areas =
+        |h: &&exams::HistoryEntry| h.status == exams::ExamStatus::Finished && !h.areas.is_empty();
     let latest = history
         .iter()
-        .find(|h| h.status == exams::ExamStatus::Finished && !h.areas.is_empty());
+        .filter(with_areas)
+        .find(|h| !matches!(h.kind, exams::ExamKind::Drill | exams::ExamKind::Course))
+        .or_else(|| history.iter().find(with_areas));
     let area_chart = latest.and_then(|h| area_chart(&h.areas, h.weak_threshold));
     let area_source = latest.map(|h| format!("{}, {}", h.title, h.started_at));
     let weak_at_most_pct = latest.map(|h| pct(1.0 - h.weak_threshold));
