@@ -156,12 +156,17 @@ pub fn areas(rows: &[AreaBar], measure: &AreaMeasure) -> String {
         let color = if weak { "#b3261e" } else { "#0f6e6a" };
         let _ = write!(
             s,
-            r##"<text x="0" y="{:.1}" font-size="12" fill="#1d2a33">{}</text><rect x="{label_w}" y="{y:.1}" width="{bw:.1}" height="{bar_h}" fill="{color}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#1d2a33">{:.0} %{}</text>"##,
+            r##"<text x="0" y="{:.1}" font-size="12" fill="#1d2a33">{}</text><rect x="{label_w}" y="{y:.1}" width="{bw:.1}" height="{bar_h}" fill="{color}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#1d2a33">{} %{}</text>"##,
             y + 15.0,
             escape(&short_label(&bar.label)),
             label_w + bw + 6.0,
             y + 15.0,
-            value * 100.0,
+            // A probability is never certain: written as the result table writes it.
+            match measure {
+                AreaMeasure::AtStandard { .. } if value < 0.005 => "&lt; 1".to_string(),
+                AreaMeasure::AtStandard { .. } if value > 0.995 => "&gt; 99".to_string(),
+                _ => format!("{:.0}", value * 100.0),
+            },
             if weak { " weak" } else { "" }
         );
     }
@@ -274,6 +279,20 @@ mod tests {
         assert!(svg.contains("20 % weak"));
         assert!(svg.contains("80 %<"));
         assert!(svg.contains("Weak at or below 30 %"));
+    }
+
+    #[test]
+    fn probabilities_at_the_ends_read_as_the_table_does() {
+        let svg = areas(
+            &[
+                bar("1. Anatomy", 0.0001, true),
+                bar("2. Kinesiology", 0.9999, false),
+            ],
+            &AreaMeasure::AtStandard { weak_at_most: 0.3 },
+        );
+        assert!(svg.contains("&lt; 1 % weak"), "{svg}");
+        assert!(svg.contains("&gt; 99 %"), "{svg}");
+        assert!(!svg.contains(">100 %") && !svg.contains(">0 %"), "{svg}");
     }
 
     #[test]
