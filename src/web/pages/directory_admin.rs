@@ -171,7 +171,7 @@ pub async fn restore(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> 
     directory::restore(&ctx.state, &me, path.into_inner()).await?;
     ctx.flash(
         "success",
-        "Restored. The therapist can publish the profile again.",
+        "Restored. A profile its therapist had published is listed again now; an unpublished one stays unlisted until they publish it.",
     );
     Ok(see_other("/admin/directory"))
 }
