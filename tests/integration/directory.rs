@@ -660,7 +660,8 @@ async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(ap
     let confirm = admin
         .get(&format!("/admin/directory/reports/{rid}/hide"))
         .await;
-    confirm.assert_contains("Hide this profile?");
+    // The confirmation names whose profile it hides.
+    confirm.assert_contains("Hide the profile of Ana Ruiz");
     let r = admin
         .submit(
             "/admin/directory",

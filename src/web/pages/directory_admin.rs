@@ -2,7 +2,7 @@
 //! lookups, revoke verifications, and handle reports about profiles.
 
 use crate::domain::accounts::Role;
-use crate::error::{AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::directory::{self as directory, DecisionInput};
 use crate::web::ctx::Ctx;
 use crate::web::forms::{field_errors, private_download, see_other};
@@ -129,13 +129,19 @@ pub struct ReportAction {
 /// Asks before hiding a reported profile.
 #[get("/admin/directory/reports/{id}/hide")]
 pub async fn confirm_hide(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
-    ctx.require(Role::Admin)?;
+    let me = ctx.require(Role::Admin)?.clone();
     let id = path.into_inner();
+    let open = directory::admin_queue(&ctx.state, &me).await?;
+    let report = open
+        .reports
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| AppError::NotFound("This report is no longer open.".into()))?;
     ctx.render(
         "admin_directory_confirm",
         "Hide a profile",
         json!({
-            "heading": "Hide this profile?",
+            "heading": format!("Hide the profile of {}?", report.profile),
             "message": "It disappears from the directory at once, and the therapist cannot publish it again until you restore it.",
             "action": format!("/admin/directory/reports/{id}"),
             "value": "hide",
