@@ -671,6 +671,19 @@ async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(ap
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(app.client().get(page).await.status(), 404);
+    // The therapist is told by e-mail, not only on their page.
+    let mut told = None;
+    for _ in 0..100 {
+        told = app.mail.messages().into_iter().find(|m| {
+            m.to == "ana@example.com" && m.subject == "Your directory profile was hidden"
+        });
+        if told.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let told = told.expect("a notice to the therapist");
+    assert!(told.text.contains("hidden after a report"), "{}", told.text);
     publish(&ana).await;
     let mine = ana.get("/directory").await;
     mine.assert_contains("An administrator has hidden your profile");

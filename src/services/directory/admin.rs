@@ -247,7 +247,7 @@ pub async fn decide(
         }
     }
     e.into_result()?;
-    let (by, clock) = (admin.id, state.clock.clone());
+    let (by, clock, st) = (admin.id, state.clock.clone(), state.clone());
     state
         .tx(move |c| {
             let Some(v) = db::verification(c, id)? else {
@@ -282,9 +282,41 @@ pub async fn decide(
                     "Someone has already decided this request.".into(),
                 ));
             }
+            if !verify {
+                let stop = if note.ends_with(['.', '!', '?']) { "" } else { "." };
+                let message = format!(
+                    "An administrator could not verify the credential you sent for your directory profile. The reason: {note}{stop} You can send a clearer document from your profile page."
+                );
+                notify_therapist(&st, c, v.user_id, "Your credential could not be verified", &message)?;
+            }
             Ok(())
         })
-        .await
+        .await?;
+    state.outbox_wake.notify_one();
+    Ok(())
+}
+
+/// An e-mail to a therapist about their directory profile (in the caller's transaction).
+fn notify_therapist(
+    st: &AppState,
+    c: &mut crate::store::DbConn,
+    user_id: i64,
+    subject: &str,
+    message: &str,
+) -> AppResult<()> {
+    let Some(user) = crate::store::accounts::find_user(c, user_id)? else {
+        return Ok(());
+    };
+    let (text, html) = st
+        .views
+        .email(
+            "directory_notice",
+            &serde_json::json!({ "name": user.name, "message": message, "link": st.url("/directory") }),
+        )
+        .map_err(AppError::internal)?;
+    let now = st.clock.now();
+    crate::store::outbox::enqueue(c, &user.email, subject, &text, &html, now)?;
+    Ok(())
 }
 
 /// Withdraws a verification in force (the credential is no longer shown at once).
@@ -354,7 +386,7 @@ pub async fn resolve_report(
             ));
         }
     };
-    let (by, clock) = (admin.id, state.clock.clone());
+    let (by, clock, st) = (admin.id, state.clock.clone(), state.clone());
     state
         .tx(move |c| {
             let Some(r) = db::report(c, id)? else {
@@ -372,10 +404,16 @@ pub async fn resolve_report(
                     dir::label(REPORT_REASONS, &r.reason).unwrap_or("something else")
                 );
                 db::set_suspended(c, r.profile_user_id, Some(&reason), now)?;
+                let message = format!(
+                    "Your directory profile was hidden after a report, and is not listed until an administrator restores it. {reason}"
+                );
+                notify_therapist(&st, c, r.profile_user_id, "Your directory profile was hidden", &message)?;
             }
             Ok(())
         })
-        .await
+        .await?;
+    state.outbox_wake.notify_one();
+    Ok(())
 }
 
 /// Lifts an administrator's hiding; the therapist decides whether to publish again.
