@@ -61,6 +61,33 @@ pub fn drop_database(url: &str) {
     .join();
 }
 
+/// libpq uses OpenSSL, whose exit handler frees OpenSSL's state while database threads of test
+/// apps still winding down may use it: the test process then crashed (SIGSEGV in libcrypto) after
+/// every test had passed. Asks OpenSSL, when loaded, not to install that handler; once, before the
+/// first PostgreSQL connection of the process.
+fn skip_openssl_exit_handler() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        unsafe extern "C" {
+            fn dlsym(
+                handle: *mut std::ffi::c_void,
+                symbol: *const std::ffi::c_char,
+            ) -> *mut std::ffi::c_void;
+        }
+        const OPENSSL_INIT_NO_ATEXIT: u64 = 0x0008_0000;
+        // SAFETY: a null handle (RTLD_DEFAULT) searches the libraries already loaded; the symbol,
+        // when there, is OpenSSL's `int OPENSSL_init_crypto(uint64_t, const OPENSSL_INIT_SETTINGS *)`.
+        unsafe {
+            let f = dlsym(std::ptr::null_mut(), c"OPENSSL_init_crypto".as_ptr());
+            if !f.is_null() {
+                let init: extern "C" fn(u64, *const std::ffi::c_void) -> std::ffi::c_int =
+                    std::mem::transmute(f);
+                init(OPENSSL_INIT_NO_ATEXIT, std::ptr::null());
+            }
+        }
+    });
+}
+
 /// A fresh PostgreSQL database for one test, or `None` (test skipped) when no server is configured.
 pub fn postgres_url() -> Option<String> {
     let base = match std::env::var("PALPATE_TEST_DATABASE_URL") {
@@ -73,6 +100,7 @@ pub fn postgres_url() -> Option<String> {
             return None;
         }
     };
+    skip_openssl_exit_handler();
     let name = format!("palpate_t_{}", uuid::Uuid::new_v4().simple());
     let mut admin = PgConnection::establish(&base).expect("connect to PALPATE_TEST_DATABASE_URL");
     diesel::sql_query(format!("CREATE DATABASE {name}"))
