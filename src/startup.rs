@@ -136,6 +136,7 @@ pub async fn prepare(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         course_exam_finished: crate::services::courses::on_finished,
         group_commit: Arc::new(group_commit),
         search_limiter,
+        calibration_running: Arc::new(std::sync::atomic::AtomicBool::new(false)),
     })
 }
 

@@ -130,8 +130,6 @@ pub async fn due(state: &AppState, every: time::Duration) -> AppResult<bool> {
         .await
 }
 
-static RUNNING: AtomicBool = AtomicBool::new(false);
-
 /// Runs a calibration over every answer of finished exams and stores it. One run at a time per
 /// instance; a second request meanwhile is refused.
 #[tracing::instrument(level = "debug", skip(state))]
@@ -140,19 +138,21 @@ pub async fn run(
     source: Source,
     requested_by: Option<i64>,
 ) -> AppResult<RunSummary> {
-    if RUNNING.swap(true, Ordering::AcqRel) {
+    // Per instance (not per process: the tests run many instances in one process).
+    let running = state.calibration_running.clone();
+    if running.swap(true, Ordering::AcqRel) {
         return Err(AppError::Conflict(
             "A calibration is already running. Its result will appear in the list when it ends."
                 .into(),
         ));
     }
-    struct Release;
+    struct Release(std::sync::Arc<AtomicBool>);
     impl Drop for Release {
         fn drop(&mut self) {
-            RUNNING.store(false, Ordering::Release);
+            self.0.store(false, Ordering::Release);
         }
     }
-    let _release = Release;
+    let _release = Release(running);
     let started_at = state.clock.now();
     let (answers, stage_of, in_use) = state.db(read_inputs).await?;
     let t0 = std::time::Instant::now();

@@ -91,6 +91,8 @@ pub struct AppState {
     pub group_commit: Arc<crate::store::group::GroupCommit>,
     /// Directory searches per address per minute (counted in memory: a search never writes).
     pub search_limiter: Arc<directory::SearchLimiter>,
+    /// A calibration is running in this instance (one at a time; a second request is refused).
+    pub calibration_running: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
