@@ -36,16 +36,6 @@ pub(super) fn report_view(r: db::ReportRow) -> ReportView {
     }
 }
 
-/// The first words of a question's stem (up to about 90 characters).
-fn stem_start(stem: &str) -> String {
-    if stem.chars().count() <= 90 {
-        return stem.to_string();
-    }
-    let cut: String = stem.chars().take(90).collect();
-    let cut = cut.rsplit_once(' ').map(|(a, _)| a).unwrap_or(&cut);
-    format!("{}…", cut.trim_end_matches([',', ';', ':']))
-}
-
 /// A student reports a problem with the version they saw.
 #[tracing::instrument(level = "debug", skip_all, fields(item_id = ?item_id))]
 pub async fn report_problem(
@@ -169,7 +159,7 @@ pub async fn open_reports(state: &AppState) -> AppResult<Vec<ReportView>> {
 /// The report with the start of the question it is about.
 fn with_question(c: &mut DbConn, view: ReportView) -> AppResult<ReportView> {
     let question = match db::find_version(c, &view.item_id, view.version)? {
-        Some(v) => stem_start(&content_of(&v)?.stem),
+        Some(v) => crate::domain::bank::interchange::text::excerpt(&content_of(&v)?.stem),
         None => String::new(),
     };
     Ok(ReportView { question, ..view })
