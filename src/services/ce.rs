@@ -329,6 +329,19 @@ pub async fn add_credential(
     let number = number.trim().to_string();
     if number.chars().count() > 40 {
         e.add("number", "Licence numbers have at most 40 characters.");
+    } else if !number.chars().any(|c| c.is_ascii_digit())
+        && ce::builtin()
+            .ok()
+            .and_then(|set| {
+                set.current(&rule_id)
+                    .map(|r| r.deadline.needs_licence_number())
+            })
+            .unwrap_or(false)
+    {
+        e.add(
+            "number",
+            "Enter your licence number: its last digit sets your renewal year (odd numbers renew in odd-numbered years).",
+        );
     }
     e.into_result()?;
     let Some(issued) = issued else {

@@ -814,7 +814,52 @@ async fn ce_items_are_checked_next_to_their_fields(app: TestApp) {
         .assert_contains("Remove your CPR / BLS card?");
 }
 
+/// North Dakota renewals follow the licence number (§ 43-25-09: odd numbers report by February 28
+/// of odd years, even numbers of even years): the number is asked for next to its field, with the
+/// issue date kept, and an odd and an even number get deadlines a year apart.
+async fn north_dakota_renewal_years_follow_the_licence_number(app: TestApp) {
+    let c = app.logged_in("nd@example.com", &[Role::Practitioner]).await;
+    let r = c
+        .submit(
+            "/ce/credentials/new",
+            "/ce/credentials",
+            &[("rule", "us-nd-lmt"), ("issued_on", "2024-05-01")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    r.assert_contains("Enter your licence number");
+    r.assert_contains("value=\"2024-05-01\"");
+    for number in ["MT-1357", "2468"] {
+        let r = c
+            .submit(
+                "/ce/credentials/new",
+                "/ce/credentials",
+                &[
+                    ("rule", "us-nd-lmt"),
+                    ("number", number),
+                    ("issued_on", "2024-05-01"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{}", r.body);
+    }
+    let today = app.clock.now().date();
+    let next = |odd: bool| {
+        (today.year()..)
+            .find(|y| {
+                y.rem_euclid(2) == i32::from(odd)
+                    && time::Date::from_calendar_date(*y, time::Month::February, 28).unwrap()
+                        >= today
+            })
+            .unwrap()
+    };
+    let page = c.get("/ce").await;
+    page.assert_contains(&format!("deadline {}-02-28", next(true)));
+    page.assert_contains(&format!("deadline {}-02-28", next(false)));
+}
+
 db_tests!(
+    north_dakota_renewal_years_follow_the_licence_number,
     ce_items_are_checked_next_to_their_fields,
     exports_without_a_birth_date_say_what_is_missing,
     ce_courses_issue_verifiable_certificates,

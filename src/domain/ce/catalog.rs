@@ -82,6 +82,12 @@ fn parity(p: &Option<Parity>) -> &'static str {
         Some(Parity::Odd) => " of odd-numbered years",
         Some(Parity::Even) => " of even-numbered years",
         Some(Parity::Every { .. }) => " (fixed years)",
+        Some(Parity::BirthYear) => {
+            ", in even-numbered years if you were born in one, odd-numbered years if not"
+        }
+        Some(Parity::LicenceNumber) => {
+            ", in odd-numbered years for odd licence numbers and even-numbered years for even ones"
+        }
         None => "",
     }
 }
@@ -110,6 +116,17 @@ pub fn describe_deadline(d: &DeadlineRule) -> String {
             every(*every_years),
             parity(p)
         ),
+        DeadlineRule::BirthMonthDay {
+            day,
+            every_years,
+            parity: p,
+            ..
+        } => format!(
+            "{}, by the {} of your birth month{}",
+            every(*every_years),
+            ordinal(*day),
+            parity(p)
+        ),
         DeadlineRule::Birthday { every_years, .. } => {
             format!("{}, by your birthday", every(*every_years))
         }
@@ -119,7 +136,26 @@ pub fn describe_deadline(d: &DeadlineRule) -> String {
         DeadlineRule::Anniversary { months } => {
             format!("every {months} months from the date of issue")
         }
+        DeadlineRule::MonthEndAnniversary { months } if months % 12 == 0 => format!(
+            "{} from the end of the month of issue",
+            every((months / 12) as u8)
+        ),
+        DeadlineRule::MonthEndAnniversary { months } => {
+            format!("every {months} months from the end of the month of issue")
+        }
     }
+}
+
+/// "1st", "2nd", "28th".
+fn ordinal(n: u8) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 fn hours(h: f64) -> String {

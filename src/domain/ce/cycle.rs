@@ -19,9 +19,16 @@ pub enum Parity {
         /// Years between deadlines.
         every: u8,
     },
+    /// Odd years for people born in an odd year, even years for the others
+    /// (VA: 18VAC90-50-70 A).
+    BirthYear,
+    /// Odd years for odd licence numbers, even years for even ones (ND: § 43-25-09).
+    LicenceNumber,
 }
 
 impl Parity {
+    /// Does a deadline in `year` fit? The person-dependent parities must be
+    /// resolved first ([`Parity::resolve`]); unresolved they accept no year.
     fn accepts(self, year: i32) -> bool {
         match self {
             Parity::Odd => year.rem_euclid(2) == 1,
@@ -29,6 +36,49 @@ impl Parity {
             Parity::Every { anchor, every } => {
                 (year - anchor).rem_euclid(i32::from(every.max(1))) == 0
             }
+            Parity::BirthYear | Parity::LicenceNumber => false,
+        }
+    }
+
+    /// Turns a parity that depends on the person into odd or even years.
+    fn resolve(self, who: Holder<'_>) -> Result<Parity, CycleError> {
+        let odd = |n: i64| {
+            if n.rem_euclid(2) == 1 {
+                Parity::Odd
+            } else {
+                Parity::Even
+            }
+        };
+        match self {
+            Parity::BirthYear => {
+                let birth = who.birth.ok_or(CycleError::MissingBirthDate)?;
+                Ok(odd(i64::from(birth.year())))
+            }
+            Parity::LicenceNumber => who
+                .licence_number
+                .and_then(|n| n.chars().rev().find_map(|c| c.to_digit(10)))
+                .map(|d| odd(i64::from(d)))
+                .ok_or(CycleError::MissingLicenceNumber),
+            other => Ok(other),
+        }
+    }
+}
+
+/// What a deadline may depend on besides the issue date.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Holder<'a> {
+    /// The person's birth date (birthday and birth-month deadlines).
+    pub birth: Option<Date>,
+    /// The licence number (ND: odd numbers renew in odd years).
+    pub licence_number: Option<&'a str>,
+}
+
+impl Holder<'_> {
+    /// Only a birth date is known.
+    pub fn born(birth: Option<Date>) -> Holder<'static> {
+        Holder {
+            birth,
+            licence_number: None,
         }
     }
 }
@@ -50,6 +100,18 @@ pub enum DeadlineRule {
         /// Years between deadlines.
         every_years: u8,
         /// Year parity, when the board fixes it for everybody.
+        parity: Option<Parity>,
+        /// Minimum months between issue and the first deadline.
+        first_after_months: u32,
+    },
+    /// A fixed day of the licensee's birth month (MA: the 28th), clamped to
+    /// the month's length.
+    BirthMonthDay {
+        /// Day of month.
+        day: u8,
+        /// Years between deadlines.
+        every_years: u8,
+        /// Year parity, if fixed.
         parity: Option<Parity>,
         /// Minimum months between issue and the first deadline.
         first_after_months: u32,
@@ -76,6 +138,13 @@ pub enum DeadlineRule {
         /// Cycle length in months.
         months: u32,
     },
+    /// Every `months` months from the end of the month of issue (WV: "two
+    /// years from the end of the month it was issued"): the deadline is the
+    /// last day of a month.
+    MonthEndAnniversary {
+        /// Cycle length in months.
+        months: u32,
+    },
 }
 
 impl DeadlineRule {
@@ -83,8 +152,25 @@ impl DeadlineRule {
     pub fn needs_birth_date(&self) -> bool {
         matches!(
             self,
-            DeadlineRule::BirthMonthEnd { .. } | DeadlineRule::Birthday { .. }
-        )
+            DeadlineRule::BirthMonthEnd { .. }
+                | DeadlineRule::BirthMonthDay { .. }
+                | DeadlineRule::Birthday { .. }
+        ) || self.parity() == Some(Parity::BirthYear)
+    }
+
+    /// Does the renewal year follow the licence number (ND)?
+    pub fn needs_licence_number(&self) -> bool {
+        self.parity() == Some(Parity::LicenceNumber)
+    }
+
+    /// The year parity of the yearly-anchored kinds.
+    pub fn parity(&self) -> Option<Parity> {
+        match self {
+            DeadlineRule::Fixed { parity, .. }
+            | DeadlineRule::BirthMonthDay { parity, .. }
+            | DeadlineRule::BirthMonthEnd { parity, .. } => *parity,
+            _ => None,
+        }
     }
 }
 
@@ -147,6 +233,9 @@ impl Cycle {
 pub enum CycleError {
     /// The rule is anchored to the birth date and none was given.
     MissingBirthDate,
+    /// The renewal year follows the licence number and none (or one without
+    /// a digit) was given.
+    MissingLicenceNumber,
     /// `as_of` is before the credential was issued.
     AsOfBeforeIssue {
         /// The issue date.
@@ -164,6 +253,9 @@ impl fmt::Display for CycleError {
             CycleError::MissingBirthDate => {
                 f.write_str("this rule's deadline depends on person.birth_date, which is missing")
             }
+            CycleError::MissingLicenceNumber => f.write_str(
+                "this rule's renewal year depends on the credential's number, which is missing or has no digit",
+            ),
             CycleError::AsOfBeforeIssue { issued_on, as_of } => write!(
                 f,
                 "as_of {} is before the issue date {}",
@@ -234,11 +326,15 @@ fn anchor_in_year(
             let b = birth.ok_or(CycleError::MissingBirthDate)?;
             clamped_date(year, b.month() as u8, 31)
         }
+        DeadlineRule::BirthMonthDay { day, .. } => {
+            let b = birth.ok_or(CycleError::MissingBirthDate)?;
+            clamped_date(year, b.month() as u8, *day)
+        }
         DeadlineRule::Birthday { .. } => {
             let b = birth.ok_or(CycleError::MissingBirthDate)?;
             clamped_date(year, b.month() as u8, b.day())
         }
-        DeadlineRule::Anniversary { .. } => None,
+        DeadlineRule::Anniversary { .. } | DeadlineRule::MonthEndAnniversary { .. } => None,
     })
 }
 
@@ -246,9 +342,10 @@ fn anchor_in_year(
 fn nth_deadline(
     rule: &DeadlineRule,
     issued_on: Date,
-    birth: Option<Date>,
+    who: Holder<'_>,
     k: u32,
 ) -> Result<Date, CycleError> {
+    let birth = who.birth;
     let (every_years, parity, first_after_months) = match rule {
         DeadlineRule::Anniversary { months } => {
             let months_total = months.checked_mul(k + 1).ok_or(CycleError::OutOfRange)?;
@@ -256,13 +353,24 @@ fn nth_deadline(
                 .and_then(|d| d.previous_day())
                 .ok_or(CycleError::OutOfRange);
         }
+        DeadlineRule::MonthEndAnniversary { months } => {
+            let months_total = months.checked_mul(k + 1).ok_or(CycleError::OutOfRange)?;
+            let d = add_months(issued_on, months_total).ok_or(CycleError::OutOfRange)?;
+            return clamped_date(d.year(), d.month() as u8, 31).ok_or(CycleError::OutOfRange);
+        }
         DeadlineRule::Fixed {
             every_years,
             parity,
             first_after_months,
             ..
-        } => (*every_years, *parity, *first_after_months),
-        DeadlineRule::BirthMonthEnd {
+        }
+        | DeadlineRule::BirthMonthDay {
+            every_years,
+            parity,
+            first_after_months,
+            ..
+        }
+        | DeadlineRule::BirthMonthEnd {
             every_years,
             parity,
             first_after_months,
@@ -272,6 +380,7 @@ fn nth_deadline(
             first_after_months,
         } => (*every_years, None, *first_after_months),
     };
+    let parity = parity.map(|p| p.resolve(who)).transpose()?;
     let threshold = add_months(issued_on, first_after_months).ok_or(CycleError::OutOfRange)?;
     let mut first = None;
     for year in issued_on.year()..=issued_on.year() + 8 + first_after_months as i32 / 12 {
@@ -304,14 +413,14 @@ pub fn cycle_by_index(
     rule: &DeadlineRule,
     due: Due,
     issued_on: Date,
-    birth: Option<Date>,
+    who: Holder<'_>,
     index: u32,
 ) -> Result<Cycle, CycleError> {
-    let end = nth_deadline(rule, issued_on, birth, index)?;
+    let end = nth_deadline(rule, issued_on, who, index)?;
     let start = if index == 0 {
         issued_on
     } else {
-        nth_deadline(rule, issued_on, birth, index - 1)?
+        nth_deadline(rule, issued_on, who, index - 1)?
             .next_day()
             .ok_or(CycleError::OutOfRange)?
     };
@@ -332,19 +441,19 @@ pub fn cycle_at(
     rule: &DeadlineRule,
     due: Due,
     issued_on: Date,
-    birth: Option<Date>,
+    who: Holder<'_>,
     as_of: Date,
 ) -> Result<Cycle, CycleError> {
-    if rule.needs_birth_date() && birth.is_none() {
+    if rule.needs_birth_date() && who.birth.is_none() {
         return Err(CycleError::MissingBirthDate);
     }
     if as_of < issued_on {
         return Err(CycleError::AsOfBeforeIssue { issued_on, as_of });
     }
     for k in 0..2000 {
-        let end = nth_deadline(rule, issued_on, birth, k)?;
+        let end = nth_deadline(rule, issued_on, who, k)?;
         if end >= as_of {
-            return cycle_by_index(rule, due, issued_on, birth, k);
+            return cycle_by_index(rule, due, issued_on, who, k);
         }
     }
     Err(CycleError::OutOfRange)
@@ -352,8 +461,20 @@ pub fn cycle_at(
 
 #[cfg(test)]
 mod tests {
-    use super::{Cycle, CycleError, DeadlineRule, Due, Parity, cycle_at, format_date, parse_date};
+    use super::{Cycle, CycleError, DeadlineRule, Due, Holder, Parity, format_date, parse_date};
+    use time::Date;
     use time::macros::date;
+
+    /// The cycle for a holder of whom only the birth date is known.
+    fn cycle_at(
+        rule: &DeadlineRule,
+        due: Due,
+        issued_on: Date,
+        birth: Option<Date>,
+        as_of: Date,
+    ) -> Result<Cycle, CycleError> {
+        super::cycle_at(rule, due, issued_on, Holder::born(birth), as_of)
+    }
 
     fn span(c: &Cycle) -> (String, String, String) {
         (
@@ -571,6 +692,139 @@ mod tests {
             ),
             Err(CycleError::AsOfBeforeIssue { .. })
         ));
+    }
+
+    /// VA (18VAC90-50-70 A): born in an even year, renew by the end of the birth month of
+    /// even years; born in an odd year, odd years.
+    #[test]
+    fn virginia_renewal_year_follows_the_birth_year() {
+        let va = DeadlineRule::BirthMonthEnd {
+            every_years: 2,
+            parity: Some(Parity::BirthYear),
+            first_after_months: 0,
+        };
+        let issued = date!(2025 - 01 - 10);
+        let as_of = date!(2025 - 02 - 01);
+        let even = cycle_at(&va, Due::End, issued, Some(date!(1990 - 06 - 15)), as_of).unwrap();
+        assert_eq!(span(&even).1, "2026-06-30");
+        let odd = cycle_at(&va, Due::End, issued, Some(date!(1991 - 06 - 15)), as_of).unwrap();
+        assert_eq!(span(&odd).1, "2025-06-30");
+        let next = cycle_at(
+            &va,
+            Due::End,
+            issued,
+            Some(date!(1991 - 06 - 15)),
+            date!(2025 - 07 - 01),
+        )
+        .unwrap();
+        assert_eq!(
+            (span(&next).0.as_str(), span(&next).1.as_str()),
+            ("2025-07-01", "2027-06-30")
+        );
+        assert_eq!(
+            cycle_at(&va, Due::End, issued, None, as_of),
+            Err(CycleError::MissingBirthDate)
+        );
+    }
+
+    /// ND (§ 43-25-09): odd-numbered licences report by February 28 of odd years, even ones of
+    /// even years; the last digit of the number decides.
+    #[test]
+    fn north_dakota_renewal_year_follows_the_licence_number() {
+        let nd = DeadlineRule::Fixed {
+            month: 2,
+            day: 28,
+            every_years: 2,
+            parity: Some(Parity::LicenceNumber),
+            first_after_months: 0,
+        };
+        let at = |number: Option<&str>| {
+            let who = Holder {
+                birth: None,
+                licence_number: number,
+            };
+            super::cycle_at(
+                &nd,
+                Due::End,
+                date!(2024 - 05 - 01),
+                who,
+                date!(2024 - 06 - 01),
+            )
+            .map(|c| format_date(c.end))
+        };
+        assert_eq!(at(Some("MT-1357")), Ok("2025-02-28".into()));
+        assert_eq!(at(Some("2468")), Ok("2026-02-28".into()));
+        assert_eq!(at(None), Err(CycleError::MissingLicenceNumber));
+        assert_eq!(at(Some("pending")), Err(CycleError::MissingLicenceNumber));
+    }
+
+    /// MA (269 CMR 3.02(1)(a)): valid at least 12 months, expiring on the 28th of the birth month,
+    /// then every year.
+    #[test]
+    fn massachusetts_expires_on_the_28th_of_the_birth_month() {
+        let ma = DeadlineRule::BirthMonthDay {
+            day: 28,
+            every_years: 1,
+            parity: None,
+            first_after_months: 12,
+        };
+        let birth = Some(date!(1985 - 03 - 30));
+        let first = cycle_at(
+            &ma,
+            Due::End,
+            date!(2025 - 01 - 15),
+            birth,
+            date!(2025 - 02 - 01),
+        )
+        .unwrap();
+        assert_eq!(span(&first).1, "2026-03-28");
+        let second = cycle_at(
+            &ma,
+            Due::End,
+            date!(2025 - 01 - 15),
+            birth,
+            date!(2026 - 03 - 29),
+        )
+        .unwrap();
+        assert_eq!(
+            (span(&second).0.as_str(), span(&second).1.as_str()),
+            ("2026-03-29", "2027-03-28")
+        );
+    }
+
+    /// WV (W. Va. C.S.R. 194-1-3.1.c): a licence expires two years from the end of the month it
+    /// was issued.
+    #[test]
+    fn west_virginia_counts_from_the_end_of_the_month_of_issue() {
+        let wv = DeadlineRule::MonthEndAnniversary { months: 24 };
+        let c = cycle_at(
+            &wv,
+            Due::End,
+            date!(2024 - 03 - 15),
+            None,
+            date!(2024 - 04 - 01),
+        )
+        .unwrap();
+        assert_eq!(
+            span(&c),
+            (
+                "2024-03-15".into(),
+                "2026-03-31".into(),
+                "2026-03-31".into()
+            )
+        );
+        let next = cycle_at(
+            &wv,
+            Due::End,
+            date!(2024 - 01 - 31),
+            None,
+            date!(2026 - 02 - 01),
+        )
+        .unwrap();
+        assert_eq!(
+            (span(&next).0.as_str(), span(&next).1.as_str()),
+            ("2026-02-01", "2028-01-31")
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use time::Date;
 
 use super::allocate::{AllocError, Allocation, Block, Group, Mode, Problem, allocate};
 use super::codes::{Delivery, ItemKind, Scheme, TopicRef, Unit};
-use super::cycle::{Cycle, CycleError, cycle_at, cycle_by_index, format_date};
+use super::cycle::{Cycle, CycleError, Holder, cycle_at, cycle_by_index, format_date};
 use super::flow::Network;
 use super::hours::Hours;
 use super::rules::{
@@ -425,7 +425,14 @@ fn item_on_record<'a>(log: &Log<'a>, kind: ItemKind) -> impl Iterator<Item = &'a
     log.items.iter().filter(move |i| i.kind == kind)
 }
 
-/// Evaluates the cycle of `cred` that contains `log.as_of`.
+/// What the credential's deadlines may depend on: the birth date and the licence number.
+fn holder<'a>(cred: &'a Credential, log: &Log<'_>) -> Holder<'a> {
+    Holder {
+        birth: log.birth_date,
+        licence_number: cred.number.as_deref(),
+    }
+}
+
 /// Evaluates a credential against the version of its rule written for the
 /// cycle being evaluated (the newest version's calendar finds the cycle).
 pub fn evaluate_in_set(
@@ -440,7 +447,7 @@ pub fn evaluate_in_set(
             &newest.deadline,
             newest.due,
             cred.issued_on,
-            log.birth_date,
+            holder(cred, log),
             log.as_of,
         )
         .ok()
@@ -641,7 +648,7 @@ fn carry_in(
         &rule.deadline,
         rule.due,
         cred.issued_on,
-        log.birth_date,
+        holder(cred, log),
         prev_index,
     )?;
     let first = prev_index == 0 && first_cycle_rules_apply(rule, cred.issued_on, prev.deadline);

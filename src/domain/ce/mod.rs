@@ -26,7 +26,7 @@ mod golden;
 
 pub use allocate::{AllocError, Allocation, Mode, Problem, allocate};
 pub use codes::{Delivery, ItemKind, Jurisdiction, Scheme, Topic, TopicRef, Unit};
-pub use cycle::{Cycle, CycleError, DeadlineRule, Due, cycle_at};
+pub use cycle::{Cycle, CycleError, DeadlineRule, Due, Holder, cycle_at};
 pub use evaluate::{
     Activity, Credential, CredentialItem, CredentialReport, EvalError, Log, Status,
     evaluate_credential, evaluate_in_set,

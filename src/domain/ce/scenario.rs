@@ -568,7 +568,7 @@ mod tests {
         for r in rules.current_rules() {
             let s = format!(
                 r#"{{"as_of": "2025-08-01", "person": {{"birth_date": "1985-06-20"}},
-                    "credentials": [{{"rule": "{}", "issued_on": "2012-02-03"}}],
+                    "credentials": [{{"rule": "{}", "issued_on": "2012-02-03", "number": "MT-1207"}}],
                     "activities": [{{"id": "A", "completed_on": "2025-05-01", "delivery": "in_person_hands_on",
                                      "hours": 6, "topics": {{"ethics": 2, "technique": 4}},
                                      "approvals": ["ncbtmb_course"]}}]}}"#,

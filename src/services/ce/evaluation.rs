@@ -453,6 +453,9 @@ fn evaluation_problem(e: &ce::EvalError) -> String {
             ce::CycleError::MissingBirthDate => {
                 "This renewal date depends on your birth date: add it in your CE profile.".into()
             }
+            ce::CycleError::MissingLicenceNumber => {
+                "This renewal year depends on your licence number (odd numbers renew in odd-numbered years, even numbers in even ones): remove this credential and add it again with its number.".into()
+            }
             ce::CycleError::AsOfBeforeIssue { .. } => {
                 "This credential's issue date is in the future; correct the issue date.".into()
             }

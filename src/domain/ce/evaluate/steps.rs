@@ -13,7 +13,7 @@ pub(super) fn cycle_of(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Result<
                 &rule.deadline,
                 rule.due,
                 cred.issued_on,
-                log.birth_date,
+                holder(cred, log),
                 log.as_of,
             )
             .map(|c| c.index)
@@ -29,7 +29,7 @@ pub(super) fn cycle_of(rule: &Rule, cred: &Credential, log: &Log<'_>) -> Result<
             &rule.deadline,
             rule.due,
             cred.issued_on,
-            log.birth_date,
+            holder(cred, log),
             log.as_of,
         )?,
     })

@@ -704,7 +704,7 @@ mod random_logs {
         fn counted_hours_are_the_brute_force_optimum(rule_ix in 0..RULES.len(), raw in log_strategy()) {
             let r = rule(RULES[rule_ix]);
             let (issued, as_of, birth) = (date!(2015 - 01 - 10), date!(2025 - 06 - 01), Some(date!(1990 - 09 - 15)));
-            let cycle = cycle_at(&r.deadline, r.due, issued, birth, as_of).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let cycle = cycle_at(&r.deadline, r.due, issued, crate::domain::ce::Holder::born(birth), as_of).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let days = [cycle.start, cycle.start.next_day().unwrap_or(cycle.start)];
             let acts: Vec<_> = raw
                 .iter()

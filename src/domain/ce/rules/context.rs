@@ -201,6 +201,22 @@ pub(super) fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, Rul
                 first_after_months: first_after(c, d)?,
             })
         }
+        "birth_month_day" => {
+            unused(c, d, "months", d.months.is_some())?;
+            unused(c, d, "month", d.month.is_some())?;
+            let day = d
+                .day
+                .and_then(|x| u8::try_from(x).ok())
+                .filter(|x| (1..=31).contains(x))
+                .ok_or_else(|| c.err("deadline.day", "required, 1 to 31"))?;
+            let every = every_years(c, d)?;
+            Ok(DeadlineRule::BirthMonthDay {
+                day,
+                every_years: every,
+                parity: parity(c, d, every)?,
+                first_after_months: first_after(c, d)?,
+            })
+        }
         "birthday" => {
             unused(c, d, "months", d.months.is_some())?;
             unused(c, d, "month", d.month.is_some())?;
@@ -212,7 +228,7 @@ pub(super) fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, Rul
                 first_after_months: first_after(c, d)?,
             })
         }
-        "anniversary" => {
+        "anniversary" | "anniversary_month_end" => {
             for (name, present) in [
                 ("month", d.month.is_some()),
                 ("day", d.day.is_some()),
@@ -228,11 +244,17 @@ pub(super) fn deadline(c: &Ctx<'_>, d: &RawDeadline) -> Result<DeadlineRule, Rul
                 .and_then(|m| u32::try_from(m).ok())
                 .filter(|m| (1..=120).contains(m))
                 .ok_or_else(|| c.err("deadline.months", "required, 1 to 120"))?;
-            Ok(DeadlineRule::Anniversary { months })
+            Ok(if d.kind == "anniversary" {
+                DeadlineRule::Anniversary { months }
+            } else {
+                DeadlineRule::MonthEndAnniversary { months }
+            })
         }
         other => Err(c.err(
             "deadline.kind",
-            format!("`{other}` is not one of: fixed, birth_month_end, birthday, anniversary"),
+            format!(
+                "`{other}` is not one of: fixed, birth_month_end, birth_month_day, birthday, anniversary, anniversary_month_end"
+            ),
         )),
     }
 }
@@ -318,7 +340,12 @@ fn parity(c: &Ctx<'_>, d: &RawDeadline, every: u8) -> Result<Option<Parity>, Rul
         Some(p) => c.one_of(
             "deadline.parity",
             p,
-            &[("odd", Parity::Odd), ("even", Parity::Even)],
+            &[
+                ("odd", Parity::Odd),
+                ("even", Parity::Even),
+                ("birth_year", Parity::BirthYear),
+                ("licence_number", Parity::LicenceNumber),
+            ],
         )?,
     };
     if every != 2 {
