@@ -605,45 +605,57 @@ pub fn topics() -> Vec<(String, String)> {
     topics_for(&[])
 }
 
-/// The jurisdictions of a person's credentials, in order, once each.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn jurisdictions_of(state: &AppState, user_id: i64) -> AppResult<Vec<ce::Jurisdiction>> {
-    let creds = state
-        .db(move |c| Ok(db::credentials_of(c, user_id)?))
-        .await?;
-    let mut out = Vec::new();
-    if let Ok(set) = ce::builtin() {
-        for c in &creds {
-            if let Some(j) = set.current(&c.rule_id).and_then(|r| r.jurisdiction)
-                && !out.contains(&j)
-            {
-                out.push(j);
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// The choices of one person's activity form, each as (code, label).
 #[derive(Debug, Clone)]
 pub struct FormLists {
     pub topics: Vec<(String, String)>,
+    /// Approving bodies the person's credentials name (and the national ones), shown first.
     pub schemes: Vec<(String, String)>,
+    /// Every other approving body, offered behind "Other approving bodies".
+    pub more_schemes: Vec<(String, String)>,
 }
 
 /// Topics and approval schemes for one person's activity form (their credentials read once).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn form_lists(state: &AppState, user_id: i64) -> AppResult<FormLists> {
-    let js = jurisdictions_of(state, user_id).await?;
-    let mut schemes = schemes();
-    for j in &js {
-        for s in [ce::Scheme::BoardApproved(*j), ce::Scheme::School(*j)] {
-            schemes.push((s.code(), s.label()));
+    let creds = state
+        .db(move |c| Ok(db::credentials_of(c, user_id)?))
+        .await?;
+    let rules: Vec<&ce::Rule> = match ce::builtin() {
+        Ok(set) => creds
+            .iter()
+            .filter_map(|c| set.current(&c.rule_id))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut js: Vec<ce::Jurisdiction> = Vec::new();
+    for j in rules.iter().filter_map(|r| r.jurisdiction) {
+        if !js.contains(&j) {
+            js.push(j);
         }
     }
+    let mut named = vec![
+        ce::Scheme::NcbtmbCourse,
+        ce::Scheme::NcbtmbProvider,
+        ce::Scheme::Amta,
+        ce::Scheme::Abmp,
+        ce::Scheme::AccreditedCollege,
+    ];
+    for s in rules.iter().flat_map(|r| r.schemes_named()) {
+        if matches!(s, ce::Scheme::Named(_)) && !named.contains(&s) {
+            named.push(s);
+        }
+    }
+    let (mut schemes, more_schemes): (Vec<_>, Vec<_>) =
+        ce::Scheme::named().partition(|s| named.contains(s));
+    for j in &js {
+        schemes.extend([ce::Scheme::BoardApproved(*j), ce::Scheme::School(*j)]);
+    }
+    let pairs = |list: Vec<ce::Scheme>| list.into_iter().map(|s| (s.code(), s.label())).collect();
     Ok(FormLists {
         topics: topics_for(&js),
-        schemes,
+        schemes: pairs(schemes),
+        more_schemes: pairs(more_schemes),
     })
 }
 

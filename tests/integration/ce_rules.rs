@@ -480,6 +480,13 @@ async fn state_law_topics_and_board_approvals_follow_the_credentials(app: TestAp
         !form.body.contains("New Jersey laws"),
         "no NJ credential yet"
     );
+    // Approving bodies no credential of hers names wait behind "Other approving bodies".
+    let (shown, more) = form
+        .body
+        .split_once("Other approving bodies")
+        .unwrap_or_else(|| panic!("{}", form.body));
+    assert!(shown.contains("NCBTMB Approved Provider") && !shown.contains("NCCAOM"));
+    assert!(more.contains("NCCAOM"));
     let r = ana
         .submit(
             "/ce/credentials/new",
@@ -492,6 +499,14 @@ async fn state_law_topics_and_board_approvals_follow_the_credentials(app: TestAp
     form.assert_contains("New Jersey laws &amp; rules");
     form.assert_contains("approved by the New Jersey board");
     assert_no_codes(&form.body);
+    // New Jersey names NCCAOM among its approving bodies: now it is offered first, and Florida's
+    // board-approved providers are not.
+    let (shown, more) = form
+        .body
+        .split_once("Other approving bodies")
+        .unwrap_or_else(|| panic!("{}", form.body));
+    assert!(shown.contains("NCCAOM"), "NCCAOM offered for NJ");
+    assert!(more.contains("Florida Board of Massage Therapy"));
     // A New Jersey law course counts toward the New Jersey law requirement.
     // Today is always inside the current renewal period.
     let today = time::OffsetDateTime::now_utc().date().to_string();
@@ -524,6 +539,28 @@ async fn state_law_topics_and_board_approvals_follow_the_credentials(app: TestAp
         .find(|r| r["label"].as_str().is_some_and(|l| l.contains("law")))
         .unwrap_or_else(|| panic!("a law requirement in {nj}"));
     assert_eq!(laws["counted"], 1.0, "{laws}");
+    assert_eq!(nj["counted_hours"], 1.0, "{nj}");
+    // A course approved by NCCAOM, one of New Jersey's approving bodies, counts.
+    let acupressure = [
+        ("title", "Acupressure for massage therapists"),
+        ("completed_on", today.as_str()),
+        ("delivery", "in_person_hands_on"),
+        ("hours", "3"),
+        ("unit", "hour"),
+        ("topic_technique", "3"),
+        ("approval_nccaom", "NC-77"),
+    ];
+    assert_eq!(upload(&ana, &acupressure, None).await.status, 303);
+    let eval: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/ce/evaluation", app.addr))
+        .bearer_auth(&api)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(eval["credentials"][0]["counted_hours"], 4.0, "{eval}");
     // The API takes a board's approval too.
     let r = reqwest::Client::new()
         .post(format!("{}/api/v1/ce/activities", app.addr))

@@ -173,6 +173,22 @@ code_enum! {
         PaBoard = "pa_board", "a PA Board-approved course";
         /// *extension*: a Pennsylvania massage school (deemed provider)
         PaSchool = "pa_school", "a Pennsylvania massage school";
+        /// *extension*: the FSMTB CE Registry (VA, WV, OK, NJ).
+        Fsmtb = "fsmtb", "FSMTB (Federation of State Massage Therapy Boards)";
+        /// *extension*: Commission on Massage Therapy Accreditation (VA).
+        Comta = "comta", "COMTA (Commission on Massage Therapy Accreditation)";
+        /// *extension*: NJ's list of approving bodies.
+        Nccaom = "nccaom", "NCCAOM (acupuncture and Oriental medicine)";
+        /// *extension*: NJ.
+        Aobta = "aobta", "AOBTA (American Organization for Bodywork Therapies of Asia)";
+        /// *extension*: NJ.
+        Ancc = "ancc", "ANCC (American Nurses Credentialing Center)";
+        /// *extension*: NJ.
+        Apta = "apta", "the American Physical Therapy Association";
+        /// *extension*: NJ.
+        Polarity = "polarity", "the American Polarity Therapy Association";
+        /// *extension*: NJ.
+        Iasi = "iasi", "IASI (International Association of Structural Integrators)";
     }
 }
 

@@ -507,6 +507,28 @@ pub fn fixtures() -> RuleSet {
 }
 
 impl Rule {
+    /// Every approval scheme the rule names: the accepted list and those its requirements select
+    /// (the approving bodies a therapist holding this credential may need to record).
+    pub fn schemes_named(&self) -> Vec<Scheme> {
+        let selectors = self
+            .buckets
+            .iter()
+            .chain(&self.mins)
+            .chain(&self.caps)
+            .map(|r| &r.select)
+            .chain(self.extra_mins.iter().map(|r| &r.select))
+            .chain(self.once_ever.iter().filter_map(|r| r.select.as_ref()))
+            .chain(self.conditionals.iter().map(|r| &r.select))
+            .chain(self.excluded_from_total.iter().map(|r| &r.select));
+        let mut out = self.accepted_approvals.clone();
+        for s in selectors.filter_map(|s| s.approvals.as_ref()).flatten() {
+            if !out.contains(s) {
+                out.push(*s);
+            }
+        }
+        out
+    }
+
     /// The facts this rule asserts, as the keys citations use: `regulated`
     /// (no CE), `deadline`, `total`, each requirement as `<section>:<id>`,
     /// and the optional settings when they differ from the default.

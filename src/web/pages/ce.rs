@@ -213,19 +213,24 @@ fn code_of_field(field: &str) -> String {
     }
 }
 
-fn activity_model(
-    input: &ActivityInput,
-    errors: &FieldErrors,
-    ce::FormLists { topics, schemes }: &ce::FormLists,
-) -> Value {
-    let topics: Vec<Value> = topics
+fn activity_model(input: &ActivityInput, errors: &FieldErrors, lists: &ce::FormLists) -> Value {
+    let topics: Vec<Value> = lists
+        .topics
         .iter()
         .map(|(c, l)| json!({"code": c, "field": form_field(c), "label": l, "value": input.topics.get(c.as_str()).cloned().unwrap_or_default()}))
         .collect();
-    let schemes: Vec<Value> = schemes
-        .iter()
-        .map(|(c, l)| json!({"code": c, "field": form_field(c), "label": l, "value": input.approvals.get(c.as_str()).cloned().unwrap_or_default()}))
-        .collect();
+    let fields = |list: &[(String, String)]| -> Vec<Value> {
+        list.iter()
+            .map(|(c, l)| json!({"code": c, "field": form_field(c), "label": l, "value": input.approvals.get(c.as_str()).cloned().unwrap_or_default()}))
+            .collect()
+    };
+    // The other bodies stay open when one of them holds a value (a refused form keeps it in view).
+    let more_open = lists.more_schemes.iter().any(|(c, _)| {
+        input
+            .approvals
+            .get(c.as_str())
+            .is_some_and(|v| !v.trim().is_empty())
+    });
     json!({
         "form": input,
         "errors": errors,
@@ -233,7 +238,10 @@ fn activity_model(
         "deliveries": choices(vocab::deliveries(), &input.delivery),
         "units": choices(vocab::units(), if input.unit.is_empty() { "hour" } else { &input.unit }),
         "topics": topics,
-        "schemes": schemes,
+        "schemes": fields(&lists.schemes),
+        "more_schemes": fields(&lists.more_schemes),
+        "more_open": more_open,
+        "more_count": lists.more_schemes.len(),
     })
 }
 
