@@ -64,10 +64,13 @@ pub struct ImportPreview {
     pub duplicates: usize,
 }
 
+/// Where in the upload a question is: "item3.xml, line 4"; a whole-file entry (line 0) by its name.
 fn place(line: usize, entry: Option<&str>) -> String {
-    match entry {
-        Some(e) => format!("{e}, line {line}"),
-        None => format!("line {line}"),
+    match (entry, line) {
+        (Some(e), 0) => e.to_string(),
+        (Some(e), _) => format!("{e}, line {line}"),
+        (None, 0) => "the whole file".to_string(),
+        (None, _) => format!("line {line}"),
     }
 }
 
@@ -90,6 +93,16 @@ pub fn parse_upload(format: Format, bytes: &[u8]) -> AppResult<Parsed> {
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::invalid("file", "The file is empty."));
+    }
+    if format != Format::Qti3 && bytes.starts_with(b"PK\x03\x04") {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "This file is a ZIP archive, not {}. Choose \"{}\" as the format, or upload the file itself rather than a ZIP of it.",
+                format.label(),
+                Format::Qti3.label()
+            ),
+        ));
     }
     let parsed = ic::parse(format, bytes).map_err(file_error)?;
     let mut out = Parsed {
@@ -451,4 +464,40 @@ pub async fn export_class(
         })
         .await?;
     write_items(items, format).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Format, ic, parse_upload, place};
+    use crate::error::AppError;
+
+    fn refusal(format: Format, bytes: &[u8]) -> String {
+        match parse_upload(format, bytes) {
+            Err(AppError::Invalid { field, message }) if field == "file" => message,
+            other => panic!("not refused next to the file: {other:?}"),
+        }
+    }
+
+    /// A QTI package (a ZIP) uploaded as Moodle XML or GIFT is named for what it is, not "not UTF-8".
+    #[test]
+    fn a_zip_sent_as_a_text_format_is_named_for_what_it_is() {
+        let zip = ic::write(Format::Qti3, &[]);
+        for format in [Format::MoodleXml, Format::Gift, Format::Csv] {
+            let m = refusal(format, &zip);
+            assert!(
+                m.contains("ZIP archive") && m.contains(format.label()),
+                "{m}"
+            );
+            assert!(!m.contains("UTF-8"), "{m}");
+        }
+    }
+
+    /// A problem with a whole package entry names the entry, never "line 0".
+    #[test]
+    fn places_never_say_line_0() {
+        assert_eq!(place(0, Some("items/q1.xml")), "items/q1.xml");
+        assert_eq!(place(4, Some("items/q1.xml")), "items/q1.xml, line 4");
+        assert_eq!(place(7, None), "line 7");
+        assert!(!place(0, None).contains('0'));
+    }
 }
