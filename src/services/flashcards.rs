@@ -83,6 +83,15 @@ fn standing(
     let faces = deck().faces(kind);
     // "Today" is the student's local day.
     let today = local_time::local_date(tz, now);
+    // The other way round of a card rated today would show its own answer: it waits its turn.
+    let other_way_seen_today = |f: &Face| {
+        let other = match f.id.strip_suffix("~f") {
+            Some(card) => format!("{card}~r"),
+            None => f.id.replace("~r", "~f"),
+        };
+        mine.get(&key(&other))
+            .is_some_and(|r| local_time::local_date(tz, r.last_review) == today)
+    };
     let mut due: Vec<(&Face, time::PrimitiveDateTime)> = vec![];
     let mut new: Vec<&Face> = vec![];
     let mut first_seen_today = 0;
@@ -99,7 +108,8 @@ fn standing(
             None => new.push(f),
         }
     }
-    due.sort_by_key(|(_, d)| *d);
+    due.sort_by_key(|(f, d)| (other_way_seen_today(f), *d));
+    new.sort_by_key(|f| other_way_seen_today(f));
     let new_today = NEW_PER_DAY.saturating_sub(first_seen_today).min(new.len());
     let next = due
         .first()

@@ -229,7 +229,13 @@ pub async fn summary(state: &AppState, user_id: i64) -> AppResult<StudySummary> 
             let mut seen_by_area: HashMap<&str, (u32, u32)> = HashMap::new();
             let mut recall_by_area: HashMap<&str, f64> = HashMap::new();
             for r in &d.cards {
-                let p = study::retrievability(&parse_card(r)?, now);
+                // A question last answered wrong is not yet recalled, however recently it was
+                // seen: the memory model's "just reviewed" would otherwise call it 100 %.
+                let p = if r.last_correct {
+                    study::retrievability(&parse_card(r)?, now)
+                } else {
+                    0.0
+                };
                 recall.push(p);
                 if let Some(a) = d.area_of.get(&r.item_id) {
                     let e = seen_by_area.entry(a).or_default();

@@ -84,6 +84,8 @@ async fn missed_and_flagged_questions_come_back(app: TestApp) {
     study.assert_contains("<strong>1</strong> day in a row");
     study.assert_contains("Minutes studied per day");
     study.assert_contains("You have answered <strong>3</strong> of the <strong>28</strong>");
+    // Just answered: the two right ones are recalled, the wrong one is not (not "100 %").
+    study.assert_contains("Estimated recall of what you have seen, today: <strong>67 %</strong>");
 
     // The missed session brings back exactly the question answered wrong.
     let r = c
@@ -246,7 +248,8 @@ async fn flashcards_are_shown_both_ways_and_scheduled(app: TestApp) {
         404
     );
 
-    // Twenty new faces a day, each rated once, then the deck is caught up.
+    // Twenty new faces a day, each rated once, then the deck is caught up. The other way round
+    // of a card just rated never comes next (it would show its own answer).
     let mut face = face;
     for n in 0..20 {
         let url = format!("/study/flashcards/muscles/{face}");
@@ -255,7 +258,13 @@ async fn flashcards_are_shown_both_ways_and_scheduled(app: TestApp) {
         assert_eq!(r.location.as_deref(), Some("/study/flashcards/muscles"));
         let next = c.get("/study/flashcards/muscles").await;
         if n < 19 {
+            let rated = face.clone();
             face = face_of(&next, "muscles");
+            assert_ne!(
+                rated.trim_end_matches(['f', 'r']),
+                face.trim_end_matches(['f', 'r']),
+                "{rated} then {face}"
+            );
         } else {
             next.assert_contains("All caught up in this deck");
         }
