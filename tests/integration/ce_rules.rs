@@ -674,3 +674,52 @@ fn evaluate_with_a_rule_folder_uses_its_rules() {
     );
     assert!(out.stdout.is_empty(), "nothing on stdout");
 }
+
+/// Virginia: "In order to renew a license biennially, a licensed massage therapist shall: 1. Hold
+/// current certification by the NCBTMB; or 2. Complete at least 24 hours …" (18VAC90-50-75 A). The
+/// worked scenario is short of hours; holding NCBTMB certification makes it compliant, and says why.
+#[test]
+fn virginia_is_met_by_holding_ncbtmb_certification() {
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(golden_dir().join("us-va-lmt.json")).unwrap(),
+    )
+    .unwrap();
+    let evaluate = |scenario: &Value| -> Value {
+        serde_json::from_str(
+            &palpate::domain::ce::evaluate_scenario_json(&scenario.to_string()).unwrap(),
+        )
+        .unwrap()
+    };
+    let alone = evaluate(&golden["scenario"]);
+    assert_eq!(alone["credentials"][0]["status"], "deficient");
+    let mut scenario = golden["scenario"].clone();
+    scenario["credentials"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"rule": "ncbtmb-bctmb", "issued_on": "2015-01-01"}));
+    let out = evaluate(&scenario);
+    let va = &out["credentials"][0];
+    assert_eq!(va["status"], "compliant", "{va}");
+    assert_eq!(va["deficits"], Value::Array(vec![]), "{va}");
+    assert!(
+        va["warnings"][0].as_str().unwrap().contains("NCBTMB"),
+        "{va}"
+    );
+    // The hours are still reported as logged.
+    assert_eq!(
+        va["counted_hours"],
+        alone["credentials"][0]["counted_hours"]
+    );
+
+    // A rule may only name a credential that exists.
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/us-va-lmt.toml"))
+            .unwrap()
+            .replace(
+                "satisfied_by = [\"ncbtmb-bctmb\"]",
+                "satisfied_by = [\"us-zz-none\"]",
+            );
+    let err = palpate::domain::ce::RuleSet::parse([("us-va-lmt.toml", text.as_str())])
+        .expect_err("unknown credential");
+    assert!(err.to_string().contains("satisfied_by"), "{err}");
+}

@@ -456,7 +456,39 @@ pub fn evaluate_in_set(
     let rule = end
         .and_then(|e| set.for_cycle_end(&cred.rule, e))
         .unwrap_or(newest);
-    Some(evaluate_credential(rule, cred, log))
+    Some(evaluate_credential(rule, cred, log).map(|r| met_by_another(set, rule, log, r)))
+}
+
+/// A renewal whose CE is met by holding another credential (VA: current NCBTMB certification,
+/// 18VAC90-50-75 A 1) is compliant, whatever the hours; they stay in the report for the record.
+fn met_by_another(
+    set: &super::rules::RuleSet,
+    rule: &Rule,
+    log: &Log<'_>,
+    mut report: CredentialReport,
+) -> CredentialReport {
+    let held = |id: &str| log.held.iter().any(|h| set.resolve(h) == Some(id));
+    let Some(other) = rule
+        .satisfied_by
+        .iter()
+        .filter_map(|id| set.resolve(id))
+        .find(|id| held(id))
+    else {
+        return report;
+    };
+    let name = set.current(other).map_or(other, |o| o.name.as_str());
+    if matches!(report.status, Status::Deficient | Status::Conditional) {
+        report.status = Status::Compliant;
+    }
+    report.deficits.clear();
+    report.hours_needed = Hours::ZERO;
+    report.warnings.insert(
+        0,
+        format!(
+            "You hold {name}, which meets this renewal's continuing education by itself; the hours below are for your records."
+        ),
+    );
+    report
 }
 
 pub fn evaluate_credential(

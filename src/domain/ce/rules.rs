@@ -424,6 +424,9 @@ pub struct Rule {
     pub total: Hours,
     /// Approval schemes accepted (empty = any).
     pub accepted_approvals: Vec<Scheme>,
+    /// Other credentials (rule ids) whose holding meets this renewal's CE by itself (VA: current
+    /// NCBTMB certification, 18VAC90-50-75 A 1).
+    pub satisfied_by: Vec<String>,
     /// Topics that never count.
     pub excluded_topics: Vec<TopicRef>,
     /// Duplicate rule.
@@ -545,6 +548,9 @@ impl Rule {
         }
         if !self.carry_over_max.is_zero() {
             f.push("carry_over".into());
+        }
+        if !self.satisfied_by.is_empty() {
+            f.push("satisfied_by".into());
         }
         if !self.accepted_approvals.is_empty() {
             f.push("accepted_approvals".into());

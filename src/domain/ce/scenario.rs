@@ -410,11 +410,17 @@ fn credential_item(p: &str, it: &RawItem) -> Result<CredentialItem, CeError> {
 
 /// Evaluates every credential of a scenario against `rules`.
 pub fn evaluate_scenario(scenario: &Scenario, rules: &RuleSet) -> Result<ScenarioReport, CeError> {
+    let held: Vec<String> = scenario
+        .credentials
+        .iter()
+        .map(|c| c.rule.clone())
+        .collect();
     let log = Log {
         as_of: scenario.as_of,
         birth_date: scenario.birth_date,
         activities: &scenario.activities,
         items: &scenario.items,
+        held: &held,
     };
     let mut out = Vec::new();
     for (index, c) in scenario.credentials.iter().enumerate() {

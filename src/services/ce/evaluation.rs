@@ -234,11 +234,13 @@ pub fn evaluate_one(log: &Log, c: &db::Credential, today: Date) -> CredentialRep
     };
     let (activities, items, mut warnings) = domain_log(log);
     let cred = domain_credential(c);
+    let held: Vec<String> = log.credentials.iter().map(|c| c.rule_id.clone()).collect();
     let dlog = ce::Log {
         as_of: today,
         birth_date: log.profile.as_ref().and_then(|p| p.birth_date),
         activities: &activities,
         items: &items,
+        held: &held,
     };
     let r = match ce::evaluate_in_set(set, &cred, &dlog) {
         None => {

@@ -99,6 +99,8 @@ pub struct Log<'a> {
     pub activities: &'a [Activity],
     /// All credential items.
     pub items: &'a [CredentialItem],
+    /// The rule ids of every credential the person holds (a rule's `satisfied_by`).
+    pub held: &'a [String],
 }
 
 /// Overall result for a cycle.

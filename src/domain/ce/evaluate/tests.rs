@@ -86,6 +86,7 @@ impl Case {
             birth_date: self.birth,
             activities: &self.acts,
             items: &self.items,
+            held: &[],
         };
         evaluate_credential(rule, &cred, &log).unwrap_or_else(|e| panic!("{e}"))
     }
@@ -722,7 +723,7 @@ mod random_logs {
                     act(&format!("R{i}"), days[usize::from(*second_day)], Delivery::ALL[*d], total, &topics, &approvals)
                 })
                 .collect();
-            let log = Log { as_of, birth_date: birth, activities: &acts, items: &[] };
+            let log = Log { as_of, birth_date: birth, activities: &acts, items: &[], held: &[] };
             let cred = Credential { rule: r.id.clone(), issued_on: issued, number: None, first_cycle: Some(false), late_renewal_approved_on: None, cycle_override: None };
             let active = active_requirements(&r, &cycle, false);
             let prepared = prepare(&r, &active, &cycle, &cred, &log);

@@ -52,6 +52,17 @@ pub(super) fn parse_rule_with(
         ));
     }
 
+    if let Some(i) = raw
+        .satisfied_by
+        .iter()
+        .position(|id| id.trim().is_empty() || *id == raw.id)
+    {
+        return Err(c.err(
+            format!("satisfied_by[{i}]"),
+            "name another credential's rule id",
+        ));
+    }
+
     let mut rule = Rule {
         id: raw.id.clone(),
         file: file.to_string(),
@@ -71,6 +82,7 @@ pub(super) fn parse_rule_with(
         mode,
         total,
         accepted_approvals,
+        satisfied_by: raw.satisfied_by.clone(),
         excluded_topics,
         no_duplicate,
         carry_over_max,

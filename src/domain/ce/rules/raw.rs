@@ -38,6 +38,8 @@ pub(super) struct RawRule {
     #[serde(default)]
     pub(super) accepted_approvals: Vec<String>,
     #[serde(default)]
+    pub(super) satisfied_by: Vec<String>,
+    #[serde(default)]
     pub(super) excluded_topics: Vec<String>,
     #[serde(default)]
     pub(super) no_duplicate: Option<String>,

@@ -49,7 +49,21 @@ impl RuleSet {
                 aliases.insert(a.clone(), r.id.clone());
             }
         }
-        Ok(RuleSet { rules, aliases })
+        let set = RuleSet { rules, aliases };
+        for r in &set.rules {
+            if let Some(i) = r
+                .satisfied_by
+                .iter()
+                .position(|id| set.resolve(id).is_none())
+            {
+                return Err(RuleError::Field {
+                    file: r.file.clone(),
+                    field: format!("satisfied_by[{i}]"),
+                    message: format!("no rule has the id `{}`", r.satisfied_by[i]),
+                });
+            }
+        }
+        Ok(set)
     }
 
     /// Parses files (name, text).
