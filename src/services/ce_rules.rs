@@ -243,19 +243,33 @@ pub async fn report(
         return Err(AppError::NotFound("There is no such renewal rule.".into()));
     }
     let (reason, url) = check_report(&reason, &source_url).map_err(AppError::Fields)?;
-    let (clock, uid) = (state.clock.clone(), user.id);
-    state
+    let (st, uid) = (state.clone(), user.id);
+    let id = state
         .tx(move |c| {
-            let now = clock.now();
+            let now = st.clock.now();
             if db::recent_rule_reports_by(c, uid, now - time::Duration::days(1))? >= REPORTS_PER_DAY {
                 return Err(AppError::invalid(
                     "reason",
                     "You have sent many reports today; please wait until tomorrow for the next one.",
                 ));
             }
-            Ok(db::insert_rule_report(c, &rule_id, uid, &reason, url.as_deref(), now)?)
+            let id = db::insert_rule_report(c, &rule_id, uid, &reason, url.as_deref(), now)?;
+            let name = rules()?
+                .current(&rule_id)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            crate::services::notify_admins(
+                &st,
+                c,
+                "A renewal rule was reported",
+                &format!("Someone reported a problem with the renewal rule \"{name}\". The report waits in the queue."),
+                "/admin/rule-reports",
+            )?;
+            Ok(id)
         })
-        .await
+        .await?;
+    state.outbox_wake.notify_one();
+    Ok(id)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -30,6 +30,33 @@ pub fn spreadsheet_cell(s: &str) -> String {
     }
 }
 
+/// An e-mail to every administrator about something waiting for them (in the caller's
+/// transaction): `path` is the queue to open.
+pub fn notify_admins(
+    st: &AppState,
+    c: &mut crate::store::DbConn,
+    subject: &str,
+    message: &str,
+    path: &str,
+) -> crate::error::AppResult<()> {
+    let admins = crate::store::accounts::contacts_with_role(
+        c,
+        crate::domain::accounts::Role::Admin.as_str(),
+    )?;
+    let now = st.clock.now();
+    for (name, email) in admins {
+        let (text, html) = st
+            .views
+            .email(
+                "admin_notice",
+                &serde_json::json!({ "name": name, "message": message, "link": st.url(path) }),
+            )
+            .map_err(crate::error::AppError::internal)?;
+        crate::store::outbox::enqueue(c, &email, subject, &text, &html, now)?;
+    }
+    Ok(())
+}
+
 pub mod accounts;
 pub mod archive;
 pub mod authoring;

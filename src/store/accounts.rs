@@ -143,6 +143,17 @@ pub fn revoke_role(conn: &mut DbConn, user_id: i64, role: &str) -> QueryResult<b
     Ok(n > 0)
 }
 
+/// Name and e-mail of every active account with a role, in id order.
+pub fn contacts_with_role(conn: &mut DbConn, role: &str) -> QueryResult<Vec<(String, String)>> {
+    user_roles::table
+        .inner_join(users::table)
+        .filter(user_roles::role.eq(role))
+        .filter(users::is_active.eq(true))
+        .order(users::id)
+        .select((users::name, users::email))
+        .load(conn)
+}
+
 pub fn count_with_role(conn: &mut DbConn, role: &str) -> QueryResult<i64> {
     user_roles::table
         .inner_join(users::table)

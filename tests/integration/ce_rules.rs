@@ -372,6 +372,26 @@ async fn a_problem_with_a_rule_is_reported_and_answered(app: TestApp) {
         .get("/admin/rule-reports")
         .await
         .assert_contains("No open reports");
+    // The administrators are told of a new report by e-mail.
+    let next = ana
+        .submit(
+            "/ce/rules/us-tx-lmt/report",
+            "/ce/rules/us-tx-lmt/report",
+            &[(
+                "reason",
+                "The board's page lists a new deadline for first renewals.",
+            )],
+        )
+        .await;
+    assert_eq!(next.status, 303, "{}", next.body);
+    let alert = app
+        .wait_for_message("root@example.com", "A renewal rule was reported")
+        .await;
+    assert!(
+        alert.text.contains("Texas") && alert.text.contains("/admin/rule-reports"),
+        "{}",
+        alert.text
+    );
 }
 
 async fn the_dashboard_shows_sources_labels_and_refuses_bad_dates(app: TestApp) {

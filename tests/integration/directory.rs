@@ -645,6 +645,19 @@ async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(ap
         )
         .await;
     assert_eq!(r.status(), 303);
+    // The administrators hear of it by e-mail, with the reason in words and the queue's address.
+    let alert = app
+        .wait_for_message("admin@example.com", "A directory profile was reported")
+        .await;
+    assert!(
+        alert.text.contains("Ana Ruiz")
+            && alert
+                .text
+                .contains("This person is not a massage therapist")
+            && alert.text.contains("/admin/directory"),
+        "{}",
+        alert.text
+    );
     let q = admin.get("/admin/directory").await;
     q.assert_contains("This person is not a massage therapist");
     q.assert_contains("Not licensed in Texas");

@@ -300,6 +300,22 @@ impl TestApp {
         }
         panic!("expected {n} emails, got {}", self.mail.messages().len());
     }
+
+    /// Waits (up to 10 s) for a message to `to` with this subject.
+    pub async fn wait_for_message(&self, to: &str, subject: &str) -> SentMail {
+        for _ in 0..200 {
+            if let Some(m) = self
+                .mail
+                .messages()
+                .into_iter()
+                .find(|m| m.to == to && m.subject == subject)
+            {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no message \"{subject}\" to {to}");
+    }
 }
 
 /// Path and query of the first site link in an e-mail's text part.

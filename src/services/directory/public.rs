@@ -583,10 +583,20 @@ pub async fn report(
             crate::store::attempts::record(c, "directory_report", &key, true, now)?;
             if !honeypot {
                 db::add_report(c, row.user_id, input.reason.trim(), &details, now)?;
+                let reason = dir::label(REPORT_REASONS, input.reason.trim()).unwrap_or_default();
+                crate::services::notify_admins(
+                    &st,
+                    c,
+                    "A directory profile was reported",
+                    &format!("Someone reported the directory profile of {} ({reason}). The report waits in the moderation queue.", row.display_name),
+                    "/admin/directory",
+                )?;
             }
             Ok(())
         })
-        .await
+        .await?;
+    state.outbox_wake.notify_one();
+    Ok(())
 }
 
 // ---------- the public API's own limit ----------
