@@ -71,6 +71,8 @@ pub struct Settings {
     pub cookie_secure: bool,
     pub mail: MailSetting,
     pub mail_from: String,
+    /// Where people write for help (shown on pages that say "contact support"); none by default.
+    pub support_email: Option<String>,
     pub log: String,
     /// Trust the first address of `X-Forwarded-For` (only behind your own proxy).
     pub trust_forwarded_for: bool,
@@ -109,6 +111,7 @@ impl Default for Settings {
             cookie_secure: false,
             mail: MailSetting::File,
             mail_from: "Palpate <no-reply@palpate.local>".into(),
+            support_email: None,
             log: "info,palpate=info".into(),
             trust_forwarded_for: false,
             sqlite_synchronous_full: true,
@@ -138,6 +141,7 @@ struct FileSettings {
     cookie_secure: Option<bool>,
     mail: Option<String>,
     mail_from: Option<String>,
+    support_email: Option<String>,
     log: Option<String>,
     trust_forwarded_for: Option<bool>,
     sqlite_synchronous: Option<String>,
@@ -208,6 +212,9 @@ impl Settings {
             if let Some(v) = f.mail_from {
                 s.mail_from = v;
             }
+            if let Some(v) = f.support_email {
+                s.support_email = Some(support_email(&v)?);
+            }
             if let Some(v) = f.log {
                 s.log = v;
             }
@@ -253,6 +260,9 @@ impl Settings {
         }
         if let Some(v) = env("PALPATE_MAIL_FROM") {
             s.mail_from = v;
+        }
+        if let Some(v) = env("PALPATE_SUPPORT_EMAIL") {
+            s.support_email = Some(support_email(&v)?);
         }
         if let Some(v) = env("PALPATE_LOG") {
             s.log = v;
@@ -355,9 +365,45 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// A support address: one plain e-mail address (it is shown and linked with `mailto:`).
+fn support_email(v: &str) -> anyhow::Result<String> {
+    let v = v.trim();
+    let ok = v.split_once('@').is_some_and(|(user, host)| {
+        !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
+    }) && v.matches('@').count() == 1
+        && !v.contains(|c: char| c.is_whitespace() || "<>\"',;:".contains(c));
+    anyhow::ensure!(
+        ok,
+        "PALPATE_SUPPORT_EMAIL must be one e-mail address, like help@example.org"
+    );
+    Ok(v.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_support_address_is_one_plain_address() {
+        assert_eq!(Settings::load_from(|_| None).unwrap().support_email, None);
+        let s = Settings::load_from(|k| {
+            (k == "PALPATE_SUPPORT_EMAIL").then(|| " help@palpate.example.org ".to_string())
+        })
+        .unwrap();
+        assert_eq!(s.support_email.as_deref(), Some("help@palpate.example.org"));
+        for bad in [
+            "help",
+            "Palpate <help@x.org>",
+            "a@b@c.org",
+            "help@localhost",
+            "x y@z.org",
+        ] {
+            let err =
+                Settings::load_from(|k| (k == "PALPATE_SUPPORT_EMAIL").then(|| bad.to_string()))
+                    .expect_err(bad);
+            assert!(err.to_string().contains("PALPATE_SUPPORT_EMAIL"), "{err}");
+        }
+    }
 
     #[test]
     fn defaults_need_no_environment() {

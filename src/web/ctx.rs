@@ -58,6 +58,7 @@ impl Ctx {
             other => json!({ "data": other }),
         };
         model["layout"] = layout;
+        model["layout"]["support_email"] = json!(self.state.settings.support_email);
         // A page that search engines should index names its canonical path and a description.
         if let Some(path) = model.get("canonical").and_then(Value::as_str) {
             model["layout"]["canonical"] = json!(self.state.url(path));
@@ -131,6 +132,7 @@ pub fn layout_model(
         "year": time::OffsetDateTime::now_utc().year(),
         "canonical": null,
         "description": null,
+        "support_email": null,
     })
 }
 

@@ -283,6 +283,7 @@ fn render_error_page(
         _ => "Something is not right",
     };
     let mut layout = layout_model(None, &csrf, req.path(), title, vec![]);
+    layout["support_email"] = serde_json::json!(state.settings.support_email);
     layout["signed_in"] = serde_json::json!(signed_in);
     if signed_in {
         layout["nav"] = serde_json::json!([

@@ -72,6 +72,9 @@ async fn admin_manages_roles_and_deactivates(app: TestApp) {
     let r = teacher.login("teach@example.com", PASSWORD).await;
     assert_eq!(r.status(), 403);
     r.assert_contains("deactivated");
+    // No support address is configured here: the page says whom to ask, not "contact support".
+    r.assert_contains("ask the site&#x27;s administrators");
+    assert!(!r.body.contains("mailto:"));
 
     // The last administrator cannot remove their own admin role.
     let me = app

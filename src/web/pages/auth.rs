@@ -201,11 +201,19 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> AppResult<HttpRespon
             "Please confirm your email first: follow the link we sent you when you signed up.",
             true,
         ),
-        Err(LoginError::Deactivated) => rerender(
-            StatusCode::FORBIDDEN,
-            "This account has been deactivated. Contact support if you think this is a mistake.",
-            false,
-        ),
+        Err(LoginError::Deactivated) => {
+            let help = match &ctx.state.settings.support_email {
+                Some(to) => format!("write to {to}"),
+                None => "ask the site's administrators".to_string(),
+            };
+            rerender(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "This account has been deactivated. If you think this is a mistake, {help}."
+                ),
+                false,
+            )
+        }
         Err(LoginError::Other(AppError::RateLimited(m))) => {
             rerender(StatusCode::TOO_MANY_REQUESTS, &m, false)
         }
