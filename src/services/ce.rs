@@ -307,6 +307,87 @@ pub struct CredentialView {
     pub cycle_override: Option<(String, String, String)>,
 }
 
+/// A licence number: at most 40 characters, and one with a digit where the renewal year follows it.
+fn check_number(rule_id: &str, number: &str, e: &mut FieldErrors) {
+    if number.chars().count() > 40 {
+        e.add("number", "Licence numbers have at most 40 characters.");
+    } else if !number.chars().any(|c| c.is_ascii_digit())
+        && ce::builtin()
+            .ok()
+            .and_then(|set| {
+                set.current(rule_id)
+                    .map(|r| r.deadline.needs_licence_number())
+            })
+            .unwrap_or(false)
+    {
+        e.add(
+            "number",
+            "Enter your licence number: its last digit sets your renewal year (odd numbers renew in odd-numbered years).",
+        );
+    }
+}
+
+/// One entry per credential: does the person already hold this rule with this number (or without
+/// one), other than the credential `except`?
+fn held_already(
+    c: &mut crate::store::DbConn,
+    uid: i64,
+    rule_id: &str,
+    number: &str,
+    except: Option<i64>,
+) -> AppResult<bool> {
+    let resolve = |id: &str| {
+        ce::builtin()
+            .ok()
+            .and_then(|set| set.resolve(id).map(str::to_string))
+            .unwrap_or_else(|| id.to_string())
+    };
+    let wanted = resolve(rule_id);
+    Ok(db::credentials_of(c, uid)?.into_iter().any(|x| {
+        Some(x.id) != except
+            && resolve(&x.rule_id) == wanted
+            && x.number
+                .as_deref()
+                .unwrap_or("")
+                .eq_ignore_ascii_case(number)
+    }))
+}
+
+/// Changes a credential's licence number (a typo, or a number a rule now needs).
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
+pub async fn set_number(
+    state: &AppState,
+    user: &Account,
+    id: i64,
+    number: String,
+) -> AppResult<()> {
+    let number = number.trim().to_string();
+    let uid = user.id;
+    let done = state
+        .tx(move |c| {
+            let Some(cred) = db::credentials_of(c, uid)?.into_iter().find(|x| x.id == id) else {
+                return Ok(false);
+            };
+            let mut e = FieldErrors::default();
+            check_number(&cred.rule_id, &number, &mut e);
+            if e.is_empty() && held_already(c, uid, &cred.rule_id, &number, Some(id))? {
+                e.add(
+                    "number",
+                    "You already have this credential with this number in your list.",
+                );
+            }
+            e.into_result()?;
+            Ok(db::set_number(
+                c,
+                uid,
+                id,
+                (!number.is_empty()).then_some(number.as_str()),
+            )?)
+        })
+        .await?;
+    found(done, "No such credential.")
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_credential(
     state: &AppState,
@@ -327,22 +408,7 @@ pub async fn add_credential(
         e.add("issued_on", "Give the date the credential was issued.");
     }
     let number = number.trim().to_string();
-    if number.chars().count() > 40 {
-        e.add("number", "Licence numbers have at most 40 characters.");
-    } else if !number.chars().any(|c| c.is_ascii_digit())
-        && ce::builtin()
-            .ok()
-            .and_then(|set| {
-                set.current(&rule_id)
-                    .map(|r| r.deadline.needs_licence_number())
-            })
-            .unwrap_or(false)
-    {
-        e.add(
-            "number",
-            "Enter your licence number: its last digit sets your renewal year (odd numbers renew in odd-numbered years).",
-        );
-    }
+    check_number(&rule_id, &number, &mut e);
     e.into_result()?;
     let Some(issued) = issued else {
         return Err(AppError::invalid(
@@ -353,22 +419,7 @@ pub async fn add_credential(
     let (clock, uid) = (state.clock.clone(), user.id);
     state
         .tx(move |c| {
-            // One entry per credential: the same rule with the same number (or twice without one).
-            let resolve = |id: &str| {
-                ce::builtin()
-                    .ok()
-                    .and_then(|set| set.resolve(id).map(str::to_string))
-                    .unwrap_or_else(|| id.to_string())
-            };
-            let wanted = resolve(&rule_id);
-            let same = db::credentials_of(c, uid)?.into_iter().any(|x| {
-                resolve(&x.rule_id) == wanted
-                    && x.number
-                        .as_deref()
-                        .unwrap_or("")
-                        .eq_ignore_ascii_case(&number)
-            });
-            if same {
+            if held_already(c, uid, &rule_id, &number, None)? {
                 let mut e = FieldErrors::default();
                 e.add(
                     if number.is_empty() { "rule" } else { "number" },

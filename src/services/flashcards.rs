@@ -85,9 +85,10 @@ fn standing(
     let today = local_time::local_date(tz, now);
     // The other way round of a card rated today would show its own answer: it waits its turn.
     let other_way_seen_today = |f: &Face| {
-        let other = match f.id.strip_suffix("~f") {
-            Some(card) => format!("{card}~r"),
-            None => f.id.replace("~r", "~f"),
+        let other = match (f.id.strip_suffix("~f"), f.id.strip_suffix("~r")) {
+            (Some(card), _) => format!("{card}~r"),
+            (_, Some(card)) => format!("{card}~f"),
+            _ => return false,
         };
         mine.get(&key(&other))
             .is_some_and(|r| local_time::local_date(tz, r.last_review) == today)

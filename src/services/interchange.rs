@@ -94,6 +94,12 @@ pub fn parse_upload(format: Format, bytes: &[u8]) -> AppResult<Parsed> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::invalid("file", "The file is empty."));
     }
+    if format == Format::Csv && bytes.starts_with(b"PK\x03\x04") {
+        return Err(AppError::invalid(
+            "file",
+            "This file is a ZIP archive, such as an Excel workbook, not a CSV file. In Excel choose File › Save As › \"CSV UTF-8\", and upload that file.",
+        ));
+    }
     if format != Format::Qti3 && bytes.starts_with(b"PK\x03\x04") {
         return Err(AppError::invalid(
             "file",
@@ -222,8 +228,9 @@ fn build_preview(
         .iter()
         .map(|q| place(q.line, q.entry.as_deref()))
         .collect();
-    let dups = suggest::near_duplicates(known, &stems, |n| {
-        format!("the question at {} of this file", places[n])
+    let dups = suggest::near_duplicates(known, &stems, |n| match places[n].as_str() {
+        "the whole file" => "another question of this file".to_string(),
+        p => format!("the question at {p} of this file"),
     });
     let items: Vec<PreviewItem> = parsed
         .questions
@@ -482,7 +489,7 @@ mod tests {
     #[test]
     fn a_zip_sent_as_a_text_format_is_named_for_what_it_is() {
         let zip = ic::write(Format::Qti3, &[]);
-        for format in [Format::MoodleXml, Format::Gift, Format::Csv] {
+        for format in [Format::MoodleXml, Format::Gift, Format::Aiken] {
             let m = refusal(format, &zip);
             assert!(
                 m.contains("ZIP archive") && m.contains(format.label()),
@@ -490,6 +497,12 @@ mod tests {
             );
             assert!(!m.contains("UTF-8"), "{m}");
         }
+        // A spreadsheet saved as a workbook instead of CSV is told how to save it.
+        let m = refusal(Format::Csv, &zip);
+        assert!(
+            m.contains("Excel workbook") && m.contains("CSV UTF-8"),
+            "{m}"
+        );
     }
 
     /// A problem with a whole package entry names the entry, never "line 0".

@@ -119,6 +119,22 @@ pub fn set_cycle(
     Ok(n == 1)
 }
 
+pub fn set_number(
+    conn: &mut DbConn,
+    user_id: i64,
+    id: i64,
+    number: Option<&str>,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        ce_credentials::table
+            .filter(ce_credentials::id.eq(id))
+            .filter(ce_credentials::user_id.eq(user_id)),
+    )
+    .set(ce_credentials::number.eq(number))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 pub fn delete_credential(conn: &mut DbConn, user_id: i64, id: i64) -> QueryResult<bool> {
     let n = diesel::delete(
         ce_credentials::table

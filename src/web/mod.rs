@@ -211,6 +211,7 @@ fn practice_and_ce(cfg: &mut web::ServiceConfig) {
         .service(ce::confirm_remove_credential)
         .service(ce::remove_credential)
         .service(ce::set_cycle)
+        .service(ce::set_number)
         .service(ce::new_activity)
         .service(ce::add_activity)
         .service(ce::certificate)

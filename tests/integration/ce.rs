@@ -856,6 +856,19 @@ async fn north_dakota_renewal_years_follow_the_licence_number(app: TestApp) {
     let page = c.get("/ce").await;
     page.assert_contains(&format!("deadline {}-02-28", next(true)));
     page.assert_contains(&format!("deadline {}-02-28", next(false)));
+    // The number can be corrected later: one without a digit is refused, a good one is saved.
+    let id = crate::helpers::id_between(&page.body, "/ce/credentials/", "/number");
+    let action = format!("/ce/credentials/{id}/number");
+    let r = c.submit("/ce", &action, &[("number", "pending")]).await;
+    assert_eq!(r.status(), 303);
+    c.get("/ce")
+        .await
+        .assert_contains("Enter your licence number");
+    let r = c.submit("/ce", &action, &[("number", "ND-7777")]).await;
+    assert_eq!(r.status(), 303);
+    let page = c.get("/ce").await;
+    page.assert_contains("Licence number saved.");
+    page.assert_contains("value=\"ND-7777\"");
 }
 
 db_tests!(

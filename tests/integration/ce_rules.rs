@@ -725,21 +725,38 @@ fn virginia_is_met_by_holding_ncbtmb_certification() {
         va["warnings"][0].as_str().unwrap().contains("NCBTMB"),
         "{va}"
     );
+    assert_eq!(
+        va["met_by"], "NCBTMB Board Certified in Therapeutic Massage & Bodywork (BCTMB)",
+        "{va}"
+    );
     // The hours are still reported as logged.
     assert_eq!(
         va["counted_hours"],
         alone["credentials"][0]["counted_hours"]
     );
 
-    // A rule may only name a credential that exists.
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/us-va-lmt.toml"))
+    // A rule may only name another credential that is loaded with it.
+    let read = |f: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules").join(f))
             .unwrap()
-            .replace(
-                "satisfied_by = [\"ncbtmb-bctmb\"]",
-                "satisfied_by = [\"us-zz-none\"]",
-            );
-    let err = palpate::domain::ce::RuleSet::parse([("us-va-lmt.toml", text.as_str())])
-        .expect_err("unknown credential");
-    assert!(err.to_string().contains("satisfied_by"), "{err}");
+    };
+    let (va, ncbtmb) = (read("us-va-lmt.toml"), read("ncbtmb-bctmb.toml"));
+    let load = |va: &str| {
+        palpate::domain::ce::RuleSet::parse([
+            ("us-va-lmt.toml", va),
+            ("ncbtmb-bctmb.toml", ncbtmb.as_str()),
+        ])
+    };
+    assert!(load(&va).is_ok());
+    for (named, why) in [
+        ("us-zz-none", "no rule has the id"),
+        ("us-va-lmt", "this rule itself"),
+    ] {
+        let edited = va.replace(
+            "satisfied_by = [\"ncbtmb-bctmb\"]",
+            &format!("satisfied_by = [\"{named}\"]"),
+        );
+        let err = load(&edited).expect_err(named);
+        assert!(err.to_string().contains(why), "{err}");
+    }
 }

@@ -477,15 +477,17 @@ fn met_by_another(
         return report;
     };
     let name = set.current(other).map_or(other, |o| o.name.as_str());
-    if matches!(report.status, Status::Deficient | Status::Conditional) {
-        report.status = Status::Compliant;
+    if report.status == Status::Exempt {
+        return report;
     }
+    report.status = Status::Compliant;
     report.deficits.clear();
     report.hours_needed = Hours::ZERO;
+    report.met_by = Some(name.to_string());
     report.warnings.insert(
         0,
         format!(
-            "You hold {name}, which meets this renewal's continuing education by itself; the hours below are for your records."
+            "You hold {name}: this renewal accepts it instead of the hours while it is current, so the hours shown are for your records only."
         ),
     );
     report
@@ -600,6 +602,7 @@ fn blank_report(
         allocations: Vec::new(),
         conditions: Vec::new(),
         warnings,
+        met_by: None,
     }
 }
 

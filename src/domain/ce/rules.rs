@@ -20,14 +20,16 @@
 //! to_verify = ["…"]
 //! notes = ["…"]
 //! deadline = { kind = "fixed", month = 8, day = 31, every_years = 2, parity = "odd" }
-//! #   kind = fixed | birth_month_end | birthday (every_years, first_after_months)
-//! #   kind = anniversary (months)
+//! #   kind = fixed | birth_month_end | birth_month_day (day) | birthday (every_years,
+//! #          first_after_months; parity = odd | even | birth_year | licence_number)
+//! #   kind = anniversary | anniversary_month_end (months)
 //! due = "end"                       # end | first_of_month
 //! unit_minutes = 50                 # length of one CE hour
 //! conversions = { semester_credit = 15, quarter_credit = 10, ceu = 10 }
 //! mode = "partition"                # partition | subset | none
 //! total = 24
 //! accepted_approvals = ["fl_bmt_provider"]      # empty = any
+//! satisfied_by = ["ncbtmb-bctmb"]   # holding one of these credentials meets the CE instead
 //! excluded_topics = []
 //! no_duplicate = "none"             # none | cycle | all_cycles
 //! carry_over = { max_hours = 0 }    # 0 = none

@@ -65,6 +65,8 @@ pub struct CredentialReport {
     pub allocations: Vec<Allocation>,
     pub conditions: Vec<String>,
     pub warnings: Vec<String>,
+    /// The credential whose holding meets this renewal instead of the hours.
+    pub met_by: Option<String>,
     pub name: String,
     pub confidence: String,
     pub error: Option<String>,
@@ -294,7 +296,11 @@ fn domain_credential(c: &db::Credential) -> ce::Credential {
 /// Copies the overall standing into the report: status, hours, name, cycle and days left.
 fn fill_standing(report: &mut CredentialReport, r: &ce::CredentialReport, today: Date) {
     report.status = status_code(r.status).to_string();
-    report.status_label = status_label(&report.status).to_string();
+    report.status_label = match &r.met_by {
+        Some(other) => format!("Met through your {other}, as long as it is current when you renew"),
+        None => status_label(&report.status).to_string(),
+    };
+    report.met_by = r.met_by.clone();
     report.required_hours = r.required_hours.as_f64();
     report.counted_hours = r.counted_hours.as_f64();
     report.name = r.name.clone();

@@ -165,6 +165,18 @@ fn badges(
             }
             let ce_status = row.show_ce.then(|| {
                 let r = crate::services::ce::evaluate_one(&log, cred, today);
+                // Met through another credential: said publicly only when that one is verified too.
+                if let Some(other) = &r.met_by {
+                    let other_verified = vs.iter().any(|w| {
+                        log.credentials.iter().any(|k| {
+                            k.id == w.credential_id
+                                && crate::services::ce::credential_name(&k.rule_id) == *other
+                        })
+                    });
+                    if !other_verified {
+                        return None;
+                    }
+                }
                 match (r.status.as_str(), r.deadline) {
                     ("compliant" | "exempt", Some(d)) => {
                         Some(format!("CE current for {} through {d}", r.name))

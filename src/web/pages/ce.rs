@@ -171,6 +171,30 @@ pub struct CycleForm {
     deadline: String,
 }
 
+#[derive(Deserialize)]
+pub struct NumberForm {
+    #[serde(default)]
+    number: String,
+}
+
+#[post("/ce/credentials/{id}/number")]
+pub async fn set_number(
+    ctx: Ctx,
+    path: web::Path<i64>,
+    form: web::Form<NumberForm>,
+) -> AppResult<HttpResponse> {
+    let me = ctx.require(Role::Practitioner)?.clone();
+    match ce::set_number(&ctx.state, &me, path.into_inner(), form.into_inner().number).await {
+        Ok(()) => ctx.flash("success", "Licence number saved."),
+        Err(AppError::Fields(e)) => ctx.flash(
+            "error",
+            &e.0.values().cloned().collect::<Vec<_>>().join(" "),
+        ),
+        Err(e) => return Err(e),
+    }
+    Ok(see_other("/ce"))
+}
+
 #[post("/ce/credentials/{id}/cycle")]
 pub async fn set_cycle(
     ctx: Ctx,

@@ -230,6 +230,9 @@ pub struct CredentialReport {
     pub conditions: Vec<ConditionReport>,
     /// Caveats (rule version, confidence).
     pub warnings: Vec<String>,
+    /// The credential whose holding meets this renewal instead of the hours (its name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met_by: Option<String>,
 }
 
 /// Why a credential could not be evaluated.

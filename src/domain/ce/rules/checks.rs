@@ -52,17 +52,6 @@ pub(super) fn parse_rule_with(
         ));
     }
 
-    if let Some(i) = raw
-        .satisfied_by
-        .iter()
-        .position(|id| id.trim().is_empty() || *id == raw.id)
-    {
-        return Err(c.err(
-            format!("satisfied_by[{i}]"),
-            "name another credential's rule id",
-        ));
-    }
-
     let mut rule = Rule {
         id: raw.id.clone(),
         file: file.to_string(),

@@ -51,15 +51,18 @@ impl RuleSet {
         }
         let set = RuleSet { rules, aliases };
         for r in &set.rules {
-            if let Some(i) = r
-                .satisfied_by
-                .iter()
-                .position(|id| set.resolve(id).is_none())
-            {
+            for (i, id) in r.satisfied_by.iter().enumerate() {
+                let message = match set.resolve(id) {
+                    None => {
+                        format!("no rule has the id `{id}` (the rule it names must be loaded too)")
+                    }
+                    Some(other) if other == r.id => format!("`{id}` is this rule itself"),
+                    Some(_) => continue,
+                };
                 return Err(RuleError::Field {
                     file: r.file.clone(),
                     field: format!("satisfied_by[{i}]"),
-                    message: format!("no rule has the id `{}`", r.satisfied_by[i]),
+                    message,
                 });
             }
         }
