@@ -139,6 +139,8 @@ pub fn insert_version(conn: &mut DbConn, v: &NewVersion) -> QueryResult<()> {
 }
 
 /// Points the item at its versions and sets its status (that of its latest version).
+// One value per column of the row it writes.
+#[allow(clippy::too_many_arguments)]
 pub fn update_item(
     conn: &mut DbConn,
     id: &str,
@@ -178,6 +180,8 @@ pub fn set_version_status(
     .map(|_| ())
 }
 
+// One value per column of the row it writes.
+#[allow(clippy::too_many_arguments)]
 pub fn insert_event(
     conn: &mut DbConn,
     item_id: &str,

@@ -24,6 +24,8 @@ fn free_port() -> u16 {
 }
 
 /// Starts the binary on the test's database and waits until it answers `/healthz`.
+// The child is returned to the caller, which kills and waits for it; clippy cannot see that.
+#[allow(clippy::zombie_processes)]
 async fn start_server(app: &TestApp, dir: &std::path::Path, round: usize) -> (Child, String) {
     let port = free_port();
     let log = std::fs::File::create(dir.join(format!("server-{round}.log"))).unwrap();

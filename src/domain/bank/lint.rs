@@ -299,13 +299,13 @@ fn word_cues(c: &ItemContent) -> Vec<(&'static str, String)> {
 /// Pairs of options that say the same, or nearly (the same words in another order are allowed).
 fn duplicate_options(c: &ItemContent) -> Vec<(&'static str, String)> {
     let mut out = vec![];
-    for i in 0..4 {
-        for j in i + 1..4 {
+    for (i, key_a) in KEYS.iter().enumerate().take(4) {
+        for (j, key_b) in KEYS.iter().enumerate().take(4).skip(i + 1) {
             let (a, b) = (normalised(&c.options[i]), normalised(&c.options[j]));
             if a == b {
                 out.push((
                     "duplicate-options",
-                    format!("options {} and {} say the same", KEYS[i], KEYS[j]),
+                    format!("options {key_a} and {key_b} say the same"),
                 ));
                 continue;
             }
@@ -322,10 +322,7 @@ fn duplicate_options(c: &ItemContent) -> Vec<(&'static str, String)> {
             if union > 0 && common as f64 / union as f64 >= 0.8 {
                 out.push((
                     "near-duplicate-options",
-                    format!(
-                        "options {} and {} share {common} of {union} words",
-                        KEYS[i], KEYS[j]
-                    ),
+                    format!("options {key_a} and {key_b} share {common} of {union} words"),
                 ));
             }
         }

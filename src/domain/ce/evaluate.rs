@@ -557,11 +557,13 @@ pub fn evaluate_credential(
         &mut report,
         &active,
         log,
-        lenient_defs,
-        strict_defs,
-        extra_defs,
-        other_defs,
-        extra_needed,
+        Findings {
+            lenient: lenient_defs,
+            strict: strict_defs,
+            extra: extra_defs,
+            other: other_defs,
+            extra_needed,
+        },
     );
     report.excluded = prepared.excluded.list;
     if report.excluded.iter().any(|e| e.reason == "not_counted") {
@@ -711,7 +713,7 @@ fn carry_in(
 
 mod steps;
 use steps::{
-    cycle_of, extra_minimums, item_requirements, once_ever_requirements, rule_warnings,
+    Findings, cycle_of, extra_minimums, item_requirements, once_ever_requirements, rule_warnings,
     settle_status, slice_reports,
 };
 

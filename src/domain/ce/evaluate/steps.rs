@@ -380,18 +380,35 @@ pub(super) fn item_requirements(
     other_defs
 }
 
+/// What an evaluation found missing, for [`settle_status`].
+pub(super) struct Findings {
+    /// Hour deficits with conditional hours accepted.
+    pub(super) lenient: HourDeficits,
+    /// Hour deficits with them rejected (when there are conditional hours).
+    pub(super) strict: Option<HourDeficits>,
+    /// Per-period minimums not met.
+    pub(super) extra: Vec<DeficitReport>,
+    /// Once-ever and non-hour requirements not met.
+    pub(super) other: Vec<DeficitReport>,
+    /// Hours the per-period minimums still need.
+    pub(super) extra_needed: Hours,
+}
+
 /// The overall status, from the hour deficits counted leniently (conditional hours accepted)
 /// and strictly (rejected), plus the per-period and non-hour deficits.
 pub(super) fn settle_status(
     report: &mut CredentialReport,
     active: &Active<'_>,
     log: &Log<'_>,
-    lenient_defs: HourDeficits,
-    strict_defs: Option<HourDeficits>,
-    extra_defs: Vec<DeficitReport>,
-    other_defs: Vec<DeficitReport>,
-    extra_needed: Hours,
+    found: Findings,
 ) {
+    let Findings {
+        lenient: lenient_defs,
+        strict: strict_defs,
+        extra: extra_defs,
+        other: other_defs,
+        extra_needed,
+    } = found;
     let lenient_clear =
         lenient_defs.list.is_empty() && extra_defs.is_empty() && other_defs.is_empty();
     let (status, hour_list, needed) = if active.exempt {

@@ -19,8 +19,8 @@ pub(super) fn objective(
         let p = p3(a, b, c, grid[q]).clamp(1e-9, 1.0 - 1e-9);
         f += r[q] * p.ln() + (n[q] - r[q]) * (1.0 - p).ln();
     }
-    for d in 0..dims(model) {
-        f -= (x[d] - prior.mean[d]).powi(2) / (2.0 * prior.sd[d] * prior.sd[d]);
+    for (d, xd) in x.iter().enumerate().take(dims(model)) {
+        f -= (xd - prior.mean[d]).powi(2) / (2.0 * prior.sd[d] * prior.sd[d]);
     }
     f
 }
@@ -88,8 +88,9 @@ fn solve(h: [[f64; 3]; 3], g: [f64; 3], k: usize) -> Option<[f64; 3]> {
         for row in 0..k {
             if row != col {
                 let f = m[row][col] / m[col][col];
-                for j in col..4 {
-                    m[row][j] -= f * m[col][j];
+                let pivot_row = m[col];
+                for (v, p) in m[row].iter_mut().zip(pivot_row).skip(col) {
+                    *v -= f * p;
                 }
             }
         }

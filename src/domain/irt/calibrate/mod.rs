@@ -271,19 +271,32 @@ fn e_step(
     ll
 }
 
+/// One item's state at the end of the EM run: working-scale parameters, their natural values,
+/// whether it was an anchor, and its expected counts (examinees and right answers) per node.
+struct ItemFit<'a> {
+    x: [f64; 3],
+    params: Abc,
+    fixed: bool,
+    n: &'a [f64],
+    r: &'a [f64],
+}
+
 /// One item's final estimate: standard errors from the observed information, RMSD fit.
 fn estimate_of(
     ix: &Indexed,
     i: usize,
-    x: [f64; 3],
-    params: Abc,
-    fixed: bool,
+    fit: ItemFit<'_>,
     model: Model,
     prior: &Prior,
     grid: &[f64],
-    n: &[f64],
-    r: &[f64],
 ) -> ItemEstimate {
+    let ItemFit {
+        x,
+        params,
+        fixed,
+        n,
+        r,
+    } = fit;
     let (a, b, c) = params;
     let k = dims(model);
     let (mut se_a, mut se_b, mut se_c) = (None, None, None);
@@ -418,14 +431,16 @@ fn calibrate_with_prior(
             estimate_of(
                 &ix,
                 i,
-                x[i],
-                params[i],
-                fixed[i],
+                ItemFit {
+                    x: x[i],
+                    params: params[i],
+                    fixed: fixed[i],
+                    n: &n[i],
+                    r: &r[i],
+                },
                 model,
                 &item_prior,
                 &grid,
-                &n[i],
-                &r[i],
             )
         })
         .collect();
