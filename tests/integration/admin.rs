@@ -112,3 +112,33 @@ db_tests!(
     students_cannot_reach_admin_pages,
     admin_manages_roles_and_deactivates
 );
+
+/// With a support address configured, the deactivated log-in and every page's footer name it.
+#[tokio::test]
+async fn the_support_address_is_shown_where_people_need_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let mut settings = crate::helpers::test_settings(dir.path(), url);
+    settings.support_email = Some("help@palpate.example.org".into());
+    let app = TestApp::spawn_with(crate::helpers::Db::Sqlite, settings, dir).await;
+    let home = app.client().get("/").await;
+    home.assert_contains("href=\"mailto:help@palpate.example.org\"");
+    // Error pages carry the same footer.
+    app.client()
+        .get("/no/such/page")
+        .await
+        .assert_contains("mailto:help@palpate.example.org");
+    app.user("gone@example.com", &[Role::Student]).await;
+    let now = app.clock.now();
+    app.state
+        .db(move |c| {
+            let u = palpate::store::accounts::find_user_by_email(c, "gone@example.com")?.unwrap();
+            palpate::store::accounts::set_active(c, u.id, false, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let r = app.client().login("gone@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 403);
+    r.assert_contains("If you think this is a mistake, write to help@palpate.example.org.");
+}

@@ -542,15 +542,7 @@ async fn state_law_topics_and_board_approvals_follow_the_credentials(app: TestAp
     let r = upload(&ana, &law, None).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let api = app.api_token("ana@example.com").await;
-    let eval: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/ce/evaluation", app.addr))
-        .bearer_auth(&api)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let eval = app.api_json(&api, "/api/v1/ce/evaluation").await;
     let nj = &eval["credentials"][0];
     let laws = nj["requirements"]
         .as_array()
@@ -571,15 +563,7 @@ async fn state_law_topics_and_board_approvals_follow_the_credentials(app: TestAp
         ("approval_nccaom", "NC-77"),
     ];
     assert_eq!(upload(&ana, &acupressure, None).await.status, 303);
-    let eval: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/ce/evaluation", app.addr))
-        .bearer_auth(&api)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let eval = app.api_json(&api, "/api/v1/ce/evaluation").await;
     assert_eq!(eval["credentials"][0]["counted_hours"], 4.0, "{eval}");
     // The API takes a board's approval too.
     let r = reqwest::Client::new()

@@ -301,6 +301,19 @@ impl TestApp {
         panic!("expected {n} emails, got {}", self.mail.messages().len());
     }
 
+    /// GETs an API path with a bearer token and returns its JSON body.
+    pub async fn api_json(&self, token: &str, path: &str) -> serde_json::Value {
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.addr))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Waits (up to 10 s) for a message to `to` with this subject.
     pub async fn wait_for_message(&self, to: &str, subject: &str) -> SentMail {
         for _ in 0..200 {

@@ -16,6 +16,7 @@ mod browser_study;
 mod calibrate;
 mod calibration_runs;
 mod ce;
+mod ce_credentials;
 mod ce_rules;
 mod classes;
 mod crash;
