@@ -426,6 +426,21 @@ fn area_label(code: &str) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
+/// Today in a class's time zone (its creator's): the date its assignments open and fall due by.
+pub async fn class_today(state: &AppState, class_id: i64) -> AppResult<Date> {
+    let clock = state.clock.clone();
+    state
+        .db(move |c| {
+            let now = clock.now();
+            let Some(class) = db::find_class(c, class_id)? else {
+                return Ok(now.date());
+            };
+            let tz = super::study_settings::zone_of(c, class.created_by)?;
+            Ok(crate::domain::local_time::local_date(tz, now))
+        })
+        .await
+}
+
 /// Adds an assignment to a class `user` teaches; returns its id.
 pub async fn create_assignment(
     state: &AppState,
@@ -436,9 +451,11 @@ pub async fn create_assignment(
     let (clock, uid) = (state.clock.clone(), user.id);
     state
         .tx(move |c| {
-            taught(c, uid, class_id)?;
+            let class = taught(c, uid, class_id)?;
             let now = clock.now();
-            let a = check_assignment(c, &input, now.date())?;
+            // Dates are the class's own (its creator's time zone), as is "today".
+            let tz = super::study_settings::zone_of(c, class.created_by)?;
+            let a = check_assignment(c, &input, crate::domain::local_time::local_date(tz, now))?;
             Ok(db::insert_assignment(
                 c,
                 &db::NewAssignment {
@@ -469,11 +486,11 @@ pub async fn start_assignment(
         .db(move |c| {
             let a = db::find_assignment(c, assignment_id)?
                 .ok_or_else(|| AppError::NotFound("No such assignment.".into()))?;
-            membership(c, uid, a.class_id)?;
-            if a.opens_at > clock.now() {
+            let (class, _) = membership(c, uid, a.class_id)?;
+            if !gradebook::ClassClock::of(c, &class, clock.now())?.opened(&a) {
                 return Err(AppError::Conflict(format!(
                     "This assignment opens on {}.",
-                    crate::clock::display(a.opens_at)
+                    a.opens_at.date()
                 )));
             }
             let running = db::running_exam(c, uid, a.id)?;

@@ -71,7 +71,8 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
     class_page.assert_contains(&format!("/classes/join/{code}"));
 
     // Assignments: dates checked; a drill open now and a readiness check that opens later.
-    let today = app.clock.now().date();
+    // The class's dates are in its creator's time zone (Eastern by default), not UTC.
+    let today = crate::helpers::student_today(&app);
     let day = |d: i64| (today + time::Duration::days(d)).to_string();
     let add = |fields: Vec<(&'static str, String)>| {
         let teacher = &teacher;
@@ -370,7 +371,75 @@ async fn classes_assignments_gradebook_and_privacy(app: TestApp) {
     analysis.assert_contains("No one in the class has answered");
 }
 
-db_tests!(classes_assignments_gradebook_and_privacy);
+/// A due date ends at midnight where the class is (its creator's time zone, Eastern by default),
+/// not at midnight UTC: a drill finished at 8 pm Eastern on the due date is on time.
+async fn a_due_date_ends_at_midnight_where_the_class_is(app: TestApp) {
+    use palpate::domain::local_time::{DEFAULT_ZONE, local, zone};
+    app.seed_bank([4, 4, 4, 4, 4, 4, 4]).await;
+    let teacher = app
+        .logged_in("evening@example.com", &[Role::Instructor])
+        .await;
+    let r = teacher
+        .submit(
+            "/classes",
+            "/classes",
+            &[
+                ("name", "Evening cohort"),
+                ("term", "Fall 2027"),
+                ("exam_target", "mblex"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let class_url = r.location.unwrap();
+    let code = code_in(&teacher.get(&class_url).await);
+    // The next 8 pm in the class's zone (01:00 UTC the next day, or 00:00 in summer).
+    let tz = zone(DEFAULT_ZONE).unwrap();
+    let here = local(tz, app.clock.now());
+    let mut evening = here.replace_time(time::macros::time!(20:00));
+    if evening <= here {
+        evening += time::Duration::days(1);
+    }
+    let r = teacher
+        .submit(
+            &class_url,
+            &format!("{class_url}/assignments"),
+            &[
+                ("kind", "drill"),
+                ("area", "1"),
+                ("length", "5"),
+                ("opens_on", &here.date().to_string()),
+                ("due_on", &evening.date().to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    let s = app.logged_in("night@example.com", &[Role::Student]).await;
+    let r = s
+        .submit("/classes", "/classes/join", &[("code", &code)])
+        .await;
+    assert_eq!(r.status(), 303);
+    app.clock.advance(evening - here);
+    let dash = s.get("/dashboard").await;
+    let start = crate::helpers::id_between(&dash.body, "/classes/assignments/", "/start");
+    let r = s
+        .submit(
+            "/dashboard",
+            &format!("/classes/assignments/{start}/start"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    do_drill(&s, &r.location.unwrap(), 5).await;
+    let dash = s.get("/dashboard").await;
+    dash.assert_contains("Done · 100 %");
+    assert!(!dash.body.contains("Done late"), "{}", dash.body);
+}
+
+db_tests!(
+    classes_assignments_gradebook_and_privacy,
+    a_due_date_ends_at_midnight_where_the_class_is
+);
 
 /// An instructor who does not teach the class asks for its questions.
 async fn other_teacher_export(app: &TestApp, class_url: &str) -> u16 {

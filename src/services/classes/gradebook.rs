@@ -3,7 +3,39 @@
 
 use super::*;
 use crate::domain::bank::KEYS;
+use crate::domain::local_time;
 use std::collections::{BTreeMap, HashMap};
+
+/// A class's clock: assignments open and fall due on the wall clock of the class's time zone
+/// (its creator's study time zone), so "due 10 December" ends at 23:59:59 there, not in UTC.
+#[derive(Clone, Copy)]
+pub(crate) struct ClassClock {
+    tz: chrono_tz::Tz,
+    now: PrimitiveDateTime,
+}
+
+impl ClassClock {
+    pub(crate) fn of(
+        c: &mut DbConn,
+        class: &db::ClassRow,
+        now: PrimitiveDateTime,
+    ) -> AppResult<Self> {
+        Ok(ClassClock {
+            tz: crate::services::study_settings::zone_of(c, class.created_by)?,
+            now,
+        })
+    }
+
+    /// The class's wall clock at a UTC instant.
+    fn local(self, utc: PrimitiveDateTime) -> PrimitiveDateTime {
+        local_time::local(self.tz, utc)
+    }
+
+    /// Has the assignment opened?
+    pub(crate) fn opened(self, a: &db::AssignmentRow) -> bool {
+        a.opens_at <= self.local(self.now)
+    }
+}
 
 /// Where a student stands on an assignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -40,7 +72,8 @@ pub struct Cell {
     pub percent: Option<i32>,
 }
 
-fn cell(a: &db::AssignmentRow, exams: &[&db::ExamFacts], now: PrimitiveDateTime) -> Cell {
+fn cell(a: &db::AssignmentRow, exams: &[&db::ExamFacts], clock: ClassClock) -> Cell {
+    let now = clock.local(clock.now);
     let mine: Vec<&&db::ExamFacts> = exams
         .iter()
         .filter(|e| e.assignment_id == Some(a.id))
@@ -57,7 +90,7 @@ fn cell(a: &db::AssignmentRow, exams: &[&db::ExamFacts], now: PrimitiveDateTime)
         .max();
     let on_time = finished
         .iter()
-        .any(|e| e.finished_at.is_some_and(|f| f <= a.due_at));
+        .any(|e| e.finished_at.is_some_and(|f| clock.local(f) <= a.due_at));
     let standing = if on_time {
         Standing::Done
     } else if !finished.is_empty() {
@@ -92,11 +125,7 @@ pub struct AssignmentView {
     pub open: bool,
 }
 
-fn assignment_view(
-    a: &db::AssignmentRow,
-    class_name: &str,
-    now: PrimitiveDateTime,
-) -> AssignmentView {
+fn assignment_view(a: &db::AssignmentRow, class_name: &str, clock: ClassClock) -> AssignmentView {
     AssignmentView {
         id: a.id,
         class_id: a.class_id,
@@ -107,7 +136,7 @@ fn assignment_view(
         title: a.title.clone(),
         opens: a.opens_at.date().to_string(),
         due: a.due_at.date().to_string(),
-        open: a.opens_at <= now,
+        open: clock.opened(a),
     }
 }
 
@@ -189,7 +218,7 @@ fn row_for(
     assignments: &[db::AssignmentRow],
     exams: &[&db::ExamFacts],
     answers: &[&db::Answer],
-    now: PrimitiveDateTime,
+    clock: ClassClock,
 ) -> AppResult<GradeRow> {
     let mut by_area: HashMap<&str, (u32, u32)> = HashMap::new();
     let mut exam_span: HashMap<i64, (PrimitiveDateTime, PrimitiveDateTime)> = HashMap::new();
@@ -224,7 +253,7 @@ fn row_for(
         name: p.name.clone(),
         email: p.email.clone(),
         joined: p.joined_at.date().to_string(),
-        cells: assignments.iter().map(|a| cell(a, exams, now)).collect(),
+        cells: assignments.iter().map(|a| cell(a, exams, clock)).collect(),
         areas: area_columns()
             .into_iter()
             .map(|AreaColumn { code, .. }| {
@@ -253,7 +282,7 @@ fn rows(
     c: &mut DbConn,
     people: &[db::Person],
     assignments: &[db::AssignmentRow],
-    now: PrimitiveDateTime,
+    clock: ClassClock,
 ) -> AppResult<Vec<GradeRow>> {
     let Some(since) = people.iter().map(|p| p.joined_at).min() else {
         return Ok(vec![]);
@@ -274,7 +303,7 @@ fn rows(
                     a.0 == p.user_id && a.4 >= p.joined_at && mine.iter().any(|e| e.id == a.1)
                 })
                 .collect();
-            row_for(p, assignments, &mine, &their, now)
+            row_for(p, assignments, &mine, &their, clock)
         })
         .collect()
 }
@@ -343,12 +372,13 @@ fn book_of(
 ) -> AppResult<Gradebook> {
     let assignments = db::assignments_of(c, &[class.id])?;
     let members = db::members(c, class.id)?;
-    let mut rows = rows(c, &members, &assignments, now)?;
+    let clock = ClassClock::of(c, &class, now)?;
+    let mut rows = rows(c, &members, &assignments, clock)?;
     sort_rows(&mut rows, &sort);
     Ok(Gradebook {
         assignments: assignments
             .iter()
-            .map(|a| assignment_view(a, &class.name, now))
+            .map(|a| assignment_view(a, &class.name, clock))
             .collect(),
         class: summary(&class),
         areas: area_columns(),
@@ -372,11 +402,12 @@ pub async fn my_row(state: &AppState, user: &Account, class_id: i64) -> AppResul
                 email: me.email,
                 joined_at: joined,
             };
-            let rows = rows(c, &[person], &assignments, now)?;
+            let clock = ClassClock::of(c, &class, now)?;
+            let rows = rows(c, &[person], &assignments, clock)?;
             Ok(Gradebook {
                 assignments: assignments
                     .iter()
-                    .map(|a| assignment_view(a, &class.name, now))
+                    .map(|a| assignment_view(a, &class.name, clock))
                     .collect(),
                 class: summary(&class),
                 areas: area_columns(),
@@ -450,7 +481,7 @@ pub async fn class_view(state: &AppState, user: &Account, class_id: i64) -> AppR
     state
         .db(move |c| {
             let class = taught(c, uid, class_id)?;
-            let now = clock.now();
+            let clock = ClassClock::of(c, &class, clock.now())?;
             Ok(ClassView {
                 invite_code: class.invite_code.clone(),
                 teachers: db::teachers(c, class_id)?
@@ -460,7 +491,7 @@ pub async fn class_view(state: &AppState, user: &Account, class_id: i64) -> AppR
                 members: db::members(c, class_id)?.len(),
                 assignments: db::assignments_of(c, &[class_id])?
                     .iter()
-                    .map(|a| assignment_view(a, &class.name, now))
+                    .map(|a| assignment_view(a, &class.name, clock))
                     .collect(),
                 class: summary(&class),
             })
@@ -487,6 +518,10 @@ pub async fn my_assignments(state: &AppState, user: &Account) -> AppResult<Vec<M
             let now = clock.now();
             let names: HashMap<i64, String> =
                 classes.iter().map(|k| (k.id, k.name.clone())).collect();
+            let mut clocks: HashMap<i64, ClassClock> = HashMap::new();
+            for k in &classes {
+                clocks.insert(k.id, ClassClock::of(c, k, now)?);
+            }
             let ids: Vec<i64> = classes.iter().map(|k| k.id).collect();
             let assignments = db::assignments_of(c, &ids)?;
             let since = assignments
@@ -499,13 +534,16 @@ pub async fn my_assignments(state: &AppState, user: &Account) -> AppResult<Vec<M
                 exams.iter().filter(|e| e.assignment_id.is_some()).collect();
             Ok(assignments
                 .iter()
-                .map(|a| MyAssignment {
-                    assignment: assignment_view(
-                        a,
-                        names.get(&a.class_id).map(String::as_str).unwrap_or(""),
-                        now,
-                    ),
-                    status: cell(a, &mine, now),
+                .filter_map(|a| {
+                    let clock = *clocks.get(&a.class_id)?;
+                    Some(MyAssignment {
+                        assignment: assignment_view(
+                            a,
+                            names.get(&a.class_id).map(String::as_str).unwrap_or(""),
+                            clock,
+                        ),
+                        status: cell(a, &mine, clock),
+                    })
                 })
                 .collect())
         })
@@ -600,7 +638,11 @@ pub async fn item_analysis(
             }
             items.sort_by_key(|i| (i.percent_correct, std::cmp::Reverse(i.answered)));
             Ok(ItemAnalysis {
-                assignment: assignment_view(&a, &class.name, clock.now()),
+                assignment: assignment_view(
+                    &a,
+                    &class.name,
+                    ClassClock::of(c, &class, clock.now())?,
+                ),
                 class: summary(&class),
                 students: students.len(),
                 items,

@@ -181,15 +181,9 @@ async fn class_page_with(
 #[get("/classes/{id}")]
 pub async fn show(ctx: Ctx, path: web::Path<i64>) -> AppResult<HttpResponse> {
     ctx.require(Role::Instructor)?;
-    let input = class_page_model_input(ctx.state.clock.now().date());
-    class_page(
-        &ctx,
-        path.into_inner(),
-        &input,
-        &FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    let id = path.into_inner();
+    let input = class_page_model_input(classes::class_today(&ctx.state, id).await?);
+    class_page(&ctx, id, &input, &FieldErrors::default(), StatusCode::OK).await
 }
 
 #[post("/classes/{id}/assignments")]
@@ -234,7 +228,7 @@ pub async fn add_teacher(
             Ok(see_other(&format!("/classes/{id}")))
         }
         Err(e) => {
-            let input = class_page_model_input(ctx.state.clock.now().date());
+            let input = class_page_model_input(classes::class_today(&ctx.state, id).await?);
             class_page_with(
                 &ctx,
                 id,
