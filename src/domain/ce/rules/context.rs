@@ -345,6 +345,7 @@ fn parity(c: &Ctx<'_>, d: &RawDeadline, every: u8) -> Result<Option<Parity>, Rul
                 ("even", Parity::Even),
                 ("birth_year", Parity::BirthYear),
                 ("licence_number", Parity::LicenceNumber),
+                ("license_number", Parity::LicenceNumber),
             ],
         )?,
     };

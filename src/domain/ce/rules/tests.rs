@@ -355,6 +355,44 @@ fn base_file_is_valid() {
     assert_eq!(r.mins.len(), 1);
 }
 
+/// The new deadline kinds and parities parse (US and British spelling of the licence number).
+#[test]
+fn deadline_kinds_and_parities_parse() {
+    use crate::domain::ce::cycle::{DeadlineRule, Parity};
+    let with = |deadline: &str| {
+        let text = BASE.replace(
+            r#"deadline = { kind = "fixed", month = 8, day = 31, every_years = 2, parity = "odd" }"#,
+            deadline,
+        );
+        parse_rule(FILE, &text)
+            .unwrap_or_else(|e| panic!("{deadline}: {e}"))
+            .deadline
+    };
+    for spelling in ["licence_number", "license_number"] {
+        let d = with(&format!(
+            r#"deadline = {{ kind = "fixed", month = 2, day = 28, every_years = 2, parity = "{spelling}" }}"#
+        ));
+        assert_eq!(d.parity(), Some(Parity::LicenceNumber), "{spelling}");
+        assert!(d.needs_licence_number());
+    }
+    let va =
+        with(r#"deadline = { kind = "birth_month_end", every_years = 2, parity = "birth_year" }"#);
+    assert!(va.needs_birth_date());
+    assert_eq!(
+        with(r#"deadline = { kind = "birth_month_day", day = 28, every_years = 1 }"#),
+        DeadlineRule::BirthMonthDay {
+            day: 28,
+            every_years: 1,
+            parity: None,
+            first_after_months: 0
+        }
+    );
+    assert_eq!(
+        with(r#"deadline = { kind = "anniversary_month_end", months = 24 }"#),
+        DeadlineRule::MonthEndAnniversary { months: 24 }
+    );
+}
+
 #[test]
 fn syntax_and_shape_errors_name_the_file() {
     let e = err("id = ");
