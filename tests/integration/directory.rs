@@ -714,8 +714,99 @@ async fn messages_reach_the_therapist_once_and_reports_reach_an_administrator(ap
     assert_eq!(app.client().get(page).await.status(), 200);
 }
 
+/// A Virginia licence is met by holding current NCBTMB certification (18VAC90-50-75 A 1). The
+/// public profile says "CE current" for it only once the NCBTMB credential is verified too: an
+/// unverified claim never makes a public statement.
+async fn ce_met_through_another_credential_is_public_only_when_both_are_verified(app: TestApp) {
+    let bea = app
+        .logged_in("bea@example.com", &[Role::Practitioner])
+        .await;
+    let admin = app.logged_in("admin@example.com", &[Role::Admin]).await;
+    save(
+        &bea,
+        &profile(
+            "Bea Lane",
+            "Richmond",
+            "23219",
+            &["swedish"],
+            &[("show_ce", "on")],
+        ),
+    )
+    .await;
+    publish(&bea).await;
+    let r = bea
+        .submit("/ce", "/ce/profile", &[("birth_date", "1987-03-12")])
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    for (rule, number) in [("us-va-lmt", "0019012345"), ("ncbtmb-bctmb", "NCB-5521")] {
+        let r = bea
+            .submit(
+                "/ce/credentials/new",
+                "/ce/credentials",
+                &[
+                    ("rule", rule),
+                    ("issued_on", "2020-01-15"),
+                    ("number", number),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{}", r.body);
+    }
+    // The credential choice on the directory page, by a word of its name.
+    let choice = |page: &Page, name: &str| {
+        let select = page.body.split("name=\"credential\"").nth(1).unwrap_or("");
+        let select = select.split("</select>").next().unwrap_or("");
+        select
+            .split("<option value=\"")
+            .skip(1)
+            .find(|o| {
+                o.split("</option>")
+                    .next()
+                    .is_some_and(|t| t.contains(name))
+            })
+            .and_then(|o| o.split('"').next())
+            .unwrap_or_else(|| panic!("no choice {name}"))
+            .to_string()
+    };
+    let page = bea.get("/directory").await;
+    let (va, ncbtmb) = (choice(&page, "Virginia"), choice(&page, "NCBTMB"));
+    let profile_url = format!("/therapists/{}", slug_of(&page));
+    let r = send_document(&bea, &va, "licence.pdf", PDF).await;
+    assert_eq!(r.status(), 303, "{}", r.body);
+    let vid = first_request(&admin.get("/admin/directory").await);
+    assert_eq!(
+        verify(&admin, &vid, "DHP licence lookup").await.status(),
+        303
+    );
+    // No hours are logged: the licence is met only through the NCBTMB entry, still unverified.
+    bea.get("/ce")
+        .await
+        .assert_contains("Met through your NCBTMB");
+    let p = app.client().get(&profile_url).await;
+    p.assert_contains("Virginia Licensed Massage Therapist");
+    assert!(!p.body.contains("CE current"), "{}", p.body);
+    assert_eq!(
+        send_document(&bea, &ncbtmb, "bctmb.pdf", PDF)
+            .await
+            .status(),
+        303
+    );
+    let vid = first_request(&admin.get("/admin/directory").await);
+    assert_eq!(
+        verify(&admin, &vid, "NCBTMB certificant search")
+            .await
+            .status(),
+        303
+    );
+    app.client()
+        .get(&profile_url)
+        .await
+        .assert_contains("CE current for Virginia Licensed Massage Therapist through");
+}
+
 db_tests!(
     profiles_are_private_until_published_and_search_by_place,
     only_verified_credentials_and_chosen_ce_standing_are_shown,
     messages_reach_the_therapist_once_and_reports_reach_an_administrator,
+    ce_met_through_another_credential_is_public_only_when_both_are_verified,
 );
