@@ -21,6 +21,7 @@ mod ce_rules;
 mod classes;
 mod crash;
 mod directory;
+mod directory_credentials;
 mod directory_limits;
 mod exams;
 mod group_commit;
