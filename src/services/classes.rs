@@ -9,6 +9,7 @@ use super::accounts::Account;
 use super::bank::taxonomy;
 use super::exams::{self, CurrentView, StartRequest};
 use crate::domain::accounts::Role;
+use crate::domain::local_time;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::store::{DbConn, accounts as users_db, classes as db, programs};
 use rand::RngExt;
@@ -426,17 +427,52 @@ fn area_label(code: &str) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
+/// A class's clock: assignments open and fall due on the wall clock of the class's time zone
+/// (its creator's study time zone), so "due 10 December" ends at 23:59:59 there, not in UTC.
+#[derive(Clone, Copy)]
+pub(crate) struct ClassClock {
+    tz: chrono_tz::Tz,
+    now: PrimitiveDateTime,
+}
+
+impl ClassClock {
+    pub(crate) fn of(
+        c: &mut DbConn,
+        class: &db::ClassRow,
+        now: PrimitiveDateTime,
+    ) -> AppResult<Self> {
+        Ok(ClassClock {
+            tz: super::study_settings::zone_of(c, class.created_by)?,
+            now,
+        })
+    }
+
+    /// The class's date today.
+    pub(crate) fn today(self) -> Date {
+        local_time::local_date(self.tz, self.now)
+    }
+
+    /// The class's wall clock at a UTC instant.
+    pub(crate) fn local(self, utc: PrimitiveDateTime) -> PrimitiveDateTime {
+        local_time::local(self.tz, utc)
+    }
+
+    /// Has the assignment opened?
+    pub(crate) fn opened(self, a: &db::AssignmentRow) -> bool {
+        a.opens_at <= self.local(self.now)
+    }
+}
+
 /// Today in a class's time zone (its creator's): the date its assignments open and fall due by.
 pub async fn class_today(state: &AppState, class_id: i64) -> AppResult<Date> {
     let clock = state.clock.clone();
     state
         .db(move |c| {
             let now = clock.now();
-            let Some(class) = db::find_class(c, class_id)? else {
-                return Ok(now.date());
-            };
-            let tz = super::study_settings::zone_of(c, class.created_by)?;
-            Ok(crate::domain::local_time::local_date(tz, now))
+            match db::find_class(c, class_id)? {
+                Some(class) => Ok(ClassClock::of(c, &class, now)?.today()),
+                None => Ok(now.date()),
+            }
         })
         .await
 }
@@ -454,8 +490,8 @@ pub async fn create_assignment(
             let class = taught(c, uid, class_id)?;
             let now = clock.now();
             // Dates are the class's own (its creator's time zone), as is "today".
-            let tz = super::study_settings::zone_of(c, class.created_by)?;
-            let a = check_assignment(c, &input, crate::domain::local_time::local_date(tz, now))?;
+            let today = ClassClock::of(c, &class, now)?.today();
+            let a = check_assignment(c, &input, today)?;
             Ok(db::insert_assignment(
                 c,
                 &db::NewAssignment {
@@ -487,7 +523,7 @@ pub async fn start_assignment(
             let a = db::find_assignment(c, assignment_id)?
                 .ok_or_else(|| AppError::NotFound("No such assignment.".into()))?;
             let (class, _) = membership(c, uid, a.class_id)?;
-            if !gradebook::ClassClock::of(c, &class, clock.now())?.opened(&a) {
+            if !ClassClock::of(c, &class, clock.now())?.opened(&a) {
                 return Err(AppError::Conflict(format!(
                     "This assignment opens on {}.",
                     a.opens_at.date()

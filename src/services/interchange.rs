@@ -228,9 +228,12 @@ fn build_preview(
         .iter()
         .map(|q| place(q.line, q.entry.as_deref()))
         .collect();
-    let dups = suggest::near_duplicates(known, &stems, |n| match places[n].as_str() {
-        "the whole file" => "another question of this file".to_string(),
-        p => format!("the question at {p} of this file"),
+    let dups = suggest::near_duplicates(known, &stems, |n| {
+        let q = &parsed.questions[n];
+        match (q.line, &q.entry) {
+            (0, None) => "another question of this file".to_string(),
+            _ => format!("the question at {} of this file", places[n]),
+        }
     });
     let items: Vec<PreviewItem> = parsed
         .questions

@@ -484,6 +484,7 @@ fn met_by_another(
     report.deficits.clear();
     report.hours_needed = Hours::ZERO;
     report.met_by = Some(name.to_string());
+    report.met_by_rule = Some(other.to_string());
     report.warnings.insert(
         0,
         format!(
@@ -605,6 +606,7 @@ fn blank_report(
         conditions: Vec::new(),
         warnings,
         met_by: None,
+        met_by_rule: None,
     }
 }
 

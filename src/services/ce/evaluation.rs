@@ -67,6 +67,9 @@ pub struct CredentialReport {
     pub warnings: Vec<String>,
     /// The credential whose holding meets this renewal instead of the hours.
     pub met_by: Option<String>,
+    /// Its rule id (for the directory: is that credential verified too?).
+    #[serde(skip)]
+    pub met_by_rule: Option<String>,
     pub name: String,
     pub confidence: String,
     pub error: Option<String>,
@@ -301,6 +304,7 @@ fn fill_standing(report: &mut CredentialReport, r: &ce::CredentialReport, today:
         None => status_label(&report.status).to_string(),
     };
     report.met_by = r.met_by.clone();
+    report.met_by_rule = r.met_by_rule.clone();
     report.required_hours = r.required_hours.as_f64();
     report.counted_hours = r.counted_hours.as_f64();
     report.name = r.name.clone();
@@ -462,7 +466,7 @@ fn evaluation_problem(e: &ce::EvalError) -> String {
                 "This renewal date depends on your birth date: add it in your CE profile.".into()
             }
             ce::CycleError::MissingLicenceNumber => {
-                "This renewal year depends on your licence number (odd numbers renew in odd-numbered years, even numbers in even ones): remove this credential and add it again with its number.".into()
+                "This renewal year depends on your licence number (odd numbers renew in odd-numbered years, even numbers in even ones): add it under \"Change the licence number\" below.".into()
             }
             ce::CycleError::AsOfBeforeIssue { .. } => {
                 "This credential's issue date is in the future; correct the issue date.".into()

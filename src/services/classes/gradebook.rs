@@ -3,39 +3,7 @@
 
 use super::*;
 use crate::domain::bank::KEYS;
-use crate::domain::local_time;
 use std::collections::{BTreeMap, HashMap};
-
-/// A class's clock: assignments open and fall due on the wall clock of the class's time zone
-/// (its creator's study time zone), so "due 10 December" ends at 23:59:59 there, not in UTC.
-#[derive(Clone, Copy)]
-pub(crate) struct ClassClock {
-    tz: chrono_tz::Tz,
-    now: PrimitiveDateTime,
-}
-
-impl ClassClock {
-    pub(crate) fn of(
-        c: &mut DbConn,
-        class: &db::ClassRow,
-        now: PrimitiveDateTime,
-    ) -> AppResult<Self> {
-        Ok(ClassClock {
-            tz: crate::services::study_settings::zone_of(c, class.created_by)?,
-            now,
-        })
-    }
-
-    /// The class's wall clock at a UTC instant.
-    fn local(self, utc: PrimitiveDateTime) -> PrimitiveDateTime {
-        local_time::local(self.tz, utc)
-    }
-
-    /// Has the assignment opened?
-    pub(crate) fn opened(self, a: &db::AssignmentRow) -> bool {
-        a.opens_at <= self.local(self.now)
-    }
-}
 
 /// Where a student stands on an assignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -166,11 +166,11 @@ fn badges(
             let ce_status = row.show_ce.then(|| {
                 let r = crate::services::ce::evaluate_one(&log, cred, today);
                 // Met through another credential: said publicly only when that one is verified too.
-                if let Some(other) = &r.met_by {
+                if let Some(other) = &r.met_by_rule {
                     let other_verified = vs.iter().any(|w| {
                         log.credentials.iter().any(|k| {
                             k.id == w.credential_id
-                                && crate::services::ce::credential_name(&k.rule_id) == *other
+                                && rules.and_then(|s| s.resolve(&k.rule_id)) == Some(other.as_str())
                         })
                     });
                     if !other_verified {

@@ -184,8 +184,14 @@ pub async fn set_number(
     form: web::Form<NumberForm>,
 ) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
-    match ce::set_number(&ctx.state, &me, path.into_inner(), form.into_inner().number).await {
-        Ok(()) => ctx.flash("success", "Licence number saved."),
+    let done = ce::set_number(&ctx.state, &me, path.into_inner(), form.into_inner().number).await;
+    back_to_ce(&ctx, done, "Licence number saved.")
+}
+
+/// Back to /ce after a correction on it: saved, or refused with the reason as a message there.
+fn back_to_ce(ctx: &Ctx, done: AppResult<()>, saved: &str) -> AppResult<HttpResponse> {
+    match done {
+        Ok(()) => ctx.flash("success", saved),
         Err(AppError::Fields(e)) => ctx.flash(
             "error",
             &e.0.values().cloned().collect::<Vec<_>>().join(" "),
@@ -203,7 +209,7 @@ pub async fn set_cycle(
 ) -> AppResult<HttpResponse> {
     let me = ctx.require(Role::Practitioner)?.clone();
     let f = form.into_inner();
-    match ce::set_cycle(
+    let done = ce::set_cycle(
         &ctx.state,
         &me,
         path.into_inner(),
@@ -211,16 +217,8 @@ pub async fn set_cycle(
         f.cycle_end,
         f.deadline,
     )
-    .await
-    {
-        Ok(()) => ctx.flash("success", "Cycle updated."),
-        Err(AppError::Fields(e)) => ctx.flash(
-            "error",
-            &e.0.values().cloned().collect::<Vec<_>>().join(" "),
-        ),
-        Err(e) => return Err(e),
-    }
-    Ok(see_other("/ce"))
+    .await;
+    back_to_ce(&ctx, done, "Cycle updated.")
 }
 
 /// A code as a form-field name: `laws_rules{NJ}` → `laws_rules--NJ` (braces are not safe in

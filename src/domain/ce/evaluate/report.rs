@@ -233,6 +233,9 @@ pub struct CredentialReport {
     /// The credential whose holding meets this renewal instead of the hours (its name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub met_by: Option<String>,
+    /// Its rule id.
+    #[serde(skip)]
+    pub met_by_rule: Option<String>,
 }
 
 /// Why a credential could not be evaluated.
